@@ -1,0 +1,199 @@
+"""The one interface every graph backend implements.
+
+Two backends exist: :mod:`graph.stores.embedded` (the default: kept in the SQL database,
+traversed with networkx) and :mod:`graph.stores.neo4j` (Neo4j 5 over Bolt). Both pass the
+same contract tests in ``tests/graph/test_store_contract.py``; nothing above this layer asks
+which one it holds.
+
+Semantics shared by both backends:
+
+* Upserts are idempotent on the node id and on the edge identity ``(type, source, target,
+  key)``; properties given replace the stored values of those properties, others are kept.
+  A node's label never changes: upserting an existing id with another label is an error.
+* An edge's endpoints must already exist (upsert nodes first); a dangling edge raises
+  :class:`graph.errors.NodeNotFound` and the batch that held it writes nothing.
+* Traversals ignore direction unless stated: a guarantee links guarantor and loan both ways
+  for the purpose of "who is connected to whom".
+* Results are deterministic: nodes sorted by (hop distance, id), edges by identity, paths by
+  their node ids.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Collection, Iterable, Sequence
+from typing import Final, Literal
+
+import networkx as nx
+
+from graph.model import Edge, Label, Node, Path, RelType, Subgraph
+
+__all__ = [
+    "DEFAULT_NEIGHBOURHOOD_LIMIT",
+    "DEFAULT_PATH_LIMIT",
+    "DEFAULT_SEARCH_LIMIT",
+    "MAX_HOPS",
+    "Direction",
+    "GraphStore",
+]
+
+DEFAULT_SEARCH_LIMIT: Final = 20
+DEFAULT_NEIGHBOURHOOD_LIMIT: Final = 500
+DEFAULT_PATH_LIMIT: Final = 10
+#: Deepest neighbourhood or path search either backend accepts.
+MAX_HOPS: Final = 6
+
+Direction = Literal["out", "in", "both"]
+
+
+class GraphStore(abc.ABC):
+    """A graph of parties, loans, accounts and their relationships."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def ensure_schema(self) -> None:
+        """Create constraints, indexes or tables if missing. Safe to call repeatedly."""
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Return when the backend answers; raise ``BackendUnavailable`` otherwise."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections. The store cannot be used afterwards."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- writes ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def upsert_nodes(self, nodes: Sequence[Node]) -> int:
+        """Insert or update ``nodes`` in one transaction; return how many were given.
+
+        Raises:
+            InvalidGraphElement: a node breaks the model, or changes an existing node's label.
+        """
+
+    @abc.abstractmethod
+    def upsert_edges(self, edges: Sequence[Edge]) -> int:
+        """Insert or update ``edges`` in one transaction; return how many were given.
+
+        Raises:
+            NodeNotFound: an endpoint does not exist (nothing of the batch is written).
+            InvalidGraphElement: an edge breaks the model (for example endpoint labels).
+        """
+
+    @abc.abstractmethod
+    def delete_all(self) -> None:
+        """Remove every node and edge (used by tests and ``loanwatch seed --replace``)."""
+
+    # -- reads -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
+        """The nodes with ``ids``, in the same order; ``None`` where an id is unknown."""
+
+    def get_node(self, node_id: str) -> Node | None:
+        return self.get_nodes([node_id])[0]
+
+    @abc.abstractmethod
+    def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
+        """The label of each id in ``ids`` that exists (unknown ids are left out)."""
+
+    @abc.abstractmethod
+    def edges_of(
+        self,
+        ids: Sequence[str],
+        types: Collection[RelType] | None = None,
+        direction: Direction = "both",
+    ) -> list[list[Edge]]:
+        """For each id in ``ids`` (same order), its edges of ``types`` in ``direction``.
+
+        ``"out"`` means the id is the edge's source. Each inner list is sorted by identity.
+        """
+
+    @abc.abstractmethod
+    def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
+        """Persons and companies whose id or name contains ``text``, ignoring case.
+
+        Ordered: exact id match first, then by name, then by id.
+        """
+
+    @abc.abstractmethod
+    def neighbourhood(
+        self,
+        center: str,
+        hops: int = 2,
+        *,
+        labels: Collection[Label] | None = None,
+        types: Collection[RelType] | None = None,
+        limit: int = DEFAULT_NEIGHBOURHOOD_LIMIT,
+    ) -> Subgraph:
+        """Nodes within ``hops`` of ``center`` and the edges among them.
+
+        Expansion is breadth first over edges of ``types`` (all when ``None``) in either
+        direction, entering only nodes whose label is in ``labels`` (all when ``None``); the
+        center is always included. Within a hop, nodes are taken in id order until ``limit``
+        nodes are held; then ``truncated`` is set. Edges are every edge of ``types`` whose
+        two ends are both in the result.
+
+        Raises:
+            NodeNotFound: ``center`` does not exist.
+            ValueError: ``hops`` outside 0..MAX_HOPS or ``limit`` < 1.
+        """
+
+    @abc.abstractmethod
+    def shortest_paths(
+        self,
+        source: str,
+        target: str,
+        *,
+        max_hops: int = MAX_HOPS,
+        types: Collection[RelType] | None = None,
+        limit: int = DEFAULT_PATH_LIMIT,
+    ) -> list[Path]:
+        """All shortest undirected paths from ``source`` to ``target`` of at most
+        ``max_hops`` edges over ``types``, sorted by node ids, at most ``limit`` of them.
+
+        Parallel edges between the same two nodes do not multiply paths: each step uses the
+        smallest edge identity between the two nodes. Empty when no such path exists.
+
+        Raises:
+            NodeNotFound: ``source`` or ``target`` does not exist.
+        """
+
+    @abc.abstractmethod
+    def project(
+        self,
+        types: Collection[RelType],
+        labels: Collection[Label] | None = None,
+    ) -> nx.MultiDiGraph:
+        """The subgraph of edges of ``types`` as a networkx multigraph, for analytics.
+
+        Nodes carry ``label`` and their properties; edges are keyed by ``key`` and carry
+        ``type`` and their properties. With ``labels``, only edges whose two ends have one
+        of those labels are kept. Nodes without such edges are left out.
+        """
+
+    @abc.abstractmethod
+    def count(self) -> dict[str, int]:
+        """Number of nodes per label and of edges per type (zero counts left out)."""
+
+    # -- helpers shared by the backends ----------------------------------------------------
+
+    @staticmethod
+    def _check_hops(hops: int, limit: int) -> None:
+        if not 0 <= hops <= MAX_HOPS:
+            raise ValueError(f"hops must be between 0 and {MAX_HOPS}, got {hops}")
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+
+
+def sorted_edges(edges: Iterable[Edge]) -> list[Edge]:
+    """Edges sorted by identity, the order every backend returns."""
+    return sorted(edges, key=lambda e: e.identity)
