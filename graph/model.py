@@ -80,6 +80,10 @@ ENDPOINTS: Final[dict[RelType, tuple[frozenset[Label], frozenset[Label]]]] = {
 }
 
 MAX_ID_LENGTH: Final = 128
+#: Property names the stores use themselves.
+RESERVED_PROPERTIES: Final = frozenset(
+    {"id", "label", "type", "source", "target", "key", "search_text"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,11 @@ class Node:
     def name(self) -> str | None:
         value = self.props.get("name")
         return None if value is None else str(value)
+
+    @property
+    def search_text(self) -> str:
+        """What a party search matches against: the name and the id, lower-cased."""
+        return f"{self.name or ''} {self.id}".lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +149,7 @@ def _check_props(where: str, props: dict[str, object]) -> None:
         if not isinstance(name, str) or not name or name.startswith("_"):
             raise InvalidGraphElement(f"{where}: property name {name!r} must be a non-empty "
                                       "string that does not start with '_'")
-        if name in {"id", "label", "type", "source", "target", "key"}:
+        if name in RESERVED_PROPERTIES:
             raise InvalidGraphElement(f"{where}: property name {name!r} is reserved")
         if not isinstance(value, str | int | float | bool):
             raise InvalidGraphElement(

@@ -26,7 +26,9 @@ from typing import Final, Literal
 
 import networkx as nx
 
+from graph.errors import NodeNotFound
 from graph.model import Edge, Label, Node, Path, RelType, Subgraph
+from graph.traversal import expand_neighbourhood, find_shortest_paths
 
 __all__ = [
     "DEFAULT_NEIGHBOURHOOD_LIMIT",
@@ -106,6 +108,11 @@ class GraphStore(abc.ABC):
         """The label of each id in ``ids`` that exists (unknown ids are left out)."""
 
     @abc.abstractmethod
+    def _incident_edges(
+        self, ids: Sequence[str], types: Collection[RelType] | None
+    ) -> list[Edge]:
+        """Every edge of ``types`` (all when ``None``) with ``ids`` at either end, each once."""
+
     def edges_of(
         self,
         ids: Sequence[str],
@@ -115,7 +122,19 @@ class GraphStore(abc.ABC):
         """For each id in ``ids`` (same order), its edges of ``types`` in ``direction``.
 
         ``"out"`` means the id is the edge's source. Each inner list is sorted by identity.
+        One backend round trip for the whole batch, whatever its size.
         """
+        if direction not in ("out", "in", "both"):
+            raise ValueError(f"direction must be 'out', 'in' or 'both', got {direction!r}")
+        grouped: dict[str, list[Edge]] = {node_id: [] for node_id in ids}
+        for edge in sorted_edges(self._incident_edges(list(grouped), types)):
+            outgoing = direction != "in" and edge.source in grouped
+            if outgoing:
+                grouped[edge.source].append(edge)
+            self_loop_seen = outgoing and edge.target == edge.source
+            if direction != "out" and edge.target in grouped and not self_loop_seen:
+                grouped[edge.target].append(edge)
+        return [grouped[node_id] for node_id in ids]
 
     @abc.abstractmethod
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
@@ -124,7 +143,6 @@ class GraphStore(abc.ABC):
         Ordered: exact id match first, then by name, then by id.
         """
 
-    @abc.abstractmethod
     def neighbourhood(
         self,
         center: str,
@@ -146,8 +164,22 @@ class GraphStore(abc.ABC):
             NodeNotFound: ``center`` does not exist.
             ValueError: ``hops`` outside 0..MAX_HOPS or ``limit`` < 1.
         """
+        self._check_hops(hops, limit)
+        if self.get_node(center) is None:
+            raise NodeNotFound(center)
+        wanted = None if types is None else frozenset(types)
+        ids, truncated = expand_neighbourhood(
+            center, hops, limit, types=wanted, labels=labels,
+            fetch_incident=self._incident_edges, fetch_labels=self.labels_of,
+        )
+        members = set(ids)
+        edges = [
+            edge for edge in self._incident_edges(ids, wanted)
+            if edge.source in members and edge.target in members
+        ]
+        nodes = [node for node in self.get_nodes(ids) if node is not None]
+        return Subgraph(nodes=nodes, edges=sorted_edges(edges), truncated=truncated)
 
-    @abc.abstractmethod
     def shortest_paths(
         self,
         source: str,
@@ -166,6 +198,21 @@ class GraphStore(abc.ABC):
         Raises:
             NodeNotFound: ``source`` or ``target`` does not exist.
         """
+        self._check_hops(max_hops, limit)
+        for node_id, node in zip((source, target), self.get_nodes([source, target]), strict=True):
+            if node is None:
+                raise NodeNotFound(node_id)
+        found = find_shortest_paths(
+            source, target, max_hops,
+            types=None if types is None else frozenset(types),
+            fetch_incident=self._incident_edges,
+        )[:limit]
+        wanted = sorted({node_id for ids, _ in found for node_id in ids})
+        by_id = dict(zip(wanted, self.get_nodes(wanted), strict=True))
+        return [
+            Path(nodes=[by_id[i] for i in ids if by_id[i] is not None], edges=edges)
+            for ids, edges in found
+        ]
 
     @abc.abstractmethod
     def project(

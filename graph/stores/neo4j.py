@@ -1,0 +1,307 @@
+"""The Neo4j graph store: the production backend, over Bolt with the official driver.
+
+Every node carries the label ``Entity`` beside its own label, so that one uniqueness
+constraint on ``Entity.id`` keys all of them and every edge write finds its two ends by one
+index look-up. Writes are batched with ``UNWIND``: one round trip per label or relationship
+type per batch, instead of one per row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from typing import Any, Final
+
+import networkx as nx
+from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+from graph.errors import InvalidGraphElement, NodeNotFound
+from graph.model import Edge, Label, Node, RelType, validate_edge, validate_node
+from graph.store import DEFAULT_SEARCH_LIMIT, GraphStore
+from loanwatch.errors import BackendUnavailable
+
+__all__ = ["Neo4jGraphStore"]
+
+#: Properties the store keeps on nodes and edges for itself; never returned to callers.
+_NODE_INTERNALS: Final = ("id", "label", "search_text")
+_EDGE_INTERNALS: Final = ("key",)
+
+_SCHEMA: Final = (
+    "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX entity_label IF NOT EXISTS FOR (n:Entity) ON (n.label)",
+    "CREATE TEXT INDEX entity_search IF NOT EXISTS FOR (n:Entity) ON (n.search_text)",
+)
+
+_LABELS_QUERY: Final = """
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+RETURN n.id AS id, n.label AS label
+"""
+
+_INCIDENT_QUERY: Final = """
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})-[r]-()
+WHERE $types IS NULL OR type(r) IN $types
+RETURN DISTINCT type(r) AS type, startNode(r).id AS source, endNode(r).id AS target,
+       r.key AS key, properties(r) AS props
+"""
+
+
+def _node_upsert_query(label: Label) -> str:
+    # Labels cannot be query parameters; they come from the Label enum, never from input.
+    return f"""
+UNWIND $rows AS row
+MERGE (n:Entity {{id: row.id}})
+SET n:{label.value}, n.label = '{label.value}', n += row.props,
+    n.search_text = CASE WHEN row.props.name IS NULL
+                         THEN coalesce(n.search_text, row.search_text)
+                         ELSE row.search_text END
+"""
+
+
+def _edge_upsert_query(rel_type: RelType) -> str:
+    return f"""
+UNWIND $rows AS row
+MATCH (a:Entity {{id: row.source}})
+MATCH (b:Entity {{id: row.target}})
+MERGE (a)-[r:{rel_type.value} {{key: row.key}}]->(b)
+SET r += row.props
+"""
+
+
+def _clean(props: dict[str, Any], internals: Sequence[str]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k not in internals}
+
+
+class Neo4jGraphStore(GraphStore):
+    """A :class:`GraphStore` on Neo4j 5.
+
+    Args:
+        driver: an open ``neo4j.Driver``; the store closes it in :meth:`close`.
+        database: the database name (``neo4j`` on Community Edition).
+        address: how to name the server in error messages.
+    """
+
+    def __init__(self, driver: Driver, *, database: str = "neo4j", address: str = "") -> None:
+        self._driver = driver
+        self._database = database
+        self._address = address or "the configured Neo4j URI"
+
+    def __repr__(self) -> str:
+        return f"Neo4jGraphStore({self._address!r}, database={self._database!r})"
+
+    def _unavailable(self, exc: Exception) -> BackendUnavailable:
+        return BackendUnavailable(
+            "Neo4j", self._address, str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            suggestion="start it with `loanwatch neo4j start`, or check LOANWATCH_NEO4J_URI",
+        )
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        try:
+            records, _, _ = self._driver.execute_query(
+                query, params, database_=self._database, routing_="r"
+            )
+        except (ServiceUnavailable, AuthError) as exc:
+            raise self._unavailable(exc) from exc
+        return records
+
+    def _write(self, work: Any) -> Any:
+        try:
+            with self._driver.session(database=self._database) as session:
+                return session.execute_write(work)
+        except (ServiceUnavailable, AuthError) as exc:
+            raise self._unavailable(exc) from exc
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        for statement in _SCHEMA:
+            try:
+                self._driver.execute_query(statement, database_=self._database)
+            except (ServiceUnavailable, AuthError) as exc:
+                raise self._unavailable(exc) from exc
+        self._read("CALL db.awaitIndexes(300)")
+
+    def ping(self) -> None:
+        try:
+            self._driver.verify_connectivity()
+        except (DriverError, Neo4jError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def upsert_nodes(self, nodes: Sequence[Node]) -> int:
+        if not nodes:
+            return 0
+        latest: dict[str, Node] = {}
+        for node in nodes:
+            validate_node(node)
+            earlier = latest.get(node.id)
+            if earlier is not None and earlier.label != node.label:
+                raise InvalidGraphElement(
+                    f"node {node.id!r} given as both {earlier.label.value} and {node.label.value}"
+                )
+            latest[node.id] = node if earlier is None else Node(
+                node.id, node.label, {**earlier.props, **node.props}
+            )
+        by_label: dict[Label, list[dict[str, Any]]] = defaultdict(list)
+        for node in latest.values():
+            by_label[node.label].append(
+                {"id": node.id, "props": node.props, "search_text": node.search_text}
+            )
+
+        def work(tx: ManagedTransaction) -> None:
+            stored = self._labels_in(tx, list(latest))
+            for node_id, label in stored.items():
+                if latest[node_id].label != label:
+                    raise InvalidGraphElement(
+                        f"node {node_id!r} is a {label.value}; it cannot become a "
+                        f"{latest[node_id].label.value}"
+                    )
+            for label, rows in by_label.items():
+                tx.run(_node_upsert_query(label), rows=rows).consume()
+
+        self._write(work)
+        return len(nodes)
+
+    def upsert_edges(self, edges: Sequence[Edge]) -> int:
+        if not edges:
+            return 0
+        latest: dict[tuple[str, str, str, str], Edge] = {}
+        for edge in edges:
+            validate_edge(edge)
+            earlier = latest.get(edge.identity)
+            latest[edge.identity] = edge if earlier is None else Edge(
+                edge.type, edge.source, edge.target, edge.key, {**earlier.props, **edge.props}
+            )
+        ends = sorted({e.source for e in latest.values()} | {e.target for e in latest.values()})
+        by_type: dict[RelType, list[dict[str, Any]]] = defaultdict(list)
+        for edge in latest.values():
+            by_type[edge.type].append(
+                {"source": edge.source, "target": edge.target, "key": edge.key,
+                 "props": edge.props}
+            )
+
+        def work(tx: ManagedTransaction) -> None:
+            labels = self._labels_in(tx, ends)
+            for edge in latest.values():
+                for end in (edge.source, edge.target):
+                    if end not in labels:
+                        raise NodeNotFound(end)
+                validate_edge(edge, labels[edge.source], labels[edge.target])
+            for rel_type, rows in by_type.items():
+                tx.run(_edge_upsert_query(rel_type), rows=rows).consume()
+
+        self._write(work)
+        return len(edges)
+
+    def delete_all(self) -> None:
+        try:
+            with self._driver.session(database=self._database) as session:
+                session.run(
+                    "MATCH (n:Entity) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                ).consume()
+        except (ServiceUnavailable, AuthError) as exc:
+            raise self._unavailable(exc) from exc
+
+    # -- reads -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _labels_in(tx: ManagedTransaction, ids: Sequence[str]) -> dict[str, Label]:
+        return {r["id"]: Label(r["label"]) for r in tx.run(_LABELS_QUERY, ids=list(ids))}
+
+    def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
+        if not ids:
+            return {}
+        return {r["id"]: Label(r["label"]) for r in self._read(_LABELS_QUERY, ids=list(ids))}
+
+    def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
+        if not ids:
+            return []
+        records = self._read(
+            "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
+            "RETURN n.id AS id, n.label AS label, properties(n) AS props",
+            ids=list(dict.fromkeys(ids)),
+        )
+        found = {
+            r["id"]: Node(r["id"], Label(r["label"]), _clean(r["props"], _NODE_INTERNALS))
+            for r in records
+        }
+        return [found.get(node_id) for node_id in ids]
+
+    def _incident_edges(
+        self, ids: Sequence[str], types: Collection[RelType] | None
+    ) -> list[Edge]:
+        if not ids:
+            return []
+        records = self._read(
+            _INCIDENT_QUERY,
+            ids=list(dict.fromkeys(ids)),
+            types=None if types is None else [t.value for t in types],
+        )
+        seen: dict[tuple[str, str, str, str], Edge] = {}
+        for r in records:
+            edge = Edge(RelType(r["type"]), r["source"], r["target"], r["key"] or "",
+                        _clean(r["props"], _EDGE_INTERNALS))
+            seen.setdefault(edge.identity, edge)
+        return list(seen.values())
+
+    def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
+        needle = text.strip().lower()
+        if not needle or limit < 1:
+            return []
+        records = self._read(
+            """
+            MATCH (n:Entity)
+            WHERE n.search_text CONTAINS $needle AND n.label IN ['Person', 'Company']
+            RETURN n.id AS id, n.label AS label, properties(n) AS props
+            ORDER BY CASE WHEN toLower(n.id) = $needle THEN 0 ELSE 1 END,
+                     n.name IS NULL, n.name, n.id
+            LIMIT $limit
+            """,
+            needle=needle,
+            limit=limit,
+        )
+        return [Node(r["id"], Label(r["label"]), _clean(r["props"], _NODE_INTERNALS))
+                for r in records]
+
+    def project(
+        self,
+        types: Collection[RelType],
+        labels: Collection[Label] | None = None,
+    ) -> nx.MultiDiGraph:
+        graph = nx.MultiDiGraph()
+        wanted = [t.value for t in types]
+        if not wanted:
+            return graph
+        records = self._read(
+            """
+            MATCH (a:Entity)-[r]->(b:Entity)
+            WHERE type(r) IN $types
+              AND ($labels IS NULL OR (a.label IN $labels AND b.label IN $labels))
+            RETURN a.id AS source, a.label AS source_label, properties(a) AS source_props,
+                   b.id AS target, b.label AS target_label, properties(b) AS target_props,
+                   type(r) AS type, r.key AS key, properties(r) AS props
+            """,
+            types=wanted,
+            labels=None if labels is None else [label.value for label in labels],
+        )
+        for r in records:
+            for end in ("source", "target"):
+                if r[end] not in graph:
+                    graph.add_node(r[end], label=r[f"{end}_label"],
+                                   **_clean(r[f"{end}_props"], _NODE_INTERNALS))
+            graph.add_edge(r["source"], r["target"], key=r["key"] or "", type=r["type"],
+                           **_clean(r["props"], _EDGE_INTERNALS))
+        return graph
+
+    def count(self) -> dict[str, int]:
+        counts = {r["label"]: r["n"] for r in self._read(
+            "MATCH (n:Entity) RETURN n.label AS label, count(*) AS n")}
+        counts.update({r["type"]: r["n"] for r in self._read(
+            "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n")})
+        return counts

@@ -1,0 +1,72 @@
+"""Graph stores for the contract suite: every backend, each emptied before a test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import GraphDatabase
+from sqlalchemy import create_engine, event
+
+from graph.store import GraphStore
+from graph.stores.embedded import EmbeddedGraphStore
+from graph.stores.embedded_schema import metadata
+from graph.stores.neo4j import Neo4jGraphStore
+from loanwatch.errors import BackendUnavailable
+from tests.services import NEO4J_URI, POSTGRES_URL, unreachable
+
+
+def _sqlite_store(path: Path) -> EmbeddedGraphStore:
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    metadata.create_all(engine)
+    return EmbeddedGraphStore(engine)
+
+
+@pytest.fixture(scope="session")
+def neo4j_store() -> Iterator[Neo4jGraphStore]:
+    store = Neo4jGraphStore(GraphDatabase.driver(NEO4J_URI, auth=None), address=NEO4J_URI)
+    try:
+        store.ping()
+    except BackendUnavailable as exc:
+        store.close()
+        unreachable("Neo4j", NEO4J_URI, exc)
+    store.ensure_schema()
+    yield store
+    store.delete_all()
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_graph_store() -> Iterator[EmbeddedGraphStore]:
+    engine = create_engine(POSTGRES_URL)
+    store = EmbeddedGraphStore(engine)
+    try:
+        store.ping()
+    except BackendUnavailable as exc:
+        store.close()
+        unreachable("PostgreSQL", POSTGRES_URL, exc)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    yield store
+    metadata.drop_all(engine)
+    store.close()
+
+
+@pytest.fixture(params=["embedded-sqlite", "embedded-postgres", "neo4j"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """Each backend in turn, empty."""
+    if request.param == "embedded-sqlite":
+        backend: GraphStore = _sqlite_store(tmp_path / "graph.db")
+        yield backend
+        backend.close()
+        return
+    fixture = "neo4j_store" if request.param == "neo4j" else "postgres_graph_store"
+    backend = request.getfixturevalue(fixture)
+    backend.delete_all()
+    yield backend
