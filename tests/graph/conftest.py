@@ -58,7 +58,13 @@ def postgres_graph_store() -> Iterator[EmbeddedGraphStore]:
     store.close()
 
 
-@pytest.fixture(params=["embedded-sqlite", "embedded-postgres", "neo4j"])
+@pytest.fixture(
+    params=[
+        "embedded-sqlite",
+        pytest.param("embedded-postgres", marks=pytest.mark.postgres),
+        pytest.param("neo4j", marks=pytest.mark.neo4j),
+    ]
+)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     """Each backend in turn, empty."""
     if request.param == "embedded-sqlite":

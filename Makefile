@@ -1,0 +1,53 @@
+# Loanwatch: `make demo` runs the system on its embedded default; `make test` runs the tests
+# against real Neo4j, PostgreSQL and Redis servers started on this machine.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo serve test test-fast services neo4j neo4j-stop stop lint bench clean
+
+install: $(STAMP)
+
+# Reinstall whenever the pinned versions change. constraints.txt is the lock file.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/loanwatch demo
+
+serve: install
+	$(BIN)/loanwatch serve
+
+services: install
+	tools/services.sh start
+
+neo4j: install
+	$(BIN)/loanwatch neo4j start
+
+neo4j-stop:
+	$(BIN)/loanwatch neo4j stop
+
+stop:
+	tools/services.sh stop
+
+test: install services
+	$(BIN)/python -m pytest
+
+# Unit tests only: no server needed.
+test-fast: install
+	$(BIN)/python -m pytest -m "not neo4j and not postgres and not redis"
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install services
+	$(BIN)/python -m benchmarks.import_throughput
+	$(BIN)/python -m benchmarks.generation
+
+clean:
+	rm -rf var/demo var/bench .pytest_cache

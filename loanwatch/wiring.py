@@ -1,0 +1,83 @@
+"""The composition root: builds the stores a process needs from its settings.
+
+This is the one place that decides which backend runs. Everything else receives a
+``GraphStore`` and an ``Engine`` as arguments and never asks which kind it holds.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from graph.store import GraphStore
+from loanwatch.errors import BackendUnavailable
+from loanwatch.settings import Settings
+
+__all__ = ["create_engine_from_settings", "open_graph_store", "open_stores"]
+
+
+def create_engine_from_settings(settings: Settings, *, migrate: bool = True) -> Engine:
+    """The SQL engine of ``settings.resolved_database_url``, migrated to the latest schema.
+
+    Creates ``settings.data_dir`` for the default SQLite file.
+
+    Raises:
+        BackendUnavailable: the database cannot be reached.
+    """
+    from portfolio.database import check_database, create_sql_engine
+    from portfolio.database import migrate as run_migrations
+
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///") and not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_sql_engine(url)
+    check_database(engine)
+    if migrate:
+        run_migrations(engine)
+    return engine
+
+
+def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
+    """The graph store ``settings`` asks for, checked to answer, its schema ensured.
+
+    Raises:
+        BackendUnavailable: Neo4j (or the database) cannot be reached; the message names
+            the address.
+    """
+    if settings.neo4j_uri is None:
+        from graph.stores.embedded import EmbeddedGraphStore
+
+        store: GraphStore = EmbeddedGraphStore(engine)
+    else:
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import ConfigurationError as DriverConfigurationError
+
+        from graph.stores.neo4j import Neo4jGraphStore
+
+        auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+        try:
+            driver = GraphDatabase.driver(
+                settings.neo4j_uri, auth=auth,
+                connection_timeout=settings.neo4j_connect_timeout_s,
+                connection_acquisition_timeout=settings.neo4j_connect_timeout_s * 2,
+            )
+        except (DriverConfigurationError, ValueError) as exc:
+            raise BackendUnavailable("Neo4j", settings.neo4j_uri, str(exc)) from exc
+        store = Neo4jGraphStore(driver, database=settings.neo4j_database,
+                                address=settings.neo4j_uri)
+    try:
+        store.ping()
+        store.ensure_schema()
+    except BackendUnavailable:
+        store.close()
+        raise
+    return store
+
+
+def open_stores(settings: Settings) -> tuple[Engine, GraphStore]:
+    """Both stores of a process: the SQL engine and the graph store on top of it."""
+    engine = create_engine_from_settings(settings)
+    try:
+        return engine, open_graph_store(settings, engine)
+    except BackendUnavailable:
+        engine.dispose()
+        raise

@@ -1,0 +1,66 @@
+"""The broker chosen by the settings, and a real round trip through Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dramatiq
+import pytest
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+
+from jobs.broker import build_broker
+from loanwatch.errors import BackendUnavailable, ConfigurationError
+from loanwatch.settings import Settings
+from tests.services import REDIS_URL, unreachable
+
+
+def settings_with(broker_url: str | None) -> Settings:
+    return Settings.from_environ({} if broker_url is None else {"LOANWATCH_BROKER_URL": broker_url})
+
+
+def test_no_url_means_the_in_process_broker() -> None:
+    assert isinstance(build_broker(settings_with(None)), StubBroker)
+
+
+def test_a_non_redis_url_is_refused_at_start_up() -> None:
+    with pytest.raises(ConfigurationError, match="'amqp://x' is not a Redis URL"):
+        build_broker(settings_with("amqp://x"))
+
+
+def test_an_unreachable_redis_names_its_address() -> None:
+    with pytest.raises(BackendUnavailable, match=r"cannot reach Redis at redis://127\.0\.0\.1:1/0"):
+        build_broker(settings_with("redis://127.0.0.1:1/0"))
+
+
+@pytest.fixture
+def redis_broker() -> Iterator[RedisBroker]:
+    try:
+        broker = build_broker(settings_with(REDIS_URL))
+    except BackendUnavailable as exc:
+        unreachable("Redis", REDIS_URL, exc)
+    assert isinstance(broker, RedisBroker)
+    broker.flush_all()
+    yield broker
+    broker.flush_all()
+    broker.close()
+
+
+@pytest.mark.redis
+def test_a_message_travels_through_redis_to_a_worker(redis_broker: RedisBroker) -> None:
+    received: list[tuple[str, int]] = []
+
+    @dramatiq.actor(broker=redis_broker, queue_name="loanwatch_test", max_retries=0)
+    def record(loan_id: str, days: int) -> None:
+        received.append((loan_id, days))
+
+    record.send("LN-1", 30)
+    record.send("LN-2", 90)
+    worker = dramatiq.Worker(redis_broker, worker_timeout=100, worker_threads=1)
+    worker.start()
+    try:
+        redis_broker.join("loanwatch_test", timeout=10_000)
+        worker.join()
+    finally:
+        worker.stop()
+    assert sorted(received) == [("LN-1", 30), ("LN-2", 90)]
