@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from loanwatch.cli import neo4j as neo4j_cli
+from loanwatch.cli import serve as serve_cli
 from loanwatch.cli.errors import run_reporting_errors
 
 app = typer.Typer(
@@ -14,6 +16,8 @@ app = typer.Typer(
 )
 
 # Subcommands register themselves here, one line each.
+app.add_typer(neo4j_cli.app, name="neo4j", help="Run the local Neo4j server (no Docker).")
+app.command(name="serve")(serve_cli.serve)
 
 
 def main() -> None:
