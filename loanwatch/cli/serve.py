@@ -1,0 +1,100 @@
+"""``loanwatch serve``: the GraphQL API (with GraphiQL) on this machine.
+
+The API has no authentication yet (OAuth comes in a later issue), so it listens on the
+loopback interface only. Binding any other address needs ``--allow-remote``, which warns
+that anyone who reaches the port can read the whole portfolio.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from api.app import GRAPHQL_PATH, HEALTHZ_PATH, READYZ_PATH, create_app
+from loanwatch.errors import ConfigurationError
+from loanwatch.settings import Settings
+from loanwatch.wiring import open_stores
+
+__all__ = ["check_bind_host", "is_loopback", "serve"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is ``localhost`` or a loopback address (``127.0.0.0/8``, ``::1``).
+
+    Other host names are not resolved: they count as remote.
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind_host(host: str, *, allow_remote: bool) -> None:
+    """Return when the API may listen on ``host``.
+
+    Raises:
+        ConfigurationError: ``host`` is not loopback and ``allow_remote`` is false.
+    """
+    if not allow_remote and not is_loopback(host):
+        raise ConfigurationError(
+            f"refusing to listen on {host}: the API has no authentication yet, so it "
+            "listens on loopback only (127.0.0.1, ::1, localhost)",
+            suggestion="use --host 127.0.0.1, or pass --allow-remote on a trusted network",
+        )
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def serve(
+    host: str | None = typer.Option(
+        None, "--host", help="Address to listen on (default: LOANWATCH_HOST, else 127.0.0.1)."
+    ),
+    port: int | None = typer.Option(
+        None, "--port", min=1, max=65535, help="Port (default: LOANWATCH_PORT, else 8000)."
+    ),
+    allow_remote: bool = typer.Option(
+        False, "--allow-remote",
+        help="Allow a non-loopback --host. The API has no authentication yet: anyone who "
+        "can reach the port can read the whole portfolio.",
+    ),
+) -> None:
+    """Serve the GraphQL API and GraphiQL until interrupted (Ctrl-C)."""
+    settings = Settings.from_environ()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    check_bind_host(bind_host, allow_remote=allow_remote)
+    if not is_loopback(bind_host):
+        err_console.print(
+            f"[bold yellow]warning:[/] listening on {bind_host}:{bind_port} without "
+            "authentication; anyone who can reach it can read the whole portfolio.",
+            highlight=False,
+        )
+    engine, graph = open_stores(settings)
+    try:
+        app = create_app(settings, graph, engine)
+        base = _base_url(bind_host, bind_port)
+        console.print(
+            f"GraphiQL:  {base}{GRAPHQL_PATH}  (open in a browser)\n"
+            f"liveness:  {base}{HEALTHZ_PATH}\n"
+            f"readiness: {base}{READYZ_PATH}\n"
+            f"graph:     {graph!r}\n"
+            f"environment: {settings.environment}",
+            highlight=False,
+        )
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+    finally:
+        graph.close()
+        engine.dispose()

@@ -1,0 +1,90 @@
+"""The root ``Query``: search parties, read one party or loan, explore the graph."""
+
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+
+from schema import relations, traversals
+from schema.arguments import (
+    DEFAULT_HOPS,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_PATH_HOPS,
+    DEFAULT_PATH_LIMIT,
+    DEFAULT_SUBGRAPH_NODES,
+    MAX_PAGE_SIZE,
+    MAX_SEARCH_RESULTS,
+    check_text,
+)
+from schema.context import Info
+from schema.enums import Label, RelType, to_model_labels, to_model_types
+from schema.pagination import window
+from schema.types.connection import PartyConnection
+from schema.types.graph import Path, Subgraph
+from schema.types.loan import Loan
+from schema.types.party import Party, party_from_node
+
+__all__ = ["Query"]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description=f"Persons and companies whose name or id contains `text`, ignoring "
+        f"case: exact id first, then by name. `first` is at most {MAX_PAGE_SIZE}."
+    )
+    async def search_parties(
+        self, info: Info, text: str, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> PartyConnection:
+        needle = check_text("text", text)
+        page = window(first, after, max_size=MAX_PAGE_SIZE, max_reach=MAX_SEARCH_RESULTS)
+        graph = info.context.graph
+        ranked = await asyncio.to_thread(graph.search_parties, needle, page.fetch)
+        return PartyConnection.from_ranked(ranked, page)
+
+    @strawberry.field(description="The person or company `id`; NOT_FOUND when there is none.")
+    async def party(self, info: Info, id: strawberry.ID) -> Party | None:
+        return party_from_node(await relations.party_or_raise(info.context, str(id)))
+
+    @strawberry.field(description="The loan `id`; NOT_FOUND when there is none.")
+    async def loan(self, info: Info, id: strawberry.ID) -> Loan | None:
+        return Loan(node=await relations.loan_or_raise(info.context, str(id)))
+
+    @strawberry.field(
+        description="Nodes within `hops` of `id` over edges of `types`, entering only nodes "
+        "of `labels` (all when omitted), and the edges among them; at most `limit` nodes."
+    )
+    async def neighbourhood(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        hops: int = DEFAULT_HOPS,
+        labels: list[Label] | None = None,
+        types: list[RelType] | None = None,
+        limit: int = DEFAULT_SUBGRAPH_NODES,
+    ) -> Subgraph:
+        subgraph = await traversals.neighbourhood(
+            info.context, str(id), hops=hops, limit=limit,
+            labels=to_model_labels(labels), types=to_model_types(types),
+        )
+        return Subgraph.from_model(subgraph)
+
+    @strawberry.field(
+        description="Every shortest path between `source` and `target` of at most `maxHops` "
+        "edges of `types` (all when omitted), direction ignored; empty when none."
+    )
+    async def shortest_paths(
+        self,
+        info: Info,
+        source: strawberry.ID,
+        target: strawberry.ID,
+        max_hops: int = DEFAULT_PATH_HOPS,
+        types: list[RelType] | None = None,
+        limit: int = DEFAULT_PATH_LIMIT,
+    ) -> list[Path]:
+        paths = await traversals.shortest_paths(
+            info.context, str(source), str(target), max_hops=max_hops, limit=limit,
+            types=to_model_types(types),
+        )
+        return [Path.from_model(path) for path in paths]

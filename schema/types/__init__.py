@@ -1,0 +1,1 @@
+"""Strawberry object types, one family per module."""

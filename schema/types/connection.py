@@ -1,0 +1,44 @@
+"""The Relay-style connection of parties returned by ``searchParties``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import strawberry
+from strawberry.relay import PageInfo
+
+from graph.model import Node
+from schema.pagination import Window, encode_cursor
+from schema.types.party import Party, party_from_node
+
+__all__ = ["PageInfo", "PartyConnection", "PartyEdge"]
+
+
+@strawberry.type(description="One party of a page, with the cursor that points at it.")
+class PartyEdge:
+    cursor: str
+    node: Party
+
+
+@strawberry.type(description="A page of parties, best match first.")
+class PartyConnection:
+    edges: list[PartyEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_ranked(cls, ranked: Sequence[Node], page: Window) -> PartyConnection:
+        """The page ``page`` of ``ranked``, which holds the first ``page.fetch`` matches."""
+        shown = ranked[page.offset:page.offset + page.size]
+        edges = [
+            PartyEdge(cursor=encode_cursor(page.offset + i), node=party_from_node(node))
+            for i, node in enumerate(shown)
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(ranked) > page.offset + page.size,
+                has_previous_page=page.offset > 0,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )

@@ -1,0 +1,95 @@
+"""Generic graph shapes: any node, any edge, a neighbourhood and a path.
+
+These mirror :class:`graph.model.Subgraph` and :class:`graph.model.Path` for exploring
+the graph without knowing its labels in advance (``neighbourhood``, ``shortestPaths``).
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph import model
+from schema.enums import Label, RelType, from_model_label, from_model_type
+from schema.types.properties import Property, list_properties
+
+__all__ = ["GraphEdge", "GraphNode", "Path", "Subgraph"]
+
+
+@strawberry.type(description="A node of any label.")
+class GraphNode:
+    node: strawberry.Private[model.Node]
+
+    @strawberry.field(description="The source system's id, unique across the graph.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.node.id)
+
+    @strawberry.field
+    def label(self) -> Label:
+        return from_model_label(self.node.label)
+
+    @strawberry.field
+    def name(self) -> str | None:
+        return self.node.name
+
+    @strawberry.field
+    def properties(self) -> list[Property]:
+        return list_properties(self.node.props)
+
+
+@strawberry.type(description="A directed edge source -[type]-> target.")
+class GraphEdge:
+    edge: strawberry.Private[model.Edge]
+
+    @strawberry.field
+    def type(self) -> RelType:
+        return from_model_type(self.edge.type)
+
+    @strawberry.field
+    def source(self) -> strawberry.ID:
+        return strawberry.ID(self.edge.source)
+
+    @strawberry.field
+    def target(self) -> strawberry.ID:
+        return strawberry.ID(self.edge.target)
+
+    @strawberry.field(description="Separates parallel edges, e.g. the month of TRANSFERS.")
+    def key(self) -> str:
+        return self.edge.key
+
+    @strawberry.field
+    def properties(self) -> list[Property]:
+        return list_properties(self.edge.props)
+
+
+@strawberry.type(description="Nodes around a center and the edges among them.")
+class Subgraph:
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    truncated: bool = strawberry.field(
+        description="True when the node limit stopped the expansion early."
+    )
+
+    @classmethod
+    def from_model(cls, subgraph: model.Subgraph) -> Subgraph:
+        return cls(
+            nodes=[GraphNode(node=node) for node in subgraph.nodes],
+            edges=[GraphEdge(edge=edge) for edge in subgraph.edges],
+            truncated=subgraph.truncated,
+        )
+
+
+@strawberry.type(description="A path: nodes[i] and nodes[i + 1] are joined by edges[i].")
+class Path:
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+    @strawberry.field(description="Number of edges.")
+    def length(self) -> int:
+        return len(self.edges)
+
+    @classmethod
+    def from_model(cls, path: model.Path) -> Path:
+        return cls(
+            nodes=[GraphNode(node=node) for node in path.nodes],
+            edges=[GraphEdge(edge=edge) for edge in path.edges],
+        )

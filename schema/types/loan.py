@@ -1,0 +1,101 @@
+"""Loans and the guarantees that secure them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.model import Edge, Node
+from schema import relations
+from schema.context import Info
+from schema.types.party import Party, party_from_node
+from schema.types.properties import Property, float_prop, int_prop, list_properties, str_prop
+
+__all__ = ["Guarantee", "Loan"]
+
+
+@strawberry.type(description="A loan, as imported from the source system.")
+class Loan:
+    node: strawberry.Private[Node]
+
+    @strawberry.field(description="The source system's id, unique across the graph.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.node.id)
+
+    @strawberry.field
+    def product(self) -> str | None:
+        return str_prop(self.node.props, "product")
+
+    @strawberry.field(description="Amount lent, in `currency`.")
+    def principal(self) -> float | None:
+        return float_prop(self.node.props, "principal")
+
+    @strawberry.field(description="ISO 4217 code.")
+    def currency(self) -> str | None:
+        return str_prop(self.node.props, "currency")
+
+    @strawberry.field(description="Yearly rate as a fraction, 0..1.")
+    def annual_rate(self) -> float | None:
+        return float_prop(self.node.props, "annual_rate")
+
+    @strawberry.field
+    def term_months(self) -> int | None:
+        return int_prop(self.node.props, "term_months")
+
+    @strawberry.field(description="ISO date, YYYY-MM-DD.")
+    def disbursed_on(self) -> str | None:
+        return str_prop(self.node.props, "disbursed_on")
+
+    @strawberry.field(description="ISO date, YYYY-MM-DD.")
+    def maturity_on(self) -> str | None:
+        return str_prop(self.node.props, "maturity_on")
+
+    @strawberry.field(description="annuity, equal_principal, interest_only or bullet.")
+    def repayment_method(self) -> str | None:
+        return str_prop(self.node.props, "repayment_method")
+
+    @strawberry.field(description="active, closed or written_off.")
+    def status(self) -> str | None:
+        return str_prop(self.node.props, "status")
+
+    @strawberry.field
+    def properties(self) -> list[Property]:
+        return list_properties(self.node.props)
+
+    @strawberry.field(description="Parties that borrow this loan (BORROWS).")
+    async def borrowers(self, info: Info) -> list[Party]:
+        nodes = await relations.borrowers_of(info.context, self.node.id)
+        return [party_from_node(node) for node in nodes]
+
+    @strawberry.field(description="Guarantees securing this loan (GUARANTEES).")
+    async def guarantees(self, info: Info) -> list[Guarantee]:
+        edges = await relations.guarantees_on(info.context, self.node.id)
+        return [Guarantee(edge=edge) for edge in edges]
+
+
+@strawberry.type(description="A party's guarantee of a loan: a GUARANTEES edge.")
+class Guarantee:
+    edge: strawberry.Private[Edge]
+
+    @strawberry.field
+    async def guarantor(self, info: Info) -> Party:
+        return party_from_node(await relations.node_or_raise(info.context, self.edge.source))
+
+    @strawberry.field
+    async def loan(self, info: Info) -> Loan:
+        return Loan(node=await relations.node_or_raise(info.context, self.edge.target))
+
+    @strawberry.field(description="Amount guaranteed, in the loan's currency.")
+    def amount(self) -> float | None:
+        return float_prop(self.edge.props, "amount")
+
+    @strawberry.field(description="Share of the loan guaranteed, 0..1.")
+    def share(self) -> float | None:
+        return float_prop(self.edge.props, "share")
+
+    @strawberry.field(description="single, mutual or joint.")
+    def kind(self) -> str | None:
+        return str_prop(self.edge.props, "kind")
+
+    @strawberry.field(description="ISO date, YYYY-MM-DD.")
+    def signed_on(self) -> str | None:
+        return str_prop(self.edge.props, "signed_on")

@@ -1,0 +1,134 @@
+"""Parties: the ``Party`` interface and its two kinds, ``Person`` and ``Company``.
+
+A party's loans, the guarantees it gave and its guarantors are read through the
+per-request loaders, so a page of parties costs the same few store calls as one party.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from graph.model import Label as ModelLabel
+from graph.model import Node
+from schema import relations, traversals
+from schema.arguments import DEFAULT_HOPS, DEFAULT_SUBGRAPH_NODES
+from schema.context import Info
+from schema.enums import Label, from_model_label
+from schema.types.graph import Subgraph
+from schema.types.properties import Property, float_prop, list_properties, str_prop
+
+if TYPE_CHECKING:
+    from schema.types.loan import Guarantee, Loan
+
+__all__ = ["Company", "Party", "Person", "party_from_node"]
+
+#: Loan and Guarantee live there; that module imports this one, so the resolvers below
+#: import them when called and the annotations name them lazily.
+_LOAN_MODULE = "schema.types.loan"
+
+
+@strawberry.interface(description="A borrower, guarantor or owner: a Person or a Company.")
+class Party:
+    node: strawberry.Private[Node]
+
+    @strawberry.field(description="The source system's id, unique across the graph.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.node.id)
+
+    @strawberry.field
+    def name(self) -> str | None:
+        return self.node.name
+
+    @strawberry.field
+    def label(self) -> Label:
+        return from_model_label(self.node.label)
+
+    @strawberry.field
+    def city(self) -> str | None:
+        return str_prop(self.node.props, "city")
+
+    @strawberry.field
+    def province(self) -> str | None:
+        return str_prop(self.node.props, "province")
+
+    @strawberry.field(description="Every stored property but personal identifiers.")
+    def properties(self) -> list[Property]:
+        return list_properties(self.node.props)
+
+    @strawberry.field(description="Loans this party borrows (BORROWS).")
+    async def loans(self, info: Info) -> list[Annotated[Loan, strawberry.lazy(_LOAN_MODULE)]]:
+        from schema.types.loan import Loan
+
+        return [Loan(node=node) for node in await relations.loans_of(info.context, self.node.id)]
+
+    @strawberry.field(description="Guarantees this party gave on loans (GUARANTEES).")
+    async def guarantees(
+        self, info: Info
+    ) -> list[Annotated[Guarantee, strawberry.lazy(_LOAN_MODULE)]]:
+        from schema.types.loan import Guarantee
+
+        edges = await relations.guarantees_given(info.context, self.node.id)
+        return [Guarantee(edge=edge) for edge in edges]
+
+    @strawberry.field(description="Parties that guarantee any loan this party borrows.")
+    async def guarantors(self, info: Info) -> list[Party]:
+        nodes = await relations.guarantors_of(info.context, self.node.id)
+        return [party_from_node(node) for node in nodes]
+
+    @strawberry.field(
+        description="Parties and loans within `hops` over BORROWS and GUARANTEES: who "
+        "stands behind whose debt. Not batched: ask it for one party at a time."
+    )
+    async def guarantee_network(
+        self, info: Info, hops: int = DEFAULT_HOPS, limit: int = DEFAULT_SUBGRAPH_NODES
+    ) -> Subgraph:
+        subgraph = await traversals.neighbourhood(
+            info.context, self.node.id, hops=hops, limit=limit,
+            labels=traversals.GUARANTEE_LABELS, types=traversals.GUARANTEE_TYPES,
+        )
+        return Subgraph.from_model(subgraph)
+
+
+@strawberry.type(description="A natural person.")
+class Person(Party):
+    @strawberry.field
+    def occupation(self) -> str | None:
+        return str_prop(self.node.props, "occupation")
+
+
+@strawberry.type(description="A company.")
+class Company(Party):
+    @strawberry.field
+    def sector(self) -> str | None:
+        return str_prop(self.node.props, "sector")
+
+    @strawberry.field(description="micro, small, medium or large.")
+    def size(self) -> str | None:
+        return str_prop(self.node.props, "size")
+
+    @strawberry.field
+    def registration_no(self) -> str | None:
+        return str_prop(self.node.props, "registration_no")
+
+    @strawberry.field(description="ISO date, YYYY-MM-DD.")
+    def founded_on(self) -> str | None:
+        return str_prop(self.node.props, "founded_on")
+
+    @strawberry.field
+    def registered_capital(self) -> float | None:
+        return float_prop(self.node.props, "registered_capital")
+
+    @strawberry.field
+    def annual_revenue(self) -> float | None:
+        return float_prop(self.node.props, "annual_revenue")
+
+
+def party_from_node(node: Node) -> Party:
+    """The GraphQL party of ``node``, which must be a Person or a Company."""
+    if node.label is ModelLabel.PERSON:
+        return Person(node=node)
+    if node.label is ModelLabel.COMPANY:
+        return Company(node=node)
+    raise TypeError(f"node {node.id!r} is a {node.label.value}, not a party")

@@ -1,0 +1,53 @@
+"""``loanwatch serve`` listens on loopback unless told otherwise, loudly."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from loanwatch.cli.main import app
+from loanwatch.cli.serve import check_bind_host, is_loopback
+from loanwatch.errors import BackendUnavailable, ConfigurationError
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_loopback_hosts(host: str) -> None:
+    assert is_loopback(host)
+    check_bind_host(host, allow_remote=False)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "api.example.com"])
+def test_other_hosts_need_allow_remote(host: str) -> None:
+    assert not is_loopback(host)
+    with pytest.raises(ConfigurationError, match=f"refusing to listen on {host}"):
+        check_bind_host(host, allow_remote=False)
+    check_bind_host(host, allow_remote=True)
+
+
+def test_serve_refuses_a_remote_host_before_opening_anything(tmp_path: Path) -> None:
+    env = {"LOANWATCH_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"], env=env)
+    assert isinstance(result.exception, ConfigurationError)
+    assert result.exception.suggestion == (
+        "use --host 127.0.0.1, or pass --allow-remote on a trusted network")
+    assert not (tmp_path / "data").exists(), "no database was created"
+
+
+def test_serve_reads_the_host_from_the_environment(tmp_path: Path) -> None:
+    env = {"LOANWATCH_HOST": "0.0.0.0", "LOANWATCH_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(app, ["serve"], env=env)
+    assert isinstance(result.exception, ConfigurationError)
+
+
+def test_allow_remote_warns_before_serving() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"LOANWATCH_DATABASE_URL": f"postgresql://u:p@127.0.0.1:{port}/nowhere"}
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--allow-remote"], env=env)
+    assert "warning: listening on 0.0.0.0:8000 without authentication" in result.stderr
+    # The stores are opened after the warning; here the database is down, so it stops.
+    assert isinstance(result.exception, BackendUnavailable)

@@ -1,0 +1,98 @@
+"""A tiny portfolio, built inline, on a real embedded graph store over a SQLite file.
+
+Two small companies guarantee each other's loans (a mutual guarantee), a large holding
+company guarantees a quarter of one of them and owns the other, and a person borrows a
+loan guaranteed by another person who shares a phone with them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine
+
+from graph.model import Edge, Label, Node, RelType, Subgraph
+from graph.model import Path as GraphPath
+from graph.store import Direction
+from graph.stores.embedded import EmbeddedGraphStore
+from graph.stores.embedded_schema import metadata
+
+B, G, OWNS, H, U = (RelType.BORROWS, RelType.GUARANTEES, RelType.OWNS, RelType.HOLDS,
+                    RelType.USES)
+
+NODES = [
+    Node("C1", Label.COMPANY, {"name": "Huaxin Trading", "sector": "wholesale", "size": "small",
+                               "city": "Wenzhou", "province": "Zhejiang"}),
+    Node("C2", Label.COMPANY, {"name": "Dongfang Steel", "size": "small"}),
+    Node("C3", Label.COMPANY, {"name": "Dongfang Holdings", "size": "large",
+                               "registered_capital": 50_000_000}),
+    Node("P1", Label.PERSON, {"name": "Zhang Wei", "occupation": "engineer", "city": "Hangzhou",
+                              "national_id": "330102198001011234", "vip": True}),
+    Node("P2", Label.PERSON, {"name": "Li Na"}),
+    Node("L1", Label.LOAN, {"product": "working_capital", "principal": 500000.0,
+                            "currency": "CNY", "term_months": 12, "status": "active"}),
+    Node("L2", Label.LOAN, {"product": "working_capital", "principal": 800000.0,
+                            "currency": "CNY", "status": "active"}),
+    Node("L3", Label.LOAN, {"product": "consumer", "principal": 20000.0, "currency": "CNY",
+                            "status": "closed"}),
+    Node("A1", Label.ACCOUNT, {"bank": "ICBC"}),
+    Node("phone:13800000000", Label.PHONE, {}),
+]
+
+EDGES = [
+    Edge(B, "C1", "L1"), Edge(B, "C2", "L2"), Edge(B, "P1", "L3"),
+    Edge(G, "C2", "L1", props={"amount": 500000.0, "share": 1.0, "kind": "mutual"}),
+    Edge(G, "C1", "L2", props={"amount": 400000.0, "share": 0.5, "kind": "mutual"}),
+    Edge(G, "C3", "L2", props={"amount": 200000.0, "share": 0.25, "kind": "single"}),
+    Edge(G, "P2", "L3", props={"amount": 20000.0, "share": 1.0, "kind": "single"}),
+    Edge(OWNS, "C3", "C2", props={"pct": 0.6}),
+    Edge(H, "C1", "A1"),
+    Edge(U, "P1", "phone:13800000000"), Edge(U, "P2", "phone:13800000000"),
+]
+
+
+def sqlite_engine(path: Path) -> Engine:
+    """An engine on a fresh SQLite file holding the graph tables."""
+    engine = create_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    return engine
+
+
+class CountingStore(EmbeddedGraphStore):
+    """The real embedded store, counting how often each read is asked for."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.calls: Counter[str] = Counter()
+
+    def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
+        self.calls["get_nodes"] += 1
+        return super().get_nodes(ids)
+
+    def edges_of(self, ids: Sequence[str], types: Collection[RelType] | None = None,
+                 direction: Direction = "both") -> list[list[Edge]]:
+        self.calls["edges_of"] += 1
+        return super().edges_of(ids, types, direction)
+
+    def search_parties(self, text: str, limit: int = 20) -> list[Node]:
+        self.calls["search_parties"] += 1
+        return super().search_parties(text, limit)
+
+    def neighbourhood(self, center: str, hops: int = 2, **kwargs: object) -> Subgraph:
+        self.calls["neighbourhood"] += 1
+        return super().neighbourhood(center, hops, **kwargs)  # type: ignore[arg-type]
+
+    def shortest_paths(self, source: str, target: str, **kwargs: object) -> list[GraphPath]:
+        self.calls["shortest_paths"] += 1
+        return super().shortest_paths(source, target, **kwargs)  # type: ignore[arg-type]
+
+
+def sample_store(engine: Engine) -> CountingStore:
+    """The sample portfolio in a counting store over ``engine`` (see :func:`sqlite_engine`)."""
+    store = CountingStore(engine)
+    store.upsert_nodes(NODES)
+    store.upsert_edges(EDGES)
+    store.calls.clear()
+    return store
