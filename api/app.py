@@ -12,8 +12,10 @@ from typing import Final
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
+from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.graphql_view import GraphQLView
 from api.health import healthz, ping_engine, readiness_endpoint
 from graph.store import GraphStore
@@ -56,5 +58,7 @@ def create_app(
               max_body_size=MAX_GRAPHQL_BODY_BYTES),
         Route(HEALTHZ_PATH, healthz, name="healthz"),
         Route(READYZ_PATH, readyz, name="readyz"),
+        Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR),
+              name="graphiql-assets"),
     ]
     return Starlette(debug=False, routes=routes)

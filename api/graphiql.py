@@ -1,18 +1,33 @@
-"""The GraphiQL page, opened on an example a new user can run straight away.
+"""The GraphiQL page, opened on an example a new user can run straight away, self-hosted.
 
 Strawberry has no setting for GraphiQL's initial document, so the example replaces the
 welcome text in Strawberry's page (its ``EXAMPLE_QUERY`` constant). Should a Strawberry
 upgrade rename that constant, the page is served unchanged, and a test fails.
+
+Strawberry's page loads its scripts and style sheets from a CDN, which an air-gapped
+machine cannot reach. Copies of those files are kept in ``api/static/graphiql/``, laid out
+as on the CDN (``<package>@<version>/<path>``; ``tools/graphiql-assets/update.sh`` fetches
+them from the npm registry), and served at :data:`GRAPHIQL_ASSETS_PATH`. The page's CDN
+URLs are made relative URLs of those copies: ``static/graphiql/...`` from ``/graphql``
+is ``/static/graphiql/...``, and stays next to the endpoint behind a path prefix. The
+``integrity`` hashes are kept, so the browser checks that the copies are the very files
+Strawberry names; ``crossorigin`` is dropped, as the files now come from the same origin.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Final
 
 from strawberry.http.ides import get_graphql_ide_html
 
-__all__ = ["EXAMPLE_QUERY", "graphiql_html"]
+__all__ = ["EXAMPLE_QUERY", "GRAPHIQL_ASSETS_DIR", "GRAPHIQL_ASSETS_PATH", "graphiql_html"]
+
+#: Where the app serves the files of :data:`GRAPHIQL_ASSETS_DIR`.
+GRAPHIQL_ASSETS_PATH: Final = "/static/graphiql"
+#: The committed copies of GraphiQL's scripts and style sheets (and their licences).
+GRAPHIQL_ASSETS_DIR: Final = Path(__file__).parent / "static" / "graphiql"
 
 EXAMPLE_QUERY: Final = """\
 # Welcome to the Loanwatch API.
@@ -63,14 +78,23 @@ query PathBetween($source: ID! = "PASTE-AN-ID", $target: ID! = "PASTE-ANOTHER-ID
 """
 
 _EXAMPLE_CONSTANT = re.compile(r"(const EXAMPLE_QUERY = `)(.*?)(`;)", re.DOTALL)
+#: The CDN prefix of a ``src`` or ``href`` attribute in Strawberry's page.
+_CDN_URL = re.compile(r"""(\b(?:src|href)\s*=\s*["'])https://unpkg\.com/""")
+#: A ``crossorigin`` attribute (bare or with a value) inside a tag.
+_CROSSORIGIN = re.compile(r"""\s+crossorigin(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?(?=[\s/>])""")
 
 
 def _as_template_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
 
 
+def _self_hosted(html: str) -> str:
+    local = GRAPHIQL_ASSETS_PATH.lstrip("/") + "/"
+    return _CROSSORIGIN.sub("", _CDN_URL.sub(lambda m: m.group(1) + local, html))
+
+
 def graphiql_html(example: str = EXAMPLE_QUERY) -> str:
-    """Strawberry's GraphiQL page with ``example`` as the document it opens on."""
-    html = get_graphql_ide_html("graphiql")
+    """Strawberry's GraphiQL page, loading our copies, with ``example`` as its document."""
+    html = _self_hosted(get_graphql_ide_html("graphiql"))
     literal = _as_template_literal(example)
     return _EXAMPLE_CONSTANT.sub(lambda m: m.group(1) + literal + m.group(3), html, count=1)
