@@ -31,6 +31,8 @@ DEFAULT_PORT = 8000
 DEFAULT_NEO4J_BOLT_PORT = 7687
 DEFAULT_NEO4J_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_IMPORT_BATCH_ROWS = 5_000
+#: Variables with this prefix configure the test suite, not the program; they are ignored.
+TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
 
 class Settings(BaseSettings):
@@ -90,7 +92,7 @@ class Settings(BaseSettings):
         values = {
             key[len("LOANWATCH_"):].lower(): value
             for key, value in source.items()
-            if key.startswith("LOANWATCH_")
+            if key.startswith("LOANWATCH_") and not key.startswith(TEST_VARIABLE_PREFIX)
         }
         try:
             # Passing values explicitly keeps pydantic-settings from reading os.environ.

@@ -12,13 +12,15 @@ import ipaddress
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy import Engine
 
 from api.app import GRAPHQL_PATH, HEALTHZ_PATH, READYZ_PATH, create_app
+from graph.store import GraphStore
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 
-__all__ = ["check_bind_host", "is_loopback", "serve"]
+__all__ = ["check_bind_host", "is_loopback", "run_server", "serve"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -84,17 +86,23 @@ def serve(
         )
     engine, graph = open_stores(settings)
     try:
-        app = create_app(settings, graph, engine)
-        base = _base_url(bind_host, bind_port)
-        console.print(
-            f"GraphiQL:  {base}{GRAPHQL_PATH}  (open in a browser)\n"
-            f"liveness:  {base}{HEALTHZ_PATH}\n"
-            f"readiness: {base}{READYZ_PATH}\n"
-            f"graph:     {graph!r}\n"
-            f"environment: {settings.environment}",
-            highlight=False,
-        )
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+        run_server(settings, engine, graph, bind_host, bind_port)
     finally:
         graph.close()
         engine.dispose()
+
+
+def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
+               port: int) -> None:
+    """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted."""
+    app = create_app(settings, graph, engine)
+    base = _base_url(host, port)
+    console.print(
+        f"GraphiQL:  {base}{GRAPHQL_PATH}  (open in a browser)\n"
+        f"liveness:  {base}{HEALTHZ_PATH}\n"
+        f"readiness: {base}{READYZ_PATH}\n"
+        f"graph:     {graph!r}\n"
+        f"environment: {settings.environment}",
+        highlight=False,
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -23,6 +23,7 @@ def test_values_come_from_prefixed_variables_only() -> None:
         "LOANWATCH_DATA_DIR": "/srv/lw",
         "LOANWATCH_PORT": "9000",
         "PORT": "1",
+        "LOANWATCH_TEST_NEO4J_URI": "bolt://tests-only:7687",
     })
     assert settings.uses_neo4j and settings.neo4j_uri == "bolt://db.internal:7687"
     assert settings.resolved_database_url == "sqlite:////srv/lw/loanwatch.db"

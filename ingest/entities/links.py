@@ -1,0 +1,132 @@
+"""Relations between parties: ``ownerships``, ``directorships``, ``identifiers`` and
+``relations``."""
+
+from __future__ import annotations
+
+from graph.model import Edge, Label, Node, RelType
+from ingest.converters import choice, external_id, fraction, text
+from ingest.errors import InvalidValue, RowRejected
+from ingest.identifiers import IDENTIFIER_LABELS, identifier_node_id, normalise_identifier
+from ingest.specs import PARTY, BatchOutput, DerivedNode, EntitySpec, FieldSpec, Reference, Values
+
+__all__ = ["DIRECTORSHIPS", "IDENTIFIERS", "OWNERSHIPS", "RELATIONS"]
+
+_COMPANY = frozenset({Label.COMPANY})
+_PERSON = frozenset({Label.PERSON})
+
+
+def _check_ownership(values: Values) -> None:
+    if values["owner_id"] == values["company_id"]:
+        raise RowRejected("owner_id", "a company cannot own itself")
+
+
+def _build_ownership(values: Values, out: BatchOutput) -> None:
+    out.edges.append(Edge(RelType.OWNS, values["owner_id"], values["company_id"],
+                          props={"pct": values["pct"]}))
+
+
+OWNERSHIPS = EntitySpec(
+    name="ownerships",
+    order=9,
+    fields=(
+        FieldSpec("owner_id", external_id, required=True),
+        FieldSpec("company_id", external_id, required=True),
+        FieldSpec("pct", fraction(exclude_zero=True), required=True),
+    ),
+    key=("owner_id", "company_id"),
+    build=_build_ownership,
+    check=_check_ownership,
+    references=(
+        Reference("owner_id", "party", PARTY),
+        Reference("company_id", "company", _COMPANY),
+    ),
+)
+
+
+def _build_directorship(values: Values, out: BatchOutput) -> None:
+    role = values.get("role")
+    out.edges.append(Edge(RelType.DIRECTS, values["person_id"], values["company_id"],
+                          props={} if role is None else {"role": role}))
+
+
+DIRECTORSHIPS = EntitySpec(
+    name="directorships",
+    order=10,
+    fields=(
+        FieldSpec("person_id", external_id, required=True),
+        FieldSpec("company_id", external_id, required=True),
+        FieldSpec("role", text(128)),
+    ),
+    key=("person_id", "company_id"),
+    build=_build_directorship,
+    references=(
+        Reference("person_id", "person", _PERSON),
+        Reference("company_id", "company", _COMPANY),
+    ),
+)
+
+
+def _check_identifier(values: Values) -> None:
+    # Normalise in place, so that duplicates are found on the normalised value.
+    try:
+        values["value"] = normalise_identifier(values["kind"], values["value"])
+    except InvalidValue as exc:
+        raise RowRejected("value", exc.message) from None
+
+
+def _identifier_node(values: Values) -> DerivedNode:
+    kind = values["kind"]
+    return ("value", identifier_node_id(kind, values["value"]), IDENTIFIER_LABELS[kind])
+
+
+def _build_identifier(values: Values, out: BatchOutput) -> None:
+    kind = values["kind"]
+    node_id = identifier_node_id(kind, values["value"])
+    out.nodes.append(Node(node_id, IDENTIFIER_LABELS[kind], {"value": values["value"]}))
+    out.edges.append(Edge(RelType.USES, values["party_id"], node_id))
+
+
+IDENTIFIERS = EntitySpec(
+    name="identifiers",
+    order=11,
+    fields=(
+        FieldSpec("party_id", external_id, required=True),
+        FieldSpec("kind", choice(IDENTIFIER_LABELS), required=True),
+        FieldSpec("value", text(), required=True),
+    ),
+    key=("party_id", "kind", "value"),
+    build=_build_identifier,
+    check=_check_identifier,
+    derived_node=_identifier_node,
+    references=(Reference("party_id", "party", PARTY),),
+)
+
+RELATION_KINDS = ("family", "employee", "supplier", "customer", "partner")
+
+
+def _check_relation(values: Values) -> None:
+    if values["party_id"] == values["other_id"]:
+        raise RowRejected("other_id", "a party cannot be related to itself")
+
+
+def _build_relation(values: Values, out: BatchOutput) -> None:
+    out.edges.append(Edge(RelType.RELATED, values["party_id"], values["other_id"],
+                          values["kind"], {"kind": values["kind"]}))
+
+
+RELATIONS = EntitySpec(
+    name="relations",
+    order=15,
+    fields=(
+        FieldSpec("party_id", external_id, required=True),
+        FieldSpec("other_id", external_id, required=True),
+        FieldSpec("kind", choice(RELATION_KINDS), required=True),
+    ),
+    key=("party_id", "other_id", "kind"),
+    build=_build_relation,
+    check=_check_relation,
+    references=(
+        Reference("party_id", "party", PARTY),
+        Reference("other_id", "party", PARTY),
+    ),
+)

@@ -1,0 +1,299 @@
+"""Bulk import of CSV and JSON Lines files into the graph and the relational records.
+
+:func:`import_paths` is the one entry point. For each file, in import order, rows are read
+one at a time and checked (columns, types, ranges, duplicates); every ``batch_rows`` rows,
+the ids the batch creates or names are looked up once, rows whose references do not
+resolve are rejected, and the good rows are written: graph nodes, then edges, then SQL
+records and the batch's rejects. Each row is checked completely before any of it is
+written, so a rejected row leaves nothing behind, and a good row is written whole.
+
+Memory stays flat in the file size: one batch of rows is held, plus a bounded cache of known
+ids and the keys of the current file (to find duplicates), which move to a temporary file
+on disk past ``memory_keys``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from graph.errors import GraphError
+from graph.store import GraphStore
+from ingest.errors import ImportFailed, RowRejected
+from ingest.files import FileFormat, ImportFile, plan_files
+from ingest.readers import LineFile, RawRow, read_csv, read_jsonl, source_text
+from ingest.report import FileReport, ImportProgress, ImportReport, ProgressCallback, Reject
+from ingest.resolver import ReferenceResolver
+from ingest.rows import CsvRowParser, JsonRowParser
+from ingest.seen_keys import DEFAULT_MEMORY_KEYS, SeenKeys
+from ingest.specs import BatchOutput, EntitySpec, Values
+from ingest.sql_records import RecordWriter
+from loanwatch.settings import DEFAULT_IMPORT_BATCH_ROWS
+from portfolio.imports import MAX_RAW_TEXT, ImportStatus
+
+__all__ = ["DEFAULT_MAX_REJECTS_KEPT", "import_paths"]
+
+#: Rejects kept in the returned report (all are stored in the database).
+DEFAULT_MAX_REJECTS_KEPT: Final = 1_000
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def import_paths(
+    paths: Iterable[str | Path],
+    *,
+    graph: GraphStore,
+    engine: Engine,
+    batch_rows: int = DEFAULT_IMPORT_BATCH_ROWS,
+    entity_type: str | None = None,
+    progress: ProgressCallback | None = None,
+    max_rejects_kept: int = DEFAULT_MAX_REJECTS_KEPT,
+    clock: Clock = _utc_now,
+    memory_keys: int = DEFAULT_MEMORY_KEYS,
+) -> ImportReport:
+    """Import files and directories; return what was imported and what was rejected.
+
+    Re-importing the same files changes nothing: every write is an upsert on the external
+    id (or on the documented identity of rows without one).
+
+    Args:
+        paths: files and directories (read whole, in the documented order); see
+            :func:`ingest.files.plan_files`.
+        graph: the graph store written through (embedded or Neo4j).
+        engine: the SQL database of the relational records, migrated.
+        batch_rows: rows checked and written together.
+        entity_type: the entity type of every file given (``--type``).
+        progress: called after every batch.
+        max_rejects_kept: how many rejects the report lists (all are stored).
+        clock: the time source for the batch's timestamps.
+        memory_keys: row keys of one file held in memory to find duplicates; past this
+            they move to a temporary file (see :mod:`ingest.seen_keys`).
+
+    Returns:
+        The report, also stored as an ``ImportBatch`` with its ``RejectedRow`` records.
+
+    Raises:
+        UnknownFileType, IngestError: a path cannot be imported (before anything is read).
+        ImportFailed: a write failed; the batch is stored as failed with the reason.
+        BackendUnavailable: a store stopped answering.
+    """
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
+    files = plan_files(paths, entity_type)
+    records = RecordWriter(engine)
+    started = time.perf_counter()
+    try:
+        batch_id = records.start_batch([str(f.path) for f in files], clock())
+    except SQLAlchemyError as exc:
+        raise ImportFailed(f"cannot record the import batch: {_reason(exc)}",
+                           suggestion="run the migrations (loanwatch migrate)") from exc
+    run = _ImportRun(graph, records, files, batch_rows, progress, max_rejects_kept,
+                     memory_keys)
+    run.report.batch_id = batch_id
+    try:
+        for plan in files:
+            run.import_file(plan)
+    except BaseException as exc:
+        run.report.status = ImportStatus.FAILED.value
+        run.report.duration_s = time.perf_counter() - started
+        try:
+            run.finish(clock(), error=str(exc) or type(exc).__name__)
+        except Exception as secondary:  # the database may be what failed
+            exc.add_note(f"the import batch could not be marked failed either: {secondary}")
+        raise
+    run.report.status = ImportStatus.SUCCEEDED.value
+    run.report.duration_s = time.perf_counter() - started
+    run.finish(clock())
+    return run.report
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Rows of one file waiting to be checked against the stores and written."""
+
+    rows: list[tuple[int, str | bytes, Values]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    read: int = 0
+
+
+class _ImportRun:
+    def __init__(self, graph: GraphStore, records: RecordWriter, files: list[ImportFile],
+                 batch_rows: int, progress: ProgressCallback | None, max_rejects_kept: int,
+                 memory_keys: int) -> None:
+        self.graph = graph
+        self.memory_keys = memory_keys
+        self.records = records
+        self.batch_rows = batch_rows
+        self.progress = progress
+        self.max_rejects_kept = max_rejects_kept
+        self.resolver = ReferenceResolver(graph, records.find_loans)
+        self.report = ImportReport(batch_id=0, status=ImportStatus.RUNNING.value)
+        self.bytes_total = sum(f.path.stat().st_size for f in files)
+        self.bytes_before = 0
+
+    # -- one file --------------------------------------------------------------------------
+
+    def import_file(self, plan: ImportFile) -> None:
+        spec = plan.spec
+        file_report = FileReport(str(plan.path), spec.name, plan.format.value)
+        self.report.files.append(file_report)
+        started = time.perf_counter()
+        check = spec.check
+        key_of = spec.key_of
+        keys = SeenKeys(self.memory_keys)
+        seen = keys.memory
+        batch = _Batch()
+        with LineFile(plan.path) as source, closing(keys):
+            rows, parse = self._open(plan, source)
+            for line, text, payload, problem in rows:
+                batch.read += 1
+                if problem is not None:
+                    batch.rejects.append(_reject(plan, line, None, problem, text))
+                else:
+                    try:
+                        values = parse(payload)
+                        if check is not None:
+                            check(values)
+                    except RowRejected as exc:
+                        batch.rejects.append(_reject(plan, line, exc.field, exc.reason, text))
+                    else:
+                        key = key_of(values)
+                        first = seen.setdefault(key, line)
+                        if first == line:
+                            batch.rows.append((line, text, values))
+                        else:
+                            batch.rejects.append(_reject(
+                                plan, line, ",".join(spec.key), _duplicate(spec, key, first),
+                                text))
+                if batch.read >= self.batch_rows:
+                    self._flush(plan, batch, file_report, source, keys)
+                    batch = _Batch()
+            self._flush(plan, batch, file_report, source, keys)
+            self.bytes_before += source.size
+        file_report.duration_s = time.perf_counter() - started
+
+    @staticmethod
+    def _open(plan: ImportFile, source: LineFile
+              ) -> tuple[Iterator[RawRow], Callable[[Any], Values]]:
+        if plan.format is FileFormat.CSV:
+            header, rows = read_csv(source)
+            return rows, CsvRowParser(plan.spec, header).parse
+        return read_jsonl(source), JsonRowParser(plan.spec).parse
+
+    # -- one batch -------------------------------------------------------------------------
+
+    def _flush(self, plan: ImportFile, batch: _Batch, file_report: FileReport,
+               source: LineFile, keys: SeenKeys) -> None:
+        if not batch.read:
+            return
+        spec = plan.spec
+        out = BatchOutput()
+        rejects = batch.rejects
+        if keys.on_disk:
+            self._reject_keys_on_disk(plan, batch, keys)
+        keys.end_batch()
+        lines = [line for line, _, _ in batch.rows] + [r.line for r in rejects]
+        where = f"{plan.path}, lines {min(lines)}-{max(lines)}"
+        if batch.rows:
+            resolver = self.resolver
+            if resolver.full:
+                resolver.forget()  # earlier batches are written: the stores know their ids
+            try:
+                resolver.prepare(spec, (values for _, _, values in batch.rows))
+            except (GraphError, SQLAlchemyError) as exc:
+                raise ImportFailed(f"looking up the ids named in {where} failed: "
+                                   f"{_reason(exc)}") from exc
+            for line, text, values in batch.rows:
+                problem = resolver.problem(spec, values)
+                if problem is not None:
+                    rejects.append(_reject(plan, line, problem.field, problem.reason, text))
+                    continue
+                spec.build(values, out)
+                resolver.register(spec, values)
+        self._write(where, out, rejects)
+        file_report.rows_read += batch.read
+        file_report.rows_imported += batch.read - len(rejects)
+        file_report.rows_rejected += len(rejects)
+        kept = self.report.rejects
+        room = self.max_rejects_kept - len(kept)
+        if room > 0:
+            kept.extend(sorted(rejects, key=lambda r: r.line)[:room])
+        if self.progress is not None:
+            report = self.report
+            self.progress(ImportProgress(
+                file=plan.path, entity=spec.name, rows_read=report.rows_read,
+                rows_imported=report.rows_imported, rows_rejected=report.rows_rejected,
+                bytes_done=self.bytes_before + source.tell(), bytes_total=self.bytes_total,
+            ))
+
+    @staticmethod
+    def _reject_keys_on_disk(plan: ImportFile, batch: _Batch, keys: SeenKeys) -> None:
+        """Reject the rows whose key was seen before the keys in memory moved to disk."""
+        key_of = plan.spec.key_of
+        first_lines = keys.first_lines_on_disk([key_of(values) for _, _, values in batch.rows])
+        if not first_lines:
+            return
+        kept = []
+        for line, text, values in batch.rows:
+            key = key_of(values)
+            first = first_lines.get(key)
+            if first is None:
+                kept.append((line, text, values))
+            else:
+                keys.memory[key] = first  # later repeats name the true first line
+                batch.rejects.append(_reject(plan, line, ",".join(plan.spec.key),
+                                             _duplicate(plan.spec, key, first), text))
+        batch.rows = kept
+
+    def _write(self, where: str, out: BatchOutput, rejects: list[Reject]) -> None:
+        try:
+            if out.nodes:
+                self.graph.upsert_nodes(out.nodes)
+            if out.edges:
+                self.graph.upsert_edges(out.edges)
+            self.records.write(out.records, rejects, self.report.batch_id)
+        except (GraphError, SQLAlchemyError) as exc:
+            raise ImportFailed(
+                f"writing {where} failed: {_reason(exc)}",
+                suggestion="the batches before this one are imported; fix the cause and "
+                           "import again (re-importing is safe)",
+            ) from exc
+
+    def finish(self, finished_at: datetime, error: str | None = None) -> None:
+        report = self.report
+        self.records.finish_batch(
+            report.batch_id, status=ImportStatus(report.status), finished_at=finished_at,
+            counts=report.counts, rows_read=report.rows_read,
+            rows_imported=report.rows_imported, rows_rejected=report.rows_rejected,
+            error=error,
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the driver's message (SQLAlchemy appends SQL and a link)."""
+    original = getattr(exc, "orig", None) or exc
+    return (str(original).strip().splitlines() or [type(original).__name__])[0]
+
+
+def _reject(plan: ImportFile, line: int, field: str | None, reason: str,
+            text: str | bytes) -> Reject:
+    return Reject(str(plan.path), line, field, reason, source_text(text)[:MAX_RAW_TEXT])
+
+
+def _duplicate(spec: EntitySpec, key: Any, first: int) -> str:
+    if len(spec.key) == 1:
+        return f"duplicate {spec.key[0]} {key!r}: already on line {first} of this file"
+    shown = ", ".join(repr(part) for part in key)
+    return f"duplicate ({', '.join(spec.key)}) ({shown}): already on line {first} of this file"

@@ -1,0 +1,141 @@
+"""The SQL side of an import: upserts of relational records, loan lookups, and the
+``ImportBatch`` and ``RejectedRow`` records of the run.
+
+Upserts are ``INSERT ... ON CONFLICT (primary key) DO UPDATE`` statements built with
+SQLAlchemy Core in the SQLite or PostgreSQL dialect and executed for a whole batch at once.
+On SQLite they run through ``exec_driver_sql`` with plain tuples, skipping SQLAlchemy's
+per-row parameter processing (several microseconds a row, a fifth of the import time); on
+PostgreSQL through Core, whose "insertmanyvalues" batching saves a round trip per row. The
+values are already in the form both drivers take (text ids and dates, decimal text
+amounts, integers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from operator import itemgetter
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, Insert, Table, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ingest.errors import IngestError
+from ingest.report import Reject
+from portfolio.bureau import BureauSnapshot
+from portfolio.imports import MAX_RAW_TEXT, ImportBatch, ImportStatus, RejectedRow
+from portfolio.loans import Loan
+from portfolio.repayments import Repayment
+from portfolio.schedule import Installment
+
+__all__ = ["RECORD_TABLES", "RecordWriter"]
+
+#: Tables an import writes, in the order that keeps foreign keys satisfied.
+RECORD_TABLES: Final[dict[str, Table]] = {
+    table.name: table
+    for table in (Loan.__table__, Installment.__table__, Repayment.__table__,  # type: ignore[attr-defined]
+                  BureauSnapshot.__table__)  # type: ignore[attr-defined]
+}
+_IDS_PER_QUERY: Final = 1_000
+_FIELD_LENGTH: Final = 128
+
+_batch: Final[Table] = ImportBatch.__table__  # type: ignore[attr-defined]
+_rejected: Final[Table] = RejectedRow.__table__  # type: ignore[attr-defined]
+_loan: Final[Table] = Loan.__table__  # type: ignore[attr-defined]
+
+
+def _dialect_insert(engine: Engine) -> Callable[[Table], Any]:
+    name = engine.dialect.name
+    if name == "sqlite":
+        return sqlite.insert
+    if name == "postgresql":
+        return postgresql.insert
+    raise IngestError(f"importing into {name!r} is not supported; use SQLite or PostgreSQL")
+
+
+def _upsert(dialect_insert: Callable[[Table], Any], table: Table) -> Insert:
+    statement = dialect_insert(table)
+    keys = [column.name for column in table.primary_key.columns]
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key},
+    )
+
+
+class _Upsert:
+    """The upsert of one table, executed the fastest way for the dialect.
+
+    SQLite: compiled once to SQL text with positional parameters and run through
+    ``exec_driver_sql`` with tuples, so that the driver's C loop runs every row.
+    PostgreSQL: run as a Core statement, so that SQLAlchemy's "insertmanyvalues" sends a
+    thousand rows per statement instead of one round trip per row.
+    """
+
+    def __init__(self, engine: Engine, dialect_insert: Callable[[Table], Any], table: Table):
+        self.statement = _upsert(dialect_insert, table)
+        compiled = self.statement.compile(dialect=engine.dialect)
+        self.positional = engine.dialect.name == "sqlite" and bool(compiled.positiontup)
+        self.sql = str(compiled)
+        self.parameters = itemgetter(*compiled.positiontup) if self.positional else None
+
+    def execute(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
+        getter = self.parameters
+        if getter is not None:
+            connection.exec_driver_sql(self.sql, [getter(row) for row in rows])
+        else:
+            connection.execute(self.statement, rows)
+
+
+class RecordWriter:
+    """Writes the relational records and the import's own bookkeeping through ``engine``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        dialect_insert = _dialect_insert(engine)
+        self._upserts = {name: _Upsert(engine, dialect_insert, table)
+                         for name, table in RECORD_TABLES.items()}
+
+    def find_loans(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored loan records."""
+        found: set[str] = set()
+        with self._engine.connect() as connection:
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start:start + _IDS_PER_QUERY]
+                found.update(connection.scalars(select(_loan.c.id).where(_loan.c.id.in_(chunk))))
+        return found
+
+    def write(self, records: Mapping[str, list[dict[str, Any]]], rejects: Sequence[Reject],
+              batch_id: int) -> None:
+        """Upsert ``records`` (table name to rows) and store ``rejects``, in one transaction."""
+        with self._engine.begin() as connection:
+            for name, upsert in self._upserts.items():
+                rows = records.get(name)
+                if rows:
+                    upsert.execute(connection, rows)
+            if rejects:
+                connection.execute(insert(_rejected), [
+                    {"batch_id": batch_id, "file": r.file, "line": r.line,
+                     "field": None if r.field is None else r.field[:_FIELD_LENGTH],
+                     "reason": r.reason, "raw": r.text[:MAX_RAW_TEXT]}
+                    for r in rejects
+                ])
+
+    def start_batch(self, files: list[str], started_at: datetime) -> int:
+        """Record a running import of ``files``; return its batch id."""
+        with self._engine.begin() as connection:
+            result = connection.execute(insert(_batch).values(
+                started_at=started_at, status=ImportStatus.RUNNING.value, files=files,
+                counts={}, rows_read=0, rows_imported=0, rows_rejected=0,
+            ))
+            return int(result.inserted_primary_key[0])
+
+    def finish_batch(self, batch_id: int, *, status: ImportStatus, finished_at: datetime,
+                     counts: dict[str, int], rows_read: int, rows_imported: int,
+                     rows_rejected: int, error: str | None = None) -> None:
+        """Record how the import ended."""
+        with self._engine.begin() as connection:
+            connection.execute(update(_batch).where(_batch.c.id == batch_id).values(
+                status=status.value, finished_at=finished_at, counts=counts,
+                rows_read=rows_read, rows_imported=rows_imported,
+                rows_rejected=rows_rejected, error=error,
+            ))

@@ -1,0 +1,103 @@
+"""``loanwatch demo``: a whole Loanwatch on this machine, with no server to install.
+
+Generates a synthetic portfolio once (kept under ``<data dir>/demo``), imports it into the
+configured stores (the embedded default unless ``LOANWATCH_NEO4J_URI`` is set; importing
+again changes nothing), prints where to start exploring, and serves the API.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Final
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ingest.importer import import_paths
+from loanwatch.cli.imports import ImportProgressBar, print_report
+from loanwatch.cli.serve import check_bind_host, run_server
+from loanwatch.settings import Settings
+from loanwatch.wiring import open_stores
+from seeds.config import PortfolioConfig
+from seeds.generate import generate_portfolio
+from seeds.ground_truth import GROUND_TRUTH_DIR
+
+__all__ = ["DEFAULT_DEMO_BORROWERS", "demo"]
+
+DEFAULT_DEMO_BORROWERS: Final = 5_000
+_COMPLETE_MARKER: Final = ".complete"
+
+console = Console()
+
+
+def _portfolio(out: Path, borrowers: int, seed: int) -> Path:
+    """The demo portfolio in ``out``, generated unless a finished one is already there."""
+    marker = out / _COMPLETE_MARKER
+    wanted = f"borrowers={borrowers} seed={seed}\n"
+    if marker.exists() and marker.read_text() == wanted:
+        console.print(f"portfolio: reusing {out}")
+        return out
+    with Progress(TextColumn("[bold]{task.description:<26}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("generating portfolio", total=1.0)
+        summary = generate_portfolio(
+            PortfolioConfig(borrowers=borrowers, seed=seed), out,
+            progress=lambda stage, done: bar.update(task, description=stage, completed=done),
+        )
+    marker.write_text(wanted)
+    console.print(f"portfolio: generated {summary.total_rows:,} rows for {borrowers:,} "
+                  f"borrowers in {summary.seconds:.1f} s into {out}")
+    return out
+
+
+def _starting_points(portfolio: Path) -> list[str]:
+    """Lines telling a newcomer which parties are worth a look, from the ground truth."""
+    truth = json.loads((portfolio / GROUND_TRUTH_DIR / "ground_truth.json").read_text())
+    lines = []
+    if truth.get("guarantee_circles"):
+        circle = truth["guarantee_circles"][0]["members"]
+        lines.append(f"a guarantee circle of {len(circle)} firms includes {circle[0]}: "
+                     f'party(id: "{circle[0]}") {{ guaranteeNetwork(hops: 4) {{ ... }} }}')
+    if truth.get("mutual_pairs"):
+        a, b = truth["mutual_pairs"][0]
+        lines.append(f"{a} and {b} guarantee each other (互保): "
+                     f'shortestPaths(source: "{a}", target: "{b}")')
+    if truth.get("identity_rings"):
+        ring = truth["identity_rings"][0]
+        lines.append(f"{len(ring['members'])} persons share a {ring['kinds'][0]} with "
+                     f'{ring["members"][0]}: neighbourhood(id: "{ring["members"][0]}", hops: 2)')
+    return lines
+
+
+def demo(
+    borrowers: int = typer.Option(DEFAULT_DEMO_BORROWERS, "--borrowers", min=100,
+                                  help="Borrowers in the generated portfolio."),
+    seed: int = typer.Option(7, "--seed", help="Seed of the generated portfolio."),
+    port: int | None = typer.Option(None, "--port", min=1, max=65535,
+                                    help="Port (default: LOANWATCH_PORT, else 8000)."),
+    no_serve: bool = typer.Option(False, "--no-serve",
+                                  help="Generate and import, then exit without serving."),
+) -> None:
+    """Generate a demo portfolio, import it, and serve GraphiQL on 127.0.0.1."""
+    settings = Settings.from_environ()
+    check_bind_host(settings.host, allow_remote=False)
+    portfolio = _portfolio(settings.data_dir / "demo" / f"portfolio-{borrowers}-{seed}",
+                           borrowers, seed)
+    engine, graph = open_stores(settings)
+    try:
+        with ImportProgressBar(console) as bar:
+            report = import_paths([portfolio], graph=graph, engine=engine,
+                                  batch_rows=settings.import_batch_rows, progress=bar.update)
+        print_report(report, console, max_rejects_shown=5)
+        console.print("\n[bold]Where to start[/]")
+        for line in _starting_points(portfolio):
+            console.print(f"  • {line}", highlight=False)
+        if not no_serve:
+            console.print()
+            run_server(settings, engine, graph, settings.host, port or settings.port)
+    finally:
+        graph.close()
+        engine.dispose()

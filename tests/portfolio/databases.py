@@ -1,0 +1,79 @@
+"""Migrated SQL databases for tests: SQLite in a temporary folder, and the real PostgreSQL.
+
+The PostgreSQL database is ``LOANWATCH_TEST_POSTGRES_URL`` (``tools/services.sh start``
+runs it). Each session works in a schema of its own, created and dropped here, so these
+tests never touch tables other suites create in ``public``. When the server cannot be
+reached the tests skip, except in CI (``CI=true``), where they fail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import Engine, text
+
+from loanwatch.errors import BackendUnavailable
+from portfolio.database import check_database, create_sql_engine, migrate
+from portfolio.metadata import all_metadata
+from tests.services import POSTGRES_URL, unreachable
+
+__all__ = ["database", "postgres_engine", "sqlite_engine"]
+
+
+def _with_schema(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """The test PostgreSQL, migrated, in a schema that lives as long as the session."""
+    admin = create_sql_engine(POSTGRES_URL)
+    try:
+        check_database(admin)
+    except BackendUnavailable as exc:
+        admin.dispose()
+        unreachable("PostgreSQL", POSTGRES_URL, exc)
+    schema = f"lw_portfolio_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_sql_engine(_with_schema(POSTGRES_URL, schema))
+    try:
+        migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite database in a fresh file."""
+    engine = create_sql_engine(f"sqlite:///{tmp_path / 'loanwatch.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    tables = [table for metadata in all_metadata() for table in metadata.sorted_tables]
+    with engine.begin() as connection:
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """Each SQL backend in turn, migrated and empty."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_engine")
+        return
+    engine: Engine = request.getfixturevalue("postgres_engine")
+    _empty(engine)
+    yield engine
