@@ -15,19 +15,27 @@ from typing import Any, Final
 import networkx as nx
 import orjson
 from sqlalchemy import Engine, and_, case, collate, delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from graph.errors import InvalidGraphElement, NodeNotFound
-from graph.model import Edge, Label, Node, RelType, validate_edge, validate_node
+from graph.batches import (
+    check_endpoints,
+    check_labels_unchanged,
+    endpoint_ids,
+    merge_edges,
+    merge_nodes,
+)
+from graph.errors import InvalidGraphElement
+from graph.model import Edge, Label, Node, RelType
 from graph.store import DEFAULT_SEARCH_LIMIT, GraphStore
 from graph.stores.embedded_schema import graph_edge, graph_node
+from graph.stores.embedded_sql import dialect_sql
 from loanwatch.errors import BackendUnavailable
 
 __all__ = ["EmbeddedGraphStore"]
 
 #: Ids per ``IN (...)`` list; SQLite allows 32,766 bound parameters per statement.
 ID_CHUNK: Final = 5_000
+_LABEL_BY_NAME: Final = {label.value: label for label in Label}
 
 
 def _chunks(ids: Sequence[str], size: int = ID_CHUNK) -> Iterator[Sequence[str]]:
@@ -49,19 +57,8 @@ class EmbeddedGraphStore(GraphStore):
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        dialect = engine.dialect.name
-        if dialect == "sqlite":
-            self._insert = sqlite.insert
-            self._merge_props = lambda old, new: func.json_patch(old, new)
-        elif dialect == "postgresql":
-            self._insert = postgresql.insert
-            self._merge_props = lambda old, new: func.cast(
-                func.cast(old, postgresql.JSONB).op("||")(func.cast(new, postgresql.JSONB)),
-                graph_node.c.props.type,
-            )
-        else:
-            raise InvalidGraphElement(f"the embedded graph store does not support {dialect!r}")
-        self._dialect = dialect
+        self._dialect = engine.dialect.name
+        self._sql = dialect_sql(self._dialect)
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self._engine.url.render_as_string(hide_password=True)!r})"
@@ -99,80 +96,27 @@ class EmbeddedGraphStore(GraphStore):
     def upsert_nodes(self, nodes: Sequence[Node]) -> int:
         if not nodes:
             return 0
-        latest: dict[str, Node] = {}
-        for node in nodes:
-            validate_node(node)
-            earlier = latest.get(node.id)
-            if earlier is not None and earlier.label != node.label:
-                raise InvalidGraphElement(
-                    f"node {node.id!r} given as both {earlier.label.value} and {node.label.value}"
-                )
-            latest[node.id] = node if earlier is None else Node(
-                node.id, node.label, {**earlier.props, **node.props}
-            )
+        latest = merge_nodes(nodes)
         rows = [
-            {
-                "id": node.id,
-                "label": node.label.value,
-                "name": node.name,
-                "search_text": node.search_text,
-                "props": _dumps(node.props),
-            }
+            (node.id, node.label.value, node.name, node.search_text, _dumps(node.props))
             for node in latest.values()
         ]
-        statement = self._insert(graph_node)
-        statement = statement.on_conflict_do_update(
-            index_elements=[graph_node.c.id],
-            set_={
-                "name": func.coalesce(statement.excluded.name, graph_node.c.name),
-                "search_text": case(
-                    (statement.excluded.name.is_(None), graph_node.c.search_text),
-                    else_=statement.excluded.search_text,
-                ),
-                "props": self._merge_props(graph_node.c.props, statement.excluded.props),
-            },
-        )
         with self._engine.begin() as conn:
-            stored = self._labels(conn, list(latest))
-            for node_id, label in stored.items():
-                if latest[node_id].label != label:
-                    raise InvalidGraphElement(
-                        f"node {node_id!r} is a {label.value}; it cannot become a "
-                        f"{latest[node_id].label.value}"
-                    )
-            conn.execute(statement, rows)
+            check_labels_unchanged(latest, self._labels(conn, list(latest)))
+            conn.exec_driver_sql(self._sql.upsert_node, rows)
         return len(nodes)
 
     def upsert_edges(self, edges: Sequence[Edge]) -> int:
         if not edges:
             return 0
-        latest: dict[tuple[str, str, str, str], Edge] = {}
-        for edge in edges:
-            validate_edge(edge)
-            earlier = latest.get(edge.identity)
-            latest[edge.identity] = edge if earlier is None else Edge(
-                edge.type, edge.source, edge.target, edge.key, {**earlier.props, **edge.props}
-            )
-        endpoint_ids = sorted({e.source for e in latest.values()} | {e.target for e in latest.values()})
+        latest = merge_edges(edges)
         rows = [
-            {"type": e.type.value, "source": e.source, "target": e.target, "key": e.key,
-             "props": _dumps(e.props)}
+            (e.type.value, e.source, e.target, e.key, _dumps(e.props))
             for e in latest.values()
         ]
-        statement = self._insert(graph_edge)
-        statement = statement.on_conflict_do_update(
-            index_elements=[graph_edge.c.type, graph_edge.c.source, graph_edge.c.target,
-                            graph_edge.c.key],
-            set_={"props": self._merge_props(graph_edge.c.props, statement.excluded.props)},
-        )
         with self._engine.begin() as conn:
-            labels = self._labels(conn, endpoint_ids)
-            for edge in latest.values():
-                for end in (edge.source, edge.target):
-                    if end not in labels:
-                        raise NodeNotFound(end)
-                validate_edge(edge, labels[edge.source], labels[edge.target])
-            conn.execute(statement, rows)
+            check_endpoints(latest.values(), self._labels(conn, endpoint_ids(latest.values())))
+            conn.exec_driver_sql(self._sql.upsert_edge, rows)
         return len(edges)
 
     def delete_all(self) -> None:
@@ -182,12 +126,14 @@ class EmbeddedGraphStore(GraphStore):
 
     # -- reads -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _labels(conn: Any, ids: Sequence[str]) -> dict[str, Label]:
+    def _labels(self, conn: Any, ids: Sequence[str]) -> dict[str, Label]:
+        # Plain SQL with one placeholder per id: SQLAlchemy's expanding IN parameters
+        # cost more than the query itself at import batch sizes.
         found: dict[str, Label] = {}
         for chunk in _chunks(ids):
-            query = select(graph_node.c.id, graph_node.c.label).where(graph_node.c.id.in_(chunk))
-            found.update((row.id, Label(row.label)) for row in conn.execute(query))
+            statement = self._sql.labels_in(len(chunk))
+            found.update((i, _LABEL_BY_NAME[label])
+                         for i, label in conn.exec_driver_sql(statement, tuple(chunk)))
         return found
 
     def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
