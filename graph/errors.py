@@ -15,9 +15,11 @@ class NodeNotFound(GraphError):
     """A node named by id does not exist."""
 
     def __init__(self, node_id: str) -> None:
-        super().__init__(f"no node with id {node_id!r}", suggestion="check the id, or search by name")
+        super().__init__(
+            f"no node with id {node_id!r}", suggestion="check the id, or search by name"
+        )
         self.node_id = node_id
 
 
 class InvalidGraphElement(GraphError):
-    """A node or edge breaks the graph model (unknown label, wrong endpoint labels, bad property)."""
+    """A node or edge breaks the graph model (unknown label, wrong endpoints, bad property)."""

@@ -144,33 +144,45 @@ class Path:
         return len(self.edges)
 
 
-def _check_props(where: str, props: dict[str, object]) -> None:
+_STORED_TYPES: Final = frozenset({str, int, float, bool})
+
+
+def _props_problem(props: dict[str, object]) -> str | None:
+    """What is wrong with ``props``, or ``None``. Runs once per element on bulk import,
+    so the common case is one set membership test per property."""
     for name, value in props.items():
+        if type(value) in _STORED_TYPES and name not in RESERVED_PROPERTIES and (
+            type(name) is str and name and name[0] != "_"
+        ):
+            continue
         if not isinstance(name, str) or not name or name.startswith("_"):
-            raise InvalidGraphElement(f"{where}: property name {name!r} must be a non-empty "
-                                      "string that does not start with '_'")
+            return f"property name {name!r} must be a non-empty string that does not start with '_'"
         if name in RESERVED_PROPERTIES:
-            raise InvalidGraphElement(f"{where}: property name {name!r} is reserved")
+            return f"property name {name!r} is reserved"
         if not isinstance(value, str | int | float | bool):
-            raise InvalidGraphElement(
-                f"{where}: property {name!r} has type {type(value).__name__}; "
-                "only str, int, float and bool are stored"
-            )
+            return (f"property {name!r} has type {type(value).__name__}; "
+                    "only str, int, float and bool are stored")
+    return None
 
 
-def _check_id(where: str, value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidGraphElement(f"{where}: id must be a non-empty string, got {value!r}")
+def _id_problem(value: object) -> str | None:
+    if type(value) is not str or not value.strip():
+        return f"id must be a non-empty string, got {value!r}"
     if len(value) > MAX_ID_LENGTH:
-        raise InvalidGraphElement(f"{where}: id is longer than {MAX_ID_LENGTH} characters")
+        return f"id is longer than {MAX_ID_LENGTH} characters"
+    return None
 
 
 def validate_node(node: Node) -> None:
     """Raise :class:`InvalidGraphElement` when ``node`` breaks the model."""
-    _check_id("node", node.id)
+    problem = _id_problem(node.id)
+    if problem is not None:
+        raise InvalidGraphElement(f"node: {problem}")
     if not isinstance(node.label, Label):
         raise InvalidGraphElement(f"node {node.id!r}: unknown label {node.label!r}")
-    _check_props(f"node {node.id!r}", node.props)
+    problem = _props_problem(node.props)
+    if problem is not None:
+        raise InvalidGraphElement(f"node {node.id!r}: {problem}")
 
 
 def validate_edge(edge: Edge, source_label: Label | None = None,
@@ -180,13 +192,19 @@ def validate_edge(edge: Edge, source_label: Label | None = None,
     When the endpoint labels are given, they are checked against :data:`ENDPOINTS`.
     """
     if not isinstance(edge.type, RelType):
-        raise InvalidGraphElement(f"edge {edge.source!r}->{edge.target!r}: unknown type {edge.type!r}")
+        raise InvalidGraphElement(
+            f"edge {edge.source!r}->{edge.target!r}: unknown type {edge.type!r}"
+        )
     where = f"{edge.type.value} edge {edge.source!r}->{edge.target!r}"
-    _check_id(where + " source", edge.source)
-    _check_id(where + " target", edge.target)
+    for end, value in (("source", edge.source), ("target", edge.target)):
+        problem = _id_problem(value)
+        if problem is not None:
+            raise InvalidGraphElement(f"{where} {end}: {problem}")
     if not isinstance(edge.key, str):
         raise InvalidGraphElement(f"{where}: key must be a string")
-    _check_props(where, edge.props)
+    problem = _props_problem(edge.props)
+    if problem is not None:
+        raise InvalidGraphElement(f"{where}: {problem}")
     sources, targets = ENDPOINTS[edge.type]
     if source_label is not None and source_label not in sources:
         raise InvalidGraphElement(

@@ -24,7 +24,9 @@ def in_ci() -> bool:
 
 def unreachable(what: str, address: str, error: BaseException) -> None:
     """Fail in CI, skip elsewhere, naming the server and how to start it."""
-    message = f"{what} at {address} is unreachable ({error}); start it with `tools/services.sh start`"
+    message = (
+        f"{what} at {address} is unreachable ({error}); start it with `tools/services.sh start`"
+    )
     if in_ci():
         pytest.fail(message, pytrace=False)
     pytest.skip(message)

@@ -16,8 +16,14 @@ import networkx as nx
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
-from graph.errors import InvalidGraphElement, NodeNotFound
-from graph.model import Edge, Label, Node, RelType, validate_edge, validate_node
+from graph.batches import (
+    check_endpoints,
+    check_labels_unchanged,
+    endpoint_ids,
+    merge_edges,
+    merge_nodes,
+)
+from graph.model import Edge, Label, Node, RelType
 from graph.store import DEFAULT_SEARCH_LIMIT, GraphStore
 from loanwatch.errors import BackendUnavailable
 
@@ -25,6 +31,7 @@ __all__ = ["Neo4jGraphStore"]
 
 #: Properties the store keeps on nodes and edges for itself; never returned to callers.
 _NODE_INTERNALS: Final = ("id", "label", "search_text")
+_LABEL_BY_NAME: Final = {label.value: label for label in Label}
 _EDGE_INTERNALS: Final = ("key",)
 
 _SCHEMA: Final = (
@@ -33,18 +40,20 @@ _SCHEMA: Final = (
     "CREATE TEXT INDEX entity_search IF NOT EXISTS FOR (n:Entity) ON (n.search_text)",
 )
 
+# Results come back as one record holding lists: the driver receives records one message
+# at a time, which costs far more than the query for tens of thousands of rows.
 _LABELS_QUERY: Final = """
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})
-RETURN n.id AS id, n.label AS label
+RETURN collect(n.id) AS ids, collect(n.label) AS labels
 """
 
 _INCIDENT_QUERY: Final = """
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})-[r]-()
 WHERE $types IS NULL OR type(r) IN $types
-RETURN DISTINCT type(r) AS type, startNode(r).id AS source, endNode(r).id AS target,
-       r.key AS key, properties(r) AS props
+WITH DISTINCT r
+RETURN collect([type(r), startNode(r).id, endNode(r).id, r.key, properties(r)]) AS edges
 """
 
 
@@ -137,17 +146,7 @@ class Neo4jGraphStore(GraphStore):
     def upsert_nodes(self, nodes: Sequence[Node]) -> int:
         if not nodes:
             return 0
-        latest: dict[str, Node] = {}
-        for node in nodes:
-            validate_node(node)
-            earlier = latest.get(node.id)
-            if earlier is not None and earlier.label != node.label:
-                raise InvalidGraphElement(
-                    f"node {node.id!r} given as both {earlier.label.value} and {node.label.value}"
-                )
-            latest[node.id] = node if earlier is None else Node(
-                node.id, node.label, {**earlier.props, **node.props}
-            )
+        latest = merge_nodes(nodes)
         by_label: dict[Label, list[dict[str, Any]]] = defaultdict(list)
         for node in latest.values():
             by_label[node.label].append(
@@ -155,13 +154,7 @@ class Neo4jGraphStore(GraphStore):
             )
 
         def work(tx: ManagedTransaction) -> None:
-            stored = self._labels_in(tx, list(latest))
-            for node_id, label in stored.items():
-                if latest[node_id].label != label:
-                    raise InvalidGraphElement(
-                        f"node {node_id!r} is a {label.value}; it cannot become a "
-                        f"{latest[node_id].label.value}"
-                    )
+            check_labels_unchanged(latest, self._labels_in(tx, list(latest)))
             for label, rows in by_label.items():
                 tx.run(_node_upsert_query(label), rows=rows).consume()
 
@@ -171,14 +164,7 @@ class Neo4jGraphStore(GraphStore):
     def upsert_edges(self, edges: Sequence[Edge]) -> int:
         if not edges:
             return 0
-        latest: dict[tuple[str, str, str, str], Edge] = {}
-        for edge in edges:
-            validate_edge(edge)
-            earlier = latest.get(edge.identity)
-            latest[edge.identity] = edge if earlier is None else Edge(
-                edge.type, edge.source, edge.target, edge.key, {**earlier.props, **edge.props}
-            )
-        ends = sorted({e.source for e in latest.values()} | {e.target for e in latest.values()})
+        latest = merge_edges(edges)
         by_type: dict[RelType, list[dict[str, Any]]] = defaultdict(list)
         for edge in latest.values():
             by_type[edge.type].append(
@@ -187,12 +173,7 @@ class Neo4jGraphStore(GraphStore):
             )
 
         def work(tx: ManagedTransaction) -> None:
-            labels = self._labels_in(tx, ends)
-            for edge in latest.values():
-                for end in (edge.source, edge.target):
-                    if end not in labels:
-                        raise NodeNotFound(end)
-                validate_edge(edge, labels[edge.source], labels[edge.target])
+            check_endpoints(latest.values(), self._labels_in(tx, endpoint_ids(latest.values())))
             for rel_type, rows in by_type.items():
                 tx.run(_edge_upsert_query(rel_type), rows=rows).consume()
 
@@ -211,25 +192,29 @@ class Neo4jGraphStore(GraphStore):
     # -- reads -----------------------------------------------------------------------------
 
     @staticmethod
-    def _labels_in(tx: ManagedTransaction, ids: Sequence[str]) -> dict[str, Label]:
-        return {r["id"]: Label(r["label"]) for r in tx.run(_LABELS_QUERY, ids=list(ids))}
+    def _label_map(record: Any) -> dict[str, Label]:
+        return dict(zip(record["ids"], map(_LABEL_BY_NAME.__getitem__, record["labels"]),
+                        strict=True))
+
+    def _labels_in(self, tx: ManagedTransaction, ids: Sequence[str]) -> dict[str, Label]:
+        return self._label_map(tx.run(_LABELS_QUERY, ids=list(ids)).single(strict=True))
 
     def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
         if not ids:
             return {}
-        return {r["id"]: Label(r["label"]) for r in self._read(_LABELS_QUERY, ids=list(ids))}
+        return self._label_map(self._read(_LABELS_QUERY, ids=list(ids))[0])
 
     def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
         if not ids:
             return []
-        records = self._read(
+        [record] = self._read(
             "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
-            "RETURN n.id AS id, n.label AS label, properties(n) AS props",
+            "RETURN collect([n.id, n.label, properties(n)]) AS nodes",
             ids=list(dict.fromkeys(ids)),
         )
         found = {
-            r["id"]: Node(r["id"], Label(r["label"]), _clean(r["props"], _NODE_INTERNALS))
-            for r in records
+            node_id: Node(node_id, _LABEL_BY_NAME[label], _clean(props, _NODE_INTERNALS))
+            for node_id, label, props in record["nodes"]
         }
         return [found.get(node_id) for node_id in ids]
 
@@ -238,15 +223,15 @@ class Neo4jGraphStore(GraphStore):
     ) -> list[Edge]:
         if not ids:
             return []
-        records = self._read(
+        [record] = self._read(
             _INCIDENT_QUERY,
             ids=list(dict.fromkeys(ids)),
             types=None if types is None else [t.value for t in types],
         )
         seen: dict[tuple[str, str, str, str], Edge] = {}
-        for r in records:
-            edge = Edge(RelType(r["type"]), r["source"], r["target"], r["key"] or "",
-                        _clean(r["props"], _EDGE_INTERNALS))
+        for rel_type, source, target, key, props in record["edges"]:
+            edge = Edge(RelType(rel_type), source, target, key or "",
+                        _clean(props, _EDGE_INTERNALS))
             seen.setdefault(edge.identity, edge)
         return list(seen.values())
 

@@ -8,7 +8,7 @@ from graph.errors import InvalidGraphElement, NodeNotFound
 from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
 
-G, B, O, H, U, T, D = (RelType.GUARANTEES, RelType.BORROWS, RelType.OWNS, RelType.HOLDS,
+G, B, OWN, H, U, T, D = (RelType.GUARANTEES, RelType.BORROWS, RelType.OWNS, RelType.HOLDS,
                        RelType.USES, RelType.TRANSFERS, RelType.DIRECTS)
 
 NODES = [
@@ -32,7 +32,7 @@ EDGES = [
     Edge(G, "C2", "L1", props={"amount": 500000.0, "share": 1.0}),
     Edge(G, "C1", "L2", props={"amount": 400000.0, "share": 0.5}),
     Edge(G, "P2", "L3", props={"amount": 20000.0, "share": 1.0}),
-    Edge(O, "C3", "C2", props={"pct": 0.6}), Edge(O, "P1", "C3", props={"pct": 0.8}),
+    Edge(OWN, "C3", "C2", props={"pct": 0.6}), Edge(OWN, "P1", "C3", props={"pct": 0.8}),
     Edge(D, "P3", "C1"),
     Edge(H, "C1", "A1"), Edge(H, "C2", "A2"),
     Edge(T, "A1", "A2", key="2025-02", props={"amount": 120000.0, "count": 3}),
@@ -219,7 +219,7 @@ def test_shortest_paths_through_a_guarantee_and_a_shared_phone(loaded: GraphStor
 
 
 def test_shortest_path_respects_types_and_hop_limit(loaded: GraphStore) -> None:
-    assert loaded.shortest_paths("C1", "C3", types=[B, O]) == []
+    assert loaded.shortest_paths("C1", "C3", types=[B, OWN]) == []
     assert loaded.shortest_paths("C1", "C3", max_hops=2) == []
     assert len(loaded.shortest_paths("C1", "C3", max_hops=3)) == 2
     assert len(loaded.shortest_paths("C1", "C3", limit=1)) == 1
