@@ -7,6 +7,7 @@ which and why), and the codes of :mod:`loanwatch.cli.errors` when the import cou
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Final
@@ -121,15 +122,21 @@ class ImportProgressBar:
 
 def print_report(report: ImportReport, out: Console, max_rejects_shown: int) -> None:
     """Print ``report``: a table of files, the totals, then the first rejected rows."""
-    table = Table(title=f"Import batch {report.batch_id}: {report.status}", title_justify="left")
+    paths = [Path(file.path) for file in report.files]
+    # Show names relative to the directory the files share, so long paths do not crowd out
+    # the figures; the title names that directory once.
+    base = Path(os.path.commonpath([p.parent for p in paths])) if paths else Path()
+    title = f"Import batch {report.batch_id}: {report.status} ({escape(str(base))})"
+    table = Table(title=title, title_justify="left")
     table.add_column("file", overflow="fold")
     table.add_column("type")
     for column in ("read", "imported", "rejected", "rows/s"):
         table.add_column(column, justify="right", no_wrap=True)
     for file in report.files:
         rejected = f"[red]{file.rows_rejected:,}[/]" if file.rows_rejected else "0"
-        table.add_row(escape(file.path), file.entity, f"{file.rows_read:,}",
-                      f"{file.rows_imported:,}", rejected, f"{file.rows_per_s:,.0f}")
+        name = escape(str(Path(file.path).relative_to(base)))
+        table.add_row(name, file.entity, f"{file.rows_read:,}", f"{file.rows_imported:,}",
+                      rejected, f"{file.rows_per_s:,.0f}")
     out.print(table)
     out.print(
         f"{report.rows_imported:,} of {report.rows_read:,} rows imported, "
