@@ -7,7 +7,8 @@ each import in a fresh process of its own (a new SQLite file; Neo4j emptied firs
 prints a table of rows/s and peak memory. The baseline imports a small sample portfolio
 with one MERGE per row; the batched Neo4j store imports the same sample, and the ratio of
 their rows/s is the speed-up that batching buys. Needs Neo4j at ``--neo4j-uri`` (start it
-with ``loanwatch neo4j start``) unless ``--skip-neo4j``.
+with ``loanwatch neo4j start``) unless ``--skip-neo4j``; the Neo4j database is emptied, so
+run no tests against the same server meanwhile.
 """
 
 from __future__ import annotations
@@ -57,10 +58,11 @@ def measure(backend: str, source: Path, neo4j_uri: str) -> dict[str, float]:
             "--neo4j-uri",
             neo4j_uri,
         ],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if completed.returncode != 0:
+        raise SystemExit(f"the {backend} import of {source} failed:\n{completed.stderr}")
     return json.loads(completed.stdout)
 
 

@@ -6,15 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from neo4j import GraphDatabase
 from sqlalchemy import create_engine, event
 
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.embedded_schema import metadata
-from graph.stores.neo4j import Neo4jGraphStore
 from loanwatch.errors import BackendUnavailable
-from tests.services import NEO4J_URI, POSTGRES_URL, unreachable
+from tests.services import POSTGRES_URL, unreachable
 
 
 def _sqlite_store(path: Path) -> EmbeddedGraphStore:
@@ -26,20 +24,6 @@ def _sqlite_store(path: Path) -> EmbeddedGraphStore:
 
     metadata.create_all(engine)
     return EmbeddedGraphStore(engine)
-
-
-@pytest.fixture(scope="session")
-def neo4j_store() -> Iterator[Neo4jGraphStore]:
-    store = Neo4jGraphStore(GraphDatabase.driver(NEO4J_URI, auth=None), address=NEO4J_URI)
-    try:
-        store.ping()
-    except BackendUnavailable as exc:
-        store.close()
-        unreachable("Neo4j", NEO4J_URI, exc)
-    store.ensure_schema()
-    yield store
-    store.delete_all()
-    store.close()
 
 
 @pytest.fixture(scope="session")
