@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=160)
     results = []
     for borrowers in sorted(args.sizes):
         out = BENCH_DIR / f"gen-{borrowers}"

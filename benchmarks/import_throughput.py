@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-neo4j", action="store_true")
     args = parser.parse_args(argv)
 
-    console = Console()
+    console = Console(width=160)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     full = ensure_portfolio(args.borrowers, console)
     sample = ensure_portfolio(args.sample_borrowers, console)
