@@ -36,12 +36,12 @@ EXAMPLE_QUERY: Final = """\
 # Ctrl-Space completes field names; the Docs pane lists every type.
 #
 # 1. GuaranteeNetworks: parties whose name or id contains $text (edit it in
-#    the Variables pane below, e.g. {"text": "steel"}), their loans, who
+#    the Variables pane below, e.g. {"text": "机械"}), their loans, who
 #    guarantees those loans, and each party's guarantee network 2 hops out.
 # 2. PathBetween: how two parties are connected, through any relationship.
 #    Paste two ids from the first result into the variables.
 
-query GuaranteeNetworks($text: String! = "a") {
+query GuaranteeNetworks($text: String! = "C0000001") {
   searchParties(text: $text, first: 3) {
     edges {
       node {

@@ -53,6 +53,10 @@ def _portfolio(out: Path, borrowers: int, seed: int) -> Path:
     return out
 
 
+def _with_article(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 def _starting_points(portfolio: Path) -> list[str]:
     """Lines telling a newcomer which parties are worth a look, from the ground truth."""
     truth = json.loads((portfolio / GROUND_TRUTH_DIR / "ground_truth.json").read_text())
@@ -67,7 +71,7 @@ def _starting_points(portfolio: Path) -> list[str]:
                      f'shortestPaths(source: "{a}", target: "{b}")')
     if truth.get("identity_rings"):
         ring = truth["identity_rings"][0]
-        lines.append(f"{len(ring['members'])} persons share a {ring['kinds'][0]} with "
+        lines.append(f"{len(ring['members'])} persons share {_with_article(ring['kinds'][0])} with "
                      f'{ring["members"][0]}: neighbourhood(id: "{ring["members"][0]}", hops: 2)')
     return lines
 

@@ -103,7 +103,7 @@ def test_every_asset_is_served_with_its_type_and_integrity_hash(client: ApiClien
 def test_the_example_query_is_still_the_document(client: ApiClient) -> None:
     page = _page(client)
     assert page == graphiql_html()
-    assert 'query GuaranteeNetworks($text: String! = "a")' in page
+    assert 'query GuaranteeNetworks($text: String! = "C0000001")' in page
 
 
 def test_the_folder_holds_what_the_page_loads_and_the_licences(client: ApiClient) -> None:
