@@ -22,9 +22,9 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from seeds.generate import generate_portfolio
 
 from seeds.config import PortfolioConfig
+from seeds.generate import generate_portfolio
 
 BENCH_DIR = Path("var/bench")
 
