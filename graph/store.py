@@ -11,7 +11,10 @@ Semantics shared by both backends:
   key)``; properties given replace the stored values of those properties, others are kept.
   A node's label never changes: upserting an existing id with another label is an error.
 * An edge's endpoints must already exist (upsert nodes first); a dangling edge raises
-  :class:`graph.errors.NodeNotFound` and the batch that held it writes nothing.
+  :class:`graph.errors.NodeNotFound` and the batch that held it writes nothing. A batch is
+  checked whole before its first write; a backend may then write it in several
+  transactions (Neo4j does, concurrently), so a server failure part way through can leave
+  part of a batch written, and writing it again completes it.
 * Traversals ignore direction unless stated: a guarantee links guarantor and loan both ways
   for the purpose of "who is connected to whom".
 * Results are deterministic: nodes sorted by (hop distance, id), edges by identity, paths by

@@ -31,6 +31,8 @@ DEFAULT_PORT = 8000
 DEFAULT_NEO4J_BOLT_PORT = 7687
 DEFAULT_NEO4J_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_IMPORT_BATCH_ROWS = 5_000
+#: Concurrent Neo4j transactions one batch of upserts is written in.
+DEFAULT_NEO4J_WRITE_THREADS = 4
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -52,6 +54,7 @@ class Settings(BaseSettings):
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
     neo4j_connect_timeout_s: float = Field(DEFAULT_NEO4J_CONNECT_TIMEOUT_S, gt=0)
+    neo4j_write_threads: int = Field(DEFAULT_NEO4J_WRITE_THREADS, ge=1, le=64)
     broker_url: str | None = None
     host: str = DEFAULT_HOST
     port: int = Field(DEFAULT_PORT, ge=1, le=65535)

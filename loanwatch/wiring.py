@@ -63,7 +63,8 @@ def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
         except (DriverConfigurationError, ValueError) as exc:
             raise BackendUnavailable("Neo4j", settings.neo4j_uri, str(exc)) from exc
         store = Neo4jGraphStore(driver, database=settings.neo4j_database,
-                                address=settings.neo4j_uri)
+                                address=settings.neo4j_uri,
+                                write_threads=settings.neo4j_write_threads)
     try:
         store.ping()
         store.ensure_schema()
