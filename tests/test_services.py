@@ -15,5 +15,5 @@ def test_in_ci_an_unreachable_server_fails(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_elsewhere_it_skips(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="start it with `tools/services.sh start`"):
+    with pytest.raises(pytest.skip.Exception, match=r"start it with `tools/services\.sh start`"):
         unreachable("Redis", "redis://x", OSError("refused"))
