@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingest.importer import import_paths
 from loanwatch.cli.imports import ImportProgressBar, print_report
-from loanwatch.cli.serve import check_bind_host, run_server
+from loanwatch.cli.serve import check_bind_host, check_port_free, run_server
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 from seeds.config import PortfolioConfig
@@ -88,6 +88,8 @@ def demo(
     """Generate a demo portfolio, import it, and serve GraphiQL on 127.0.0.1."""
     settings = Settings.from_environ()
     check_bind_host(settings.host, allow_remote=False)
+    if not no_serve:  # say so now, not after generating and importing
+        check_port_free(settings.host, port or settings.port)
     portfolio = _portfolio(settings.data_dir / "demo" / f"portfolio-{borrowers}-{seed}",
                            borrowers, seed)
     engine, graph = open_stores(settings)

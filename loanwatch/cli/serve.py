@@ -8,6 +8,7 @@ that anyone who reaches the port can read the whole portfolio.
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 import typer
 import uvicorn
@@ -20,7 +21,7 @@ from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 
-__all__ = ["check_bind_host", "is_loopback", "run_server", "serve"]
+__all__ = ["check_bind_host", "check_port_free", "is_loopback", "run_server", "serve"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -92,9 +93,33 @@ def serve(
         engine.dispose()
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Return when ``host:port`` can be listened on.
+
+    Raises:
+        ConfigurationError: something else listens there; the message says what to do.
+    """
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                suggestion="stop what uses that port, or pick another with --port "
+                           "(or LOANWATCH_PORT)",
+            ) from exc
+
+
 def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
                port: int) -> None:
-    """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted."""
+    """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted.
+
+    Raises:
+        ConfigurationError: the port is taken.
+    """
+    check_port_free(host, port)
     app = create_app(settings, graph, engine)
     base = _base_url(host, port)
     console.print(

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loanwatch.cli.main import app
-from loanwatch.cli.serve import check_bind_host, is_loopback
+from loanwatch.cli.serve import check_bind_host, check_port_free, is_loopback
 from loanwatch.errors import BackendUnavailable, ConfigurationError
 
 
@@ -51,3 +51,13 @@ def test_allow_remote_warns_before_serving() -> None:
     assert "warning: listening on 0.0.0.0:8000 without authentication" in result.stderr
     # The stores are opened after the warning; here the database is down, so it stops.
     assert isinstance(result.exception, BackendUnavailable)
+
+
+def test_a_taken_port_is_named_before_serving() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigurationError, match=rf"cannot listen on 127\.0\.0\.1:{port}"):
+            check_port_free("127.0.0.1", port)
+    check_port_free("127.0.0.1", port)  # free again once closed
