@@ -6,7 +6,7 @@ element never leaves half a batch behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from graph.errors import InvalidGraphElement, NodeNotFound
 from graph.model import ENDPOINTS, Edge, Label, Node, validate_edge, validate_node
@@ -67,7 +67,7 @@ def check_labels_unchanged(nodes: Mapping[str, Node], stored: Mapping[str, Label
             )
 
 
-def check_endpoints(edges: Sequence[Edge] | Iterable[Edge], labels: Mapping[str, Label]) -> None:
+def check_endpoints(edges: Iterable[Edge], labels: Mapping[str, Label]) -> None:
     """Raise when an edge's end is missing or has a label its type does not allow.
 
     Raises:
