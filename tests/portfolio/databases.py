@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from loanwatch.errors import BackendUnavailable
-from portfolio.database import check_database, create_sql_engine, migrate
-from portfolio.metadata import all_metadata
+from loanwatch.migrations import migrate
+from loanwatch.migrations.metadata import all_metadata
+from portfolio.database import check_database, create_sql_engine
 from tests.services import POSTGRES_URL, unreachable
 
 __all__ = ["database", "postgres_engine", "sqlite_engine"]
