@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from loanwatch.errors import ConfigurationError
@@ -22,6 +22,9 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_NEO4J_BOLT_PORT",
     "DEFAULT_PORT",
+    "DEFAULT_REJECTED_ROW_RETENTION_DAYS",
+    "DEVELOPMENT_IDENTIFIER_KEY",
+    "MIN_IDENTIFIER_KEY_LENGTH",
     "Settings",
 ]
 
@@ -33,6 +36,13 @@ DEFAULT_NEO4J_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_IMPORT_BATCH_ROWS = 5_000
 #: Concurrent Neo4j transactions one batch of upserts is written in.
 DEFAULT_NEO4J_WRITE_THREADS = 4
+#: Days an import batch's rejected rows keep their raw text (``loanwatch purge-rejected``).
+DEFAULT_REJECTED_ROW_RETENTION_DAYS = 90
+#: The identifier key outside production when ``LOANWATCH_IDENTIFIER_KEY`` is unset. It is
+#: public, so it hides nothing: fine for demo and test data, never for real persons.
+DEVELOPMENT_IDENTIFIER_KEY = "loanwatch-development-identifier-key-not-secret"
+#: Shortest identifier key accepted, in characters (a key is a secret, not a password).
+MIN_IDENTIFIER_KEY_LENGTH = 32
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -59,6 +69,21 @@ class Settings(BaseSettings):
     host: str = DEFAULT_HOST
     port: int = Field(DEFAULT_PORT, ge=1, le=65535)
     import_batch_rows: int = Field(DEFAULT_IMPORT_BATCH_ROWS, ge=1, le=1_000_000)
+    identifier_key: SecretStr | None = None
+    rejected_row_retention_days: int = Field(DEFAULT_REJECTED_ROW_RETENTION_DAYS, ge=1)
+
+    @field_validator("identifier_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("identifier_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_IDENTIFIER_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_IDENTIFIER_KEY_LENGTH} characters "
+                             "(for example `openssl rand -hex 32`)")
+        return value
 
     @field_validator("neo4j_uri", "broker_url", mode="before")
     @classmethod
@@ -79,6 +104,26 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'loanwatch.db').as_posix()}"
+
+    @property
+    def resolved_identifier_key(self) -> bytes:
+        """The key of phone, address and device node ids, as bytes: ``identifier_key``, or
+        outside production :data:`DEVELOPMENT_IDENTIFIER_KEY`.
+
+        Raises:
+            ConfigurationError: ``environment`` is ``production`` and no key is set.
+        """
+        if self.identifier_key is not None:
+            return self.identifier_key.get_secret_value().encode()
+        if self.environment == "production":
+            raise ConfigurationError(
+                "LOANWATCH_IDENTIFIER_KEY is not set; production needs a secret key for "
+                "phone, address and device node ids",
+                suggestion="set LOANWATCH_IDENTIFIER_KEY to a random secret of at least "
+                           f"{MIN_IDENTIFIER_KEY_LENGTH} characters (openssl rand -hex 32), "
+                           "and keep it: another key gives other ids",
+            )
+        return DEVELOPMENT_IDENTIFIER_KEY.encode()
 
     @property
     def uses_neo4j(self) -> bool:

@@ -96,6 +96,7 @@ def demo(
     try:
         with ImportProgressBar(console) as bar:
             report = import_paths([portfolio], graph=graph, engine=engine,
+                                  identifier_key=settings.resolved_identifier_key,
                                   batch_rows=settings.import_batch_rows, progress=bar.update)
         print_report(report, console, max_rejects_shown=5)
         console.print("\n[bold]Where to start[/]")
