@@ -18,11 +18,15 @@ class Context:
 
     graph: GraphStore
     loaders: Loaders
+    #: Whether the caller may read personal data unmasked (see :mod:`graph.personal_data`).
+    #: No caller may until OAuth roles decide it per request.
+    personal_data_visible: bool = False
 
 
-def build_context(graph: GraphStore) -> Context:
+def build_context(graph: GraphStore, *, personal_data_visible: bool = False) -> Context:
     """A fresh context over ``graph``, with empty loaders."""
-    return Context(graph=graph, loaders=create_loaders(graph))
+    return Context(graph=graph, loaders=create_loaders(graph),
+                   personal_data_visible=personal_data_visible)
 
 
 Info = strawberry.Info[Context, None]
