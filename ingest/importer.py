@@ -90,6 +90,7 @@ def import_paths(
         The report, also stored as an ``ImportBatch`` with its ``RejectedRow`` records.
 
     Raises:
+        ValueError: ``identifier_key`` is empty (before anything is read).
         UnknownFileType, IngestError: a path cannot be imported (before anything is read).
         ImportFailed: a write failed; the batch is stored as failed with the reason.
         BackendUnavailable: a store stopped answering.

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -17,7 +19,7 @@ from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.neo4j import Neo4jGraphStore
 from ingest.identifiers import normalise_identifier
-from loanwatch.cli.main import app
+from loanwatch.cli.main import app, main
 from loanwatch.errors import ConfigurationError
 from tests.ingest.importing import EXAMPLES
 from tests.services import NEO4J_URI
@@ -110,3 +112,20 @@ def test_migrate_in_production_without_a_key_changes_nothing(database: Engine) -
     assert "LOANWATCH_IDENTIFIER_KEY is not set" in str(result.exception)
     assert graph.count() == before
     assert graph.get_node("phone:+8613800138000") is not None
+
+
+def test_import_in_production_without_a_key_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("LOANWATCH_ENVIRONMENT", "production")
+    monkeypatch.setenv("LOANWATCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["loanwatch", "import", str(EXAMPLES)])
+
+    with pytest.raises(SystemExit) as caught:
+        main()
+
+    err = capsys.readouterr().err
+    assert caught.value.code != 0
+    assert "error: LOANWATCH_IDENTIFIER_KEY is not set" in err
+    assert "hint: set LOANWATCH_IDENTIFIER_KEY" in err and "Traceback" not in err
+    assert not (tmp_path / "loanwatch.db").exists()  # refused before touching anything
