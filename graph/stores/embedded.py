@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import networkx as nx
 import orjson
-from sqlalchemy import Engine, and_, case, collate, delete, func, or_, select, text
+from sqlalchemy import Engine, and_, case, collate, delete, func, select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from graph.batches import (
@@ -136,16 +136,17 @@ class EmbeddedGraphStore(GraphStore):
                     new = wanted[row.id]
                     renamed = Node(new, _LABEL_BY_NAME[row.label], orjson.loads(row.props))
                     nodes.append((new, row.label, row.name, renamed.search_text, row.props))
-                touching = or_(graph_edge.c.source.in_(chunk), graph_edge.c.target.in_(chunk))
-                for row in conn.execute(select(graph_edge).where(touching)):
-                    moved.append((row.type, wanted.get(row.source, row.source),
-                                  wanted.get(row.target, row.target), row.key, row.props))
-                conn.execute(delete(graph_edge).where(touching))
+                # One index-backed query per end instead of an OR, which SQLite would scan.
+                for end in (graph_edge.c.source, graph_edge.c.target):
+                    for row in conn.execute(select(graph_edge).where(end.in_(chunk))):
+                        moved.append((row.type, wanted.get(row.source, row.source),
+                                      wanted.get(row.target, row.target), row.key, row.props))
+                    conn.execute(delete(graph_edge).where(end.in_(chunk)))
             for chunk in _chunks(olds):
                 conn.execute(delete(graph_node).where(graph_node.c.id.in_(chunk)))
             conn.exec_driver_sql(self._sql.upsert_node, nodes)
             if moved:
-                # An edge whose two ends are both renamed was read twice: keep it once.
+                # An edge whose two ends are both renamed may be read twice: keep it once.
                 conn.exec_driver_sql(self._sql.upsert_edge, list(dict.fromkeys(moved)))
         return len(olds)
 
