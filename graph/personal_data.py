@@ -29,6 +29,7 @@ from typing import Final
 from graph.model import Label, PropertyValue
 
 __all__ = [
+    "MASK_CHAR",
     "PERSONAL_PROPERTIES",
     "Masking",
     "PersonalProperty",
