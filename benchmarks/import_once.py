@@ -22,6 +22,9 @@ from ingest.importer import import_paths
 from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 
+#: Synthetic data only: the key need not be secret, only the same on every run.
+BENCHMARK_IDENTIFIER_KEY = b"loanwatch-benchmark-identifier-key"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         graph.delete_all()
 
     started = time.perf_counter()
-    report = import_paths([args.source], graph=graph, engine=engine, batch_rows=args.batch_rows)
+    report = import_paths([args.source], graph=graph, engine=engine,
+                          identifier_key=BENCHMARK_IDENTIFIER_KEY, batch_rows=args.batch_rows)
     seconds = time.perf_counter() - started
     graph.close()
     engine.dispose()

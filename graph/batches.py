@@ -11,7 +11,13 @@ from collections.abc import Iterable, Mapping
 from graph.errors import InvalidGraphElement, NodeNotFound
 from graph.model import ENDPOINTS, Edge, Label, Node, validate_edge, validate_node
 
-__all__ = ["check_endpoints", "check_labels_unchanged", "merge_edges", "merge_nodes"]
+__all__ = [
+    "check_endpoints",
+    "check_labels_unchanged",
+    "check_renames",
+    "merge_edges",
+    "merge_nodes",
+]
 
 
 def merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
@@ -84,3 +90,24 @@ def check_endpoints(edges: Iterable[Edge], labels: Mapping[str, Label]) -> None:
         sources, targets = ENDPOINTS[edge.type]
         if source_label not in sources or target_label not in targets:
             validate_edge(edge, source_label, target_label)  # raises with the full message
+
+
+def check_renames(renames: Mapping[str, str], labels: Mapping[str, Label]) -> dict[str, str]:
+    """The renames of ``renames`` whose old id exists (``labels`` holds the stored labels of
+    the old and the new ids), checked as :meth:`GraphStore.rename_nodes` promises."""
+    renames = {old: new for old, new in renames.items() if old != new}
+    clash = set(renames) & set(renames.values())
+    if clash:
+        raise ValueError(f"ids both renamed and renamed to: {', '.join(sorted(clash)[:5])}")
+    present = {}
+    for old, new in renames.items():
+        label = labels.get(old)
+        if label is None:
+            continue
+        validate_node(Node(new, label))
+        stored = labels.get(new)
+        if stored is not None and stored != label:
+            raise InvalidGraphElement(f"cannot rename {label.value} {old!r} to {new!r}: "
+                                      f"that id is a {stored.value}")
+        present[old] = new
+    return present

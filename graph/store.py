@@ -24,7 +24,7 @@ Semantics shared by both backends:
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Final, Literal
 
 import networkx as nx
@@ -94,6 +94,23 @@ class GraphStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def rename_nodes(self, renames: Mapping[str, str]) -> int:
+        """Give each node ``old`` of ``renames`` the id ``renames[old]``, in one transaction;
+        return how many nodes were renamed.
+
+        The node keeps its label and properties and its edges follow it (an edge that
+        would then exist twice is merged, the moved edge's properties winning). When the new
+        id exists already, the two nodes become one: the properties are merged, the renamed
+        node's values winning. Ids of ``renames`` that do not exist are skipped, so a rename
+        repeated changes nothing. Used by upgrades that re-key stored nodes
+        (:mod:`graph.upgrades`), not by imports.
+
+        Raises:
+            InvalidGraphElement: a new id is malformed, or exists with another label.
+            ValueError: an id is both renamed and the new id of a rename.
+        """
+
+    @abc.abstractmethod
     def delete_all(self) -> None:
         """Remove every node and edge (used by tests and ``loanwatch seed --replace``)."""
 
@@ -105,6 +122,10 @@ class GraphStore(abc.ABC):
 
     def get_node(self, node_id: str) -> Node | None:
         return self.get_nodes([node_id])[0]
+
+    @abc.abstractmethod
+    def nodes_with_label(self, label: Label) -> list[Node]:
+        """Every node of ``label``, sorted by id (for upgrades over one label; not paged)."""
 
     @abc.abstractmethod
     def labels_of(self, ids: Collection[str]) -> dict[str, Label]:

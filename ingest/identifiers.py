@@ -1,24 +1,25 @@
 """Normalisation of phone numbers, addresses and device ids into shared identifier nodes.
 
 Two parties that give the same phone (however it is written) must land on one ``Phone``
-node; that shared node is what makes an identity ring visible in the graph.
+node; that shared node is what makes an identity ring visible in the graph. The node's id is
+a keyed hash of the normalised value (:mod:`graph.identifier_ids`), never the value itself.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from graph.model import MAX_ID_LENGTH, Label
+from graph.identifier_ids import IDENTIFIER_KINDS, identifier_node_id
+from graph.model import MAX_ID_LENGTH
 from ingest.errors import InvalidValue
 
-__all__ = ["IDENTIFIER_LABELS", "identifier_node_id", "normalise_identifier"]
+__all__ = ["IDENTIFIER_LABELS", "MAX_VALUE_LENGTH", "identifier_node_id", "normalise_identifier"]
 
 #: The ``kind`` column of ``identifiers`` and the node label each kind becomes.
-IDENTIFIER_LABELS: Final = {
-    "phone": Label.PHONE,
-    "address": Label.ADDRESS,
-    "device": Label.DEVICE,
-}
+IDENTIFIER_LABELS: Final = IDENTIFIER_KINDS
+#: Characters of a normalised value, whatever its kind (an address's limit when the value
+#: was part of the node id; ids are now fixed-length hashes).
+MAX_VALUE_LENGTH: Final = MAX_ID_LENGTH - len("address:")
 _DIGITS: Final = frozenset("0123456789")
 
 
@@ -33,7 +34,7 @@ def normalise_identifier(kind: str, value: str) -> str:
 
     Raises:
         InvalidValue: nothing is left after normalising (a phone without digits), or the
-            node id would be longer than the graph allows.
+            value is longer than :data:`MAX_VALUE_LENGTH`.
     """
     if kind == "phone":
         kept = [char for char in value if char in _DIGITS or char == "+"]
@@ -46,13 +47,6 @@ def normalise_identifier(kind: str, value: str) -> str:
         normal = " ".join(value.lower().split())
         if not normal:
             raise InvalidValue("the value is blank")
-    if len(kind) + 1 + len(normal) > MAX_ID_LENGTH:
-        raise InvalidValue(
-            f"too long: at most {MAX_ID_LENGTH - len(kind) - 1} characters after normalising"
-        )
+    if len(normal) > MAX_VALUE_LENGTH:
+        raise InvalidValue(f"too long: at most {MAX_VALUE_LENGTH} characters after normalising")
     return normal
-
-
-def identifier_node_id(kind: str, normal: str) -> str:
-    """The node id of a normalised identifier, e.g. ``phone:+8613800138000``."""
-    return f"{kind}:{normal}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from graph.errors import GraphError
 from graph.store import GraphStore
+from ingest.entities.links import with_identifier_key
 from ingest.errors import ImportFailed, RowRejected
 from ingest.files import FileFormat, ImportFile, plan_files
 from ingest.readers import LineFile, RawRow, read_csv, read_jsonl, source_text
@@ -58,6 +59,7 @@ def import_paths(
     *,
     graph: GraphStore,
     engine: Engine,
+    identifier_key: bytes,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     entity_type: str | None = None,
     progress: ProgressCallback | None = None,
@@ -75,6 +77,9 @@ def import_paths(
             :func:`ingest.files.plan_files`.
         graph: the graph store written through (embedded or Neo4j).
         engine: the SQL database of the relational records, migrated.
+        identifier_key: the secret that phone, address and device node ids are keyed
+            with (``LOANWATCH_IDENTIFIER_KEY``; see :mod:`graph.identifier_ids`). Every
+            import into one graph must use the same key.
         batch_rows: rows checked and written together.
         entity_type: the entity type of every file given (``--type``).
         progress: called after every batch.
@@ -87,13 +92,15 @@ def import_paths(
         The report, also stored as an ``ImportBatch`` with its ``RejectedRow`` records.
 
     Raises:
+        ValueError: ``identifier_key`` is empty (before anything is read).
         UnknownFileType, IngestError: a path cannot be imported (before anything is read).
         ImportFailed: a write failed; the batch is stored as failed with the reason.
         BackendUnavailable: a store stopped answering.
     """
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
-    files = plan_files(paths, entity_type)
+    files = [replace(plan, spec=with_identifier_key(plan.spec, identifier_key))
+             for plan in plan_files(paths, entity_type)]
     records = RecordWriter(engine)
     started = time.perf_counter()
     try:

@@ -22,6 +22,9 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_NEO4J_BOLT_PORT",
     "DEFAULT_PORT",
+    "DEFAULT_REJECTED_ROW_RETENTION_DAYS",
+    "DEVELOPMENT_IDENTIFIER_KEY",
+    "MIN_IDENTIFIER_KEY_LENGTH",
     "Settings",
 ]
 
@@ -42,6 +45,13 @@ DEFAULT_QUERY_TIME_LIMIT_S = 15.0
 DEFAULT_HEAVY_QUERY_COST = 10_000
 DEFAULT_HEAVY_QUERY_SLOTS = 2
 DEFAULT_HEAVY_QUERY_WAIT_S = 10.0
+#: Days an import batch's rejected rows keep their raw text (``loanwatch purge-rejected``).
+DEFAULT_REJECTED_ROW_RETENTION_DAYS = 90
+#: The identifier key outside production when ``LOANWATCH_IDENTIFIER_KEY`` is unset. It is
+#: public, so it hides nothing: fine for demo and test data, never for real persons.
+DEVELOPMENT_IDENTIFIER_KEY = "loanwatch-development-identifier-key-not-secret"
+#: Shortest identifier key accepted, in characters (a key is a secret, not a password).
+MIN_IDENTIFIER_KEY_LENGTH = 32
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -75,6 +85,21 @@ class Settings(BaseSettings):
     heavy_query_cost: int = Field(DEFAULT_HEAVY_QUERY_COST, ge=1)
     heavy_query_slots: int = Field(DEFAULT_HEAVY_QUERY_SLOTS, ge=1, le=256)
     heavy_query_wait_s: float = Field(DEFAULT_HEAVY_QUERY_WAIT_S, ge=0)
+    identifier_key: SecretStr | None = None
+    rejected_row_retention_days: int = Field(DEFAULT_REJECTED_ROW_RETENTION_DAYS, ge=1)
+
+    @field_validator("identifier_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("identifier_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_IDENTIFIER_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_IDENTIFIER_KEY_LENGTH} characters "
+                             "(for example `openssl rand -hex 32`)")
+        return value
 
     @field_validator("neo4j_uri", "broker_url", mode="before")
     @classmethod
@@ -96,6 +121,26 @@ class Settings(BaseSettings):
         if url:
             return url
         return f"sqlite:///{(self.data_dir / 'loanwatch.db').as_posix()}"
+
+    @property
+    def resolved_identifier_key(self) -> bytes:
+        """The key of phone, address and device node ids, as bytes: ``identifier_key``, or
+        outside production :data:`DEVELOPMENT_IDENTIFIER_KEY`.
+
+        Raises:
+            ConfigurationError: ``environment`` is ``production`` and no key is set.
+        """
+        if self.identifier_key is not None:
+            return self.identifier_key.get_secret_value().encode()
+        if self.environment == "production":
+            raise ConfigurationError(
+                "LOANWATCH_IDENTIFIER_KEY is not set; production needs a secret key for "
+                "phone, address and device node ids",
+                suggestion="set LOANWATCH_IDENTIFIER_KEY to a random secret of at least "
+                           f"{MIN_IDENTIFIER_KEY_LENGTH} characters (openssl rand -hex 32), "
+                           "and keep it: another key gives other ids",
+            )
+        return DEVELOPMENT_IDENTIFIER_KEY.encode()
 
     @property
     def uses_neo4j(self) -> bool:

@@ -21,16 +21,22 @@ class Context:
     graph: GraphStore
     loaders: Loaders
     control: QueryControl = field(default_factory=QueryControl)
+    #: Whether the caller may read personal data unmasked (see :mod:`graph.personal_data`).
+    #: No caller may until OAuth roles decide it per request.
+    personal_data_visible: bool = False
 
 
-def build_context(graph: GraphStore, control: QueryControl | None = None) -> Context:
+def build_context(graph: GraphStore, control: QueryControl | None = None, *,
+                  personal_data_visible: bool = False) -> Context:
     """A fresh context over ``graph``, with empty loaders.
 
     Args:
         control: the request's stop switch and gate (default: no time limit, no gate).
+        personal_data_visible: serve personal properties unmasked.
     """
     return Context(graph=graph, loaders=create_loaders(graph),
-                   control=control if control is not None else QueryControl())
+                   control=control if control is not None else QueryControl(),
+                   personal_data_visible=personal_data_visible)
 
 
 Info = strawberry.Info[Context, None]

@@ -9,7 +9,7 @@ load the chosen relationship types into networkx.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import networkx as nx
@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from graph.batches import (
     check_endpoints,
     check_labels_unchanged,
+    check_renames,
     endpoint_ids,
     merge_edges,
     merge_nodes,
@@ -119,6 +120,36 @@ class EmbeddedGraphStore(GraphStore):
             conn.exec_driver_sql(self._sql.upsert_edge, rows)
         return len(edges)
 
+    def rename_nodes(self, renames: Mapping[str, str]) -> int:
+        if not renames:
+            return 0
+        with self._engine.begin() as conn:
+            wanted = check_renames(
+                renames, self._labels(conn, list(dict.fromkeys([*renames, *renames.values()]))))
+            olds = list(wanted)
+            if not olds:
+                return 0
+            nodes: list[tuple[str, str, str | None, str, str]] = []
+            moved: list[tuple[str, str, str, str, str]] = []
+            for chunk in _chunks(olds):
+                for row in conn.execute(select(graph_node).where(graph_node.c.id.in_(chunk))):
+                    new = wanted[row.id]
+                    renamed = Node(new, _LABEL_BY_NAME[row.label], orjson.loads(row.props))
+                    nodes.append((new, row.label, row.name, renamed.search_text, row.props))
+                # One index-backed query per end instead of an OR, which SQLite would scan.
+                for end in (graph_edge.c.source, graph_edge.c.target):
+                    for row in conn.execute(select(graph_edge).where(end.in_(chunk))):
+                        moved.append((row.type, wanted.get(row.source, row.source),
+                                      wanted.get(row.target, row.target), row.key, row.props))
+                    conn.execute(delete(graph_edge).where(end.in_(chunk)))
+            for chunk in _chunks(olds):
+                conn.execute(delete(graph_node).where(graph_node.c.id.in_(chunk)))
+            conn.exec_driver_sql(self._sql.upsert_node, nodes)
+            if moved:
+                # An edge whose two ends are both renamed may be read twice: keep it once.
+                conn.exec_driver_sql(self._sql.upsert_edge, list(dict.fromkeys(moved)))
+        return len(olds)
+
     def delete_all(self) -> None:
         with self._engine.begin() as conn:
             conn.execute(delete(graph_edge))
@@ -135,6 +166,13 @@ class EmbeddedGraphStore(GraphStore):
             found.update((i, _LABEL_BY_NAME[label])
                          for i, label in conn.exec_driver_sql(statement, tuple(chunk)))
         return found
+
+    def nodes_with_label(self, label: Label) -> list[Node]:
+        query = (select(graph_node.c.id, graph_node.c.props)
+                 .where(graph_node.c.label == label.value))
+        with self._engine.connect() as conn:
+            nodes = [Node(row.id, label, orjson.loads(row.props)) for row in conn.execute(query)]
+        return sorted(nodes, key=lambda node: node.id)
 
     def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
         with self._engine.connect() as conn:

@@ -9,7 +9,7 @@ type per batch, instead of one per row.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
@@ -20,6 +20,7 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavaila
 from graph.batches import (
     check_endpoints,
     check_labels_unchanged,
+    check_renames,
     endpoint_ids,
     merge_edges,
     merge_nodes,
@@ -83,6 +84,41 @@ MATCH (a:Entity {{id: row.source}})
 MATCH (b:Entity {{id: row.target}})
 MERGE (a)-[r:{rel_type.value} {{key: row.key}}]->(b)
 SET r += row.props
+"""
+
+
+def _rename_node_query(label: Label) -> str:
+    return f"""
+UNWIND $rows AS row
+MERGE (n:Entity {{id: row.new}})
+SET n:{label.value}, n.label = '{label.value}', n += row.props, n.search_text = row.search_text
+"""
+
+
+def _move_edges_query(rel_type: RelType, outgoing: bool) -> str:
+    # An edge cannot be re-pointed in Cypher: a copy is merged at the new end, then the old
+    # one deleted. A self-loop moves whole in the outgoing pass.
+    if outgoing:
+        match = f"MATCH (old:Entity {{id: row.old}})-[r:{rel_type.value}]->(other)"
+        merge = f"MERGE (new)-[moved:{rel_type.value} {{key: r.key}}]->(end)"
+    else:
+        match = f"MATCH (other)-[r:{rel_type.value}]->(old:Entity {{id: row.old}})"
+        merge = f"MERGE (end)-[moved:{rel_type.value} {{key: r.key}}]->(new)"
+    return f"""
+UNWIND $rows AS row
+{match}
+MATCH (new:Entity {{id: row.new}})
+WITH r, new, CASE WHEN other = old THEN new ELSE other END AS end
+{merge}
+SET moved += properties(r)
+DELETE r
+"""
+
+
+_EDGE_TYPES_QUERY: Final = """
+UNWIND $ids AS id
+MATCH (:Entity {id: id})-[r]-()
+RETURN collect(DISTINCT type(r)) AS types
 """
 
 
@@ -220,6 +256,36 @@ class Neo4jGraphStore(GraphStore):
             self._write_rows(_edge_upsert_query(rel_type), rows, edges=True)
         return len(edges)
 
+    def rename_nodes(self, renames: Mapping[str, str]) -> int:
+        if not renames:
+            return 0
+        wanted = check_renames(renames, self.labels_of(list({*renames, *renames.values()})))
+        if not wanted:
+            return 0
+        olds = list(wanted)
+        by_label: dict[Label, list[dict[str, Any]]] = defaultdict(list)
+        for node in self.get_nodes(olds):
+            if node is None:  # deleted since labels_of: nothing to rename
+                continue
+            renamed = Node(wanted[node.id], node.label, node.props)
+            by_label[node.label].append({"new": renamed.id, "props": renamed.props,
+                                         "search_text": renamed.search_text})
+        rows = [{"old": old, "new": new} for old, new in wanted.items()]
+        [record] = self._read(_EDGE_TYPES_QUERY, ids=olds)
+        types = [RelType(name) for name in record["types"]]
+
+        def work(tx: Any) -> None:
+            for label, nodes in by_label.items():
+                tx.run(_rename_node_query(label), rows=nodes).consume()
+            for rel_type in types:
+                for outgoing in (True, False):
+                    tx.run(_move_edges_query(rel_type, outgoing), rows=rows).consume()
+            tx.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n",
+                   ids=olds).consume()
+
+        self._write(work)
+        return sum(len(nodes) for nodes in by_label.values())
+
     def delete_all(self) -> None:
         try:
             with self._driver.session(database=self._database) as session:
@@ -235,6 +301,16 @@ class Neo4jGraphStore(GraphStore):
     def _label_map(record: Any) -> dict[str, Label]:
         return dict(zip(record["ids"], map(_LABEL_BY_NAME.__getitem__, record["labels"]),
                         strict=True))
+
+    def nodes_with_label(self, label: Label) -> list[Node]:
+        [record] = self._read(
+            "MATCH (n:Entity) WHERE n.label = $label "
+            "RETURN collect([n.id, properties(n)]) AS nodes",
+            label=label.value,
+        )
+        nodes = [Node(node_id, label, _clean(props, _NODE_INTERNALS))
+                 for node_id, props in record["nodes"]]
+        return sorted(nodes, key=lambda node: node.id)
 
     def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
         if not ids:

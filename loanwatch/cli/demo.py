@@ -87,6 +87,7 @@ def demo(
 ) -> None:
     """Generate a demo portfolio, import it, and serve GraphiQL on 127.0.0.1."""
     settings = Settings.from_environ()
+    identifier_key = settings.resolved_identifier_key
     check_bind_host(settings.host, allow_remote=False)
     if not no_serve:  # say so now, not after generating and importing
         check_port_free(settings.host, port or settings.port)
@@ -96,6 +97,7 @@ def demo(
     try:
         with ImportProgressBar(console) as bar:
             report = import_paths([portfolio], graph=graph, engine=engine,
+                                  identifier_key=identifier_key,
                                   batch_rows=settings.import_batch_rows, progress=bar.update)
         print_report(report, console, max_rejects_shown=5)
         console.print("\n[bold]Where to start[/]")

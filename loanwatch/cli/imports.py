@@ -66,6 +66,7 @@ def import_(
     field and reason; every good row is imported.
     """
     settings = Settings.from_environ()
+    identifier_key = settings.resolved_identifier_key
     plan_files(paths, entity_type)  # a bad path fails here, before any connection
     engine = create_engine_from_settings(settings)
     try:
@@ -73,7 +74,8 @@ def import_(
         try:
             with ImportProgressBar() as bar:
                 report = import_paths(
-                    paths, graph=graph, engine=engine, entity_type=entity_type,
+                    paths, graph=graph, engine=engine, identifier_key=identifier_key,
+                    entity_type=entity_type,
                     batch_rows=batch_rows or settings.import_batch_rows,
                     progress=bar.update,
                     max_rejects_kept=max(max_rejects_shown, 1),

@@ -1,22 +1,44 @@
-"""``loanwatch migrate``: bring the SQL database and the graph schema up to date."""
+"""``loanwatch migrate``: bring the SQL database and the graph up to date.
+
+Applies the database migrations, creates the graph constraints and indexes, then runs the
+graph upgrades (:mod:`graph.upgrades`) that convert what earlier releases wrote. Every step
+is idempotent: running it again changes nothing.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 
+from graph.store import GraphStore
+from graph.upgrades.identifier_keys import rekey_identifier_nodes
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 
+__all__ = ["migrate"]
+
 
 def migrate() -> None:
-    """Apply the database migrations and create the graph constraints and indexes."""
+    """Apply the database migrations, create the graph constraints and indexes, and upgrade
+    the graph written by earlier releases (identifier node ids)."""
     settings = Settings.from_environ()
+    identifier_key = settings.resolved_identifier_key  # a missing key fails before any change
+    console = Console()
     engine, graph = open_stores(settings)
     try:
-        Console().print(
+        console.print(
             f"database {engine.url.render_as_string(hide_password=True)} migrated; "
             f"graph store {graph!r} ready"
         )
+        _rekey_identifiers(graph, identifier_key, console)
     finally:
         graph.close()
         engine.dispose()
+
+
+def _rekey_identifiers(graph: GraphStore, identifier_key: bytes, console: Console) -> None:
+    report = rekey_identifier_nodes(graph, identifier_key)
+    console.print(f"identifier nodes: {report.rekeyed:,} of {report.examined:,} re-keyed "
+                  "(phone, address and device ids are keyed hashes)", highlight=False)
+    if report.unreadable:
+        console.print(f"[yellow]{len(report.unreadable):,} identifier nodes have no value to "
+                      "re-key from and were left alone[/]", highlight=False)

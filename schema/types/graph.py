@@ -9,8 +9,9 @@ from __future__ import annotations
 import strawberry
 
 from graph import model
+from schema.context import Info
 from schema.enums import Label, RelType, from_model_label, from_model_type
-from schema.types.properties import Property, list_properties
+from schema.types.properties import Property, list_properties, shown_value
 
 __all__ = ["GraphEdge", "GraphNode", "Path", "Subgraph"]
 
@@ -27,13 +28,17 @@ class GraphNode:
     def label(self) -> Label:
         return from_model_label(self.node.label)
 
-    @strawberry.field
-    def name(self) -> str | None:
-        return self.node.name
+    @strawberry.field(description="The node's name; a person's is masked unless the caller "
+                      "may see personal data.")
+    def name(self, info: Info) -> str | None:
+        return shown_value(self.node.label, "name", self.node.name,
+                           personal_data_visible=info.context.personal_data_visible)
 
-    @strawberry.field
-    def properties(self) -> list[Property]:
-        return list_properties(self.node.props)
+    @strawberry.field(description="Every stored property; personal data (see the README, "
+                      "Personal data) masked or left out unless the caller may see it.")
+    def properties(self, info: Info) -> list[Property]:
+        return list_properties(self.node.props, self.node.label,
+                               personal_data_visible=info.context.personal_data_visible)
 
 
 @strawberry.type(description="A directed edge source -[type]-> target.")

@@ -17,7 +17,13 @@ from schema.arguments import DEFAULT_HOPS, DEFAULT_SUBGRAPH_NODES
 from schema.context import Info
 from schema.enums import Label, from_model_label
 from schema.types.graph import Subgraph
-from schema.types.properties import Property, float_prop, list_properties, str_prop
+from schema.types.properties import (
+    Property,
+    float_prop,
+    list_properties,
+    shown_value,
+    str_prop,
+)
 
 if TYPE_CHECKING:
     from schema.types.loan import Guarantee, Loan
@@ -37,9 +43,11 @@ class Party:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.node.id)
 
-    @strawberry.field
-    def name(self) -> str | None:
-        return self.node.name
+    @strawberry.field(description="A company's name; a person's name is personal data, "
+                      "shown masked (family name only) unless the caller may see it.")
+    def name(self, info: Info) -> str | None:
+        return shown_value(self.node.label, "name", self.node.name,
+                           personal_data_visible=info.context.personal_data_visible)
 
     @strawberry.field
     def label(self) -> Label:
@@ -53,9 +61,12 @@ class Party:
     def province(self) -> str | None:
         return str_prop(self.node.props, "province")
 
-    @strawberry.field(description="Every stored property but personal identifiers.")
-    def properties(self) -> list[Property]:
-        return list_properties(self.node.props)
+    @strawberry.field(description="Every stored property. Personal data (a person's name, "
+                      "national id, birth date, gender, income) is masked or left out unless "
+                      "the caller may see it.")
+    def properties(self, info: Info) -> list[Property]:
+        return list_properties(self.node.props, self.node.label,
+                               personal_data_visible=info.context.personal_data_visible)
 
     @strawberry.field(description="Loans this party borrows (BORROWS).")
     async def loans(self, info: Info) -> list[Annotated[Loan, strawberry.lazy(_LOAN_MODULE)]]:

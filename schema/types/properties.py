@@ -1,29 +1,27 @@
 """Reading a node's or edge's flat properties: typed getters and the generic list.
 
-Personal data that later issues will show only to roles allowed to see it (OAuth is not
-there yet) is withheld from the generic list: see :data:`WITHHELD_PROPERTIES`.
+Personal data (see :mod:`graph.personal_data`) is shown masked unless the request's context
+says the caller may see it (``Context.personal_data_visible``; OAuth roles will decide that,
+until then nobody may): masked values are partly starred, withheld ones left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
 import strawberry
 
-from graph.model import PropertyValue
+from graph.model import Label, PropertyValue
+from graph.personal_data import mask_value, masked_props
 
 __all__ = [
-    "WITHHELD_PROPERTIES",
     "Property",
     "float_prop",
     "int_prop",
     "list_properties",
+    "shown_value",
     "str_prop",
 ]
-
-#: Property names never listed until field permissions exist.
-WITHHELD_PROPERTIES: Final = frozenset({"national_id"})
 
 Props = Mapping[str, PropertyValue]
 
@@ -40,13 +38,23 @@ def _render(value: PropertyValue) -> str:
     return str(value)
 
 
-def list_properties(props: Props) -> list[Property]:
-    """Every property but the withheld ones, sorted by key."""
-    return [
-        Property(key=key, value=_render(props[key]))
-        for key in sorted(props)
-        if key not in WITHHELD_PROPERTIES
-    ]
+def list_properties(props: Props, label: Label | None = None, *,
+                    personal_data_visible: bool = False) -> list[Property]:
+    """Every property of a ``label`` node (an edge's when ``label`` is ``None``), sorted by
+    key; personal ones masked or left out unless ``personal_data_visible``."""
+    shown = props if personal_data_visible else masked_props(label, props)
+    return [Property(key=key, value=_render(shown[key])) for key in sorted(shown)]
+
+
+def shown_value(label: Label, key: str, value: PropertyValue | None, *,
+                personal_data_visible: bool = False) -> str | None:
+    """Property ``key`` of a ``label`` node as text, masked when it is personal and the
+    caller may not see it; ``None`` when missing or withheld."""
+    if value is None:
+        return None
+    if not personal_data_visible:
+        value = mask_value(label, key, value)
+    return None if value is None else _render(value)
 
 
 def str_prop(props: Props, key: str) -> str | None:

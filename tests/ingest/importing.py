@@ -8,13 +8,30 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
+from graph.identifier_ids import identifier_node_id
 from graph.store import GraphStore
 from ingest.importer import import_paths
 from ingest.report import ImportReport
 
-__all__ = ["EXAMPLES", "import_files", "rejects_of", "rows_of", "table_counts", "write"]
+__all__ = [
+    "EXAMPLES",
+    "TEST_IDENTIFIER_KEY",
+    "identifier_id",
+    "import_files",
+    "rejects_of",
+    "rows_of",
+    "table_counts",
+    "write",
+]
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "import-examples"
+#: The identifier key of the importer tests.
+TEST_IDENTIFIER_KEY = b"loanwatch-tests-identifier-key-0123456789"
+
+
+def identifier_id(kind: str, normal: str) -> str:
+    """The node id of a normalised identifier under :data:`TEST_IDENTIFIER_KEY`."""
+    return identifier_node_id(kind, normal, TEST_IDENTIFIER_KEY)
 
 
 def write(folder: Path, name: str, content: str) -> Path:
@@ -26,6 +43,7 @@ def write(folder: Path, name: str, content: str) -> Path:
 
 def import_files(paths: list[Path], graph: GraphStore, engine: Engine,
                  **options: Any) -> ImportReport:
+    options.setdefault("identifier_key", TEST_IDENTIFIER_KEY)
     return import_paths(paths, graph=graph, engine=engine, **options)
 
 

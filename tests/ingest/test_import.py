@@ -11,10 +11,17 @@ from sqlalchemy import Engine
 from graph.model import Label, RelType
 from graph.stores.embedded import EmbeddedGraphStore
 from ingest.errors import ImportFailed, UnknownFileType
-from ingest.importer import import_paths
 from ingest.report import ImportProgress
 from portfolio.database import create_sql_engine
-from tests.ingest.importing import EXAMPLES, import_files, rejects_of, rows_of, table_counts, write
+from tests.ingest.importing import (
+    EXAMPLES,
+    identifier_id,
+    import_files,
+    rejects_of,
+    rows_of,
+    table_counts,
+    write,
+)
 from tests.ingest.synthetic_portfolio import write_portfolio
 
 EXAMPLE_GRAPH = {
@@ -33,7 +40,7 @@ EXAMPLE_COUNTS = {
 def test_the_examples_import_cleanly_and_hold_the_planted_structures(
     database: Engine, graph: EmbeddedGraphStore,
 ) -> None:
-    report = import_paths([EXAMPLES], graph=graph, engine=database)
+    report = import_files([EXAMPLES], graph=graph, engine=database)
 
     assert report.rejects == []
     assert report.counts == EXAMPLE_COUNTS
@@ -49,17 +56,17 @@ def test_the_examples_import_cleanly_and_hold_the_planted_structures(
     assert [(a, b, d["pct"]) for a, b, d in sorted(owns.edges(data=True))] == [
         ("C001", "C003", 0.51), ("C002", "C001", 0.8), ("P001", "C002", 0.6)]
     # Two persons share one phone node, however they wrote the number.
-    (uses,) = graph.edges_of(["phone:+8613800138000"], [RelType.USES])
+    (uses,) = graph.edges_of([identifier_id("phone", "+8613800138000")], [RelType.USES])
     assert [e.source for e in uses] == ["P002", "P003"]
     assert rows_of(database, "SELECT id, principal, status, disbursed_on FROM loan "
                              "WHERE id = 'L002'")[0][:3] == ("L002", 2000000, "active")
 
 
 def test_reimporting_changes_nothing(database: Engine, graph: EmbeddedGraphStore) -> None:
-    first = import_paths([EXAMPLES], graph=graph, engine=database)
+    first = import_files([EXAMPLES], graph=graph, engine=database)
     before = (graph.count(), table_counts(database), graph.get_nodes(["P004", "L001"]))
 
-    again = import_paths([EXAMPLES], graph=graph, engine=database)
+    again = import_files([EXAMPLES], graph=graph, engine=database)
 
     assert again.counts == first.counts
     assert again.rejects == []
@@ -86,7 +93,7 @@ def test_files_are_streamed_in_batches(tmp_path: Path, sqlite_engine: Engine,
     rows = write_portfolio(tmp_path / "in", scale=0.01)
     events: list[ImportProgress] = []
 
-    report = import_paths([tmp_path / "in"], graph=sqlite_graph, engine=sqlite_engine,
+    report = import_files([tmp_path / "in"], graph=sqlite_graph, engine=sqlite_engine,
                           batch_rows=97, progress=events.append)
 
     assert report.rejects == []
@@ -111,7 +118,7 @@ def test_files_named_in_any_order_import_in_dependency_order(
                                                 "L003,4,2024-10-10,6542.53,449.88\n")
 
     import_files([loans, *parties], sqlite_graph, sqlite_engine)
-    report = import_paths([export], graph=sqlite_graph, engine=sqlite_engine,
+    report = import_files([export], graph=sqlite_graph, engine=sqlite_engine,
                           entity_type="installments")
 
     assert report.counts == {"installments": 1}
@@ -127,7 +134,7 @@ def test_an_unknown_file_type_fails_before_anything_is_read(
     write(folder, "notes.txt", "hello\n")
 
     with pytest.raises(UnknownFileType, match=re.escape("notes.txt: unknown file type '.txt'")):
-        import_paths([folder], graph=sqlite_graph, engine=sqlite_engine)
+        import_files([folder], graph=sqlite_graph, engine=sqlite_engine)
     assert sqlite_graph.count() == {}
     assert rows_of(sqlite_engine, "SELECT count(*) FROM import_batch") == [(0,)]
 
@@ -139,7 +146,7 @@ def test_a_failing_store_fails_the_batch_with_the_reason(tmp_path: Path,
     path = write(tmp_path, "persons.csv", "id,name\nP1,Zhang Wei\n")
 
     with pytest.raises(ImportFailed) as caught:
-        import_paths([path], graph=broken_graph, engine=sqlite_engine)
+        import_files([path], graph=broken_graph, engine=sqlite_engine)
 
     unmigrated.dispose()
     assert caught.value.message == (
@@ -152,7 +159,7 @@ def test_an_unmigrated_database_is_reported(tmp_path: Path,
                                             sqlite_graph: EmbeddedGraphStore) -> None:
     unmigrated = create_sql_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(ImportFailed, match="cannot record the import batch: no such table"):
-        import_paths([EXAMPLES / "persons.csv"], graph=sqlite_graph, engine=unmigrated)
+        import_files([EXAMPLES / "persons.csv"], graph=sqlite_graph, engine=unmigrated)
     unmigrated.dispose()
 
 
@@ -162,7 +169,7 @@ def test_the_report_keeps_the_first_rejects_and_stores_them_all(
     lines = "".join(f"P{i},\n" for i in range(30))
     path = write(tmp_path, "persons.csv", "id,name\n" + lines)
 
-    report = import_paths([path], graph=sqlite_graph, engine=sqlite_engine,
+    report = import_files([path], graph=sqlite_graph, engine=sqlite_engine,
                           batch_rows=7, max_rejects_kept=5)
 
     assert rejects_of(report) == [("persons.csv", n, "name", "required value is missing")
@@ -180,7 +187,7 @@ def test_duplicates_are_found_after_the_keys_move_to_disk(
     lines = [f"P{i},Person {i}" for i in range(1, 11)] + ["P2,Again", "P9,Again", "P2,Thrice"]
     path = write(tmp_path, "persons.csv", "id,name\n" + "\n".join(lines) + "\n")
 
-    report = import_paths([path], graph=sqlite_graph, engine=sqlite_engine, batch_rows=2,
+    report = import_files([path], graph=sqlite_graph, engine=sqlite_engine, batch_rows=2,
                           memory_keys=3)
 
     assert rejects_of(report) == [

@@ -9,8 +9,7 @@ from sqlalchemy import Engine
 
 from graph.model import RelType
 from graph.stores.neo4j import Neo4jGraphStore
-from ingest.importer import import_paths
-from tests.ingest.importing import EXAMPLES, rejects_of, write
+from tests.ingest.importing import EXAMPLES, identifier_id, import_files, rejects_of, write
 from tests.ingest.test_import import EXAMPLE_COUNTS, EXAMPLE_GRAPH
 
 pytestmark = pytest.mark.neo4j
@@ -25,28 +24,28 @@ def neo4j(neo4j_store: Neo4jGraphStore) -> Neo4jGraphStore:
 def test_examples_import_into_neo4j_and_again_change_nothing(
     sqlite_engine: Engine, neo4j: Neo4jGraphStore,
 ) -> None:
-    first = import_paths([EXAMPLES], graph=neo4j, engine=sqlite_engine)
+    first = import_files([EXAMPLES], graph=neo4j, engine=sqlite_engine)
     assert first.rejects == [] and first.counts == EXAMPLE_COUNTS
     assert neo4j.count() == EXAMPLE_GRAPH
 
-    again = import_paths([EXAMPLES], graph=neo4j, engine=sqlite_engine)
+    again = import_files([EXAMPLES], graph=neo4j, engine=sqlite_engine)
     assert again.rejects == []
     assert neo4j.count() == EXAMPLE_GRAPH
-    (uses,) = neo4j.edges_of(["phone:+8613800138000"], [RelType.USES])
+    (uses,) = neo4j.edges_of([identifier_id("phone", "+8613800138000")], [RelType.USES])
     assert [e.source for e in uses] == ["P002", "P003"]
 
 
 def test_a_dangling_guarantee_is_rejected_and_the_rest_kept(
     tmp_path: Path, sqlite_engine: Engine, neo4j: Neo4jGraphStore,
 ) -> None:
-    import_paths([EXAMPLES], graph=neo4j, engine=sqlite_engine)
+    import_files([EXAMPLES], graph=neo4j, engine=sqlite_engine)
     path = write(tmp_path, "guarantees.csv", """
         guarantor_id,loan_id,amount,share,kind
         P004,L001,1000.00,0.1,single
         P004,L404,1000.00,0.1,single
     """)
 
-    report = import_paths([path], graph=neo4j, engine=sqlite_engine)
+    report = import_files([path], graph=neo4j, engine=sqlite_engine)
 
     assert [(line, field) for _, line, field, _ in rejects_of(report)] == [(3, "loan_id")]
     guarantors = {e.source for e in neo4j.edges_of(["L001"], [RelType.GUARANTEES])[0]}

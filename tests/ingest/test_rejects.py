@@ -9,7 +9,14 @@ from sqlalchemy import Engine
 
 from graph.model import Label, RelType
 from graph.stores.embedded import EmbeddedGraphStore
-from tests.ingest.importing import import_files, rejects_of, rows_of, table_counts, write
+from tests.ingest.importing import (
+    identifier_id,
+    import_files,
+    rejects_of,
+    rows_of,
+    table_counts,
+    write,
+)
 
 PERSONS = """
     id,name,birth_date,gender,monthly_income
@@ -190,7 +197,7 @@ def test_relations_need_the_right_kinds_of_ends(tmp_path: Path, sqlite_engine: E
         ("relations.csv", 3, "other_id", "a party cannot be related to itself"),
     ]
     # The shared phone is one node used by both persons.
-    phone = "phone:+8613800138000"
+    phone = identifier_id("phone", "+8613800138000")
     assert sorted(e.source for e in sqlite_graph.edges_of([phone], [RelType.USES])[0]) == [
         "P1", "P2"]
     # The event naming an unknown party is rejected whole: no node, no edge.

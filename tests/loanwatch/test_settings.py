@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from loanwatch.errors import ConfigurationError
-from loanwatch.settings import Settings
+from loanwatch.settings import DEVELOPMENT_IDENTIFIER_KEY, Settings
 
 
 def test_defaults_are_the_embedded_system() -> None:
@@ -53,3 +53,37 @@ def test_blank_neo4j_uri_means_embedded() -> None:
 def test_bad_settings_name_the_variable(variable: str, value: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         Settings.from_environ({variable: value})
+
+
+def test_the_identifier_key_is_a_secret_read_as_bytes() -> None:
+    settings = Settings.from_environ({"LOANWATCH_IDENTIFIER_KEY": "k" * 40})
+    assert settings.resolved_identifier_key == b"k" * 40
+    assert "kkkk" not in repr(settings) and "kkkk" not in str(settings)
+
+
+def test_outside_production_a_missing_identifier_key_means_the_development_key() -> None:
+    for environment in ("development", "test"):
+        settings = Settings.from_environ({"LOANWATCH_ENVIRONMENT": environment,
+                                          "LOANWATCH_IDENTIFIER_KEY": " "})
+        assert settings.resolved_identifier_key == DEVELOPMENT_IDENTIFIER_KEY.encode()
+
+
+def test_production_refuses_to_run_without_an_identifier_key() -> None:
+    settings = Settings.from_environ({"LOANWATCH_ENVIRONMENT": "production"})
+    with pytest.raises(ConfigurationError, match="LOANWATCH_IDENTIFIER_KEY is not set"):
+        settings.resolved_identifier_key  # noqa: B018
+
+
+def test_a_short_identifier_key_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigurationError,
+                       match=r"LOANWATCH_IDENTIFIER_KEY: .*at least 32 characters") as caught:
+        Settings.from_environ({"LOANWATCH_IDENTIFIER_KEY": "hunter2-secret"})
+    assert "hunter2" not in str(caught.value)
+
+
+def test_rejected_rows_are_kept_90_days_unless_configured() -> None:
+    assert Settings.from_environ({}).rejected_row_retention_days == 90
+    assert Settings.from_environ(
+        {"LOANWATCH_REJECTED_ROW_RETENTION_DAYS": "30"}).rejected_row_retention_days == 30
+    with pytest.raises(ConfigurationError, match="LOANWATCH_REJECTED_ROW_RETENTION_DAYS"):
+        Settings.from_environ({"LOANWATCH_REJECTED_ROW_RETENTION_DAYS": "0"})

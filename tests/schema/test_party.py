@@ -61,12 +61,14 @@ def test_a_company_with_its_loans_guarantees_and_guarantors(schema: LoanwatchSch
     }
 
 
-def test_a_person_shows_typed_fields_but_not_the_national_id(schema: LoanwatchSchema,
-                                                             store: CountingStore) -> None:
+def test_a_person_shows_typed_fields_and_personal_data_masked(schema: LoanwatchSchema,
+                                                               store: CountingStore) -> None:
     party = execute(schema, store, PARTY, id="P1").data["party"]
     assert party["occupation"] == "engineer"
+    assert party["name"] == "Zhang *"
     assert party["properties"] == [
-        {"key": "city", "value": "Hangzhou"}, {"key": "name", "value": "Zhang Wei"},
+        {"key": "city", "value": "Hangzhou"}, {"key": "name", "value": "Zhang *"},
+        {"key": "national_id", "value": "330***********1234"},
         {"key": "occupation", "value": "engineer"}, {"key": "vip", "value": "true"},
     ]
     assert [g["id"] for g in party["guarantors"]] == ["P2"]

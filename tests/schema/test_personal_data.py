@@ -1,0 +1,105 @@
+"""Every registered personal property comes back masked through GraphQL, unless the
+request's context lets the caller see personal data (the hook OAuth roles will turn on)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.identifier_ids import identifier_node_id
+from graph.model import Edge, Label, Node, RelType
+from graph.personal_data import PERSONAL_PROPERTIES, mask_value
+from graph.stores.embedded import EmbeddedGraphStore
+from schema import LoanwatchSchema, build_context
+from tests.schema.sample import sqlite_engine
+
+KEY = b"schema-tests-identifier-key-0123456789"
+PERSON = Node("P9", Label.PERSON, {
+    "name": "Zhang Wei", "national_id": "330102197803150011", "birth_date": "1978-03-15",
+    "gender": "M", "monthly_income": 85000.0, "city": "Hangzhou", "occupation": "teacher",
+})
+VALUES = {Label.PHONE: "+8613800138000", Label.ADDRESS: "12 wenyi road, xihu, hangzhou",
+          Label.DEVICE: "imei 3569 8704 1122 334"}
+IDENTIFIERS = [Node(identifier_node_id(label.value.lower(), value, KEY), label, {"value": value})
+               for label, value in VALUES.items()]
+
+QUERY = """
+query Person($id: ID!) {
+  party(id: $id) { id name properties { key value } }
+  neighbourhood(id: $id, hops: 1) { nodes { id label name properties { key value } } }
+  searchParties(text: "zhang", first: 5) { edges { node { id name } } }
+}
+"""
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[EmbeddedGraphStore]:
+    backend = EmbeddedGraphStore(sqlite_engine(tmp_path / "graph.db"))
+    backend.upsert_nodes([PERSON, *IDENTIFIERS])
+    backend.upsert_edges([Edge(RelType.USES, PERSON.id, node.id) for node in IDENTIFIERS])
+    yield backend
+    backend.close()
+
+
+def _run(schema: LoanwatchSchema, store: EmbeddedGraphStore, *, visible: bool) -> Any:
+    async def run() -> Any:
+        return await schema.execute(
+            QUERY, variable_values={"id": PERSON.id},
+            context_value=build_context(store, personal_data_visible=visible))
+
+    result = asyncio.run(run())
+    assert result.errors is None, result.errors
+    return result.data
+
+
+def _shown(data: Any) -> dict[tuple[Label, str], str | None]:
+    """What the response says of each registered property (``None`` when left out)."""
+    nodes = {node["id"]: node for node in data["neighbourhood"]["nodes"]}
+    shown = {}
+    for entry in PERSONAL_PROPERTIES:
+        node = nodes[PERSON.id] if entry.label is Label.PERSON else next(
+            n for n in nodes.values() if n["label"] == entry.label.name)
+        values = {p["key"]: p["value"] for p in node["properties"]}
+        shown[(entry.label, entry.name)] = values.get(entry.name)
+    return shown
+
+
+def _stored(entry_label: Label, name: str) -> Any:
+    return PERSON.props[name] if entry_label is Label.PERSON else VALUES[entry_label]
+
+
+def test_every_personal_property_comes_back_masked(schema: LoanwatchSchema,
+                                                   store: EmbeddedGraphStore) -> None:
+    data = _run(schema, store, visible=False)
+
+    for (label, name), shown in _shown(data).items():
+        expected = mask_value(label, name, _stored(label, name))
+        assert shown == (None if expected is None else str(expected)), (label, name)
+    # Nothing personal anywhere in the response: not in names, ids or properties.
+    text = json.dumps(data)
+    for secret in ("Wei", "197803150", "03-15", "85000", "13800138", "wenyi", "3569"):
+        assert secret not in text, secret
+    assert data["party"]["name"] == "Zhang *"
+    assert data["searchParties"]["edges"] == [{"node": {"id": "P9", "name": "Zhang *"}}]
+    party_props = {p["key"]: p["value"] for p in data["party"]["properties"]}
+    assert party_props == {"name": "Zhang *", "national_id": "330***********0011",
+                           "birth_date": "1978", "city": "Hangzhou", "occupation": "teacher"}
+
+
+def test_a_context_that_may_see_personal_data_gets_it_whole(schema: LoanwatchSchema,
+                                                            store: EmbeddedGraphStore) -> None:
+    data = _run(schema, store, visible=True)
+
+    for (label, name), shown in _shown(data).items():
+        stored = _stored(label, name)
+        assert shown == str(stored), (label, name)
+    assert data["party"]["name"] == "Zhang Wei"
+
+
+def test_no_context_sees_personal_data_by_default(store: EmbeddedGraphStore) -> None:
+    assert build_context(store).personal_data_visible is False
