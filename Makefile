@@ -39,7 +39,8 @@ neo4j-stop:
 stop:
 	tools/services.sh stop
 
-test: install services
+# The lint and the layer contract run first, so that they cannot drift from the tests.
+test: install lint services
 	$(BIN)/python -m pytest
 
 # Unit tests only: no server needed.
@@ -48,6 +49,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: install services
 	$(BIN)/python -m benchmarks.import_throughput

@@ -10,9 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from seeds.generate import generate_portfolio
-
 from seeds.config import PortfolioConfig
+from seeds.generate import generate_portfolio
 
 
 def count_rows(out: Path) -> int:

@@ -19,7 +19,8 @@ from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.neo4j import Neo4jGraphStore
 from ingest.importer import import_paths
-from portfolio.database import create_sql_engine, migrate
+from loanwatch.migrations import migrate
+from portfolio.database import create_sql_engine
 
 
 def main(argv: list[str] | None = None) -> int:

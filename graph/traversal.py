@@ -25,10 +25,6 @@ LabelFetcher = Callable[[Collection[str]], dict[str, Label]]
 MAX_ENUMERATED_PATHS = 10_000
 
 
-def _other_end(edge: Edge, node_id: str) -> str:
-    return edge.target if edge.source == node_id else edge.source
-
-
 def _neighbours(edges: Iterable[Edge], frontier: set[str]) -> set[str]:
     found: set[str] = set()
     for edge in edges:

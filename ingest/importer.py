@@ -36,11 +36,13 @@ from ingest.rows import CsvRowParser, JsonRowParser
 from ingest.seen_keys import DEFAULT_MEMORY_KEYS, SeenKeys
 from ingest.specs import BatchOutput, EntitySpec, Values
 from ingest.sql_records import RecordWriter
-from loanwatch.settings import DEFAULT_IMPORT_BATCH_ROWS
 from portfolio.imports import MAX_RAW_TEXT, ImportStatus
 
-__all__ = ["DEFAULT_MAX_REJECTS_KEPT", "import_paths"]
+__all__ = ["DEFAULT_BATCH_ROWS", "DEFAULT_MAX_REJECTS_KEPT", "import_paths"]
 
+#: Rows checked and written together when the caller does not say (the CLI passes
+#: ``LOANWATCH_IMPORT_BATCH_ROWS``, whose default is this number).
+DEFAULT_BATCH_ROWS: Final = 5_000
 #: Rejects kept in the returned report (all are stored in the database).
 DEFAULT_MAX_REJECTS_KEPT: Final = 1_000
 
@@ -56,7 +58,7 @@ def import_paths(
     *,
     graph: GraphStore,
     engine: Engine,
-    batch_rows: int = DEFAULT_IMPORT_BATCH_ROWS,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
     entity_type: str | None = None,
     progress: ProgressCallback | None = None,
     max_rejects_kept: int = DEFAULT_MAX_REJECTS_KEPT,

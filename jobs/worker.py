@@ -1,8 +1,8 @@
-"""Entry module for ``dramatiq jobs.worker``: binds the broker, then loads the actors.
+"""Entry module of ``dramatiq jobs.worker``: reads the settings and binds the broker.
 
-The actors themselves (reviews, re-scoring, collections, notifications) live in
-``jobs/actors/`` and are added by the jobs work; importing this module binds the broker
-first, as Dramatiq requires.
+An entry point (it reads ``Settings``), so that Dramatiq's worker processes use the broker
+the settings name. No actors are declared yet: the reviews and collections work adds them,
+imported here after the broker is bound, as Dramatiq requires.
 """
 
 from __future__ import annotations
@@ -10,4 +10,4 @@ from __future__ import annotations
 from jobs.broker import bind_broker
 from loanwatch.settings import Settings
 
-broker = bind_broker(Settings.from_environ())
+broker = bind_broker(Settings.from_environ().broker_url_value)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from loanwatch.errors import ConfigurationError
 
@@ -48,14 +48,16 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     data_dir: Path = DEFAULT_DATA_DIR
-    database_url: str = ""
+    #: Secret: a PostgreSQL URL carries its password. Never printed; see ``display_url``.
+    database_url: SecretStr = SecretStr("")
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
-    neo4j_password: str = ""
+    neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
     neo4j_connect_timeout_s: float = Field(DEFAULT_NEO4J_CONNECT_TIMEOUT_S, gt=0)
     neo4j_write_threads: int = Field(DEFAULT_NEO4J_WRITE_THREADS, ge=1, le=64)
-    broker_url: str | None = None
+    #: Secret: a Redis URL may carry a password.
+    broker_url: SecretStr | None = None
     host: str = DEFAULT_HOST
     port: int = Field(DEFAULT_PORT, ge=1, le=65535)
     import_batch_rows: int = Field(DEFAULT_IMPORT_BATCH_ROWS, ge=1, le=1_000_000)
@@ -76,13 +78,34 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         """The SQL database URL; by default a SQLite file inside ``data_dir``."""
-        if self.database_url:
-            return self.database_url
+        url = self.database_url.get_secret_value()
+        if url:
+            return url
         return f"sqlite:///{(self.data_dir / 'loanwatch.db').as_posix()}"
 
     @property
     def uses_neo4j(self) -> bool:
         return self.neo4j_uri is not None
+
+    @property
+    def uses_default_database(self) -> bool:
+        """No database URL is set: the SQLite file inside ``data_dir`` is used."""
+        return not self.database_url.get_secret_value()
+
+    @property
+    def broker_url_value(self) -> str | None:
+        """The broker URL in clear, for the code that connects (never for messages)."""
+        return None if self.broker_url is None else self.broker_url.get_secret_value()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        *_other_sources: PydanticBaseSettingsSource, **_named: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values :meth:`from_environ` passes: pydantic-settings would otherwise
+        fill in whatever they leave out from ``os.environ``, and an injected mapping would
+        still see the process's ``LOANWATCH_*`` variables (a user's Neo4j, say)."""
+        return (init_settings,)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -98,12 +121,13 @@ class Settings(BaseSettings):
             if key.startswith("LOANWATCH_") and not key.startswith(TEST_VARIABLE_PREFIX)
         }
         try:
-            # Passing values explicitly keeps pydantic-settings from reading os.environ.
             return cls.model_validate(values)
         except ValidationError as exc:
+            # The message names the variable and the rule, never the value (it may be a
+            # password or a URL with one).
             problems = "; ".join(
                 f"LOANWATCH_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-                for err in exc.errors()
+                for err in exc.errors(include_input=False)
             )
             raise ConfigurationError(
                 f"bad setting: {problems}", suggestion="fix the environment variable named"

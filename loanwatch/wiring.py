@@ -23,11 +23,11 @@ def create_engine_from_settings(settings: Settings, *, migrate: bool = True) -> 
     Raises:
         BackendUnavailable: the database cannot be reached.
     """
+    from loanwatch.migrations import migrate as run_migrations
     from portfolio.database import check_database, create_sql_engine
-    from portfolio.database import migrate as run_migrations
 
     url = settings.resolved_database_url
-    if url.startswith("sqlite:///") and not settings.database_url:
+    if url.startswith("sqlite:///") and settings.uses_default_database:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_sql_engine(url)
     check_database(engine)
@@ -53,7 +53,8 @@ def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
 
         from graph.stores.neo4j import Neo4jGraphStore
 
-        auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+        password = settings.neo4j_password.get_secret_value()
+        auth = (settings.neo4j_user, password) if password else None
         try:
             driver = GraphDatabase.driver(
                 settings.neo4j_uri, auth=auth,

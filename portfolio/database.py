@@ -1,9 +1,8 @@
-"""SQL engines, schema migrations and reachability checks for the relational records.
+"""SQL engines and reachability checks for the relational records.
 
 SQLite is the default (one file, no server); PostgreSQL runs production through psycopg 3.
-The schema is owned by the Alembic history in ``portfolio/migrations``, which also creates
-the embedded graph store's tables; :func:`migrate` runs it from code, no ``alembic.ini``
-needed.
+The schema is owned by the one Alembic history of the database, in
+:mod:`loanwatch.migrations` (it also creates the embedded graph store's tables).
 """
 
 from __future__ import annotations
@@ -11,28 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 
 from loanwatch.errors import BackendUnavailable
-from portfolio.errors import MigrationError
 
 __all__ = [
-    "MIGRATIONS_DIR",
     "POSTGRES_CONNECT_TIMEOUT_S",
     "SQLITE_BUSY_TIMEOUT_MS",
     "SQLITE_CACHE_KIB",
     "check_database",
     "create_sql_engine",
+    "database_unavailable",
     "display_url",
-    "migrate",
+    "driver_reason",
     "normalise_url",
 ]
 
-MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
 #: How long a SQLite writer waits for another one before giving up.
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 #: SQLite page cache per connection (64 MiB): bulk upserts touch many index pages.
@@ -125,56 +120,21 @@ def check_database(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
-        raise _unavailable(engine, exc) from exc
+        raise database_unavailable(engine, exc) from exc
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (the newest by default): ``alembic upgrade``.
-
-    Creates the relational tables and the embedded graph store's tables. Safe to call on an
-    up-to-date database (it does nothing).
-
-    Raises:
-        BackendUnavailable: the database cannot be reached.
-        MigrationError: a migration failed; nothing of that migration is kept where the
-            database has transactional DDL (PostgreSQL, SQLite).
-    """
-    try:
-        connection = engine.connect()
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
-        raise _unavailable(engine, exc) from exc
-    with connection:
-        try:
-            with connection.begin():
-                command.upgrade(_alembic_config(connection), revision)
-        except sa_exc.SQLAlchemyError as exc:
-            raise MigrationError(
-                f"migrating {display_url(engine.url)} failed: {_reason(exc)}",
-                suggestion="see the migration named in the message; the database was left "
-                "at its previous revision",
-            ) from exc
-
-
-def _alembic_config(connection: Any) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
-    # env.py runs on this connection instead of opening its own.
-    config.attributes["connection"] = connection
-    return config
-
-
-def _reason(exc: BaseException) -> str:
+def driver_reason(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]
     return lines[0] if lines else type(original).__name__
 
 
-def _unavailable(engine: Engine, exc: BaseException) -> BackendUnavailable:
+def database_unavailable(engine: Engine, exc: BaseException) -> BackendUnavailable:
     backend = engine.url.get_backend_name()
     suggestion = (
         "check that PostgreSQL runs and LOANWATCH_DATABASE_URL is right (tools/services.sh start)"
         if backend == "postgresql"
         else "check that the folder of the SQLite file exists and is writable"
     )
-    return BackendUnavailable("the SQL database", display_url(engine.url), _reason(exc),
+    return BackendUnavailable("the SQL database", display_url(engine.url), driver_reason(exc),
                               suggestion=suggestion)

@@ -43,7 +43,20 @@ def test_commands_run_by_tests_never_reach_the_users_settings_or_var() -> None:
     settings = Settings.from_environ()
 
     assert settings.neo4j_uri is None
-    assert settings.database_url == ""
+    assert settings.uses_default_database
     assert settings.data_dir != DEFAULT_DATA_DIR
     assert not settings.data_dir.resolve().is_relative_to(REPO)
     assert settings.resolved_database_url.endswith("/loanwatch.db")
+
+
+def test_settings_built_from_a_mapping_ignore_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOANWATCH_NEO4J_URI", "bolt://the-users-own:7687")
+    monkeypatch.setenv("LOANWATCH_DATA_DIR", "/home/user/loanwatch")
+
+    settings = Settings.from_environ({"LOANWATCH_PORT": "9000"})
+
+    assert settings.neo4j_uri is None
+    assert settings.data_dir == DEFAULT_DATA_DIR
+    assert settings.port == 9000

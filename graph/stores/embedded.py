@@ -52,7 +52,7 @@ class EmbeddedGraphStore(GraphStore):
 
     Args:
         engine: a SQLAlchemy engine on a database migrated to the current schema
-            (``portfolio.database.migrate``).
+            (``loanwatch.migrations.migrate``).
     """
 
     def __init__(self, engine: Engine) -> None:

@@ -1,7 +1,7 @@
 """SQL tables that hold the embedded graph store.
 
 Kept in the same database as the relational records (SQLite by default, PostgreSQL in
-production) and created by the Alembic migrations in ``portfolio/migrations``; the embedded
+production) and created by the Alembic migrations in ``loanwatch/migrations``; the embedded
 store only reads and writes them.
 """
 

@@ -15,8 +15,10 @@ from loanwatch.settings import Settings
 from tests.services import REDIS_URL, unreachable
 
 
-def settings_with(broker_url: str | None) -> Settings:
-    return Settings.from_environ({} if broker_url is None else {"LOANWATCH_BROKER_URL": broker_url})
+def settings_with(broker_url: str | None) -> str | None:
+    """The broker URL as the entry points pass it: read from settings, in clear."""
+    environ = {} if broker_url is None else {"LOANWATCH_BROKER_URL": broker_url}
+    return Settings.from_environ(environ).broker_url_value
 
 
 def test_no_url_means_the_in_process_broker() -> None:
@@ -31,6 +33,36 @@ def test_a_non_redis_url_is_refused_at_start_up() -> None:
 def test_an_unreachable_redis_names_its_address() -> None:
     with pytest.raises(BackendUnavailable, match=r"cannot reach Redis at redis://127\.0\.0\.1:1/0"):
         build_broker(settings_with("redis://127.0.0.1:1/0"))
+
+
+def test_messages_never_show_a_redis_password() -> None:
+    with pytest.raises(BackendUnavailable) as raised:
+        build_broker(settings_with("redis://:s3cret-pw@127.0.0.1:1/0"))
+    assert "s3cret-pw" not in str(raised.value)
+    assert "redis://:***@127.0.0.1:1/0" in str(raised.value)
+    with pytest.raises(ConfigurationError) as refused:
+        build_broker(settings_with("amqp://user:s3cret-pw@host/"))
+    assert "s3cret-pw" not in str(refused.value)
+
+
+def test_settings_never_show_secrets() -> None:
+    settings = Settings.from_environ({
+        "LOANWATCH_DATABASE_URL": "postgresql://lw:db-pw@127.0.0.1/lw",
+        "LOANWATCH_NEO4J_PASSWORD": "neo-pw",
+        "LOANWATCH_BROKER_URL": "redis://:redis-pw@127.0.0.1:6379/0",
+    })
+    shown = f"{settings!r} {settings}"
+    for secret in ("db-pw", "neo-pw", "redis-pw"):
+        assert secret not in shown
+    assert settings.resolved_database_url == "postgresql://lw:db-pw@127.0.0.1/lw"
+    assert settings.neo4j_password.get_secret_value() == "neo-pw"
+
+
+def test_a_bad_setting_message_does_not_echo_its_value() -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        Settings.from_environ({"LOANWATCH_PORT": "secret-looking-99999x"})
+    assert "LOANWATCH_PORT" in str(refused.value)
+    assert "secret-looking" not in str(refused.value)
 
 
 @pytest.fixture

@@ -17,6 +17,13 @@ def test_defaults_are_the_embedded_system() -> None:
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
 
 
+def test_the_batch_size_setting_defaults_to_the_importers_own_default() -> None:
+    # Settings sit below ingest in the layers, so the number is written in both places.
+    from ingest.importer import DEFAULT_BATCH_ROWS
+
+    assert Settings.from_environ({}).import_batch_rows == DEFAULT_BATCH_ROWS
+
+
 def test_values_come_from_prefixed_variables_only() -> None:
     settings = Settings.from_environ({
         "LOANWATCH_NEO4J_URI": "bolt://db.internal:7687",

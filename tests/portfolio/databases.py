@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from portfolio.database import create_sql_engine, migrate
-from portfolio.metadata import all_metadata
+from loanwatch.migrations import migrate
+from loanwatch.migrations.metadata import all_metadata
+from portfolio.database import create_sql_engine
 from tests.services import postgres_schema
 
 __all__ = ["database", "postgres_engine", "sqlite_engine"]

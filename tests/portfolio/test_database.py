@@ -14,17 +14,17 @@ from sqlalchemy import Engine, inspect, select
 from sqlmodel import Session
 
 from loanwatch.errors import BackendUnavailable
+from loanwatch.migrations import migrate
+from loanwatch.migrations.metadata import all_metadata
 from portfolio.bureau import BureauSnapshot
 from portfolio.database import (
     check_database,
     create_sql_engine,
     display_url,
-    migrate,
     normalise_url,
 )
 from portfolio.imports import ImportBatch, ImportStatus, RejectedRow
 from portfolio.loans import Loan, LoanStatus
-from portfolio.metadata import all_metadata
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 

@@ -1,6 +1,6 @@
 """Alembic environment: migrates the relational records and the embedded graph tables.
 
-Called two ways: from :func:`portfolio.database.migrate`, which hands over an open
+Called two ways: from :func:`loanwatch.migrations.migrate`, which hands over an open
 connection in ``config.attributes["connection"]``; or from the ``alembic`` command line,
 which connects to the database named by the Loanwatch settings.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from portfolio.metadata import all_metadata
+from loanwatch.migrations.metadata import all_metadata
 
 target_metadata = all_metadata()
 
