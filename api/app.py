@@ -15,8 +15,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from api.admission import HeavyQueryGate
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
-from api.graphql_view import GraphQLView
+from api.graphql_view import DEFAULT_MAX_REQUEST_BYTES, GraphQLView, RequestLimits
 from api.health import healthz, ping_engine, readiness_endpoint
 from graph.store import GraphStore
 from loanwatch.settings import Settings
@@ -28,8 +29,8 @@ __all__ = ["GRAPHQL_PATH", "HEALTHZ_PATH", "MAX_GRAPHQL_BODY_BYTES", "READYZ_PAT
 GRAPHQL_PATH: Final = "/graphql"
 HEALTHZ_PATH: Final = "/healthz"
 READYZ_PATH: Final = "/readyz"
-#: Largest GraphQL request body; the token limit bounds the document well below this.
-MAX_GRAPHQL_BODY_BYTES: Final = 64 * 1024
+#: Largest GraphQL request body, or query string of a GET.
+MAX_GRAPHQL_BODY_BYTES: Final = DEFAULT_MAX_REQUEST_BYTES
 
 
 def create_app(
@@ -41,24 +42,39 @@ def create_app(
 ) -> Starlette:
     """The Loanwatch API over ``graph`` and ``engine``, which the caller opens and closes.
 
+    The heavy-query gate is kept as ``app.state.heavy_queries``
+    (:class:`api.admission.HeavyQueryGate`).
+
     Args:
         settings: ``environment == "production"`` masks unexpected errors and hides the
-            reasons of failed readiness checks.
+            reasons of failed readiness checks; ``query_max_cost``, ``query_time_limit_s``
+            and the ``heavy_query_*`` settings limit each request.
         graph: the graph store every GraphQL request reads.
         engine: the SQL engine of the relational records (pinged by ``/readyz``).
-        limits: depth, alias and token limits of a GraphQL document (defaults if omitted).
+        limits: depth, alias, token and cost limits of a GraphQL document (by default the
+            defaults, with ``settings.query_max_cost``).
     """
     production = settings.environment == "production"
-    schema = build_schema(mask_errors=production, limits=limits)
+    schema = build_schema(mask_errors=production,
+                          limits=limits or QueryLimits(max_cost=settings.query_max_cost))
+    gate = HeavyQueryGate(heavy_cost=settings.heavy_query_cost,
+                          slots=settings.heavy_query_slots, wait_s=settings.heavy_query_wait_s)
     readyz = readiness_endpoint(
-        {"graph": graph.ping, "database": ping_engine(engine)}, show_reasons=not production
+        {"graph": graph.ping, "database": ping_engine(engine)}, show_reasons=not production,
+        load=gate.saturation,
+    )
+    view = GraphQLView(
+        schema, graph, admission=gate,
+        limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
+                             time_limit_s=settings.query_time_limit_s),
     )
     routes = [
-        Route(GRAPHQL_PATH, GraphQLView(schema, graph), name="graphql",
-              max_body_size=MAX_GRAPHQL_BODY_BYTES),
+        Route(GRAPHQL_PATH, view, name="graphql"),
         Route(HEALTHZ_PATH, healthz, name="healthz"),
         Route(READYZ_PATH, readyz, name="readyz"),
         Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR),
               name="graphiql-assets"),
     ]
-    return Starlette(debug=False, routes=routes)
+    app = Starlette(debug=False, routes=routes)
+    app.state.heavy_queries = gate
+    return app

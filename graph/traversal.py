@@ -3,18 +3,30 @@
 The backends differ in how they fetch one hop (SQL for the embedded store, Cypher for
 Neo4j); the walk itself is written once here so that both give the same answer. Each
 function takes the fetchers as arguments and holds no state.
+
+A walk can be stopped from outside: before each hop it calls the function held in
+:data:`traversal_checkpoint` (when one is set in the calling context), which raises to end
+the walk. The API sets it for a request whose client went away or whose time is up, so a
+walk in a worker thread stops at the next hop instead of running to the end.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
+from contextvars import ContextVar
 
 import networkx as nx
 
 from graph.model import Edge, Label, RelType
 
-__all__ = ["IncidentFetcher", "LabelFetcher", "expand_neighbourhood", "find_shortest_paths"]
+__all__ = [
+    "IncidentFetcher",
+    "LabelFetcher",
+    "expand_neighbourhood",
+    "find_shortest_paths",
+    "traversal_checkpoint",
+]
 
 #: Given node ids and relationship types (``None``: all), every edge touching those ids.
 IncidentFetcher = Callable[[Sequence[str], Collection[RelType] | None], list[Edge]]
@@ -23,6 +35,21 @@ LabelFetcher = Callable[[Collection[str]], dict[str, Label]]
 
 #: Stop enumerating shortest paths past this many (they can grow exponentially).
 MAX_ENUMERATED_PATHS = 10_000
+#: Paths enumerated between two calls of the checkpoint.
+_PATHS_PER_CHECKPOINT = 256
+
+#: Called before every hop of a walk (and now and then while paths are enumerated); it
+#: raises to stop the walk. ``None``: walks run to the end. ``asyncio.to_thread`` copies
+#: the caller's context, so a value set around the call reaches the worker thread.
+traversal_checkpoint: ContextVar[Callable[[], None] | None] = ContextVar(
+    "traversal_checkpoint", default=None
+)
+
+
+def _checkpoint() -> None:
+    check = traversal_checkpoint.get()
+    if check is not None:
+        check()
 
 
 def _neighbours(edges: Iterable[Edge], frontier: set[str]) -> set[str]:
@@ -49,6 +76,9 @@ def expand_neighbourhood(
 
     One ``fetch_incident`` call per hop, plus one ``fetch_labels`` call per hop when
     ``labels`` is given. Complexity: O(sum of the degrees of the nodes visited).
+
+    Raises:
+        Exception: whatever the :data:`traversal_checkpoint` raises before a hop.
     """
     order = [center]
     visited = {center}
@@ -57,6 +87,7 @@ def expand_neighbourhood(
     for _ in range(hops):
         if not frontier:
             break
+        _checkpoint()
         candidates = _neighbours(fetch_incident(frontier, types), set(frontier)) - visited
         if allowed is not None and candidates:
             found = fetch_labels(candidates)
@@ -90,6 +121,9 @@ def find_shortest_paths(
 
     Returns pairs ``(node ids, edges)`` sorted by node ids. Complexity: O(edges within
     about half the distance of each end), instead of the full radius from one end.
+
+    Raises:
+        Exception: whatever the :data:`traversal_checkpoint` raises before a hop.
     """
     if source == target:
         return [([source], [])]
@@ -99,6 +133,7 @@ def find_shortest_paths(
     fetched: dict[tuple[str, str, str, str], Edge] = {}
     best: int | None = None
     while radius[0] + radius[1] < max_hops:
+        _checkpoint()
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
         frontier = frontiers[side]
         edges = fetch_incident(frontier, types)
@@ -130,6 +165,8 @@ def find_shortest_paths(
     graph.add_edges_from(tuple(pair) for pair in chosen)
     paths: list[list[str]] = []
     for path in nx.all_shortest_paths(graph, source, target):
+        if len(paths) % _PATHS_PER_CHECKPOINT == 0:
+            _checkpoint()
         paths.append(path)
         if len(paths) >= MAX_ENUMERATED_PATHS:
             break

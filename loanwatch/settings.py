@@ -33,6 +33,15 @@ DEFAULT_NEO4J_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_IMPORT_BATCH_ROWS = 5_000
 #: Concurrent Neo4j transactions one batch of upserts is written in.
 DEFAULT_NEO4J_WRITE_THREADS = 4
+#: What one GraphQL query may cost (objects it may return, nodes its walks may visit).
+DEFAULT_QUERY_MAX_COST = 50_000
+#: Seconds one GraphQL request may take, waiting for a turn included.
+DEFAULT_QUERY_TIME_LIMIT_S = 15.0
+#: The cost from which a query is heavy; heavy queries executing at once; seconds a heavy
+#: query waits for a turn before SERVER_BUSY.
+DEFAULT_HEAVY_QUERY_COST = 10_000
+DEFAULT_HEAVY_QUERY_SLOTS = 2
+DEFAULT_HEAVY_QUERY_WAIT_S = 10.0
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -61,6 +70,11 @@ class Settings(BaseSettings):
     host: str = DEFAULT_HOST
     port: int = Field(DEFAULT_PORT, ge=1, le=65535)
     import_batch_rows: int = Field(DEFAULT_IMPORT_BATCH_ROWS, ge=1, le=1_000_000)
+    query_max_cost: int = Field(DEFAULT_QUERY_MAX_COST, ge=1)
+    query_time_limit_s: float = Field(DEFAULT_QUERY_TIME_LIMIT_S, gt=0)
+    heavy_query_cost: int = Field(DEFAULT_HEAVY_QUERY_COST, ge=1)
+    heavy_query_slots: int = Field(DEFAULT_HEAVY_QUERY_SLOTS, ge=1, le=256)
+    heavy_query_wait_s: float = Field(DEFAULT_HEAVY_QUERY_WAIT_S, ge=0)
 
     @field_validator("neo4j_uri", "broker_url", mode="before")
     @classmethod

@@ -33,7 +33,7 @@ def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None) -> Loa
 
     Args:
         mask_errors: hide the message of unexpected errors (do this in production).
-        limits: depth, alias and token limits of one document.
+        limits: depth, alias, token and cost limits of one document.
     """
     return LoanwatchSchema(
         query=Query,

@@ -1,12 +1,14 @@
-"""What every resolver receives as ``info.context``: the graph store and per-request loaders."""
+"""What every resolver receives as ``info.context``: the graph store, per-request loaders,
+and the request's stop switch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import strawberry
 
 from graph.store import GraphStore
+from schema.control import QueryControl
 from schema.loaders import Loaders, create_loaders
 
 __all__ = ["Context", "Info", "build_context"]
@@ -18,11 +20,17 @@ class Context:
 
     graph: GraphStore
     loaders: Loaders
+    control: QueryControl = field(default_factory=QueryControl)
 
 
-def build_context(graph: GraphStore) -> Context:
-    """A fresh context over ``graph``, with empty loaders."""
-    return Context(graph=graph, loaders=create_loaders(graph))
+def build_context(graph: GraphStore, control: QueryControl | None = None) -> Context:
+    """A fresh context over ``graph``, with empty loaders.
+
+    Args:
+        control: the request's stop switch and gate (default: no time limit, no gate).
+    """
+    return Context(graph=graph, loaders=create_loaders(graph),
+                   control=control if control is not None else QueryControl())
 
 
 Info = strawberry.Info[Context, None]

@@ -2,9 +2,12 @@
 
 Resolvers raise domain errors (:class:`graph.errors.NodeNotFound`, the errors of
 :mod:`schema.errors`); this extension gives each GraphQL error a code a client can rely
-on. Any other error is a bug or an outage: its code is ``INTERNAL`` and, when masking is
-on (production), its message is replaced so that no SQL, address or stack detail leaks.
-The original is still logged, by :class:`schema.build.LoanwatchSchema`.
+on. An error that already carries one of these codes (the request errors of
+:mod:`schema.cost_limit` and of the HTTP layer) keeps it. Any other error is a bug or an
+outage: its code is ``INTERNAL`` and, when masking is on (production), its message is
+replaced so that no SQL, address or stack detail leaks. The original is still logged, by
+:class:`schema.build.LoanwatchSchema`; errors with any other code are the client's doing
+(or a limit doing its job) and are not logged as faults.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from strawberry.extensions import SchemaExtension
 
 from graph.errors import NodeNotFound
 from loanwatch.errors import LoanwatchError
-from schema.errors import InvalidArgument, UnexpectedLabel
+from schema.errors import (
+    InvalidArgument,
+    QueryCancelled,
+    QueryTimedOut,
+    ServerBusy,
+    UnexpectedLabel,
+)
 
 __all__ = ["MASKED_MESSAGE", "ErrorCode", "ErrorCodes", "classify"]
 
@@ -26,15 +35,34 @@ MASKED_MESSAGE: Final = "Internal server error."
 
 
 class ErrorCode(StrEnum):
+    """The values of ``extensions.code``. Every code but ``INTERNAL`` is the client's
+    mistake or a limit doing its job."""
+
     #: The id names nothing, or something of another kind.
     NOT_FOUND = "NOT_FOUND"
-    #: An argument is out of range or malformed.
+    #: An argument is out of range or malformed, or a variable is missing or of the
+    #: wrong type.
     BAD_USER_INPUT = "BAD_USER_INPUT"
     #: The document is not GraphQL, or has too many tokens.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-    #: The document or its variables do not fit the schema, or it breaks a depth or
-    #: alias limit.
+    #: The document does not fit the schema, or it breaks a depth or alias limit.
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    #: The HTTP request is not a GraphQL request (not JSON, not UTF-8, no query, a
+    #: parameter of the wrong shape), or which operation to run cannot be told (several
+    #: operations without ``operationName``, or an unknown name).
+    BAD_REQUEST = "BAD_REQUEST"
+    #: The HTTP method is not GET or POST, or a GET asks for a mutation.
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    #: The body, or a GET's query string, is larger than the API accepts.
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    #: The query may return or visit more than the cost limit allows.
+    QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+    #: The query ran past the time limit and was stopped.
+    QUERY_TIMEOUT = "QUERY_TIMEOUT"
+    #: Heavy queries fill every slot and this one waited its limit for a turn.
+    SERVER_BUSY = "SERVER_BUSY"
+    #: The client disconnected, so the query was stopped (no client ever reads it).
+    CANCELLED = "CANCELLED"
     #: Anything else; masked in production.
     INTERNAL = "INTERNAL"
 
@@ -44,11 +72,20 @@ DOMAIN_CODES: Final[tuple[tuple[type[Exception], ErrorCode], ...]] = (
     (NodeNotFound, ErrorCode.NOT_FOUND),
     (UnexpectedLabel, ErrorCode.NOT_FOUND),
     (InvalidArgument, ErrorCode.BAD_USER_INPUT),
+    (QueryTimedOut, ErrorCode.QUERY_TIMEOUT),
+    (QueryCancelled, ErrorCode.CANCELLED),
+    (ServerBusy, ErrorCode.SERVER_BUSY),
 )
+#: The codes an error may already carry when it reaches :class:`ErrorCodes`.
+_KNOWN_CODES: Final = frozenset(code.value for code in ErrorCode)
 
 
 def classify(error: GraphQLError) -> ErrorCode:
-    """The code of ``error``: from its original exception, or from where it arose."""
+    """The code of ``error``: the one it carries, else from its original exception, else
+    from where it arose."""
+    given = (error.extensions or {}).get("code")
+    if isinstance(given, str) and given in _KNOWN_CODES:
+        return ErrorCode(given)
     original = error.original_error
     if original is None:
         if isinstance(error, GraphQLSyntaxError):

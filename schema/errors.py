@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from loanwatch.errors import LoanwatchError
 
-__all__ = ["InvalidArgument", "SchemaError", "UnexpectedLabel"]
+__all__ = [
+    "InvalidArgument",
+    "QueryCancelled",
+    "QueryInterrupted",
+    "QueryTimedOut",
+    "SchemaError",
+    "ServerBusy",
+    "UnexpectedLabel",
+]
 
 
 class SchemaError(LoanwatchError):
@@ -30,3 +38,19 @@ class UnexpectedLabel(SchemaError):
         self.node_id = node_id
         self.label = label
         self.expected = expected
+
+
+class ServerBusy(SchemaError):
+    """Too many heavy queries run already, and this one waited its limit for a turn."""
+
+
+class QueryInterrupted(SchemaError):
+    """A request's work was stopped before it finished (see the subclasses)."""
+
+
+class QueryTimedOut(QueryInterrupted):
+    """The request ran past its time limit."""
+
+
+class QueryCancelled(QueryInterrupted):
+    """The client went away, so nobody waits for the answer."""

@@ -2,15 +2,21 @@
 
 Unlike the relations in :mod:`schema.relations`, a traversal is not batched: it is asked
 for one center (or one pair) at a time, so keep it out of long lists.
+
+The store call runs in a worker thread, which cancelling the request cannot interrupt;
+so the request's :meth:`schema.control.QueryControl.check` is made the walk's
+:data:`graph.traversal.traversal_checkpoint`, and a stopped request (client gone, time
+up) ends its walk at the next hop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
-from typing import Final
+from collections.abc import Callable, Collection
+from typing import Final, TypeVar
 
 from graph.model import PARTY_LABELS, Label, Path, RelType, Subgraph
+from graph.traversal import traversal_checkpoint
 from schema.arguments import (
     MAX_HOPS,
     MAX_PATH_LIMIT,
@@ -24,6 +30,21 @@ __all__ = ["GUARANTEE_LABELS", "GUARANTEE_TYPES", "neighbourhood", "shortest_pat
 #: What a guarantee network walks: parties and loans over BORROWS and GUARANTEES.
 GUARANTEE_TYPES: Final = frozenset({RelType.BORROWS, RelType.GUARANTEES})
 GUARANTEE_LABELS: Final = PARTY_LABELS | {Label.LOAN}
+
+T = TypeVar("T")
+
+
+async def _walk(context: Context, call: Callable[[], T]) -> T:
+    """``call()`` in a worker thread, stopping at the next hop once the request stops."""
+
+    def run() -> T:
+        # to_thread runs this in a copy of the caller's context: the value set here is
+        # seen by this walk only.
+        traversal_checkpoint.set(context.control.check)
+        return call()
+
+    context.control.check()
+    return await asyncio.to_thread(run)
 
 
 async def neighbourhood(
@@ -41,12 +62,14 @@ async def neighbourhood(
     Raises:
         InvalidArgument: ``hops`` or ``limit`` out of bounds.
         NodeNotFound: ``center`` does not exist.
+        QueryInterrupted: the request was stopped before or during the walk.
     """
     check_range("hops", hops, 0, MAX_HOPS)
     check_range("limit", limit, 1, MAX_SUBGRAPH_NODES)
-    return await asyncio.to_thread(
+    return await _walk(
+        context,
         lambda: context.graph.neighbourhood(center, hops, labels=labels, types=types,
-                                            limit=limit)
+                                            limit=limit),
     )
 
 
@@ -65,10 +88,12 @@ async def shortest_paths(
     Raises:
         InvalidArgument: ``max_hops`` or ``limit`` out of bounds.
         NodeNotFound: ``source`` or ``target`` does not exist.
+        QueryInterrupted: the request was stopped before or during the walk.
     """
     check_range("maxHops", max_hops, 1, MAX_HOPS)
     check_range("limit", limit, 1, MAX_PATH_LIMIT)
-    return await asyncio.to_thread(
+    return await _walk(
+        context,
         lambda: context.graph.shortest_paths(source, target, max_hops=max_hops, types=types,
-                                             limit=limit)
+                                             limit=limit),
     )

@@ -49,7 +49,8 @@ def test_readyz_is_ready_when_every_backend_answers(client: ApiClient) -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready", "down": [],
-        "components": {"graph": {"status": "up"}, "database": {"status": "up"}},
+        "components": {"graph": {"status": "up"}, "database": {"status": "up"},
+                       "queries": {"status": "up"}},
     }
 
 
@@ -73,7 +74,8 @@ def test_readyz_hides_reasons_in_production(unreachable_postgres: Engine) -> Non
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable", "down": ["database", "graph"],
-        "components": {"graph": {"status": "down"}, "database": {"status": "down"}},
+        "components": {"graph": {"status": "down"}, "database": {"status": "down"},
+                       "queries": {"status": "up"}},
     }
 
 
