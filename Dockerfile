@@ -2,6 +2,9 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
+# The package carries everything it reads at run time, the `loanwatch neo4j` tooling's Maven
+# project included (built, when used, in the user's cache, never in here). This image has
+# no Java: the stack's Neo4j is the compose service.
 COPY loanwatch ./loanwatch
 COPY api ./api
 COPY schema ./schema

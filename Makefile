@@ -1,5 +1,7 @@
 # Loanwatch: `make demo` runs the system on its embedded default; `make test` runs the tests
-# against real Neo4j, PostgreSQL and Redis servers started on this machine.
+# against real Neo4j, PostgreSQL and Redis servers started on this machine for the tests
+# alone (tools/services.sh: a test Neo4j on 127.0.0.1:7688 with its data in var/neo4j-test,
+# the database loanwatch_test), never the Neo4j of `make neo4j` (127.0.0.1:7687, var/neo4j).
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -23,9 +25,11 @@ demo: install
 serve: install
 	$(BIN)/loanwatch serve
 
+# The test servers (see tools/services.sh).
 services: install
 	tools/services.sh start
 
+# Your own Neo4j, for `LOANWATCH_NEO4J_URI=bolt://127.0.0.1:7687 loanwatch demo`.
 neo4j: install
 	$(BIN)/loanwatch neo4j start
 

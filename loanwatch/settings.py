@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from loanwatch.errors import ConfigurationError
 
@@ -157,6 +157,16 @@ class Settings(BaseSettings):
         return None if self.broker_url is None else self.broker_url.get_secret_value()
 
     @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        *_other_sources: PydanticBaseSettingsSource, **_named: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values :meth:`from_environ` passes: pydantic-settings would otherwise
+        fill in whatever they leave out from ``os.environ``, and an injected mapping would
+        still see the process's ``LOANWATCH_*`` variables (a user's Neo4j, say)."""
+        return (init_settings,)
+
+    @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (``os.environ`` when omitted).
 
@@ -170,7 +180,6 @@ class Settings(BaseSettings):
             if key.startswith("LOANWATCH_") and not key.startswith(TEST_VARIABLE_PREFIX)
         }
         try:
-            # Passing values explicitly keeps pydantic-settings from reading os.environ.
             return cls.model_validate(values)
         except ValidationError as exc:
             # The message names the variable and the rule, never the value (it may be a

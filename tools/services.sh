@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # tools/services.sh start|stop|status [--no-neo4j]
 #
-# The servers the integration tests talk to, with no Docker. Used by `make test` and by
-# CI (.ci/run, as root on a fresh Debian 12 machine).
+# The servers the integration tests talk to, with no Docker, kept apart from a user's own:
+# the tests wipe what they use, so they get a Neo4j and a database of their own. Used by
+# `make test` and by CI (.ci/run, as root on a fresh Debian 12 machine).
 #
 #   Redis       127.0.0.1:6379  redis-server, daemonized; data, pid and log in var/redis
+#                               (the tests use database 15)
 #   PostgreSQL  127.0.0.1:5432  Debian's packaged cluster (15/main); role `loanwatch`
 #                               (password `loanwatch`) owns database `loanwatch_test`;
 #                               TCP on 127.0.0.1 uses password (scram) auth
-#   Neo4j       127.0.0.1:7687  tools/neo4j-local through `loanwatch neo4j start`, data in
-#                               var/neo4j; started ALWAYS unless --no-neo4j is given
+#   Neo4j       127.0.0.1:7688  the TEST Neo4j, through `loanwatch neo4j start`, data in
+#                               var/neo4j-test; started ALWAYS unless --no-neo4j is given.
+#                               Not the 127.0.0.1:7687 / var/neo4j of `loanwatch neo4j start`
+#                               and `make neo4j`, which hold a user's data and are left alone.
 #
 # `start` installs what is missing with apt-get (one `apt-get update` first), starts each
 # server only when it does not already answer, and waits until it does (redis-cli ping,
 # pg_isready, a Bolt driver check). Safe to run any number of times. `stop` stops all three
 # (Neo4j unless --no-neo4j). `status` says which answer and exits 1 unless all do.
 # Needs root or sudo for apt-get and PostgreSQL; the Python venv (.venv, or $PYTHON) must
-# already exist for Neo4j.
+# already exist for Neo4j. The first Neo4j start builds the server with Maven into the
+# user's cache (see `loanwatch neo4j --help`).
 #
 # Environment: PYTHON (default .venv/bin/python), PG_VERSION (default 15, else the newest
 # installed), NEO4J_START_TIMEOUT_S (default 180), SERVICE_WAIT_S (default 60).
@@ -33,8 +38,9 @@ PG_CLUSTER=main
 PG_ROLE=loanwatch
 PG_PASSWORD=loanwatch
 PG_DATABASE=loanwatch_test
-NEO4J_DATA_DIR="$VAR_DIR/neo4j"
-NEO4J_BOLT=127.0.0.1:7687
+# The test Neo4j: its own port and data folder, never the user's 7687 and var/neo4j.
+NEO4J_DATA_DIR="$VAR_DIR/neo4j-test"
+NEO4J_BOLT=127.0.0.1:7688
 NEO4J_START_TIMEOUT_S="${NEO4J_START_TIMEOUT_S:-180}"
 SERVICE_WAIT_S="${SERVICE_WAIT_S:-60}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
@@ -210,7 +216,7 @@ start_neo4j() {
     if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
         apt_install openjdk-17-jdk-headless maven
     fi
-    log "starting neo4j on $NEO4J_BOLT (data in $NEO4J_DATA_DIR; the first run builds tools/neo4j-local)"
+    log "starting the test neo4j on $NEO4J_BOLT (data in $NEO4J_DATA_DIR; the first run builds the server)"
     loanwatch_cli neo4j start --data-dir "$NEO4J_DATA_DIR" --bolt "$NEO4J_BOLT" \
         --timeout "$NEO4J_START_TIMEOUT_S"
 }

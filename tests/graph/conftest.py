@@ -11,8 +11,7 @@ from sqlalchemy import create_engine, event
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.embedded_schema import metadata
-from loanwatch.errors import BackendUnavailable
-from tests.services import POSTGRES_URL, unreachable
+from tests.services import postgres_schema
 
 
 def _sqlite_store(path: Path) -> EmbeddedGraphStore:
@@ -28,18 +27,10 @@ def _sqlite_store(path: Path) -> EmbeddedGraphStore:
 
 @pytest.fixture(scope="session")
 def postgres_graph_store() -> Iterator[EmbeddedGraphStore]:
-    engine = create_engine(POSTGRES_URL)
-    store = EmbeddedGraphStore(engine)
-    try:
-        store.ping()
-    except BackendUnavailable as exc:
-        store.close()
-        unreachable("PostgreSQL", POSTGRES_URL, exc)
-    metadata.drop_all(engine)
-    metadata.create_all(engine)
-    yield store
-    metadata.drop_all(engine)
-    store.close()
+    """The embedded store on the test PostgreSQL, in a schema of its own for the session."""
+    with postgres_schema("lw_graph") as engine:
+        metadata.create_all(engine)
+        yield EmbeddedGraphStore(engine)
 
 
 @pytest.fixture(

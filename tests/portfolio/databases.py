@@ -1,56 +1,35 @@
 """Migrated SQL databases for tests: SQLite in a temporary folder, and the real PostgreSQL.
 
 The PostgreSQL database is ``LOANWATCH_TEST_POSTGRES_URL`` (``tools/services.sh start``
-runs it). Each session works in a schema of its own, created and dropped here, so these
-tests never touch tables other suites create in ``public``. When the server cannot be
-reached the tests skip, except in CI (``CI=true``), where they fail.
+runs it), claimed for the tests before anything is created in it (see
+:mod:`tests.ownership`). Each session works in a schema of its own, created and dropped by
+:func:`tests.services.postgres_schema`, so these tests never touch tables other suites
+create in ``public``. When the server cannot be reached the tests skip, except in CI
+(``CI=true``), where they fail.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from sqlalchemy import Engine, text
 
-from loanwatch.errors import BackendUnavailable
 from loanwatch.migrations import migrate
 from loanwatch.migrations.metadata import all_metadata
-from portfolio.database import check_database, create_sql_engine
-from tests.services import POSTGRES_URL, unreachable
+from portfolio.database import create_sql_engine
+from tests.services import postgres_schema
 
 __all__ = ["database", "postgres_engine", "sqlite_engine"]
 
 
-def _with_schema(url: str, schema: str) -> str:
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
-
-
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    """The test PostgreSQL, migrated, in a schema that lives as long as the session."""
-    admin = create_sql_engine(POSTGRES_URL)
-    try:
-        check_database(admin)
-    except BackendUnavailable as exc:
-        admin.dispose()
-        unreachable("PostgreSQL", POSTGRES_URL, exc)
-    schema = f"lw_portfolio_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_sql_engine(_with_schema(POSTGRES_URL, schema))
-    try:
+    """The test PostgreSQL, claimed, migrated, in a schema that lives as long as the session."""
+    with postgres_schema("lw_portfolio") as engine:
         migrate(engine)
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

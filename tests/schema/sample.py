@@ -1,4 +1,4 @@
-"""A tiny portfolio, built inline, on a real embedded graph store over a SQLite file.
+"""A tiny portfolio, built inline, and the real graph stores counting their reads.
 
 Two small companies guarantee each other's loans (a mutual guarantee), a large holding
 company guarantees a quarter of one of them and owns the other, and a person borrows a
@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine
 
 from graph.model import Edge, Label, Node, RelType, Subgraph
 from graph.model import Path as GraphPath
-from graph.store import Direction
+from graph.store import Direction, GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.embedded_schema import metadata
+from graph.stores.neo4j import Neo4jGraphStore
 
 B, G, OWNS, H, U = (RelType.BORROWS, RelType.GUARANTEES, RelType.OWNS, RelType.HOLDS,
                     RelType.USES)
@@ -60,12 +62,18 @@ def sqlite_engine(path: Path) -> Engine:
     return engine
 
 
-class CountingStore(EmbeddedGraphStore):
-    """The real embedded store, counting how often each read is asked for."""
+class Counting(GraphStore):
+    """Counts how often each read is asked for, then lets the real store answer.
 
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
-        self.calls: Counter[str] = Counter()
+    Mixed in before a real store class (see :class:`CountingStore`,
+    :class:`CountingNeo4jStore`), so every backend is counted the same way.
+    """
+
+    calls: Counter[str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls = Counter()
 
     def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
         self.calls["get_nodes"] += 1
@@ -89,10 +97,24 @@ class CountingStore(EmbeddedGraphStore):
         return super().shortest_paths(source, target, **kwargs)  # type: ignore[arg-type]
 
 
-def sample_store(engine: Engine) -> CountingStore:
-    """The sample portfolio in a counting store over ``engine`` (see :func:`sqlite_engine`)."""
-    store = CountingStore(engine)
+class CountingStore(Counting, EmbeddedGraphStore):
+    """The real embedded store (on SQLite or PostgreSQL), counting its reads."""
+
+
+class CountingNeo4jStore(Counting, Neo4jGraphStore):
+    """The real Neo4j store, counting its reads."""
+
+
+def load_sample(store: Counting) -> Counting:
+    """The sample portfolio written into ``store``, its call counts cleared."""
     store.upsert_nodes(NODES)
     store.upsert_edges(EDGES)
     store.calls.clear()
+    return store
+
+
+def sample_store(engine: Engine) -> CountingStore:
+    """The sample portfolio in a counting store over ``engine`` (see :func:`sqlite_engine`)."""
+    store = CountingStore(engine)
+    load_sample(store)
     return store

@@ -3,15 +3,12 @@ calls, whatever its size: the per-request loaders batch them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from graph.model import Edge, Label, Node, RelType
 from schema import LoanwatchSchema
 from tests.schema.running import execute
-from tests.schema.sample import CountingStore, sqlite_engine
+from tests.schema.sample import Counting
 
 FIRMS = 120
 
@@ -32,9 +29,9 @@ query Page($first: Int!) {
 
 
 @pytest.fixture
-def ring(tmp_path: Path) -> Iterator[CountingStore]:
+def ring(blank_store: Counting) -> Counting:
     """FIRMS companies; each borrows one loan, guaranteed by the next firm in a ring."""
-    store = CountingStore(sqlite_engine(tmp_path / "ring.db"))
+    store = blank_store
     firms = [f"F{i:03d}" for i in range(FIRMS)]
     store.upsert_nodes([Node(f, Label.COMPANY, {"name": f"Firm {f}"}) for f in firms]
                        + [Node(f"L-{f}", Label.LOAN, {"principal": 1000.0}) for f in firms])
@@ -44,11 +41,10 @@ def ring(tmp_path: Path) -> Iterator[CountingStore]:
            for i, f in enumerate(firms)]
     )
     store.calls.clear()
-    yield store
-    store.close()
+    return store
 
 
-def calls_for_page(schema: LoanwatchSchema, store: CountingStore, first: int) -> dict[str, int]:
+def calls_for_page(schema: LoanwatchSchema, store: Counting, first: int) -> dict[str, int]:
     store.calls.clear()
     result = execute(schema, store, PAGE, first=first)
     assert result.errors is None, result.errors
@@ -71,13 +67,13 @@ BOUND = {"search_parties": 1, "edges_of": 5, "get_nodes": 3}
 
 
 @pytest.mark.parametrize("first", [5, 100])
-def test_store_calls_do_not_grow_with_the_page(schema: LoanwatchSchema, ring: CountingStore,
+def test_store_calls_do_not_grow_with_the_page(schema: LoanwatchSchema, ring: Counting,
                                                first: int) -> None:
     calls = calls_for_page(schema, ring, first)
     assert within(calls, BOUND), calls
 
 
-def test_loaders_are_per_request(schema: LoanwatchSchema, ring: CountingStore) -> None:
+def test_loaders_are_per_request(schema: LoanwatchSchema, ring: Counting) -> None:
     calls_for_page(schema, ring, 5)
     again = calls_for_page(schema, ring, 5)
     # A loader shared between requests would answer from its cache: no store calls.

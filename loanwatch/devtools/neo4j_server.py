@@ -1,85 +1,103 @@
-"""Start, stop and inspect the local Neo4j server (``tools/neo4j-local``), with no Docker.
+"""Start, stop and inspect a local Neo4j server, with no Docker: development tooling.
 
-``tools/neo4j-local`` is a small Java program that runs Neo4j Community embedded with the
-Bolt connector open and authentication off. This module builds it with Maven when needed,
-runs it detached (its output in ``DATA_DIR/neo4j-local.log``, its pid in
-``DATA_DIR/neo4j.pid``) and waits until Bolt really answers a driver. Everything the
-server writes stays under ``DATA_DIR``. For development and tests only: bind it to a
-loopback address.
+``neo4j-local/`` (shipped inside this package: a ``pom.xml`` and one Java class) is a small
+program that runs Neo4j Community embedded with the Bolt connector open and authentication
+off. This module builds it with Maven into a per-user cache (never into the installed
+package or the source tree), runs it detached (its output in ``DATA_DIR/neo4j-local.log``,
+its pid in ``DATA_DIR/neo4j.pid``) and waits until Bolt really answers a driver. Everything
+the server writes stays under ``DATA_DIR``; the Java process gets only the environment it
+needs (:func:`jvm_environment`), never the caller's ``LOANWATCH_*`` secrets. For
+development and tests only: bind it to a loopback address.
 
-    >>> start(DEFAULT_DATA_DIR, DEFAULT_BOLT_ADDRESS)   # doctest: +SKIP
-    >>> stop(DEFAULT_DATA_DIR)                          # doctest: +SKIP
+    >>> start(Path("var/neo4j"), DEFAULT_BOLT_ADDRESS)   # doctest: +SKIP
+    >>> stop(Path("var/neo4j"))                          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Final
 
 import psutil
 
 from loanwatch.errors import BackendUnavailable, ConfigurationError, LoanwatchError
 
 __all__ = [
+    "DATA_SUBDIR",
     "DEFAULT_BOLT_ADDRESS",
-    "DEFAULT_DATA_DIR",
     "DEFAULT_HEAP_MB",
     "DEFAULT_PAGECACHE_MB",
     "DEFAULT_START_TIMEOUT_S",
     "DEFAULT_STOP_TIMEOUT_S",
-    "JAR_PATH",
+    "JAR_NAME",
+    "JVM_ENVIRONMENT",
     "Neo4jServerError",
     "Neo4jStatus",
     "bolt_answers",
+    "build_dir",
     "build_jar",
+    "default_build_root",
+    "jvm_environment",
     "log_file",
     "parse_bolt_address",
     "pid_file",
+    "project_sources",
     "start",
     "status",
     "stop",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PROJECT_DIR = REPO_ROOT / "tools" / "neo4j-local"
-POM_PATH = PROJECT_DIR / "pom.xml"
-TARGET_DIR = PROJECT_DIR / "target"
-JAR_PATH = TARGET_DIR / "neo4j-local.jar"
-LIB_DIR = TARGET_DIR / "lib"
+#: The Maven project, as package data of this package.
+PROJECT_NAME: Final = "neo4j-local"
+JAR_NAME: Final = "neo4j-local.jar"
+#: Where a server's data goes inside the data folder of the settings (``var/neo4j``).
+DATA_SUBDIR: Final = "neo4j"
+DEFAULT_BOLT_ADDRESS: Final = "127.0.0.1:7687"
 
-DEFAULT_DATA_DIR = REPO_ROOT / "var" / "neo4j"
-DEFAULT_BOLT_ADDRESS = "127.0.0.1:7687"
-
-DEFAULT_START_TIMEOUT_S = 180.0
-DEFAULT_STOP_TIMEOUT_S = 60.0
-DEFAULT_BUILD_TIMEOUT_S = 900.0
-KILL_WAIT_S = 10.0
-POLL_INTERVAL_S = 0.5
-BOLT_PROBE_TIMEOUT_S = 3.0
+DEFAULT_START_TIMEOUT_S: Final = 180.0
+DEFAULT_STOP_TIMEOUT_S: Final = 60.0
+DEFAULT_BUILD_TIMEOUT_S: Final = 900.0
+KILL_WAIT_S: Final = 10.0
+POLL_INTERVAL_S: Final = 0.5
+BOLT_PROBE_TIMEOUT_S: Final = 3.0
 
 # Sized for a small shared box (2 cores, a few GiB spare): tests use tiny graphs.
-DEFAULT_HEAP_MB = 1024
-INITIAL_HEAP_MB = 256
-DEFAULT_PAGECACHE_MB = 512
+DEFAULT_HEAP_MB: Final = 1024
+INITIAL_HEAP_MB: Final = 256
+DEFAULT_PAGECACHE_MB: Final = 512
 
-PID_FILE_NAME = "neo4j.pid"
-LOG_FILE_NAME = "neo4j-local.log"
-LOCK_FILE_NAME = "neo4j.lock"
-BUILD_LOCK_FILE_NAME = ".build.lock"
-LOG_TAIL_LINES = 15
-BUILD_OUTPUT_TAIL_CHARS = 3000
+PID_FILE_NAME: Final = "neo4j.pid"
+LOG_FILE_NAME: Final = "neo4j-local.log"
+LOCK_FILE_NAME: Final = "neo4j.lock"
+BUILD_LOCK_SUFFIX: Final = ".lock"
+BUILT_STAMP_NAME: Final = ".built"
+#: Hex digits of the sources' digest that name a build folder.
+DIGEST_CHARS: Final = 16
+LOG_TAIL_LINES: Final = 15
+BUILD_OUTPUT_TAIL_CHARS: Final = 3000
 
-INSTALL_HINT = "apt-get install -y openjdk-17-jdk-headless maven"
+#: The variables Java and Maven see (plus ``LC_*``): what they need to find Java, the
+#: user's ``~/.m2`` and the locale, and nothing else of the caller's environment.
+JVM_ENVIRONMENT: Final = (
+    "PATH", "HOME", "USER", "JAVA_HOME", "LANG", "LANGUAGE", "TZ",
+    "MAVEN_OPTS", "MAVEN_ARGS", "M2_HOME", "MAVEN_HOME",
+)
+
+INSTALL_HINT: Final = "apt-get install -y openjdk-17-jdk-headless maven"
 
 
 class Neo4jServerError(LoanwatchError):
@@ -127,15 +145,60 @@ def _bolt_uri(address: str) -> str:
 # Building the jar
 
 
-def _newest_source_mtime() -> float:
-    sources = [POM_PATH, *(p for p in (PROJECT_DIR / "src").rglob("*") if p.is_file())]
-    return max(p.stat().st_mtime for p in sources)
+def jvm_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The part of ``environ`` (``os.environ`` when omitted) that Java and Maven are given:
+    the names in :data:`JVM_ENVIRONMENT` and the locale's ``LC_*``."""
+    source = os.environ if environ is None else environ
+    return {name: value for name, value in source.items()
+            if name in JVM_ENVIRONMENT or name.startswith("LC_")}
 
 
-def _jar_is_current() -> bool:
-    if not JAR_PATH.is_file() or not LIB_DIR.is_dir() or not any(LIB_DIR.glob("*.jar")):
-        return False
-    return JAR_PATH.stat().st_mtime >= _newest_source_mtime()
+def _project() -> Traversable:
+    return files(__package__ or "loanwatch.devtools") / PROJECT_NAME
+
+
+def project_sources() -> dict[str, bytes]:
+    """The Maven project shipped in this package: relative POSIX path -> content."""
+    found: dict[str, bytes] = {}
+
+    def walk(folder: Traversable, prefix: str) -> None:
+        for entry in folder.iterdir():
+            if entry.name in ("target", "__pycache__"):
+                continue
+            if entry.is_dir():
+                walk(entry, f"{prefix}{entry.name}/")
+            elif entry.is_file():
+                found[f"{prefix}{entry.name}"] = entry.read_bytes()
+
+    walk(_project(), "")
+    if "pom.xml" not in found:
+        raise Neo4jServerError(
+            f"the Maven project {PROJECT_NAME}/pom.xml is missing from the installed package",
+            suggestion="reinstall loanwatch; its wheel ships loanwatch/devtools/neo4j-local",
+        )
+    return found
+
+
+def default_build_root(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/loanwatch/neo4j-local`` (``~/.cache/...`` by default)."""
+    source = os.environ if environ is None else environ
+    cache = source.get("XDG_CACHE_HOME") or str(Path(source.get("HOME") or Path.home()) / ".cache")
+    return Path(cache) / "loanwatch" / PROJECT_NAME
+
+
+def build_dir(build_root: Path, sources: Mapping[str, bytes]) -> Path:
+    """The folder under ``build_root`` that builds ``sources``: named after their digest,
+    so a changed source builds afresh and two versions of Loanwatch never share a jar."""
+    digest = hashlib.sha256()
+    for name in sorted(sources):
+        digest.update(name.encode() + b"\0" + sources[name] + b"\0")
+    return Path(build_root) / digest.hexdigest()[:DIGEST_CHARS]
+
+
+def _is_built(folder: Path) -> bool:
+    lib = folder / "target" / "lib"
+    return ((folder / BUILT_STAMP_NAME).is_file() and (folder / "target" / JAR_NAME).is_file()
+            and lib.is_dir() and any(lib.glob("*.jar")))
 
 
 @contextlib.contextmanager
@@ -150,41 +213,68 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build_jar(*, force: bool = False, timeout_s: float = DEFAULT_BUILD_TIMEOUT_S) -> Path:
-    """Build ``tools/neo4j-local`` with Maven if the jar is missing or older than its sources.
+def _write_sources(folder: Path, sources: Mapping[str, bytes]) -> None:
+    for name, content in sources.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
 
-    Returns the jar's path. The first build downloads Neo4j's jars from Maven Central
+
+def build_jar(build_root: Path | None = None, *, force: bool = False,
+              timeout_s: float = DEFAULT_BUILD_TIMEOUT_S) -> Path:
+    """Build the shipped Maven project under ``build_root`` unless built; return the jar.
+
+    ``build_root`` defaults to :func:`default_build_root`. The sources are copied into a
+    folder named after their digest (:func:`build_dir`) and built there, so the installed
+    package is never written to. The first build downloads Neo4j's jars from Maven Central
     (about 125 MiB) into ``~/.m2``.
+
+    Raises:
+        Neo4jServerError: Maven is missing, fails or times out, or the folder cannot be
+            written; the message names it.
     """
-    if not force and _jar_is_current():
-        return JAR_PATH
+    sources = project_sources()
+    folder = build_dir(default_build_root() if build_root is None else build_root, sources)
+    jar = folder / "target" / JAR_NAME
+    if not force and _is_built(folder):
+        return jar
     mvn = shutil.which("mvn")
     if mvn is None:
         raise Neo4jServerError("Maven (mvn) is not installed", suggestion=INSTALL_HINT)
-    with _locked(TARGET_DIR / BUILD_LOCK_FILE_NAME):
-        if not force and _jar_is_current():  # built by someone else while we waited
-            return JAR_PATH
-        command = [mvn, "-q", "-B", "-f", str(POM_PATH), "package"]
-        try:
-            result = subprocess.run(
-                command, capture_output=True, text=True, timeout=timeout_s, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise Neo4jServerError(
-                f"building {PROJECT_DIR} took longer than {timeout_s:.0f} s",
-                suggestion=f"run `{' '.join(command)}` by hand to see why",
-            ) from exc
-        if result.returncode != 0:
-            output = (result.stdout + result.stderr)[-BUILD_OUTPUT_TAIL_CHARS:]
-            raise Neo4jServerError(
-                f"building {PROJECT_DIR} failed (mvn exit {result.returncode}):\n{output}",
-                suggestion=f"run `{' '.join(command)}` by hand",
-            )
-    if not JAR_PATH.is_file():
-        raise Neo4jServerError(f"Maven succeeded but {JAR_PATH} is missing")
-    # The jar plugin leaves an unchanged jar's mtime alone; mark it as built now.
-    JAR_PATH.touch()
-    return JAR_PATH
+    try:
+        with _locked(folder.with_name(folder.name + BUILD_LOCK_SUFFIX)):
+            if not force and _is_built(folder):  # built by someone else while we waited
+                return jar
+            (folder / BUILT_STAMP_NAME).unlink(missing_ok=True)
+            _write_sources(folder, sources)
+            _run_maven(mvn, folder, timeout_s)
+            if not jar.is_file():
+                raise Neo4jServerError(f"Maven succeeded but {jar} is missing")
+            (folder / BUILT_STAMP_NAME).write_text(datetime.now(UTC).isoformat() + "\n")
+    except OSError as exc:
+        raise Neo4jServerError(
+            f"cannot build the Neo4j server in {folder}: {exc.strerror or exc}",
+            suggestion="make that folder writable, or set XDG_CACHE_HOME to one that is",
+        ) from exc
+    return jar
+
+
+def _run_maven(mvn: str, folder: Path, timeout_s: float) -> None:
+    command = [mvn, "-q", "-B", "-f", str(folder / "pom.xml"), "package"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
+                                check=False, cwd=folder, env=jvm_environment())
+    except subprocess.TimeoutExpired as exc:
+        raise Neo4jServerError(
+            f"building {folder} took longer than {timeout_s:.0f} s",
+            suggestion=f"run `{' '.join(command)}` by hand to see why",
+        ) from exc
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr)[-BUILD_OUTPUT_TAIL_CHARS:]
+        raise Neo4jServerError(
+            f"building {folder} failed (mvn exit {result.returncode}):\n{output}",
+            suggestion=f"run `{' '.join(command)}` by hand",
+        )
 
 
 def _java() -> str:
@@ -223,7 +313,7 @@ def _is_our_server(pid: int, data_dir: Path) -> bool:
     if not _alive(pid):
         return False
     args = _cmdline(pid)
-    return any(a.endswith(JAR_PATH.name) for a in args) and str(data_dir) in args
+    return any(a.endswith(JAR_NAME) for a in args) and str(data_dir) in args
 
 
 def _bolt_option(pid: int) -> str | None:
@@ -321,7 +411,8 @@ def _spawn(data_dir: Path, address: str, heap_mb: int, pagecache_mb: int, jar: P
         (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
         (os.POSIX_SPAWN_DUP2, 1, 2),
     ]
-    return os.posix_spawn("/bin/sh", argv, dict(os.environ), file_actions=file_actions, setsid=True)
+    return os.posix_spawn("/bin/sh", argv, jvm_environment(), file_actions=file_actions,
+                          setsid=True)
 
 
 def _wait_until_answering(pid: int, data_dir: Path, address: str, timeout_s: float) -> None:
@@ -355,15 +446,17 @@ def _wait_until_answering(pid: int, data_dir: Path, address: str, timeout_s: flo
 
 
 def start(
-    data_dir: Path = DEFAULT_DATA_DIR,
+    data_dir: Path,
     bolt_address: str = DEFAULT_BOLT_ADDRESS,
     timeout_s: float = DEFAULT_START_TIMEOUT_S,
     *,
     heap_mb: int = DEFAULT_HEAP_MB,
     pagecache_mb: int = DEFAULT_PAGECACHE_MB,
+    build_root: Path | None = None,
 ) -> int:
     """Start the server for ``data_dir`` unless it runs already; return its pid once Bolt answers.
 
+    The server is built first when needed, under ``build_root`` (see :func:`build_jar`).
     Idempotent: a server already running for ``data_dir`` is only waited for. Raises
     :class:`Neo4jServerError` when something else holds the Bolt address or the running
     server listens elsewhere, and :class:`BackendUnavailable` when it does not come up
@@ -393,14 +486,14 @@ def start(
                     f"another process already listens on {bolt_address}",
                     suggestion="stop it, or choose another address with --bolt",
                 )
-            jar = build_jar()
+            jar = build_jar(build_root)
             pid = _spawn(data_dir, bolt_address, heap_mb, pagecache_mb, jar)
             pid_file(data_dir).write_text(f"{pid}\n")
         _wait_until_answering(pid, data_dir, bolt_address, timeout_s)
         return pid
 
 
-def stop(data_dir: Path = DEFAULT_DATA_DIR, timeout_s: float = DEFAULT_STOP_TIMEOUT_S) -> bool:
+def stop(data_dir: Path, timeout_s: float = DEFAULT_STOP_TIMEOUT_S) -> bool:
     """Stop the server for ``data_dir``: SIGTERM, then SIGKILL after ``timeout_s``.
 
     Returns whether a server was running. Removes the pid file either way.
@@ -433,7 +526,7 @@ def _wait_gone(pid: int, timeout_s: float) -> bool:
 
 
 def status(
-    data_dir: Path = DEFAULT_DATA_DIR, bolt_address: str = DEFAULT_BOLT_ADDRESS
+    data_dir: Path, bolt_address: str = DEFAULT_BOLT_ADDRESS
 ) -> Neo4jStatus:
     """Whether the server for ``data_dir`` runs, and whether Bolt answers at ``bolt_address``."""
     data_dir = Path(data_dir).resolve()
