@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from graph.store import GraphStore
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 
@@ -13,6 +14,7 @@ def migrate() -> None:
     settings = Settings.from_environ()
     engine, graph = open_stores(settings)
     try:
+        _upgrade_exact_money(graph, Console())
         Console().print(
             f"database {engine.url.render_as_string(hide_password=True)} migrated; "
             f"graph store {graph!r} ready"
@@ -20,3 +22,18 @@ def migrate() -> None:
     finally:
         graph.close()
         engine.dispose()
+
+
+def _upgrade_exact_money(graph: GraphStore, console: Console) -> None:
+    """Give amounts of a graph imported before 0.2 their exact minor units."""
+    from ingest.upgrades.exact_money import upgrade_exact_money
+
+    done = upgrade_exact_money(graph)
+    if done.nodes or done.edges:
+        console.print(f"exact money: minor units added to {done.nodes} nodes and "
+                      f"{done.edges} relationships")
+    if done.unconverted_count:
+        console.print(f"exact money: {done.unconverted_count} amounts have more decimals than "
+                      "their currency allows and were left out (the API shows them as null); "
+                      "re-import them: " + ", ".join(done.unconverted),
+                      style="yellow", markup=False, highlight=False)
