@@ -31,6 +31,8 @@ DEFAULT_PORT = 8000
 DEFAULT_NEO4J_BOLT_PORT = 7687
 DEFAULT_NEO4J_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_IMPORT_BATCH_ROWS = 5_000
+#: The currency of imported amounts whose row names none (ISO 4217).
+DEFAULT_BASE_CURRENCY = "CNY"
 #: Concurrent Neo4j transactions one batch of upserts is written in.
 DEFAULT_NEO4J_WRITE_THREADS = 4
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
@@ -59,6 +61,7 @@ class Settings(BaseSettings):
     host: str = DEFAULT_HOST
     port: int = Field(DEFAULT_PORT, ge=1, le=65535)
     import_batch_rows: int = Field(DEFAULT_IMPORT_BATCH_ROWS, ge=1, le=1_000_000)
+    base_currency: str = Field(DEFAULT_BASE_CURRENCY, pattern=r"^[A-Z]{3}$")
 
     @field_validator("neo4j_uri", "broker_url", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ import networkx as nx
 
 from graph.model import Edge, Label, Node, PropertyValue, RelType
 from graph.store import GraphStore
+from ingest.errors import IngestError
 from portfolio.money import CURRENCY_EXPONENTS, DEFAULT_CURRENCY, MAX_MINOR_UNITS
 
 __all__ = ["MoneyUpgrade", "upgrade_exact_money"]
@@ -135,11 +136,12 @@ def upgrade_exact_money(graph: GraphStore,
         without rounding.
 
     Raises:
-        ValueError: ``default_currency`` is not an ISO 4217 code.
+        IngestError: ``default_currency`` is not an ISO 4217 code.
         GraphError: the store failed (what was written before stays, and a rerun goes on).
     """
     if default_currency not in CURRENCY_EXPONENTS:
-        raise ValueError(f"default currency {default_currency!r} is not an ISO 4217 code")
+        raise IngestError(f"the default currency {default_currency!r} is not an ISO 4217 "
+                          "currency code")
     result = MoneyUpgrade()
     seen: set[str] = set()
     nodes: list[Node] = []

@@ -14,7 +14,7 @@ def migrate() -> None:
     settings = Settings.from_environ()
     engine, graph = open_stores(settings)
     try:
-        _upgrade_exact_money(graph, Console())
+        _upgrade_exact_money(graph, settings.base_currency, Console())
         Console().print(
             f"database {engine.url.render_as_string(hide_password=True)} migrated; "
             f"graph store {graph!r} ready"
@@ -24,11 +24,11 @@ def migrate() -> None:
         engine.dispose()
 
 
-def _upgrade_exact_money(graph: GraphStore, console: Console) -> None:
+def _upgrade_exact_money(graph: GraphStore, base_currency: str, console: Console) -> None:
     """Give amounts of a graph imported before 0.2 their exact minor units."""
     from ingest.upgrades.exact_money import upgrade_exact_money
 
-    done = upgrade_exact_money(graph)
+    done = upgrade_exact_money(graph, base_currency)
     if done.nodes or done.edges:
         console.print(f"exact money: minor units added to {done.nodes} nodes and "
                       f"{done.edges} relationships")

@@ -14,6 +14,9 @@ from graph.model import Label, RelType
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.neo4j import Neo4jGraphStore
+from ingest.errors import IngestError
+from loanwatch.errors import ConfigurationError
+from loanwatch.settings import Settings
 from schema import build_schema
 from tests.ingest.importing import import_files, rejects_of, rows_of, write
 from tests.schema.running import execute
@@ -234,3 +237,22 @@ def test_one_rule_for_every_amount_never_rounding(tmp_path: Path, sqlite_engine:
     assert l14 is not None and (l14.props["principal_minor"], l14.label) == (1234, Label.LOAN)
     assert rows_of(sqlite_engine, "SELECT id FROM loan WHERE id IN ('L7', 'L8', 'L14')") == [
         ("L14",)]
+
+
+def test_the_default_currency_is_a_plain_setting(tmp_path: Path, sqlite_engine: Engine,
+                                                  sqlite_graph: EmbeddedGraphStore) -> None:
+    persons = write(tmp_path, "persons.csv", "id,name,monthly_income\nP1,Zhang Wei,100.5\n")
+    assert Settings.from_environ({"LOANWATCH_BASE_CURRENCY": "JPY"}).base_currency == "JPY"
+    with pytest.raises(ConfigurationError, match="LOANWATCH_BASE_CURRENCY"):
+        Settings.from_environ({"LOANWATCH_BASE_CURRENCY": "yen"})
+    with pytest.raises(IngestError, match="'XYZ' is not an ISO 4217 currency code"):
+        import_files([persons], sqlite_graph, sqlite_engine, default_currency="XYZ")
+
+    in_jpy = import_files([persons], sqlite_graph, sqlite_engine, default_currency="JPY")
+    in_usd = import_files([persons], sqlite_graph, sqlite_engine, default_currency="USD")
+
+    assert rejects_of(in_jpy) == [("persons.csv", 2, "monthly_income", "1 decimal; JPY allows 0")]
+    assert in_usd.rejects == []
+    (p1,) = sqlite_graph.get_nodes(["P1"])
+    assert p1 is not None and (p1.props["monthly_income_minor"], p1.props["currency"]) == (
+        10050, "USD")

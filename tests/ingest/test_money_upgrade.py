@@ -9,6 +9,7 @@ from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.neo4j import Neo4jGraphStore
+from ingest.errors import IngestError
 from ingest.upgrades.exact_money import upgrade_exact_money
 from schema import build_schema
 from tests.schema.running import execute
@@ -94,5 +95,5 @@ def test_the_neo4j_graph_is_upgraded(neo4j_store: Neo4jGraphStore) -> None:
 
 
 def test_an_unknown_default_currency_is_refused(sqlite_graph: EmbeddedGraphStore) -> None:
-    with pytest.raises(ValueError, match="'XYZ' is not an ISO 4217 code"):
+    with pytest.raises(IngestError, match="'XYZ' is not an ISO 4217 currency code"):
         upgrade_exact_money(sqlite_graph, default_currency="XYZ")
