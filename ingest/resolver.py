@@ -162,6 +162,8 @@ class ReferenceResolver:
 
     def _settle_money(self, money: MoneyFields, values: Values) -> RowRejected | None:
         """Set the row's currency and turn its amounts into minor units, in place."""
+        if not any(name in values for name in money.amounts):
+            return None  # no amount, no currency to settle
         code = None if money.currency_field is None else values.get(money.currency_field)
         if code is None and money.loan_field is not None:
             loan_id = values[money.loan_field]
@@ -171,8 +173,6 @@ class ReferenceResolver:
                 return RowRejected(money.loan_field, (
                     f"the currency of loan {loan_id!r} is unknown: it has no loan record"))
         if code is None:
-            if not any(name in values for name in money.amounts):
-                return None  # no amount, no currency to record
             code = self._default_currency
         values["currency"] = code
         for name in money.amounts:

@@ -46,18 +46,20 @@ def pick(values: Values, names: tuple[str, ...]) -> dict[str, object]:
 
 def money_props(values: Values, amounts: tuple[str, ...]) -> dict[str, object]:
     """Graph properties of the settled amounts of ``values``: for each present amount
-    ``x``, ``x_minor`` (the exact integer of minor units, which the API reads) and ``x``
-    (the nearest float, for analytics), and ``currency`` when there is an amount."""
+    ``x``, ``x_minor`` (the exact integer of minor units) and ``x_currency``, which the API
+    reads, and ``x``, the nearest float, for analytics.
+
+    Each amount carries its own currency, so that re-importing a row that gives only some
+    of its element's amounts, in another currency, cannot change what the others mean.
+    """
     props: dict[str, object] = {}
-    exponent = None
     for name in amounts:
         minor = values.get(name)
         if minor is not None:
-            if exponent is None:
-                exponent = CURRENCY_EXPONENTS[values["currency"]]
-                props["currency"] = values["currency"]
-            props[name] = minor_to_float(minor, exponent)
+            code = values["currency"]
+            props[name] = minor_to_float(minor, CURRENCY_EXPONENTS[code])
             props[f"{name}_minor"] = minor
+            props[f"{name}_currency"] = code
     return props
 
 
@@ -68,6 +70,9 @@ def _check_loan(values: Values) -> None:
     if values["maturity_on"] <= values["disbursed_on"]:
         raise RowRejected("maturity_on", f"must be after disbursed_on "
                           f"({values['disbursed_on']})")
+
+
+_LOAN_AMOUNTS = ("principal",)
 
 
 def _build_loan(values: Values, out: BatchOutput) -> None:
@@ -81,8 +86,7 @@ def _build_loan(values: Values, out: BatchOutput) -> None:
     # analytics; the record keeps the minor units.
     out.nodes.append(Node(loan_id, Label.LOAN, {
         "product": values["product"],
-        "principal": minor_to_float(principal, CURRENCY_EXPONENTS[currency]),
-        "principal_minor": principal,
+        **money_props(values, _LOAN_AMOUNTS),
         "currency": currency,
         "annual_rate": float(values["annual_rate"]),
         "term_months": values["term_months"],

@@ -25,6 +25,7 @@ def _node_props(values: Values, amounts: tuple[str, ...]) -> dict[str, object]:
     # graph-ready types (text dates), and amounts become exact minor units beside a float.
     props = dict(values)
     del props["id"]
+    props.pop("currency", None)  # each amount carries its own
     for name in amounts:
         props.pop(name, None)
     props.update(money_props(values, amounts))

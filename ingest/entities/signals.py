@@ -30,10 +30,11 @@ __all__ = ["BUREAU", "EVENTS"]
 def _build_bureau(values: Values, out: BatchOutput) -> None:
     # Every column given, so that one executemany statement fits all rows.
     get = values.get
+    debt = get("total_debt")  # minor units of "currency", settled by the resolver
     out.add_record("bureau_snapshot", {
         "id": values["id"], "party_id": values["party_id"], "as_of": values["as_of"],
         "score": values["score"], "open_loans": get("open_loans"),
-        "total_debt_minor": get("total_debt"), "currency": get("currency"),
+        "total_debt_minor": debt, "currency": None if debt is None else values["currency"],
         "overdue_accounts": get("overdue_accounts"), "inquiries_6m": get("inquiries_6m"),
     })
 

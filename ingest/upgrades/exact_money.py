@@ -1,9 +1,9 @@
 """Give a graph imported before exact money its integer minor units.
 
 Release 0.1.0 stored graph amounts as floats rounded to two decimals. Since 0.2 every
-amount property ``x`` has ``x_minor`` beside it, the exact integer of minor units of the
-element's ``currency``, and the API reads only that. :func:`upgrade_exact_money` adds the
-missing ``x_minor`` (and ``currency``) to the elements of an older graph, through the
+amount property ``x`` has ``x_minor`` and ``x_currency`` beside it, the exact integer of
+minor units and its currency, and the API reads only those. :func:`upgrade_exact_money` adds
+them to the elements of an older graph, through the
 ``GraphStore`` interface, so it runs on Neo4j and on the embedded store alike.
 
 Currencies: a loan has its own; a guarantee and a collateral take their loan's; parties and
@@ -96,8 +96,7 @@ def _additions(element: str, props: dict[str, PropertyValue], amounts: Iterable[
             result._skip(f"{element} {name} {value} {currency}")
             continue
         added[f"{name}_minor"] = minor
-    if added and "currency" not in props:
-        added["currency"] = currency
+        added[f"{name}_currency"] = currency
     return added
 
 

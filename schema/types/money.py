@@ -2,8 +2,9 @@
 
 ``Decimal`` is Strawberry's scalar for :class:`decimal.Decimal`, serialised as a string
 (``"12345678901234.56"``), so no client parses an amount through a binary float. Amounts are
-read from the exact integer minor units stored beside each amount (``principal_minor`` beside
-``principal``, see ``docs/data-model.md``), never from the float kept for analytics.
+read from the exact integer minor units and the currency stored beside each amount
+(``principal_minor`` and ``principal_currency`` beside ``principal``, see
+``docs/data-model.md``), never from the float kept for analytics.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ class Money:
 
 
 def money_prop(props: Mapping[str, PropertyValue], key: str) -> Money | None:
-    """The amount stored as ``{key}_minor`` in ``props["currency"]``; ``None`` when either
-    is missing (a graph imported before 0.2 and not yet upgraded by ``loanwatch migrate``)."""
+    """The amount stored as ``{key}_minor`` minor units of ``{key}_currency``; ``None`` when
+    either is missing (a graph imported before 0.2 and not yet upgraded by ``loanwatch
+    migrate``)."""
     minor = props.get(f"{key}_minor")
-    currency = props.get("currency")
+    currency = props.get(f"{key}_currency")
     if type(minor) is not int or not isinstance(currency, str) or currency not in ISO_4217_CODES:
         return None
     return Money(amount=minor_to_decimal(minor, currency), currency=currency)

@@ -143,10 +143,11 @@ def test_amounts_survive_import_sql_and_api_exactly(tmp_path: Path, database: En
     assert (Decimal(guarantees[0]["amount"]["amount"]) + Decimal("0.20")) == Decimal("0.30")
     # Graph properties: exact minor units beside the analytics float, with the currency.
     collateral = graph.get_nodes(["K1", "K2", "P1", "P2"])
-    assert [(n.props["value_minor"], n.props["currency"]) for n in collateral[:2]] == [
+    assert [(n.props["value_minor"], n.props["value_currency"]) for n in collateral[:2]] == [
         (1234567890123456, "CNY"), (100025, "USD")]
     assert collateral[0].props["value"] == 12345678901234.56
-    assert [(n.props["monthly_income_minor"], n.props["currency"]) for n in collateral[2:]] == [
+    assert [(n.props["monthly_income_minor"], n.props["monthly_income_currency"])
+            for n in collateral[2:]] == [
         (8500010, "CNY"), (20, "USD")]
 
 
@@ -164,7 +165,8 @@ def test_amounts_survive_neo4j_exactly(tmp_path: Path, sqlite_engine: Engine,
     (node,) = neo4j_store.get_nodes(["K9"])
     assert node is not None and node.props["value_minor"] == 999999999999999999
     (edges,) = neo4j_store.edges_of(["L2"], [RelType.GUARANTEES])
-    assert [(e.props["amount_minor"], e.props["currency"]) for e in edges] == [(300000, "JPY")]
+    assert [(e.props["amount_minor"], e.props["amount_currency"]) for e in edges] == [
+        (300000, "JPY")]
 
 
 def test_one_rule_for_every_amount_never_rounding(tmp_path: Path, sqlite_engine: Engine,
@@ -254,5 +256,25 @@ def test_the_default_currency_is_a_plain_setting(tmp_path: Path, sqlite_engine: 
     assert rejects_of(in_jpy) == [("persons.csv", 2, "monthly_income", "1 decimal; JPY allows 0")]
     assert in_usd.rejects == []
     (p1,) = sqlite_graph.get_nodes(["P1"])
-    assert p1 is not None and (p1.props["monthly_income_minor"], p1.props["currency"]) == (
+    assert p1 is not None
+    assert (p1.props["monthly_income_minor"], p1.props["monthly_income_currency"]) == (
         10050, "USD")
+
+
+def test_each_amount_keeps_its_own_currency_across_reimports(
+        tmp_path: Path, sqlite_engine: Engine, sqlite_graph: EmbeddedGraphStore) -> None:
+    first = write(tmp_path, "companies.csv",
+                  "id,name,registered_capital,currency\nC1,Huaxin,100.50,CNY\n")
+    assert import_files([first], sqlite_graph, sqlite_engine).rejects == []
+    (tmp_path / "again").mkdir()
+    again = write(tmp_path / "again", "companies.csv",
+                  "id,name,annual_revenue,currency\nC1,Huaxin,5,USD\n")
+
+    assert import_files([again], sqlite_graph, sqlite_engine).rejects == []
+
+    data = execute(build_schema(mask_errors=False), sqlite_graph, """
+        { party(id: "C1") { ... on Company { registeredCapital { amount currency }
+                                             annualRevenue { amount currency } } } }
+    """).data
+    assert data == {"party": {"registeredCapital": {"amount": "100.50", "currency": "CNY"},
+                              "annualRevenue": {"amount": "5.00", "currency": "USD"}}}

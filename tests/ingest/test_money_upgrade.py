@@ -59,14 +59,16 @@ def _check_upgrade(graph: GraphStore) -> None:
     assert k1 is not None
     assert c1.props == {"name": "Huaxin", "registered_capital": 12345678901.23,
                         "annual_revenue": 0.1, "registered_capital_minor": 1234567890123,
-                        "annual_revenue_minor": 10, "currency": "CNY"}
-    assert (p1.props["monthly_income_minor"], p1.props["currency"]) == (8500010, "CNY")
+                        "registered_capital_currency": "CNY", "annual_revenue_minor": 10,
+                        "annual_revenue_currency": "CNY"}
+    assert (p1.props["monthly_income_minor"], p1.props["monthly_income_currency"]) == (
+        8500010, "CNY")
     assert (l1.props["principal_minor"], l2.props["principal_minor"]) == (123456789, 1000000)
-    assert (k1.props["value_minor"], k1.props["currency"]) == (2000, "JPY")  # its loan's
+    assert (k1.props["value_minor"], k1.props["value_currency"]) == (2000, "JPY")  # its loan's
     # A party without any relationship is not reached (documented): re-import it.
     assert "registered_capital_minor" not in graph.get_nodes(["C2"])[0].props  # type: ignore[union-attr]
     (transfers,) = graph.edges_of(["A1"], [RelType.TRANSFERS])
-    assert [(e.props["amount_minor"], e.props["currency"], e.props["count"])
+    assert [(e.props["amount_minor"], e.props["amount_currency"], e.props["count"])
             for e in transfers] == [(30, "CNY", 2)]
     data = execute(build_schema(mask_errors=False), graph, QUERY).data
     assert data == {
