@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from graph.model import Label, RelType
+from graph.model import Label, Node, RelType
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.neo4j import Neo4jGraphStore
@@ -278,3 +278,23 @@ def test_each_amount_keeps_its_own_currency_across_reimports(
     """).data
     assert data == {"party": {"registeredCapital": {"amount": "100.50", "currency": "CNY"},
                               "annualRevenue": {"amount": "5.00", "currency": "USD"}}}
+
+
+def test_an_amount_in_its_loans_currency_needs_the_loan_record(
+        tmp_path: Path, sqlite_engine: Engine, sqlite_graph: EmbeddedGraphStore) -> None:
+    # A loan node whose record is missing (written by hand, or by an import cut short).
+    sqlite_graph.upsert_nodes([Node("P1", Label.PERSON, {"name": "Zhang Wei"}),
+                               Node("P2", Label.PERSON, {"name": "Li Na"}),
+                               Node("L9", Label.LOAN, {})])
+    guarantees = write(tmp_path, "guarantees.csv",
+                       "guarantor_id,loan_id,amount,currency\nP1,L9,10.00,\nP2,L9,10.00,EUR\n")
+
+    report = import_files([guarantees], sqlite_graph, sqlite_engine)
+
+    assert rejects_of(report) == [
+        ("guarantees.csv", 2, "loan_id", "the currency of loan 'L9' is unknown: it has no loan "
+                                         "record"),
+    ]
+    (edges,) = sqlite_graph.edges_of(["L9"], [RelType.GUARANTEES])
+    assert [(e.source, e.props["amount_minor"], e.props["amount_currency"]) for e in edges] == [
+        ("P2", 1000, "EUR")]
