@@ -52,11 +52,11 @@ query GuaranteeNetworks($text: String! = "C0000001") {
         loans {
           id
           product
-          principal
+          principal { amount currency }
           status
-          guarantees { amount share kind guarantor { id name label } }
+          guarantees { amount { amount currency } share kind guarantor { id name label } }
         }
-        guarantees { amount loan { id borrowers { id name } } }
+        guarantees { amount { amount currency } loan { id borrowers { id name } } }
         guaranteeNetwork(hops: 2) {
           truncated
           nodes { id label name }

@@ -92,14 +92,28 @@ if len(_BY_KEY) != len(PERSONAL_PROPERTIES):
     raise RuntimeError("a personal property is registered twice")  # a declaration bug
 
 
+#: An amount is stored as three properties (``x`` for analytics, ``x_minor`` and
+#: ``x_currency`` exact, see docs/data-model.md); the exact parts are as personal as ``x``.
+_AMOUNT_PART_SUFFIXES: Final = ("_minor", "_currency")
+
+
 def personal_property(label: Label, name: str) -> PersonalProperty | None:
-    """The registry entry of property ``name`` on ``label`` nodes; ``None`` if not personal."""
-    return _BY_KEY.get((label, name))
+    """The registry entry of property ``name`` on ``label`` nodes; ``None`` if not personal.
+
+    The exact parts of a personal amount (``monthly_income_minor``,
+    ``monthly_income_currency``) share the amount's entry.
+    """
+    entry = _BY_KEY.get((label, name))
+    if entry is None:
+        for suffix in _AMOUNT_PART_SUFFIXES:
+            if name.endswith(suffix):
+                return _BY_KEY.get((label, name[: -len(suffix)]))
+    return entry
 
 
 def is_personal(label: Label, name: str) -> bool:
     """Whether property ``name`` of a ``label`` node is personal data."""
-    return (label, name) in _BY_KEY
+    return personal_property(label, name) is not None
 
 
 def _keep(text: str, first: int, last: int) -> str:
@@ -136,7 +150,7 @@ def mask_value(label: Label, name: str, value: PropertyValue) -> PropertyValue |
     unchanged when the property is not personal, masked when it is, ``None`` when the
     masking withholds it (or the value cannot be masked as its rule says, e.g. a birth date
     without a year: nothing is shown rather than too much)."""
-    entry = _BY_KEY.get((label, name))
+    entry = personal_property(label, name)
     if entry is None:
         return value
     return _masked(entry.masking, value)

@@ -19,15 +19,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
 from graph.model import MAX_ID_LENGTH
-from ingest.currencies import ISO_4217_CODES
 from ingest.errors import InvalidValue
+from portfolio.money import CURRENCY_EXPONENTS, ISO_4217_CODES, MAX_MINOR_UNITS
 
 __all__ = [
     "DEFAULT_TEXT_LENGTH",
-    "MAX_AMOUNT",
     "Converter",
-    "amount_float",
-    "amount_text",
+    "amount",
     "choice",
     "currency",
     "date_text",
@@ -35,6 +33,7 @@ __all__ = [
     "fraction",
     "id_list",
     "integer",
+    "minor_units",
     "month",
     "rate_text",
     "text",
@@ -44,11 +43,12 @@ Converter = Callable[[Any], Any]
 
 #: Longest free-text value kept (names, titles, banks, sectors).
 DEFAULT_TEXT_LENGTH: Final = 1_000
-#: Amounts are stored as NUMERIC(18, 2): at most 16 digits before the point.
-MAX_AMOUNT: Final = 10**16
-_CENT: Final = Decimal("0.01")
+#: Digits before the point of an amount: with its decimals it must stay below
+#: ``MAX_MINOR_UNITS`` (checked by :func:`minor_units`).
+_MAX_WHOLE_DIGITS: Final = 18
+#: Significant digits a float surely keeps (C's ``DBL_DIG``).
+_FLOAT_DIGITS: Final = 15
 _RATE_STEP: Final = Decimal("0.000001")
-_MAX_DECIMAL: Final = Decimal(MAX_AMOUNT)
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 
@@ -168,29 +168,95 @@ def _decimal(value: Any) -> Decimal:
     raise InvalidValue(f"expected a number, got {_kind(value)}")
 
 
-def _plain_amount(value: str) -> bool:
-    """``value`` is digits with at most two decimals (``"1234"``, ``"1234.5"``), which is
-    already what a NUMERIC(18, 2) column stores exactly."""
-    whole, point, cents = value.partition(".")
-    return (value.isascii() and whole.isdigit() and len(whole) <= 16
-            and (not point or (cents.isdigit() and len(cents) <= 2)))
+def _json_number_text(value: float) -> str:
+    """The text of a finite JSON number read as a float, when it is surely what was written.
 
-
-def amount_text(value: Any) -> str:
-    """A non-negative amount rounded to two decimals, as exact decimal text (``"1234.50"``).
-
-    SQL records take the text as it is (PostgreSQL casts it to NUMERIC, SQLite's numeric
-    affinity stores the number), which spares a conversion per value on the hot path. The
-    common spelling is checked without building a ``Decimal`` (three times faster).
+    A float keeps 15 significant decimal digits for sure (``DBL_DIG``); a longer number may
+    already have been rounded by the JSON parser, so it must be written as a string.
     """
-    if type(value) is str and _plain_amount(value):
-        return value  # type: ignore[no-any-return]
-    number = _decimal(value)
-    if number < _ZERO:
+    text = repr(value)
+    digits = text.partition("e")[0].replace(".", "").lstrip("-0")
+    if len(digits) > _FLOAT_DIGITS:
+        raise InvalidValue(f"{text} has more than {_FLOAT_DIGITS} significant digits, which a "
+                           "JSON number may not keep exactly; write the amount as a string")
+    return text
+
+
+def _amount_from_decimal(number: Decimal, value: object) -> str:
+    if number.is_signed():
         raise InvalidValue(f"negative amount: {value}")
-    if number >= _MAX_DECIMAL:
-        raise InvalidValue(f"amount too large (at most {MAX_AMOUNT - 1} before the point)")
-    return str(number.quantize(_CENT, ROUND_HALF_UP))
+    if number.as_tuple().exponent < -_MAX_WHOLE_DIGITS:  # type: ignore[operator]
+        raise InvalidValue(f"too many decimals: {value}")
+    if number.adjusted() >= _MAX_WHOLE_DIGITS:
+        raise InvalidValue(f"amount too large: {value} (at most {_MAX_WHOLE_DIGITS} digits "
+                           "before the point)")
+    # Plain digits (no exponent), trailing zeros kept, so that the decimals are counted
+    # against the currency as written.
+    return f"{number:f}"
+
+
+def amount(value: Any) -> str:
+    """A non-negative amount, as plain decimal text (``"1234.5"``), its decimals not yet
+    checked against a currency: :func:`minor_units` does that once the row's currency is
+    known.
+
+    ``NaN``, infinities, negative amounts (``-0`` too), amounts of more than 18 digits
+    before the point, and JSON numbers of more than 15 significant digits are refused. The
+    common spelling (digits, a point, digits) is returned as it is, without building a
+    ``Decimal``.
+    """
+    if type(value) is str:
+        whole, point, decimals = value.partition(".")
+        if (value.isascii() and whole.isdigit() and len(whole) <= _MAX_WHOLE_DIGITS
+                and (not point or decimals.isdigit())):
+            return value  # type: ignore[no-any-return]
+        if not _plain_number_text(value):
+            raise InvalidValue(f"not a number: {value!r}")
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise InvalidValue(f"not a number: {value!r}") from None
+        if not number.is_finite():
+            raise InvalidValue(f"not a number: {value!r}")
+        return _amount_from_decimal(number, value)
+    kind = type(value)
+    if kind is int:
+        if value < 0:
+            raise InvalidValue(f"negative amount: {value}")
+        return _amount_from_decimal(Decimal(value), value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise InvalidValue(f"not a number: {value!r}")
+        return _amount_from_decimal(Decimal(_json_number_text(value)), value)
+    raise InvalidValue(f"expected a number, got {_kind(value)}")
+
+
+def minor_units(amount_text: str, currency: str) -> int:
+    """``amount_text`` (from :func:`amount`) in minor units of ``currency``: ``"2.5"`` CNY is
+    ``250``.
+
+    Never rounds: an amount with more decimals than the currency has is refused (``"2.675"``
+    in CNY: "3 decimals; CNY allows 2"). Zeros past the currency's decimals do not change
+    the value and are accepted (``"2.670"`` is ``267``).
+
+    Raises:
+        InvalidValue: too many decimals, or at least ``MAX_MINOR_UNITS + 1`` minor units.
+    """
+    exponent = CURRENCY_EXPONENTS[currency]
+    whole, _, decimals = amount_text.partition(".")
+    if len(decimals) != exponent:
+        if len(decimals) > exponent:
+            kept = decimals.rstrip("0")
+            if len(kept) > exponent:
+                noun = "decimal" if len(kept) == 1 else "decimals"
+                raise InvalidValue(f"{len(kept)} {noun}; {currency} allows {exponent}")
+            decimals = kept
+        decimals = decimals.ljust(exponent, "0")
+    minor = int(whole + decimals)
+    if minor > MAX_MINOR_UNITS:
+        raise InvalidValue(f"amount too large: {amount_text} {currency} is more than "
+                           f"{MAX_MINOR_UNITS} minor units")
+    return minor
 
 
 def _float(value: Any) -> float:
@@ -211,16 +277,6 @@ def _float(value: Any) -> float:
             return number
         raise InvalidValue(f"not a number: {value!r}")
     raise InvalidValue(f"expected a number, got {_kind(value)}")
-
-
-def amount_float(value: Any) -> float:
-    """A non-negative amount rounded to two decimals, as a float (for graph properties)."""
-    number = _float(value)
-    if number < 0:
-        raise InvalidValue(f"negative amount: {value}")
-    if number >= MAX_AMOUNT:
-        raise InvalidValue(f"amount too large (at most {MAX_AMOUNT - 1} before the point)")
-    return round(number, 2)
 
 
 def fraction(*, exclude_zero: bool = False) -> Converter:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from graph.errors import GraphError
 from graph.store import GraphStore
 from ingest.entities.links import with_identifier_key
-from ingest.errors import ImportFailed, RowRejected
+from ingest.errors import ImportFailed, IngestError, RowRejected
 from ingest.files import FileFormat, ImportFile, plan_files
 from ingest.readers import LineFile, RawRow, read_csv, read_jsonl, source_text
 from ingest.report import FileReport, ImportProgress, ImportReport, ProgressCallback, Reject
@@ -38,6 +38,7 @@ from ingest.seen_keys import DEFAULT_MEMORY_KEYS, SeenKeys
 from ingest.specs import BatchOutput, EntitySpec, Values
 from ingest.sql_records import RecordWriter
 from portfolio.imports import MAX_RAW_TEXT, ImportStatus
+from portfolio.money import DEFAULT_CURRENCY, ISO_4217_CODES
 
 __all__ = ["DEFAULT_BATCH_ROWS", "DEFAULT_MAX_REJECTS_KEPT", "import_paths"]
 
@@ -66,6 +67,7 @@ def import_paths(
     max_rejects_kept: int = DEFAULT_MAX_REJECTS_KEPT,
     clock: Clock = _utc_now,
     memory_keys: int = DEFAULT_MEMORY_KEYS,
+    default_currency: str = DEFAULT_CURRENCY,
 ) -> ImportReport:
     """Import files and directories; return what was imported and what was rejected.
 
@@ -87,18 +89,24 @@ def import_paths(
         clock: the time source for the batch's timestamps.
         memory_keys: row keys of one file held in memory to find duplicates; past this
             they move to a temporary file (see :mod:`ingest.seen_keys`).
+        default_currency: the currency of amounts whose row names none and that are not
+            their loan's (parties, bureau snapshots, transactions).
 
     Returns:
         The report, also stored as an ``ImportBatch`` with its ``RejectedRow`` records.
 
     Raises:
         ValueError: ``identifier_key`` is empty (before anything is read).
-        UnknownFileType, IngestError: a path cannot be imported (before anything is read).
+        UnknownFileType, IngestError: a path cannot be imported, or ``default_currency`` is
+            not an ISO 4217 code (before anything is read).
         ImportFailed: a write failed; the batch is stored as failed with the reason.
         BackendUnavailable: a store stopped answering.
     """
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
+    if default_currency not in ISO_4217_CODES:
+        raise IngestError(f"the default currency {default_currency!r} is not an ISO 4217 "
+                          "currency code")
     files = [replace(plan, spec=with_identifier_key(plan.spec, identifier_key))
              for plan in plan_files(paths, entity_type)]
     records = RecordWriter(engine)
@@ -109,7 +117,7 @@ def import_paths(
         raise ImportFailed(f"cannot record the import batch: {_reason(exc)}",
                            suggestion="run the migrations (loanwatch migrate)") from exc
     run = _ImportRun(graph, records, files, batch_rows, progress, max_rejects_kept,
-                     memory_keys)
+                     memory_keys, default_currency)
     run.report.batch_id = batch_id
     try:
         for plan in files:
@@ -140,14 +148,15 @@ class _Batch:
 class _ImportRun:
     def __init__(self, graph: GraphStore, records: RecordWriter, files: list[ImportFile],
                  batch_rows: int, progress: ProgressCallback | None, max_rejects_kept: int,
-                 memory_keys: int) -> None:
+                 memory_keys: int, default_currency: str) -> None:
         self.graph = graph
         self.memory_keys = memory_keys
         self.records = records
         self.batch_rows = batch_rows
         self.progress = progress
         self.max_rejects_kept = max_rejects_kept
-        self.resolver = ReferenceResolver(graph, records.find_loans)
+        self.resolver = ReferenceResolver(graph, records.find_loans,
+                                          default_currency=default_currency)
         self.report = ImportReport(batch_id=0, status=ImportStatus.RUNNING.value)
         self.bytes_total = sum(f.path.stat().st_size for f in files)
         self.bytes_before = 0

@@ -1,9 +1,14 @@
 """Knowing which ids exist, so that references are checked before anything is written.
 
 An id exists when a row earlier in this import created it, or when it is already stored:
-graph nodes are looked up with :meth:`GraphStore.labels_of`, loan records in SQL. Lookups
-are made once per batch for all the ids the batch names, and their answers are kept in a
-bounded cache, so a borrower named by a thousand loans is looked up once.
+graph nodes are looked up with :meth:`GraphStore.labels_of`, loan records (and their
+currencies) in SQL. Lookups are made once per batch for all the ids the batch names, and
+their answers are kept in a bounded cache, so a borrower named by a thousand loans is looked
+up once.
+
+Amounts are settled here too, because an installment's, a repayment's and (by default) a
+guarantee's or collateral's currency is its loan's: once a row's references resolve, each
+of its amounts is checked against its currency and becomes an integer of minor units.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from typing import Final
 
 from graph.model import Label
 from graph.store import GraphStore
-from ingest.errors import RowRejected
-from ingest.specs import EntitySpec, RefTarget, Values
+from ingest.converters import minor_units
+from ingest.errors import InvalidValue, RowRejected
+from ingest.specs import EntitySpec, MoneyFields, RefTarget, Values
+from portfolio.money import DEFAULT_CURRENCY, ISO_4217_CODES
 
 __all__ = ["DEFAULT_CACHE_IDS", "LOAN_TABLE", "ReferenceResolver"]
 
@@ -23,7 +30,8 @@ DEFAULT_CACHE_IDS: Final = 1_000_000
 #: The table of loan records; a spec that writes it creates loan records.
 LOAN_TABLE: Final = "loan"
 
-FindLoans = Callable[[Sequence[str]], set[str]]
+#: Given loan ids, returns the stored ones with their currency.
+FindLoans = Callable[[Sequence[str]], dict[str, str]]
 
 
 class ReferenceResolver:
@@ -31,17 +39,25 @@ class ReferenceResolver:
 
     Args:
         graph: where graph nodes are looked up.
-        find_loans: returns which of the given ids are stored loan records.
+        find_loans: returns which of the given ids are stored loan records, with their
+            currencies.
         cache_ids: how many ids to remember before the cache starts afresh.
+        default_currency: the currency of amounts whose row names none and whose entity
+            takes no loan's currency.
     """
 
     def __init__(self, graph: GraphStore, find_loans: FindLoans,
-                 cache_ids: int = DEFAULT_CACHE_IDS) -> None:
+                 cache_ids: int = DEFAULT_CACHE_IDS,
+                 default_currency: str = DEFAULT_CURRENCY) -> None:
+        if default_currency not in ISO_4217_CODES:
+            raise ValueError(f"default currency {default_currency!r} is not an ISO 4217 code")
         self._graph = graph
         self._find_loans = find_loans
         self._cache_ids = cache_ids
+        self._default_currency = default_currency
         self._labels: dict[str, Label] = {}
-        self._loans: set[str] = set()
+        #: Loan records known to exist: id -> currency.
+        self._loans: dict[str, str] = {}
 
     def prepare(self, spec: EntitySpec, batch: Iterable[Values]) -> None:
         """Look up, in one round trip per store, every id ``batch`` creates or names.
@@ -53,7 +69,11 @@ class ReferenceResolver:
         own_id = spec.node_label is not None
         derived_node = spec.derived_node
         references = spec.references
+        money = spec.money
+        loan_field = None if money is None else money.loan_field
         for values in batch:
+            if loan_field is not None:
+                loan_ids.add(values[loan_field])
             if own_id:
                 node_ids.add(values["id"])
             elif derived_node is not None:
@@ -88,7 +108,10 @@ class ReferenceResolver:
     def problem(self, spec: EntitySpec, values: Values) -> RowRejected | None:
         """Why ``values`` cannot be imported given what exists, or ``None``.
 
-        Needs :meth:`prepare` to have seen the row's batch.
+        When nothing is wrong, the row's amounts are settled in place: ``values["currency"]``
+        is set and each amount is an integer of its minor units (see
+        :class:`~ingest.specs.MoneyFields`). Needs :meth:`prepare` to have seen the row's
+        batch.
         """
         labels = self._labels
         if spec.node_label is not None:
@@ -103,6 +126,13 @@ class ReferenceResolver:
                 return RowRejected(field, (
                     f"id {node_id!r} is already {_a(found.value)}; ids are unique across "
                     "parties, loans, accounts, collateral and events"))
+        problem = self._references_problem(spec, values)
+        if problem is None and spec.money is not None:
+            problem = self._settle_money(spec.money, values)
+        return problem
+
+    def _references_problem(self, spec: EntitySpec, values: Values) -> RowRejected | None:
+        labels = self._labels
         for ref in spec.references:
             value = values[ref.field]
             for ref_id in value if ref.many else (value,):
@@ -128,7 +158,31 @@ class ReferenceResolver:
             _, node_id, label = spec.derived_node(values)
             self._labels[node_id] = label
         if LOAN_TABLE in spec.tables:
-            self._loans.add(values["id"])
+            self._loans[values["id"]] = values["currency"]
+
+    def _settle_money(self, money: MoneyFields, values: Values) -> RowRejected | None:
+        """Set the row's currency and turn its amounts into minor units, in place."""
+        if not any(name in values for name in money.amounts):
+            return None  # no amount, no currency to settle
+        code = None if money.currency_field is None else values.get(money.currency_field)
+        if code is None and money.loan_field is not None:
+            loan_id = values[money.loan_field]
+            code = self._loans.get(loan_id)
+            if code is None:
+                # The loan node exists (the reference resolved) but its record does not.
+                return RowRejected(money.loan_field, (
+                    f"the currency of loan {loan_id!r} is unknown: it has no loan record"))
+        if code is None:
+            code = self._default_currency
+        values["currency"] = code
+        for name in money.amounts:
+            text = values.get(name)
+            if text is not None:
+                try:
+                    values[name] = minor_units(text, code)
+                except InvalidValue as exc:
+                    return RowRejected(name, exc.message)
+        return None
 
 
 def _a(noun: str) -> str:

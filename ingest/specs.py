@@ -23,6 +23,7 @@ __all__ = [
     "DerivedNode",
     "EntitySpec",
     "FieldSpec",
+    "MoneyFields",
     "RefTarget",
     "Reference",
     "Values",
@@ -66,6 +67,21 @@ class Reference:
     many: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class MoneyFields:
+    """The amounts of a row and where their currency comes from.
+
+    A row's currency is its own ``currency_field`` when the row gives one, else the
+    currency of the loan named by ``loan_field``, else the import's default currency. Each
+    amount is then checked against that currency and becomes an integer of its minor units
+    (see :func:`ingest.converters.minor_units`), and ``values["currency"]`` is set.
+    """
+
+    amounts: tuple[str, ...]
+    currency_field: str | None = "currency"
+    loan_field: str | None = None
+
+
 @dataclass(slots=True)
 class BatchOutput:
     """What the good rows of one batch become: graph elements and SQL rows per table."""
@@ -105,6 +121,7 @@ class EntitySpec:
         check: cross-field rules; may normalise values in place; raises ``RowRejected``.
         tables: the SQL tables it writes (one that writes ``loan`` creates the loan records
             that schedules and repayments name).
+        money: its amounts and their currency, settled once references are resolved.
     """
 
     name: str
@@ -117,6 +134,7 @@ class EntitySpec:
     derived_node: Callable[[Values], DerivedNode] | None = None
     check: Callable[[Values], None] | None = None
     tables: tuple[str, ...] = ()
+    money: MoneyFields | None = None
     by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
     required: tuple[str, ...] = field(init=False, repr=False, compare=False)
     #: The identity of a row within its file (a C-level getter: it runs on every row).
@@ -133,6 +151,15 @@ class EntitySpec:
             if not by_name[name].required:
                 raise ValueError(f"entity {self.name!r}: key and reference field {name!r} "
                                  "must be required")
+        if self.money is not None:
+            money = self.money
+            for name in (*money.amounts, money.currency_field, money.loan_field):
+                if name is not None and name not in by_name:
+                    raise ValueError(f"entity {self.name!r}: money field {name!r} is not one "
+                                     "of its fields")
+            if money.loan_field is not None and not by_name[money.loan_field].required:
+                raise ValueError(f"entity {self.name!r}: {money.loan_field!r} names the "
+                                 "loan of its amounts and must be required")
         if self.node_label is not None and "id" not in by_name:
             raise ValueError(f"entity {self.name!r}: a node_label needs an 'id' field")
         object.__setattr__(self, "by_name", by_name)

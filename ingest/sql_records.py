@@ -6,8 +6,8 @@ SQLAlchemy Core in the SQLite or PostgreSQL dialect and executed for a whole bat
 On SQLite they run through ``exec_driver_sql`` with plain tuples, skipping SQLAlchemy's
 per-row parameter processing (several microseconds a row, a fifth of the import time); on
 PostgreSQL through Core, whose "insertmanyvalues" batching saves a round trip per row. The
-values are already in the form both drivers take (text ids and dates, decimal text
-amounts, integers).
+values are already in the form both drivers take (text ids and dates, amounts as integer
+minor units, rates as decimal text, integers).
 """
 
 from __future__ import annotations
@@ -95,13 +95,15 @@ class RecordWriter:
         self._upserts = {name: _Upsert(engine, dialect_insert, table)
                          for name, table in RECORD_TABLES.items()}
 
-    def find_loans(self, ids: Sequence[str]) -> set[str]:
-        """Which of ``ids`` are stored loan records."""
-        found: set[str] = set()
+    def find_loans(self, ids: Sequence[str]) -> dict[str, str]:
+        """Which of ``ids`` are stored loan records: id -> the loan's currency."""
+        found: dict[str, str] = {}
         with self._engine.connect() as connection:
             for start in range(0, len(ids), _IDS_PER_QUERY):
                 chunk = ids[start:start + _IDS_PER_QUERY]
-                found.update(connection.scalars(select(_loan.c.id).where(_loan.c.id.in_(chunk))))
+                rows = connection.execute(
+                    select(_loan.c.id, _loan.c.currency).where(_loan.c.id.in_(chunk)))
+                found.update((loan_id, code) for loan_id, code in rows)
         return found
 
     def write(self, records: Mapping[str, list[dict[str, Any]]], rejects: Sequence[Reject],

@@ -34,6 +34,8 @@ DEFAULT_PORT = 8000
 DEFAULT_NEO4J_BOLT_PORT = 7687
 DEFAULT_NEO4J_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_IMPORT_BATCH_ROWS = 5_000
+#: The currency of imported amounts whose row names none (ISO 4217).
+DEFAULT_BASE_CURRENCY = "CNY"
 #: Concurrent Neo4j transactions one batch of upserts is written in.
 DEFAULT_NEO4J_WRITE_THREADS = 4
 #: What one GraphQL query may cost (objects it may return, nodes its walks may visit).
@@ -100,6 +102,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_IDENTIFIER_KEY_LENGTH} characters "
                              "(for example `openssl rand -hex 32`)")
         return value
+    base_currency: str = Field(DEFAULT_BASE_CURRENCY, pattern=r"^[A-Z]{3}$")
 
     @field_validator("neo4j_uri", "broker_url", mode="before")
     @classmethod

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Final
 
-from sqlalchemy import Date, Index, Integer, Numeric, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from portfolio.loans import EXTERNAL_ID_LENGTH
+from portfolio.loans import CURRENCY_LENGTH, EXTERNAL_ID_LENGTH
 
 __all__ = ["MAX_BUREAU_SCORE", "MIN_BUREAU_SCORE", "BureauSnapshot"]
 
@@ -21,6 +20,7 @@ class BureauSnapshot(SQLModel, table=True):
     """One bureau report for ``party_id`` (a person or company node in the graph).
 
     ``score`` lies in ``MIN_BUREAU_SCORE..MAX_BUREAU_SCORE``; the counts may be unknown.
+    ``total_debt_minor`` is in minor units of ``currency`` (both absent together).
     """
 
     __tablename__ = "bureau_snapshot"
@@ -31,6 +31,7 @@ class BureauSnapshot(SQLModel, table=True):
     as_of: date = Field(sa_type=Date)
     score: int = Field(sa_type=Integer)
     open_loans: int | None = Field(default=None, sa_type=Integer)
-    total_debt: Decimal | None = Field(default=None, sa_type=Numeric(18, 2))
+    total_debt_minor: int | None = Field(default=None, sa_type=BigInteger)
+    currency: str | None = Field(default=None, sa_type=String(CURRENCY_LENGTH))
     overdue_accounts: int | None = Field(default=None, sa_type=Integer)
     inquiries_6m: int | None = Field(default=None, sa_type=Integer)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import Date, Index, Integer, Numeric, String
+from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, String
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -43,7 +43,8 @@ class LoanStatus(StrEnum):
 
 
 class Loan(SQLModel, table=True):
-    """A loan as disbursed: amounts in ``currency`` with two decimals, rate per year in 0..1."""
+    """A loan as disbursed: ``principal_minor`` in minor units of ``currency`` (cents for
+    CNY; see :mod:`portfolio.money`), the rate per year in 0..1."""
 
     __tablename__ = "loan"
     __table_args__ = (Index("ix_loan_borrower_id", "borrower_id"),)
@@ -51,7 +52,7 @@ class Loan(SQLModel, table=True):
     id: str = Field(primary_key=True, sa_type=String(EXTERNAL_ID_LENGTH))
     borrower_id: str = Field(sa_type=String(EXTERNAL_ID_LENGTH))
     product: str = Field(sa_type=String(PRODUCT_LENGTH))
-    principal: Decimal = Field(sa_type=Numeric(18, 2))
+    principal_minor: int = Field(sa_type=BigInteger)
     currency: str = Field(sa_type=String(CURRENCY_LENGTH))
     annual_rate: Decimal = Field(sa_type=Numeric(9, 6))
     term_months: int = Field(sa_type=Integer)

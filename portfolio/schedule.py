@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from sqlalchemy import Date, Integer, Numeric, String
+from sqlalchemy import BigInteger, Date, Integer, String
 from sqlmodel import Field, SQLModel
 
-from portfolio.loans import EXTERNAL_ID_LENGTH
+from portfolio.loans import CURRENCY_LENGTH, EXTERNAL_ID_LENGTH
 
 __all__ = ["Installment"]
 
@@ -16,7 +15,8 @@ __all__ = ["Installment"]
 class Installment(SQLModel, table=True):
     """What is due on ``due_on``: the ``seq``-th installment (1, 2, ...) of ``loan_id``.
 
-    The primary key ``(loan_id, seq)`` also serves "the schedule of a loan" queries.
+    Amounts are minor units of ``currency``, the loan's currency when it was imported. The
+    primary key ``(loan_id, seq)`` also serves "the schedule of a loan" queries.
     """
 
     __tablename__ = "installment"
@@ -27,5 +27,6 @@ class Installment(SQLModel, table=True):
     )
     seq: int = Field(primary_key=True, sa_type=Integer, sa_column_kwargs={"autoincrement": False})
     due_on: date = Field(sa_type=Date)
-    principal_due: Decimal = Field(sa_type=Numeric(18, 2))
-    interest_due: Decimal = Field(sa_type=Numeric(18, 2))
+    principal_due_minor: int = Field(sa_type=BigInteger)
+    interest_due_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(sa_type=String(CURRENCY_LENGTH))

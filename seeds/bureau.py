@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from seeds import catalogs as cat
 from seeds.config import PortfolioConfig
 from seeds.loans import LoanBook
 from seeds.parties import party_ids
@@ -70,5 +71,6 @@ def write_bureau(config: PortfolioConfig, book: LoanBook, risk: RiskOutcome,
             "total_debt": (outcomes.snapshot_debt[s, who] + other_debt) // 100 * 100,
             "overdue_accounts": overdue,
             "inquiries_6m": rng.poisson(0.8 + 3.0 * stress),
+            "currency": [cat.CURRENCY] * len(who),
         })
         next_id += len(who)

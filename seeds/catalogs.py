@@ -32,6 +32,9 @@ __all__ = [
 ]
 
 #: Common surnames with rough population weights.
+#: The currency of every amount the generator writes (a Chinese loan book).
+CURRENCY: Final = "CNY"
+
 SURNAMES: Final = (
     ("王", 7.1), ("李", 7.0), ("张", 6.7), ("刘", 5.4), ("陈", 4.5), ("杨", 3.1), ("黄", 2.2),
     ("赵", 2.0), ("吴", 2.0), ("周", 1.9), ("徐", 1.3), ("孙", 1.2), ("马", 1.2), ("朱", 1.1),

@@ -171,5 +171,6 @@ def write_guarantees(config: PortfolioConfig, book: LoanBook, network: Guarantee
         "share": network.share,
         "kind": np.array(KINDS)[network.kind],
         "signed_on": signed,
+        "currency": [cat.CURRENCY] * len(loans),
     })
     return loans

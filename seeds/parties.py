@@ -203,6 +203,7 @@ def write_parties(parties: Parties, writer: PortfolioWriter, config: PortfolioCo
             "province": provinces[parties.city[idx]],
             "occupation": [occupations[o] for o in parties.occupation[idx].tolist()],
             "monthly_income": parties.income[idx],
+            "currency": [cat.CURRENCY] * len(idx),
         }, missing={"monthly_income": parties.income_missing[idx]})
     org_codes = affine_permutation(np.arange(parties.n_companies), 10**8,
                                    stage_rng(config.seed, "credit-codes"))
@@ -220,4 +221,5 @@ def write_parties(parties: Parties, writer: PortfolioWriter, config: PortfolioCo
             "founded_on": parties.founded_day[idx],
             "registered_capital": parties.capital[idx],
             "annual_revenue": parties.revenue[idx],
+            "currency": [cat.CURRENCY] * len(idx),
         })

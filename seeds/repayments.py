@@ -144,7 +144,7 @@ def _simulate_chunk(config: PortfolioConfig, book: LoanBook, risk: RiskOutcome,
     writer.write("loans", {
         "id": ids, "borrower_id": party_ids(borrower, n_persons),
         "product": np.array([p.code for p in cat.PRODUCTS])[book.product[idx]],
-        "principal": book.principal[idx], "currency": ["CNY"] * len(idx),
+        "principal": book.principal[idx], "currency": [cat.CURRENCY] * len(idx),
         "annual_rate": book.rate[idx], "term_months": book.term[idx],
         "disbursed_on": book.disbursed[idx], "maturity_on": book.maturity[idx],
         "repayment_method": np.array(["annuity", "equal_principal", "interest_only",
@@ -186,5 +186,6 @@ def _write_collateral(config: PortfolioConfig, book: LoanBook, idx: np.ndarray, 
         "id": [f"COL{i:09d}" for i in range(seq + 1, seq + len(secured) + 1)],
         "loan_id": loan_ids(secured), "kind": np.array(cat.COLLATERAL_KINDS)[kinds],
         "value": value,
-        "valued_on": book.disbursed[secured] - rng.integers(0, 21, len(secured))})
+        "valued_on": book.disbursed[secured] - rng.integers(0, 21, len(secured)),
+        "currency": [cat.CURRENCY] * len(secured)})
     return seq + len(secured)

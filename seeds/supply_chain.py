@@ -166,5 +166,5 @@ def write_transactions(config: PortfolioConfig, supply: SupplyChain, accounts: A
             writer.write("transactions", {
                 "source_account": account_ids(src[ok]), "target_account": account_ids(dst[ok]),
                 "month": np.full(int(ok.sum()), abs_months[m]), "amount": amount[ok],
-                "count": counts[ok],
+                "count": counts[ok], "currency": [cat.CURRENCY] * int(ok.sum()),
             })

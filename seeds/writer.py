@@ -1,6 +1,7 @@
 """Streaming writers of the import files: one CSV or JSON Lines file per entity type.
 
-The field names, their order and the file names follow ``docs/import-format.md``. Callers
+The field names, their order and the file names are the import specs' (``ingest.catalog``,
+documented in ``docs/import-format.md``), so the format is declared once. Callers
 hand over column-oriented chunks (numpy arrays or lists); each chunk is formatted and
 written at once, so memory stays flat however many rows a file gets.
 
@@ -8,7 +9,8 @@ Column kinds and what the caller passes:
 
 * ``str``: a list or numpy array of strings.
 * ``int``: integers.
-* ``money``: ``int64`` amounts in cents, written with two decimals (``1234.50``).
+* ``money``: ``int64`` amounts in cents, written with two decimals (``1234.50``); the
+  generator's portfolios are in CNY.
 * ``ratio``: ``int64`` ten-thousandths, written with four decimals (``0.3500``), so that
   shares that must sum to at most 1 do so exactly.
 * ``date``: ``int64`` day numbers since 1970-01-01, written ``YYYY-MM-DD``.
@@ -30,44 +32,40 @@ from typing import Any, Final, Literal
 import numpy as np
 import orjson
 
+from ingest import converters
+from ingest.catalog import ENTITY_SPECS
+from ingest.converters import Converter
+
 __all__ = ["ENTITY_ORDER", "SCHEMA", "FileFormat", "PortfolioWriter", "columns_of"]
 
 FileFormat = Literal["csv", "jsonl"]
 
-#: Entity type -> ((field, kind), ...) in the order of docs/import-format.md.
+#: The column kind of each converter the import specs use; any other converter is "str".
+_KIND_OF_CONVERTER: Final[dict[Converter, str]] = {
+    converters.amount: "money",
+    converters.date_text: "date",
+    converters.month: "month",
+    converters.id_list: "list",
+    converters.rate_text: "ratio",
+}
+#: Converters made by a factory, known by the factory's name (``integer(1)`` -> "int").
+_KIND_OF_FACTORY: Final = {"integer": "int", "fraction": "ratio"}
+
+
+def _kind(convert: Converter) -> str:
+    """How the generator hands over values of a field with this converter."""
+    kind = _KIND_OF_CONVERTER.get(convert)
+    if kind is not None:
+        return kind
+    factory = getattr(convert, "__qualname__", "").partition(".<locals>")[0]
+    return _KIND_OF_FACTORY.get(factory, "str")
+
+
+#: Entity type -> ((field, kind), ...), in import order: the import specs' own columns
+#: (``ingest.catalog``), so the generator writes exactly the documented format.
 SCHEMA: Final[dict[str, tuple[tuple[str, str], ...]]] = {
-    "persons": (("id", "str"), ("name", "str"), ("national_id", "str"), ("birth_date", "date"),
-                ("gender", "str"), ("city", "str"), ("province", "str"),
-                ("occupation", "str"), ("monthly_income", "money")),
-    "companies": (("id", "str"), ("name", "str"), ("registration_no", "str"),
-                  ("sector", "str"), ("size", "str"), ("city", "str"), ("province", "str"),
-                  ("founded_on", "date"), ("registered_capital", "money"),
-                  ("annual_revenue", "money")),
-    "loans": (("id", "str"), ("borrower_id", "str"), ("product", "str"),
-              ("principal", "money"), ("currency", "str"), ("annual_rate", "ratio"),
-              ("term_months", "int"), ("disbursed_on", "date"), ("maturity_on", "date"),
-              ("repayment_method", "str"), ("status", "str")),
-    "installments": (("loan_id", "str"), ("seq", "int"), ("due_on", "date"),
-                     ("principal_due", "money"), ("interest_due", "money")),
-    "repayments": (("id", "str"), ("loan_id", "str"), ("paid_on", "date"), ("amount", "money"),
-                   ("channel", "str")),
-    "accounts": (("id", "str"), ("holder_id", "str"), ("bank", "str"), ("kind", "str"),
-                 ("opened_on", "date")),
-    "transactions": (("source_account", "str"), ("target_account", "str"), ("month", "month"),
-                     ("amount", "money"), ("count", "int")),
-    "guarantees": (("guarantor_id", "str"), ("loan_id", "str"), ("amount", "money"),
-                   ("share", "ratio"), ("kind", "str"), ("signed_on", "date")),
-    "ownerships": (("owner_id", "str"), ("company_id", "str"), ("pct", "ratio")),
-    "directorships": (("person_id", "str"), ("company_id", "str"), ("role", "str")),
-    "identifiers": (("party_id", "str"), ("kind", "str"), ("value", "str")),
-    "collateral": (("id", "str"), ("loan_id", "str"), ("kind", "str"), ("value", "money"),
-                   ("valued_on", "date")),
-    "bureau": (("id", "str"), ("party_id", "str"), ("as_of", "date"), ("score", "int"),
-               ("open_loans", "int"), ("total_debt", "money"), ("overdue_accounts", "int"),
-               ("inquiries_6m", "int")),
-    "events": (("id", "str"), ("kind", "str"), ("occurred_on", "date"), ("title", "str"),
-               ("party_ids", "list"), ("severity", "int"), ("source", "str")),
-    "relations": (("party_id", "str"), ("other_id", "str"), ("kind", "str")),
+    name: tuple((field.name, _kind(field.convert)) for field in spec.fields)
+    for name, spec in ENTITY_SPECS.items()
 }
 ENTITY_ORDER: Final = tuple(SCHEMA)
 

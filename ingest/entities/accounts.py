@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from graph.model import Edge, Label, Node, RelType
-from ingest.converters import amount_float, choice, date_text, external_id, integer, month, text
-from ingest.entities.lending import pick
+from ingest.converters import (
+    amount,
+    choice,
+    currency,
+    date_text,
+    external_id,
+    integer,
+    month,
+    text,
+)
+from ingest.entities.lending import money_props, pick
 from ingest.errors import RowRejected
-from ingest.specs import PARTY, BatchOutput, EntitySpec, FieldSpec, Reference, Values
+from ingest.specs import (
+    PARTY,
+    BatchOutput,
+    EntitySpec,
+    FieldSpec,
+    MoneyFields,
+    Reference,
+    Values,
+)
 
 __all__ = ["ACCOUNTS", "TRANSACTIONS"]
 
@@ -41,9 +58,14 @@ def _check_transaction(values: Values) -> None:
         raise RowRejected("target_account", "an account cannot transfer to itself")
 
 
+_TRANSACTION_AMOUNTS = ("amount",)
+
+
 def _build_transaction(values: Values, out: BatchOutput) -> None:
+    props = money_props(values, _TRANSACTION_AMOUNTS)
+    props["count"] = values["count"]
     out.edges.append(Edge(RelType.TRANSFERS, values["source_account"], values["target_account"],
-                          values["month"], {"amount": values["amount"], "count": values["count"]}))
+                          values["month"], props))
 
 
 TRANSACTIONS = EntitySpec(
@@ -53,8 +75,9 @@ TRANSACTIONS = EntitySpec(
         FieldSpec("source_account", external_id, required=True),
         FieldSpec("target_account", external_id, required=True),
         FieldSpec("month", month, required=True),
-        FieldSpec("amount", amount_float, required=True),
+        FieldSpec("amount", amount, required=True),
         FieldSpec("count", integer(1), required=True),
+        FieldSpec("currency", currency),
     ),
     key=("source_account", "target_account", "month"),
     build=_build_transaction,
@@ -63,4 +86,5 @@ TRANSACTIONS = EntitySpec(
         Reference("source_account", "account", _ACCOUNT),
         Reference("target_account", "account", _ACCOUNT),
     ),
+    money=MoneyFields(("amount",)),
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from graph.model import Edge, Label, Node, RelType
 from ingest.converters import (
-    amount_text,
+    amount,
     choice,
+    currency,
     date_text,
     external_id,
     id_list,
@@ -13,18 +14,29 @@ from ingest.converters import (
     text,
 )
 from ingest.entities.lending import pick
-from ingest.specs import PARTY, BatchOutput, EntitySpec, FieldSpec, Reference, Values
+from ingest.specs import (
+    PARTY,
+    BatchOutput,
+    EntitySpec,
+    FieldSpec,
+    MoneyFields,
+    Reference,
+    Values,
+)
 from portfolio.bureau import MAX_BUREAU_SCORE, MIN_BUREAU_SCORE
 
 __all__ = ["BUREAU", "EVENTS"]
 
-_BUREAU_COLUMNS = ("id", "party_id", "as_of", "score", "open_loans", "total_debt",
-                   "overdue_accounts", "inquiries_6m")
-
-
 def _build_bureau(values: Values, out: BatchOutput) -> None:
     # Every column given, so that one executemany statement fits all rows.
-    out.add_record("bureau_snapshot", {name: values.get(name) for name in _BUREAU_COLUMNS})
+    get = values.get
+    debt = get("total_debt")  # minor units of "currency", settled by the resolver
+    out.add_record("bureau_snapshot", {
+        "id": values["id"], "party_id": values["party_id"], "as_of": values["as_of"],
+        "score": values["score"], "open_loans": get("open_loans"),
+        "total_debt_minor": debt, "currency": None if debt is None else values["currency"],
+        "overdue_accounts": get("overdue_accounts"), "inquiries_6m": get("inquiries_6m"),
+    })
 
 
 BUREAU = EntitySpec(
@@ -36,14 +48,16 @@ BUREAU = EntitySpec(
         FieldSpec("as_of", date_text, required=True),
         FieldSpec("score", integer(MIN_BUREAU_SCORE, MAX_BUREAU_SCORE), required=True),
         FieldSpec("open_loans", integer(0)),
-        FieldSpec("total_debt", amount_text),
+        FieldSpec("total_debt", amount),
         FieldSpec("overdue_accounts", integer(0)),
         FieldSpec("inquiries_6m", integer(0)),
+        FieldSpec("currency", currency),
     ),
     key=("id",),
     build=_build_bureau,
     references=(Reference("party_id", "party", PARTY),),
     tables=("bureau_snapshot",),
+    money=MoneyFields(("total_debt",)),
 )
 
 _EVENT_PROPS = ("kind", "occurred_on", "title", "severity")

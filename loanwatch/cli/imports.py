@@ -77,6 +77,7 @@ def import_(
                     paths, graph=graph, engine=engine, identifier_key=identifier_key,
                     entity_type=entity_type,
                     batch_rows=batch_rows or settings.import_batch_rows,
+                    default_currency=settings.base_currency,
                     progress=bar.update,
                     max_rejects_kept=max(max_rejects_shown, 1),
                 )

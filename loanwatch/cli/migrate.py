@@ -11,6 +11,7 @@ from rich.console import Console
 
 from graph.store import GraphStore
 from graph.upgrades.identifier_keys import rekey_identifier_nodes
+from ingest.upgrades.exact_money import upgrade_exact_money
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 
@@ -19,7 +20,7 @@ __all__ = ["migrate"]
 
 def migrate() -> None:
     """Apply the database migrations, create the graph constraints and indexes, and upgrade
-    the graph written by earlier releases (identifier node ids)."""
+    the graph written by earlier releases (identifier node ids, exact amounts)."""
     settings = Settings.from_environ()
     identifier_key = settings.resolved_identifier_key  # a missing key fails before any change
     console = Console()
@@ -30,6 +31,7 @@ def migrate() -> None:
             f"graph store {graph!r} ready"
         )
         _rekey_identifiers(graph, identifier_key, console)
+        _upgrade_exact_money(graph, settings.base_currency, console)
     finally:
         graph.close()
         engine.dispose()
@@ -42,3 +44,16 @@ def _rekey_identifiers(graph: GraphStore, identifier_key: bytes, console: Consol
     if report.unreadable:
         console.print(f"[yellow]{len(report.unreadable):,} identifier nodes have no value to "
                       "re-key from and were left alone[/]", highlight=False)
+
+
+def _upgrade_exact_money(graph: GraphStore, base_currency: str, console: Console) -> None:
+    """Give amounts of a graph imported before 0.2 their exact minor units."""
+    done = upgrade_exact_money(graph, base_currency)
+    if done.nodes or done.edges:
+        console.print(f"exact money: minor units added to {done.nodes} nodes and "
+                      f"{done.edges} relationships")
+    if done.unconverted_count:
+        console.print(f"exact money: {done.unconverted_count} amounts have more decimals than "
+                      "their currency allows and were left out (the API shows them as null); "
+                      "re-import them: " + ", ".join(done.unconverted),
+                      style="yellow", markup=False, highlight=False)

@@ -7,6 +7,7 @@ import strawberry
 from graph.model import Edge, Node
 from schema import relations
 from schema.context import Info
+from schema.types.money import Money, money_prop
 from schema.types.party import Party, party_from_node
 from schema.types.properties import Property, float_prop, int_prop, list_properties, str_prop
 
@@ -25,9 +26,9 @@ class Loan:
     def product(self) -> str | None:
         return str_prop(self.node.props, "product")
 
-    @strawberry.field(description="Amount lent, in `currency`.")
-    def principal(self) -> float | None:
-        return float_prop(self.node.props, "principal")
+    @strawberry.field(description="Amount lent, exact.")
+    def principal(self) -> Money | None:
+        return money_prop(self.node.props, "principal")
 
     @strawberry.field(description="ISO 4217 code.")
     def currency(self) -> str | None:
@@ -84,9 +85,10 @@ class Guarantee:
     async def loan(self, info: Info) -> Loan:
         return Loan(node=await relations.node_or_raise(info.context, self.edge.target))
 
-    @strawberry.field(description="Amount guaranteed, in the loan's currency.")
-    def amount(self) -> float | None:
-        return float_prop(self.edge.props, "amount")
+    @strawberry.field(description="Amount guaranteed, exact; in the loan's currency unless "
+                      "the guarantee names another.")
+    def amount(self) -> Money | None:
+        return money_prop(self.edge.props, "amount")
 
     @strawberry.field(description="Share of the loan guaranteed, 0..1.")
     def share(self) -> float | None:

@@ -17,9 +17,9 @@ from schema.arguments import DEFAULT_HOPS, DEFAULT_SUBGRAPH_NODES
 from schema.context import Info
 from schema.enums import Label, from_model_label
 from schema.types.graph import Subgraph
+from schema.types.money import Money, money_prop
 from schema.types.properties import (
     Property,
-    float_prop,
     list_properties,
     shown_value,
     str_prop,
@@ -127,13 +127,13 @@ class Company(Party):
     def founded_on(self) -> str | None:
         return str_prop(self.node.props, "founded_on")
 
-    @strawberry.field
-    def registered_capital(self) -> float | None:
-        return float_prop(self.node.props, "registered_capital")
+    @strawberry.field(description="Registered capital, exact.")
+    def registered_capital(self) -> Money | None:
+        return money_prop(self.node.props, "registered_capital")
 
-    @strawberry.field
-    def annual_revenue(self) -> float | None:
-        return float_prop(self.node.props, "annual_revenue")
+    @strawberry.field(description="Annual revenue, exact.")
+    def annual_revenue(self) -> Money | None:
+        return money_prop(self.node.props, "annual_revenue")
 
 
 def party_from_node(node: Node) -> Party:

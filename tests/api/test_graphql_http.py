@@ -48,7 +48,7 @@ def test_the_example_runs_cleanly(client: ApiClient) -> None:
     assert "errors" not in body
     holdings, steel, _ = (edge["node"] for edge in body["data"]["searchParties"]["edges"])
     assert (holdings["id"], steel["id"]) == ("C3", "C2")
-    assert holdings["guarantees"] == [{"amount": 200000.0,
+    assert holdings["guarantees"] == [{"amount": {"amount": "200000.00", "currency": "CNY"},
                                        "loan": {"id": "L2", "borrowers": [{"id": "C2", "name":
                                                                            "Dongfang Steel"}]}}]
     assert [g["guarantor"]["id"] for g in steel["loans"][0]["guarantees"]] == ["C1", "C3"]

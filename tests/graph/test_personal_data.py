@@ -74,3 +74,13 @@ def test_a_masked_value_never_contains_the_hidden_part() -> None:
         shown = mask_value(entry.label, entry.name, secret)
         assert shown != secret
         assert shown is None or "56789012" not in str(shown)
+
+
+def test_the_exact_parts_of_a_personal_amount_are_as_personal_as_the_amount() -> None:
+    # Amounts are stored as x (float), x_minor and x_currency (docs/data-model.md, Money).
+    person = {"monthly_income": 12500.0, "monthly_income_minor": 1250000,
+              "monthly_income_currency": "CNY", "occupation": "engineer"}
+    assert masked_props(Label.PERSON, person) == {"occupation": "engineer"}
+    company = {"registered_capital": 5e6, "registered_capital_minor": 500000000,
+               "registered_capital_currency": "CNY"}
+    assert masked_props(Label.COMPANY, company) == company

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from ingest.converters import (
-    amount_float,
-    amount_text,
+    amount,
     choice,
     currency,
     date_text,
@@ -16,6 +15,7 @@ from ingest.converters import (
     fraction,
     id_list,
     integer,
+    minor_units,
     month,
     rate_text,
     text,
@@ -26,35 +26,66 @@ from ingest.identifiers import normalise_identifier
 
 @pytest.mark.parametrize(("given", "expected"), [
     ("1234", "1234"), ("1234.5", "1234.5"), ("0.01", "0.01"), ("0", "0"),
-    ("1234.567", "1234.57"), ("1e3", "1000.00"), (1234, "1234.00"), (12.5, "12.50"),
-    ("+5", "5.00"),
+    ("2.675", "2.675"), ("1e3", "1000"), ("1E-3", "0.001"), (1234, "1234"), (12.5, "12.5"),
+    ("+5", "5"), (".5", "0.5"), ("5.", "5"), ("12345678901234.56", "12345678901234.56"),
+    (0.1, "0.1"), (123456789012.345, "123456789012.345"),
 ])
-def test_amounts_keep_two_decimals_as_exact_text(given: object, expected: str) -> None:
-    assert amount_text(given) == expected
+def test_amounts_are_kept_as_exact_text(given: object, expected: str) -> None:
+    assert amount(given) == expected
 
 
 @pytest.mark.parametrize(("given", "reason"), [
     ("-5.00", "negative amount: -5.00"),
+    ("-0", "negative amount: -0"),
+    ("-0.00", "negative amount: -0.00"),
     (-1, "negative amount: -1"),
+    (-0.0, "negative amount: -0.0"),
     ("12,50", "not a number: '12,50'"),
     ("1_000", "not a number: '1_000'"),
     ("NaN", "not a number: 'NaN'"),
+    ("nan", "not a number: 'nan'"),
     ("inf", "not a number: 'inf'"),
+    ("-Infinity", "not a number: '-Infinity'"),
+    (float("inf"), "not a number: inf"),
+    (float("nan"), "not a number: nan"),
     ("١٢", "not a number: '١٢'"),
     (True, "expected a number, got a boolean"),
-    ("1e17", "amount too large (at most 9999999999999999 before the point)"),
+    ("1e309", "amount too large: 1e309 (at most 18 digits before the point)"),
+    ("1e18", "amount too large: 1e18 (at most 18 digits before the point)"),
+    ("1234567890123456789", "amount too large: 1234567890123456789 (at most 18 digits "
+                            "before the point)"),
+    ("1e-999999999", "too many decimals: 1e-999999999"),
+    (12345678901234.56, "12345678901234.56 has more than 15 significant digits, which a "
+                        "JSON number may not keep exactly; write the amount as a string"),
 ])
 def test_bad_amounts_are_refused_with_the_reason(given: object, reason: str) -> None:
     with pytest.raises(InvalidValue) as caught:
-        amount_text(given)
+        amount(given)
     assert caught.value.message == reason
 
 
-def test_graph_amounts_are_rounded_floats() -> None:
-    assert amount_float("1234.567") == 1234.57
-    assert amount_float(7) == 7.0
-    with pytest.raises(InvalidValue, match=re.escape("negative amount: -0.5")):
-        amount_float("-0.5")
+@pytest.mark.parametrize(("text", "code", "minor"), [
+    ("2.67", "CNY", 267), ("2.670", "CNY", 267), ("2.6", "CNY", 260), ("2", "CNY", 200),
+    ("0", "CNY", 0), ("12345678901234.56", "CNY", 1234567890123456),
+    ("1000", "JPY", 1000), ("1000.00", "JPY", 1000), ("1.234", "KWD", 1234),
+    ("1.5", "KWD", 1500), ("0.0001", "CLF", 1), ("9999999999999999.99", "USD", 10**18 - 1),
+])
+def test_minor_units_are_exact(text: str, code: str, minor: int) -> None:
+    assert minor_units(text, code) == minor
+
+
+@pytest.mark.parametrize(("text", "code", "reason"), [
+    ("2.675", "CNY", "3 decimals; CNY allows 2"),
+    ("2.6750", "CNY", "3 decimals; CNY allows 2"),
+    ("100.5", "JPY", "1 decimal; JPY allows 0"),
+    ("1.2345", "KWD", "4 decimals; KWD allows 3"),
+    ("10000000000000000", "USD", "amount too large: 10000000000000000 USD is more than "
+                                 "999999999999999999 minor units"),
+])
+def test_minor_units_never_round(text: str, code: str, reason: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        minor_units(text, code)
+    assert caught.value.message == reason
 
 
 @pytest.mark.parametrize(("given", "expected"), [("2024-02-29", "2024-02-29")])

@@ -58,8 +58,8 @@ def test_the_examples_import_cleanly_and_hold_the_planted_structures(
     # Two persons share one phone node, however they wrote the number.
     (uses,) = graph.edges_of([identifier_id("phone", "+8613800138000")], [RelType.USES])
     assert [e.source for e in uses] == ["P002", "P003"]
-    assert rows_of(database, "SELECT id, principal, status, disbursed_on FROM loan "
-                             "WHERE id = 'L002'")[0][:3] == ("L002", 2000000, "active")
+    assert rows_of(database, "SELECT id, principal_minor, currency, status FROM loan "
+                             "WHERE id = 'L002'") == [("L002", 200000000, "CNY", "active")]
 
 
 def test_reimporting_changes_nothing(database: Engine, graph: EmbeddedGraphStore) -> None:

@@ -96,7 +96,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0001"
+        assert context.get_current_revision() == "0002"
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 
@@ -116,27 +116,29 @@ def test_migrations_create_the_indexes_queries_need(sqlite_engine: Engine) -> No
 
 def test_records_round_trip_exactly(database: Engine) -> None:
     loan = Loan(id="L1", borrower_id="P1", product="consumer",
-                principal=Decimal("1234567890123.45"), currency="CNY",
+                principal_minor=123456789012345678, currency="CNY",
                 annual_rate=Decimal("0.043500"), term_months=12,
                 disbursed_on=date(2024, 1, 15), maturity_on=date(2025, 1, 15),
                 repayment_method="annuity")
     with Session(database) as session:
         session.add(loan)
         session.add(Installment(loan_id="L1", seq=1, due_on=date(2024, 2, 15),
-                                principal_due=Decimal("100.10"), interest_due=Decimal("4.35")))
+                                principal_due_minor=10010, interest_due_minor=435,
+                                currency="CNY"))
         session.add(Repayment(id="R1", loan_id="L1", paid_on=date(2024, 2, 15),
-                              amount=Decimal("104.45")))
+                              amount_minor=10445, currency="CNY"))
         session.add(BureauSnapshot(id="B1", party_id="P1", as_of=date(2024, 6, 1), score=712))
         session.commit()
     with Session(database) as session:
         stored = session.get(Loan, "L1")
         assert stored is not None
-        assert (stored.principal, stored.annual_rate, stored.disbursed_on, stored.status) == (
-            Decimal("1234567890123.45"), Decimal("0.043500"), date(2024, 1, 15),
-            LoanStatus.ACTIVE.value)
-        assert session.exec(select(Installment.interest_due)).one() == (Decimal("4.35"),)
-        assert session.get(Repayment, "R1").amount == Decimal("104.45")  # type: ignore[union-attr]
-        assert session.get(BureauSnapshot, "B1").total_debt is None  # type: ignore[union-attr]
+        # Minor units near the top of the range survive: a REAL would have lost the last digits.
+        assert (stored.principal_minor, stored.annual_rate, stored.disbursed_on,
+                stored.status) == (123456789012345678, Decimal("0.043500"), date(2024, 1, 15),
+                                   LoanStatus.ACTIVE.value)
+        assert session.exec(select(Installment.interest_due_minor)).one() == (435,)
+        assert session.get(Repayment, "R1").amount_minor == 10445  # type: ignore[union-attr]
+        assert session.get(BureauSnapshot, "B1").total_debt_minor is None  # type: ignore[union-attr]
 
 
 def test_a_schedule_cannot_point_at_a_missing_loan(sqlite_engine: Engine) -> None:
@@ -144,7 +146,7 @@ def test_a_schedule_cannot_point_at_a_missing_loan(sqlite_engine: Engine) -> Non
 
     with Session(sqlite_engine) as session, pytest.raises(IntegrityError):
         session.add(Installment(loan_id="nope", seq=1, due_on=date(2024, 2, 15),
-                                principal_due=Decimal(1), interest_due=Decimal(0)))
+                                principal_due_minor=1, interest_due_minor=0, currency="CNY"))
         session.commit()
 
 

@@ -18,7 +18,7 @@ query Page($first: Int!) {
     edges {
       node {
         id
-        loans { id borrowers { id } guarantees { amount guarantor { id name } } }
+        loans { id borrowers { id } guarantees { amount { amount } guarantor { id name } } }
         guarantees { loan { id } }
         guarantors { id name }
       }

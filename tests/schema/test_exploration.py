@@ -51,6 +51,8 @@ def test_neighbourhood_filters_by_label_and_type_and_truncates(schema: Loanwatch
     assert [n["id"] for n in companies["nodes"]] == ["C2", "L1", "L2", "C1", "C3"]
     guarantee = next(e for e in companies["edges"] if e["source"] == "C3")
     assert guarantee["properties"] == [{"key": "amount", "value": "200000.0"},
+                                       {"key": "amount_currency", "value": "CNY"},
+                                       {"key": "amount_minor", "value": "20000000"},
                                        {"key": "kind", "value": "single"},
                                        {"key": "share", "value": "0.25"}]
     limited = around(schema, store, id="C2", hops=2, limit=2)

@@ -11,11 +11,11 @@ query Party($id: ID!) {
   party(id: $id) {
     id name label city province
     properties { key value }
-    ... on Company { sector size registeredCapital }
+    ... on Company { sector size registeredCapital { amount currency } }
     ... on Person { occupation }
-    loans { id product principal currency termMonths status
-            guarantees { amount share kind guarantor { id name } } }
-    guarantees { amount share kind loan { id borrowers { id } } }
+    loans { id product principal { amount currency } currency termMonths status
+            guarantees { amount { amount currency } share kind guarantor { id name } } }
+    guarantees { amount { amount currency } share kind loan { id borrowers { id } } }
     guarantors { id name label }
   }
 }
@@ -23,7 +23,8 @@ query Party($id: ID!) {
 
 LOAN = """
 query Loan($id: ID!) {
-  loan(id: $id) { id principal status borrowers { id } guarantees { guarantor { id } share } }
+  loan(id: $id) { id principal { amount currency } status borrowers { id }
+                  guarantees { guarantor { id } share } }
 }
 """
 
@@ -50,12 +51,15 @@ def test_a_company_with_its_loans_guarantees_and_guarantors(schema: LoanwatchSch
             {"key": "size", "value": "small"},
         ],
         "loans": [{
-            "id": "L1", "product": "working_capital", "principal": 500000.0, "currency": "CNY",
+            "id": "L1", "product": "working_capital",
+            "principal": {"amount": "500000.00", "currency": "CNY"}, "currency": "CNY",
             "termMonths": 12, "status": "active",
-            "guarantees": [{"amount": 500000.0, "share": 1.0, "kind": "mutual",
+            "guarantees": [{"amount": {"amount": "500000.00", "currency": "CNY"}, "share": 1.0,
+                            "kind": "mutual",
                             "guarantor": {"id": "C2", "name": "Dongfang Steel"}}],
         }],
-        "guarantees": [{"amount": 400000.0, "share": 0.5, "kind": "mutual",
+        "guarantees": [{"amount": {"amount": "400000.00", "currency": "CNY"}, "share": 0.5,
+                        "kind": "mutual",
                         "loan": {"id": "L2", "borrowers": [{"id": "C2"}]}}],
         "guarantors": [{"id": "C2", "name": "Dongfang Steel", "label": "COMPANY"}],
     }
@@ -78,7 +82,8 @@ def test_a_loan_with_its_borrowers_and_guarantees(schema: LoanwatchSchema,
                                                   store: CountingStore) -> None:
     result = execute(schema, store, LOAN, id="L2")
     assert result.data["loan"] == {
-        "id": "L2", "principal": 800000.0, "status": "active", "borrowers": [{"id": "C2"}],
+        "id": "L2", "principal": {"amount": "800000.00", "currency": "CNY"}, "status": "active",
+        "borrowers": [{"id": "C2"}],
         "guarantees": [{"guarantor": {"id": "C1"}, "share": 0.5},
                        {"guarantor": {"id": "C3"}, "share": 0.25}],
     }

@@ -1,0 +1,1 @@
+"""Upgrades of graphs imported by an earlier release, run by ``loanwatch migrate``."""
