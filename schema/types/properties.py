@@ -13,6 +13,7 @@ import strawberry
 
 from graph.model import Label, PropertyValue
 from graph.personal_data import mask_value, masked_props
+from portfolio.money import ISO_4217_CODES, minor_to_decimal
 
 __all__ = [
     "Property",
@@ -43,7 +44,28 @@ def list_properties(props: Props, label: Label | None = None, *,
     """Every property of a ``label`` node (an edge's when ``label`` is ``None``), sorted by
     key; personal ones masked or left out unless ``personal_data_visible``."""
     shown = props if personal_data_visible else masked_props(label, props)
+    shown = _exact_amounts(shown)
     return [Property(key=key, value=_render(shown[key])) for key in sorted(shown)]
+
+
+_MINOR_SUFFIX = "_minor"
+
+
+def _exact_amounts(props: Props) -> dict[str, PropertyValue]:
+    """``props`` with every amount shown exactly: an amount ``x`` is stored as a float for
+    analytics beside ``x_minor`` and ``x_currency`` (docs/data-model.md, Money); here ``x``
+    becomes the exact decimal text of ``x_minor`` and ``x_minor`` is left out, so that no
+    reader sees the float."""
+    shown = dict(props)
+    for key, minor in props.items():
+        if not key.endswith(_MINOR_SUFFIX):
+            continue
+        amount = key[: -len(_MINOR_SUFFIX)]
+        currency = props.get(f"{amount}_currency")
+        if type(minor) is int and isinstance(currency, str) and currency in ISO_4217_CODES:
+            shown[amount] = str(minor_to_decimal(minor, currency))
+            del shown[key]
+    return shown
 
 
 def shown_value(label: Label, key: str, value: PropertyValue | None, *,

@@ -298,3 +298,16 @@ def test_an_amount_in_its_loans_currency_needs_the_loan_record(
     (edges,) = sqlite_graph.edges_of(["L9"], [RelType.GUARANTEES])
     assert [(e.source, e.props["amount_minor"], e.props["amount_currency"]) for e in edges] == [
         ("P2", 1000, "EUR")]
+
+
+def test_the_generic_property_list_shows_amounts_exactly(tmp_path: Path, sqlite_engine: Engine,
+                                                         sqlite_graph: EmbeddedGraphStore) -> None:
+    import_files(_portfolio(tmp_path), sqlite_graph, sqlite_engine)
+    query = '{ loan(id: "L1") { properties { key value } } }'
+    result = execute(build_schema(mask_errors=False), sqlite_graph, query)
+    assert result.errors is None
+    shown = {p["key"]: p["value"] for p in result.data["loan"]["properties"]}  # type: ignore[index]
+    # The exact text, never the analytics float (1.2345678901234562e13) nor the minor units.
+    assert shown["principal"] == "12345678901234.56"
+    assert shown["principal_currency"] == "CNY"
+    assert "principal_minor" not in shown
