@@ -21,7 +21,10 @@ from graph.stores.neo4j import Neo4jGraphStore
 from ingest.importer import import_paths
 from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
+from tests.ownership import ForeignDataError, claim_neo4j
 
+#: The test Neo4j that `tools/services.sh start` runs (never the 7687 one of `make demo`).
+BENCHMARK_NEO4J_URI = "bolt://127.0.0.1:7688"
 #: Synthetic data only: the key need not be secret, only the same on every run.
 BENCHMARK_IDENTIFIER_KEY = b"loanwatch-benchmark-identifier-key"
 
@@ -31,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["embedded", "neo4j", "naive-neo4j"], required=True)
     parser.add_argument("--source", type=Path, required=True)
     parser.add_argument("--database", type=Path, required=True, help="SQLite file, made anew")
-    parser.add_argument("--neo4j-uri", default="bolt://127.0.0.1:7687")
+    parser.add_argument("--neo4j-uri", default=BENCHMARK_NEO4J_URI)
     parser.add_argument("--batch-rows", type=int, default=5_000)
     args = parser.parse_args(argv)
 
@@ -45,7 +48,15 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.naive_neo4j import NaiveNeo4jGraphStore
 
         kind = NaiveNeo4jGraphStore if args.backend == "naive-neo4j" else Neo4jGraphStore
-        graph = kind(GraphDatabase.driver(args.neo4j_uri, auth=None), address=args.neo4j_uri)
+        driver = GraphDatabase.driver(args.neo4j_uri, auth=None)
+        try:
+            # Emptied below: refuse a server holding data the tools did not write.
+            claim_neo4j(driver, args.neo4j_uri)
+        except ForeignDataError as exc:
+            driver.close()
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        graph = kind(driver, address=args.neo4j_uri)
         graph.ensure_schema()
         graph.delete_all()
 

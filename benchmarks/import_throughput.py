@@ -6,9 +6,10 @@ Generates the portfolios it needs under ``var/bench`` (kept for the next run), t
 each import in a fresh process of its own (a new SQLite file; Neo4j emptied first) and
 prints a table of rows/s and peak memory. The baseline imports a small sample portfolio
 with one MERGE per row; the batched Neo4j store imports the same sample, and the ratio of
-their rows/s is the speed-up that batching buys. Needs Neo4j at ``--neo4j-uri`` (start it
-with ``loanwatch neo4j start``) unless ``--skip-neo4j``; the Neo4j database is emptied, so
-run no tests against the same server meanwhile.
+their rows/s is the speed-up that batching buys. Needs Neo4j at ``--neo4j-uri`` (by default
+the test server on 7688 that ``tools/services.sh start`` runs) unless ``--skip-neo4j``. That
+database is emptied, so run no tests against it meanwhile; a server holding data that the
+tests and benchmarks did not write (the 7687 one of ``make demo``) is refused untouched.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.import_once import BENCHMARK_NEO4J_URI
 from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--borrowers", type=int, default=100_000)
     parser.add_argument("--sample-borrowers", type=int, default=2_000)
-    parser.add_argument("--neo4j-uri", default="bolt://127.0.0.1:7687")
+    parser.add_argument("--neo4j-uri", default=BENCHMARK_NEO4J_URI)
     parser.add_argument("--skip-neo4j", action="store_true")
     args = parser.parse_args(argv)
 
