@@ -197,6 +197,10 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             done, _ = await asyncio.wait({work, watch}, timeout=limit,
                                          return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # the server is shutting down: take the work along
+            control.stop(QueryCancelled("the server is shutting down"))
+            work.cancel()
+            raise
         finally:
             watch.cancel()
         if work in done:

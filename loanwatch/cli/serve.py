@@ -21,7 +21,8 @@ from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 
-__all__ = ["check_bind_host", "check_port_free", "is_loopback", "run_server", "serve"]
+__all__ = ["check_bind_host", "check_port_free", "describe_limits", "is_loopback", "run_server",
+           "serve"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -112,6 +113,16 @@ def check_port_free(host: str, port: int) -> None:
             ) from exc
 
 
+def describe_limits(settings: Settings) -> str:
+    """One line naming the query limits the API enforces (from ``settings``)."""
+    return (
+        f"cost {settings.query_max_cost:,} per query, {settings.query_time_limit_s:g} s per "
+        f"request, {settings.heavy_query_slots} heavy queries (cost from "
+        f"{settings.heavy_query_cost:,}) at once, each waiting at most "
+        f"{settings.heavy_query_wait_s:g} s for a turn"
+    )
+
+
 def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
                port: int) -> None:
     """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted.
@@ -127,6 +138,7 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
         f"liveness:  {base}{HEALTHZ_PATH}\n"
         f"readiness: {base}{READYZ_PATH}\n"
         f"graph:     {graph!r}\n"
+        f"limits:    {describe_limits(settings)}\n"
         f"environment: {settings.environment}",
         highlight=False,
     )

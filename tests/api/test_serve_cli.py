@@ -8,9 +8,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from api.admission import (
+    DEFAULT_HEAVY_QUERY_COST,
+    DEFAULT_HEAVY_QUERY_SLOTS,
+    DEFAULT_HEAVY_QUERY_WAIT_S,
+)
+from api.graphql_view import DEFAULT_QUERY_TIME_LIMIT_S
 from loanwatch.cli.main import app
-from loanwatch.cli.serve import check_bind_host, check_port_free, is_loopback
+from loanwatch.cli.serve import check_bind_host, check_port_free, describe_limits, is_loopback
 from loanwatch.errors import BackendUnavailable, ConfigurationError
+from loanwatch.settings import Settings
+from schema.limits import DEFAULT_MAX_COST
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
@@ -61,3 +69,25 @@ def test_a_taken_port_is_named_before_serving() -> None:
         with pytest.raises(ConfigurationError, match=rf"cannot listen on 127\.0\.0\.1:{port}"):
             check_port_free("127.0.0.1", port)
     check_port_free("127.0.0.1", port)  # free again once closed
+
+
+def test_serve_names_the_query_limits_from_the_settings() -> None:
+    settings = Settings.from_environ({"LOANWATCH_QUERY_MAX_COST": "20000",
+                                      "LOANWATCH_HEAVY_QUERY_SLOTS": "3"})
+    assert describe_limits(settings) == (
+        "cost 20,000 per query, 15 s per request, 3 heavy queries (cost from 10,000) at "
+        "once, each waiting at most 10 s for a turn")
+
+
+def test_the_settings_defaults_are_the_api_defaults() -> None:
+    settings = Settings.from_environ({})
+    assert settings.query_max_cost == DEFAULT_MAX_COST
+    assert settings.query_time_limit_s == DEFAULT_QUERY_TIME_LIMIT_S
+    assert (settings.heavy_query_cost, settings.heavy_query_slots,
+            settings.heavy_query_wait_s) == (DEFAULT_HEAVY_QUERY_COST, DEFAULT_HEAVY_QUERY_SLOTS,
+                                             DEFAULT_HEAVY_QUERY_WAIT_S)
+
+
+def test_a_bad_limit_setting_is_named() -> None:
+    with pytest.raises(ConfigurationError, match="LOANWATCH_HEAVY_QUERY_SLOTS"):
+        Settings.from_environ({"LOANWATCH_HEAVY_QUERY_SLOTS": "0"})
