@@ -50,9 +50,9 @@ def test_neighbourhood_filters_by_label_and_type_and_truncates(schema: Loanwatch
                        types=["GUARANTEES", "BORROWS"])
     assert [n["id"] for n in companies["nodes"]] == ["C2", "L1", "L2", "C1", "C3"]
     guarantee = next(e for e in companies["edges"] if e["source"] == "C3")
-    assert guarantee["properties"] == [{"key": "amount", "value": "200000.0"},
+    # Amounts are shown as their exact text; the minor units and the float stay inside.
+    assert guarantee["properties"] == [{"key": "amount", "value": "200000.00"},
                                        {"key": "amount_currency", "value": "CNY"},
-                                       {"key": "amount_minor", "value": "20000000"},
                                        {"key": "kind", "value": "single"},
                                        {"key": "share", "value": "0.25"}]
     limited = around(schema, store, id="C2", hops=2, limit=2)
