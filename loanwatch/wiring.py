@@ -63,8 +63,7 @@ def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
         except (DriverConfigurationError, ValueError) as exc:
             raise BackendUnavailable("Neo4j", settings.neo4j_uri, str(exc)) from exc
         store = Neo4jGraphStore(driver, database=settings.neo4j_database,
-                                address=settings.neo4j_uri,
-                                write_threads=settings.neo4j_write_threads)
+                                address=settings.neo4j_uri)
     try:
         store.ping()
         store.ensure_schema()
