@@ -34,7 +34,9 @@ _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 
 
 def _first_line(exc: BaseException) -> str:
-    message = getattr(exc, "message", None) or str(exc)
+    # A server failure's text is its ``message``; a driver error's is its ``str`` (its
+    # ``message`` is a generic GQL status description).
+    message = (exc.message if isinstance(exc, Neo4jError) else None) or str(exc)
     return (message.strip().splitlines() or [type(exc).__name__])[0]
 
 
