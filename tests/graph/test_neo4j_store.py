@@ -131,8 +131,9 @@ def test_an_unreachable_server_is_backend_unavailable() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     uri = f"bolt://127.0.0.1:{port}"
-    store = Neo4jGraphStore(GraphDatabase.driver(uri, auth=None, connection_timeout=2),
-                            address=uri)
+    # The driver retries an unreachable server for max_transaction_retry_time: keep it short.
+    store = Neo4jGraphStore(GraphDatabase.driver(uri, auth=None, connection_timeout=1,
+                                                 max_transaction_retry_time=1), address=uri)
     with store, pytest.raises(BackendUnavailable, match=f"cannot reach Neo4j at {uri}"):
         store.upsert_nodes([Node("P1", Label.PERSON, {})])
 
