@@ -166,6 +166,7 @@ def print_report(report: ImportReport, out: Console, max_rejects_shown: int) -> 
                   f"{escape(reject.reason)}", highlight=False)
     hidden = report.rows_rejected - min(len(report.rejects), max_rejects_shown)
     if hidden > 0:
-        stored = "the stored ones are" if report.rejects_not_stored else "every rejected row is"
+        stored = (f"{report.rows_rejected - report.rejects_not_stored:,} rejected rows are"
+                  if report.rejects_not_stored else "every rejected row is")
         out.print(f"  … and {hidden:,} more; {stored} stored with import batch "
                   f"{report.batch_id} (table rejected_row).", highlight=False)

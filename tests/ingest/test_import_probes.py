@@ -115,7 +115,7 @@ def test_the_cli_says_how_many_rejected_rows_were_not_stored(tmp_path: Path) -> 
     assert result.exit_code == 2, result.output
     assert "0 of 30 rows imported, 30 rejected" in result.output
     assert "18 more rejected rows not stored" in result.output
-    assert "… and 28 more; the stored ones are stored with import batch 1" in result.output
+    assert "… and 28 more; 12 rejected rows are stored with import batch 1" in result.output
 
 
 # -- empty and header-only files -----------------------------------------------------------
