@@ -3,7 +3,9 @@
 Two backends exist: :mod:`graph.stores.embedded` (the default: kept in the SQL database,
 traversed with networkx) and :mod:`graph.stores.neo4j` (Neo4j 5 over Bolt). Both pass the
 same contract tests in ``tests/graph/test_store_contract.py``; nothing above this layer asks
-which one it holds.
+which one it holds. The importer asks one capability instead: whether the store can write
+within its SQL transaction (:class:`SqlTransactionGraph`), to make a batch's graph part and
+records one transaction.
 
 Semantics shared by both backends:
 
