@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from graph.model import Edge, Node, validate_edge, validate_node
+from graph.store import BatchWrite
 from graph.stores.neo4j import Neo4jGraphStore
 
 __all__ = ["NaiveNeo4jGraphStore"]
@@ -17,6 +18,9 @@ __all__ = ["NaiveNeo4jGraphStore"]
 
 class NaiveNeo4jGraphStore(Neo4jGraphStore):
     """A Neo4j store that writes row by row: one statement and one commit per element."""
+
+    def upsert_batch(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> BatchWrite:
+        return BatchWrite(nodes=self.upsert_nodes(nodes), edges=self.upsert_edges(edges))
 
     def upsert_nodes(self, nodes: Sequence[Node]) -> int:
         for node in nodes:

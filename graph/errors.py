@@ -1,10 +1,17 @@
-"""Errors of the graph layer."""
+"""Errors of the graph layer. A leaf: it imports only the error root."""
 
 from __future__ import annotations
 
 from loanwatch.errors import LoanwatchError
 
-__all__ = ["GraphError", "InvalidGraphElement", "NodeNotFound"]
+__all__ = [
+    "GraphBackendError",
+    "GraphError",
+    "GraphSchemaMissing",
+    "InvalidGraphElement",
+    "NodeNotFound",
+    "TransientGraphError",
+]
 
 
 class GraphError(LoanwatchError):
@@ -23,3 +30,23 @@ class NodeNotFound(GraphError):
 
 class InvalidGraphElement(GraphError):
     """A node or edge breaks the graph model (unknown label, wrong endpoints, bad property)."""
+
+
+class GraphSchemaMissing(GraphError):
+    """The store's tables (embedded) are not there: the database was never migrated."""
+
+
+class GraphBackendError(GraphError):
+    """The backend refused or failed an operation (a Neo4j client or database error, an SQL
+    error of the embedded store). ``code`` is the backend's own code when it gives one
+    (``Neo.ClientError.Database.DatabaseNotFound``)."""
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 suggestion: str | None = None) -> None:
+        super().__init__(message, suggestion=suggestion)
+        self.code = code
+
+
+class TransientGraphError(GraphBackendError):
+    """A transient failure (a deadlock, a lock timeout, a leader switch) that went on after
+    the backend's retries were spent. Trying again later may succeed."""

@@ -3,18 +3,23 @@
 Two backends exist: :mod:`graph.stores.embedded` (the default: kept in the SQL database,
 traversed with networkx) and :mod:`graph.stores.neo4j` (Neo4j 5 over Bolt). Both pass the
 same contract tests in ``tests/graph/test_store_contract.py``; nothing above this layer asks
-which one it holds.
+which one it holds. The importer asks one capability instead: whether the store can write
+within its SQL transaction (:class:`SqlTransactionGraph`), to make a batch's graph part and
+records one transaction.
 
 Semantics shared by both backends:
 
 * Upserts are idempotent on the node id and on the edge identity ``(type, source, target,
   key)``; properties given replace the stored values of those properties, others are kept.
   A node's label never changes: upserting an existing id with another label is an error.
-* An edge's endpoints must already exist (upsert nodes first); a dangling edge raises
-  :class:`graph.errors.NodeNotFound` and the batch that held it writes nothing. A batch is
-  checked whole before its first write; a backend may then write it in several
-  transactions (Neo4j does, concurrently), so a server failure part way through can leave
-  part of a batch written, and writing it again completes it.
+* An edge's endpoints must already exist or come in the same batch (upsert nodes first, or
+  both in one :meth:`GraphStore.upsert_batch`); a dangling edge raises
+  :class:`graph.errors.NodeNotFound` and the batch that held it writes nothing.
+* Every write is one transaction: a batch of nodes and edges is written whole or not at
+  all, whatever stops it (an error, a server failure, ``kill -9``). Two writers at once
+  cannot give one id two labels: the label is checked inside the writing transaction.
+* A transaction that fails transiently (a deadlock, a lock timeout) is run again by the
+  backend; :class:`BatchWrite` says how many times.
 * Traversals ignore direction unless stated: a guarantee links guarantor and loan both ways
   for the purpose of "who is connected to whom".
 * Results are deterministic: nodes sorted by (hop distance, id), edges by identity, paths by
@@ -25,9 +30,11 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Final, Literal
+from dataclasses import dataclass
+from typing import Final, Literal, Protocol, runtime_checkable
 
 import networkx as nx
+from sqlalchemy import Connection, Engine
 
 from graph.errors import NodeNotFound
 from graph.model import Edge, Label, Node, Path, RelType, Subgraph
@@ -38,8 +45,10 @@ __all__ = [
     "DEFAULT_PATH_LIMIT",
     "DEFAULT_SEARCH_LIMIT",
     "MAX_HOPS",
+    "BatchWrite",
     "Direction",
     "GraphStore",
+    "SqlTransactionGraph",
 ]
 
 DEFAULT_SEARCH_LIMIT: Final = 20
@@ -49,6 +58,16 @@ DEFAULT_PATH_LIMIT: Final = 10
 MAX_HOPS: Final = 6
 
 Direction = Literal["out", "in", "both"]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchWrite:
+    """What one write did: nodes and edges given, and how many times the backend ran the
+    transaction again after a transient failure (a deadlock between concurrent writers)."""
+
+    nodes: int = 0
+    edges: int = 0
+    retries: int = 0
 
 
 class GraphStore(abc.ABC):
@@ -77,14 +96,29 @@ class GraphStore(abc.ABC):
     # -- writes ----------------------------------------------------------------------------
 
     @abc.abstractmethod
+    def upsert_batch(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> BatchWrite:
+        """Insert or update ``nodes``, then ``edges``, in one transaction: all or nothing.
+
+        Edges may end at nodes of the same batch. The batch is checked whole before the
+        first write, and labels are checked again inside the transaction, so that a
+        concurrent writer cannot slip in a node of another label.
+
+        Raises:
+            InvalidGraphElement: a node or edge breaks the model, or a node would change an
+                existing node's label.
+            NodeNotFound: an edge's endpoint exists neither in the store nor in the batch.
+            TransientGraphError: the transaction kept failing transiently after retries.
+            GraphBackendError, BackendUnavailable: the backend failed or cannot be reached.
+        """
+
     def upsert_nodes(self, nodes: Sequence[Node]) -> int:
         """Insert or update ``nodes`` in one transaction; return how many were given.
 
         Raises:
             InvalidGraphElement: a node breaks the model, or changes an existing node's label.
         """
+        return self.upsert_batch(nodes, ()).nodes
 
-    @abc.abstractmethod
     def upsert_edges(self, edges: Sequence[Edge]) -> int:
         """Insert or update ``edges`` in one transaction; return how many were given.
 
@@ -92,6 +126,7 @@ class GraphStore(abc.ABC):
             NodeNotFound: an endpoint does not exist (nothing of the batch is written).
             InvalidGraphElement: an edge breaks the model (for example endpoint labels).
         """
+        return self.upsert_batch((), edges).edges
 
     @abc.abstractmethod
     def rename_nodes(self, renames: Mapping[str, str]) -> int:
@@ -112,7 +147,7 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def delete_all(self) -> None:
-        """Remove every node and edge (used by tests and ``loanwatch seed --replace``)."""
+        """Remove every node and edge (tests, and whoever starts a graph afresh)."""
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -263,6 +298,23 @@ class GraphStore(abc.ABC):
             raise ValueError(f"hops must be between 0 and {MAX_HOPS}, got {hops}")
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
+
+
+@runtime_checkable
+class SqlTransactionGraph(Protocol):
+    """A graph store kept in an SQL database, which can write within a caller's transaction.
+
+    The importer uses it to write a batch's graph part and its relational records in one
+    SQL transaction when both live in the same database, so that no crash splits them.
+    """
+
+    def shares_database_with(self, engine: Engine) -> bool:
+        """Whether ``engine`` reaches the database this store keeps its graph in."""
+
+    def upsert_batch_in(self, connection: Connection, nodes: Sequence[Node],
+                        edges: Sequence[Edge]) -> BatchWrite:
+        """:meth:`GraphStore.upsert_batch` within ``connection``'s open transaction, which
+        the caller commits or rolls back."""
 
 
 def sorted_edges(edges: Iterable[Edge]) -> list[Edge]:

@@ -8,6 +8,7 @@ __all__ = [
     "ImportFailed",
     "IngestError",
     "InvalidValue",
+    "NotText",
     "RowRejected",
     "UnknownFileType",
 ]
@@ -19,6 +20,11 @@ class IngestError(LoanwatchError):
 
 class UnknownFileType(IngestError):
     """A file's name says neither which entity type it holds nor that it is CSV or JSON Lines."""
+
+
+class NotText(IngestError):
+    """A file is not UTF-8 text (NUL bytes or invalid UTF-8 at its start): a binary file,
+    or text in another encoding. Refused before anything is read from it."""
 
 
 class ImportFailed(IngestError):

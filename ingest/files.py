@@ -2,10 +2,13 @@
 
 A file's entity type is the first part of its name (``persons.csv``,
 ``persons.part-0003.jsonl``) unless ``--type`` says otherwise; its format is its extension.
+Its first bytes must be UTF-8 text: a binary file named ``loans.csv`` is refused up front
+instead of turning into hundreds of thousands of rejected rows.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,10 +17,13 @@ from pathlib import Path
 from typing import Final
 
 from ingest.catalog import ENTITY_SPECS, ENTITY_TYPES
-from ingest.errors import IngestError, UnknownFileType
+from ingest.errors import IngestError, NotText, UnknownFileType
 from ingest.specs import EntitySpec
 
-__all__ = ["FileFormat", "ImportFile", "plan_files"]
+__all__ = ["SNIFF_BYTES", "FileFormat", "ImportFile", "check_text", "plan_files"]
+
+#: Bytes at the start of a file that must be UTF-8 text for it to be read at all.
+SNIFF_BYTES: Final = 64 * 1024
 
 
 class FileFormat(StrEnum):
@@ -47,6 +53,31 @@ def _known_types() -> str:
     return ", ".join(ENTITY_TYPES)
 
 
+def check_text(path: Path, sniff_bytes: int = SNIFF_BYTES) -> None:
+    """Refuse ``path`` unless its first ``sniff_bytes`` bytes are UTF-8 text without NUL.
+
+    A UTF-8 character cut by the end of the sample is allowed; a bad line further on is a
+    rejected row, as usual.
+
+    Raises:
+        NotText: the file holds a NUL byte or invalid UTF-8 in its first bytes; the message
+            names the file and the offset.
+    """
+    with path.open("rb") as file:
+        head = file.read(sniff_bytes)
+    nul = head.find(b"\x00")
+    hint = ("export it as UTF-8 CSV or JSON Lines (a UTF-16 export holds NUL bytes; "
+            "a spreadsheet or archive is not text)")
+    if nul >= 0:
+        raise NotText(f"{path}: not a text file (a NUL byte at offset {nul}); "
+                      "nothing was imported", suggestion=hint)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise NotText(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); "
+                      "nothing was imported", suggestion=hint) from None
+
+
 def _classify(path: Path, entity_type: str | None) -> ImportFile:
     suffix = path.suffix.lower()
     file_format = _EXTENSIONS.get(suffix)
@@ -58,6 +89,7 @@ def _classify(path: Path, entity_type: str | None) -> ImportFile:
                        f"{_known_types()}",
         )
     if entity_type is not None:
+        check_text(path)
         return ImportFile(path, ENTITY_SPECS[entity_type], file_format)
     match = _NAME.match(path.name[: -len(suffix)])
     spec = ENTITY_SPECS.get(match.group("type")) if match else None
@@ -68,6 +100,7 @@ def _classify(path: Path, entity_type: str | None) -> ImportFile:
             suggestion="name it <type>.csv, <type>.jsonl or <type>.part-0001.csv, "
                        "or pass --type",
         )
+    check_text(path)
     return ImportFile(path, spec, file_format)
 
 
@@ -87,6 +120,7 @@ def plan_files(paths: Iterable[str | Path], entity_type: str | None = None) -> l
     Raises:
         UnknownFileType: a file's extension or name says nothing Loanwatch knows; the
             message names the file and the known types. Nothing has been read yet.
+        NotText: a file is not UTF-8 text (see :func:`check_text`).
         IngestError: a path does not exist, a directory holds no files, ``entity_type`` is
             unknown, or it is given with a directory.
     """

@@ -3,9 +3,24 @@
 :func:`import_paths` is the one entry point. For each file, in import order, rows are read
 one at a time and checked (columns, types, ranges, duplicates); every ``batch_rows`` rows,
 the ids the batch creates or names are looked up once, rows whose references do not
-resolve are rejected, and the good rows are written: graph nodes, then edges, then SQL
-records and the batch's rejects. Each row is checked completely before any of it is
-written, so a rejected row leaves nothing behind, and a good row is written whole.
+resolve are rejected, and the good rows are written. Each row is checked completely before
+any of it is written, so a rejected row leaves nothing behind, and a good row is written
+whole.
+
+What a crash (``kill -9``, a power cut) can leave, batch by batch:
+
+* Embedded graph store (graph in the same SQL database as the records): a batch's nodes,
+  edges, relational records, rejected rows and heartbeat are one SQL transaction. A crash
+  leaves whole batches only.
+* Neo4j: a batch's relational records and rejected rows are committed first, then its
+  nodes and edges in one Neo4j transaction. A crash leaves whole graph batches only; the
+  one batch being written may have its SQL records without its graph part. Readers (the
+  API, scans) reach records only through graph nodes, and the importer's own check of
+  loan references asks the graph too, so such records are invisible until the same files
+  are imported again, which completes the batch.
+
+Either way the import batch stays ``running``; the next import finds its process gone
+(see :mod:`ingest.liveness`), marks it ``interrupted`` and says so in its report.
 
 Memory stays flat in the file size: one batch of rows is held, plus a bounded cache of known
 ids and the keys of the current file (to find duplicates), which move to a temporary file
@@ -14,11 +29,13 @@ on disk past ``memory_keys``.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,27 +43,37 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from graph.errors import GraphError
-from graph.store import GraphStore
+from graph.model import Label
+from graph.store import GraphStore, SqlTransactionGraph
 from ingest.entities.links import with_identifier_key
 from ingest.errors import ImportFailed, IngestError, RowRejected
 from ingest.files import FileFormat, ImportFile, plan_files
-from ingest.readers import LineFile, RawRow, read_csv, read_jsonl, source_text
+from ingest.liveness import DEFAULT_STALE_AFTER, find_interrupted
+from ingest.readers import CsvHeader, LineFile, RawRow, read_csv, read_jsonl, source_text
 from ingest.report import FileReport, ImportProgress, ImportReport, ProgressCallback, Reject
 from ingest.resolver import ReferenceResolver
 from ingest.rows import CsvRowParser, JsonRowParser
 from ingest.seen_keys import DEFAULT_MEMORY_KEYS, SeenKeys
 from ingest.specs import BatchOutput, EntitySpec, Values
-from ingest.sql_records import RecordWriter
+from ingest.sql_records import BatchProgress, RecordWriter
 from portfolio.imports import MAX_RAW_TEXT, ImportStatus
 from portfolio.money import DEFAULT_CURRENCY, ISO_4217_CODES
 
-__all__ = ["DEFAULT_BATCH_ROWS", "DEFAULT_MAX_REJECTS_KEPT", "import_paths"]
+__all__ = [
+    "DEFAULT_BATCH_ROWS",
+    "DEFAULT_MAX_REJECTS_KEPT",
+    "DEFAULT_MAX_REJECTS_STORED",
+    "import_paths",
+]
 
 #: Rows checked and written together when the caller does not say (the CLI passes
 #: ``LOANWATCH_IMPORT_BATCH_ROWS``, whose default is this number).
 DEFAULT_BATCH_ROWS: Final = 5_000
-#: Rejects kept in the returned report (all are stored in the database).
+#: Rejects kept in the returned report.
 DEFAULT_MAX_REJECTS_KEPT: Final = 1_000
+#: Rejected rows stored per file; the rest are counted (``rejects_not_stored``), so that a
+#: file of garbage cannot fill the database.
+DEFAULT_MAX_REJECTS_STORED: Final = 10_000
 
 Clock = Callable[[], datetime]
 
@@ -68,6 +95,9 @@ def import_paths(
     clock: Clock = _utc_now,
     memory_keys: int = DEFAULT_MEMORY_KEYS,
     default_currency: str = DEFAULT_CURRENCY,
+    max_rejects_stored: int = DEFAULT_MAX_REJECTS_STORED,
+    stale_after: timedelta = DEFAULT_STALE_AFTER,
+    hostname: str | None = None,
 ) -> ImportReport:
     """Import files and directories; return what was imported and what was rejected.
 
@@ -85,15 +115,21 @@ def import_paths(
         batch_rows: rows checked and written together.
         entity_type: the entity type of every file given (``--type``).
         progress: called after every batch.
-        max_rejects_kept: how many rejects the report lists (all are stored).
+        max_rejects_kept: how many rejects the report lists.
         clock: the time source for the batch's timestamps.
         memory_keys: row keys of one file held in memory to find duplicates; past this
             they move to a temporary file (see :mod:`ingest.seen_keys`).
         default_currency: the currency of amounts whose row names none and that are not
             their loan's (parties, bureau snapshots, transactions).
+        max_rejects_stored: rejected rows stored per file; the rest are only counted.
+        stale_after: a running batch whose heartbeat is older is taken for interrupted
+            (see :mod:`ingest.liveness`).
+        hostname: this machine's name as batches record it (default: the host name).
 
     Returns:
         The report, also stored as an ``ImportBatch`` with its ``RejectedRow`` records.
+        Earlier batches whose process died are marked ``interrupted`` first and listed in
+        ``report.interrupted``.
 
     Raises:
         ValueError: ``identifier_key`` is empty (before anything is read).
@@ -107,18 +143,27 @@ def import_paths(
     if default_currency not in ISO_4217_CODES:
         raise IngestError(f"the default currency {default_currency!r} is not an ISO 4217 "
                           "currency code")
+    if max_rejects_stored < 0:
+        raise ValueError(f"max_rejects_stored must be at least 0, got {max_rejects_stored}")
     files = [replace(plan, spec=with_identifier_key(plan.spec, identifier_key))
              for plan in plan_files(paths, entity_type)]
     records = RecordWriter(engine)
     started = time.perf_counter()
+    host = hostname or socket.gethostname()
     try:
-        batch_id = records.start_batch([str(f.path) for f in files], clock())
+        interrupted = find_interrupted(records, hostname=host, now=clock(),
+                                       stale_after=stale_after)
+        batch_id = records.start_batch([str(f.path) for f in files], clock(),
+                                       pid=os.getpid(), hostname=host)
     except SQLAlchemyError as exc:
         raise ImportFailed(f"cannot record the import batch: {_reason(exc)}",
                            suggestion="run the migrations (loanwatch migrate)") from exc
-    run = _ImportRun(graph, records, files, batch_rows, progress, max_rejects_kept,
-                     memory_keys, default_currency)
+    joint = graph if isinstance(graph, SqlTransactionGraph) and graph.shares_database_with(
+        engine) else None
+    run = _ImportRun(graph, joint, records, files, batch_rows, progress, max_rejects_kept,
+                     memory_keys, max_rejects_stored, clock, default_currency)
     run.report.batch_id = batch_id
+    run.report.interrupted = interrupted
     try:
         for plan in files:
             run.import_file(plan)
@@ -146,16 +191,22 @@ class _Batch:
 
 
 class _ImportRun:
-    def __init__(self, graph: GraphStore, records: RecordWriter, files: list[ImportFile],
-                 batch_rows: int, progress: ProgressCallback | None, max_rejects_kept: int,
-                 memory_keys: int, default_currency: str) -> None:
+    def __init__(self, graph: GraphStore, joint: SqlTransactionGraph | None,
+                 records: RecordWriter, files: list[ImportFile], batch_rows: int,
+                 progress: ProgressCallback | None, max_rejects_kept: int, memory_keys: int,
+                 max_rejects_stored: int, clock: Clock, default_currency: str) -> None:
         self.graph = graph
+        #: The graph store when it writes within the records' SQL transactions.
+        self.joint = joint
         self.memory_keys = memory_keys
         self.records = records
         self.batch_rows = batch_rows
         self.progress = progress
         self.max_rejects_kept = max_rejects_kept
-        self.resolver = ReferenceResolver(graph, records.find_loans,
+        self.max_rejects_stored = max_rejects_stored
+        self.clock = clock
+        find_loans = records.find_loans if joint is not None else self._loans_in_both
+        self.resolver = ReferenceResolver(graph, find_loans,
                                           default_currency=default_currency)
         self.report = ImportReport(batch_id=0, status=ImportStatus.RUNNING.value)
         self.bytes_total = sum(f.path.stat().st_size for f in files)
@@ -174,7 +225,7 @@ class _ImportRun:
         seen = keys.memory
         batch = _Batch()
         with LineFile(plan.path) as source, closing(keys):
-            rows, parse = self._open(plan, source)
+            header, rows, parse = self._open(plan, source)
             for line, text, payload, problem in rows:
                 batch.read += 1
                 if problem is not None:
@@ -201,14 +252,27 @@ class _ImportRun:
             self._flush(plan, batch, file_report, source, keys)
             self.bytes_before += source.size
         file_report.duration_s = time.perf_counter() - started
+        if file_report.rows_read == 0:
+            file_report.warning = _no_rows(header)
 
     @staticmethod
     def _open(plan: ImportFile, source: LineFile
-              ) -> tuple[Iterator[RawRow], Callable[[Any], Values]]:
+              ) -> tuple[CsvHeader | None, Iterator[RawRow], Callable[[Any], Values]]:
         if plan.format is FileFormat.CSV:
             header, rows = read_csv(source)
-            return rows, CsvRowParser(plan.spec, header).parse
-        return read_jsonl(source), JsonRowParser(plan.spec).parse
+            return header, rows, CsvRowParser(plan.spec, header).parse
+        return None, read_jsonl(source), JsonRowParser(plan.spec).parse
+
+    def _loans_in_both(self, ids: Sequence[str]) -> dict[str, str]:
+        """Loan records that also have their ``Loan`` node, with their currency: with a
+        graph store apart from the records, a crash can leave a batch's records without its
+        nodes, and nothing may be attached to them until the batch is imported again."""
+        found = self.records.find_loans(ids)
+        if not found:
+            return found
+        labels = self.graph.labels_of(list(found))
+        return {loan_id: currency for loan_id, currency in found.items()
+                if labels.get(loan_id) is Label.LOAN}
 
     # -- one batch -------------------------------------------------------------------------
 
@@ -232,7 +296,8 @@ class _ImportRun:
                 resolver.prepare(spec, (values for _, _, values in batch.rows))
             except (GraphError, SQLAlchemyError) as exc:
                 raise ImportFailed(f"looking up the ids named in {where} failed: "
-                                   f"{_reason(exc)}") from exc
+                                   f"{_reason(exc)}",
+                                   suggestion=getattr(exc, "suggestion", None)) from exc
             for line, text, values in batch.rows:
                 problem = resolver.problem(spec, values)
                 if problem is not None:
@@ -240,16 +305,28 @@ class _ImportRun:
                     continue
                 spec.build(values, out)
                 resolver.register(spec, values)
-        self._write(where, out, rejects)
+        rejects.sort(key=lambda r: r.line)
+        stored_so_far = file_report.rows_rejected - file_report.rejects_not_stored
+        room = max(self.max_rejects_stored - stored_so_far, 0)
+        report = self.report
+        after = BatchProgress(
+            counts={**report.counts,
+                    spec.name: report.counts.get(spec.name, 0) + batch.read - len(rejects)},
+            rows_read=report.rows_read + batch.read,
+            rows_imported=report.rows_imported + batch.read - len(rejects),
+            rows_rejected=report.rows_rejected + len(rejects),
+            retries=report.retries,
+        )
+        report.retries += self._write(where, out, rejects[:room], after)
         file_report.rows_read += batch.read
         file_report.rows_imported += batch.read - len(rejects)
         file_report.rows_rejected += len(rejects)
-        kept = self.report.rejects
+        file_report.rejects_not_stored += max(len(rejects) - room, 0)
+        kept = report.rejects
         room = self.max_rejects_kept - len(kept)
         if room > 0:
-            kept.extend(sorted(rejects, key=lambda r: r.line)[:room])
+            kept.extend(rejects[:room])
         if self.progress is not None:
-            report = self.report
             self.progress(ImportProgress(
                 file=plan.path, entity=spec.name, rows_read=report.rows_read,
                 rows_imported=report.rows_imported, rows_rejected=report.rows_rejected,
@@ -275,28 +352,58 @@ class _ImportRun:
                                              _duplicate(plan.spec, key, first), text))
         batch.rows = kept
 
-    def _write(self, where: str, out: BatchOutput, rejects: list[Reject]) -> None:
+    def _write(self, where: str, out: BatchOutput, rejects: list[Reject],
+               after: BatchProgress) -> int:
+        """Write one batch whole; return the graph transactions retried.
+
+        Joint (embedded graph in the records' database): graph part, records, rejects and
+        heartbeat in one SQL transaction. Apart (Neo4j): records and rejects first, then
+        the graph part in one transaction, then the heartbeat.
+        """
+        records = self.records
+        batch_id = self.report.batch_id
         try:
-            if out.nodes:
-                self.graph.upsert_nodes(out.nodes)
-            if out.edges:
-                self.graph.upsert_edges(out.edges)
-            self.records.write(out.records, rejects, self.report.batch_id)
+            with records.engine.begin() as connection:
+                if self.joint is not None:
+                    written = self.joint.upsert_batch_in(connection, out.nodes, out.edges)
+                records.write_in(connection, out.records, rejects, batch_id)
+                if self.joint is not None:
+                    after = _with_retries(after, written.retries)
+                    records.beat_in(connection, batch_id, at=self.clock(), progress=after)
+                    return written.retries
+            written = self.graph.upsert_batch(out.nodes, out.edges)
+            records.beat(batch_id, at=self.clock(), progress=_with_retries(after, written.retries))
+            return written.retries
         except (GraphError, SQLAlchemyError) as exc:
+            hint = getattr(exc, "suggestion", None)
             raise ImportFailed(
                 f"writing {where} failed: {_reason(exc)}",
-                suggestion="the batches before this one are imported; fix the cause and "
-                           "import again (re-importing is safe)",
+                suggestion=(f"{hint}; " if hint else "") + "the batches before this one are "
+                           "imported; fix the cause and import again (re-importing is safe)",
             ) from exc
 
     def finish(self, finished_at: datetime, error: str | None = None) -> None:
         report = self.report
         self.records.finish_batch(
             report.batch_id, status=ImportStatus(report.status), finished_at=finished_at,
-            counts=report.counts, rows_read=report.rows_read,
-            rows_imported=report.rows_imported, rows_rejected=report.rows_rejected,
+            progress=BatchProgress(counts=report.counts, rows_read=report.rows_read,
+                                   rows_imported=report.rows_imported,
+                                   rows_rejected=report.rows_rejected, retries=report.retries),
+            rejects_not_stored=report.rejects_not_stored, warnings=report.warnings,
             error=error,
         )
+
+
+def _with_retries(progress: BatchProgress, retries: int) -> BatchProgress:
+    return replace(progress, retries=progress.retries + retries)
+
+
+def _no_rows(header: CsvHeader | None) -> str:
+    if header is not None and header.names is None and header.problem is None:
+        return "the file is empty; nothing was imported from it"
+    if header is not None and header.names is not None:
+        return "the file has a header but no rows; nothing was imported from it"
+    return "the file holds no rows; nothing was imported from it"
 
 
 def _reason(exc: BaseException) -> str:

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FileReport", "ImportProgress", "ImportReport", "ProgressCallback", "Reject"]
+__all__ = [
+    "FileReport",
+    "ImportProgress",
+    "ImportReport",
+    "InterruptedBatch",
+    "ProgressCallback",
+    "Reject",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,10 @@ class FileReport:
     rows_read: int = 0
     rows_imported: int = 0
     rows_rejected: int = 0
+    #: Rejected rows past the file's cap on stored rejects: counted, not stored.
+    rejects_not_stored: int = 0
+    #: Something about the file that is not a rejected row (it holds no rows at all).
+    warning: str | None = None
     duration_s: float = 0.0
 
     @property
@@ -41,12 +52,29 @@ class FileReport:
         return self.rows_read / self.duration_s if self.duration_s > 0 else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class InterruptedBatch:
+    """An earlier import whose process died (``kill -9``, a crash) while it ran; found and
+    marked ``interrupted`` by this import. Importing its files again completes it."""
+
+    batch_id: int
+    files: list[str]
+    rows_imported: int
+    reason: str
+
+    def __str__(self) -> str:
+        return (f"batch {self.batch_id} was interrupted ({self.reason}); "
+                f"import its files again to complete it")
+
+
 @dataclass(slots=True)
 class ImportReport:
     """The outcome of one import, as stored in its ``ImportBatch``.
 
-    ``rejects`` holds the first rejects only (all of them are stored as ``RejectedRow``);
-    ``rows_rejected`` counts them all.
+    ``rejects`` holds the first rejects only (up to a cap per file are stored as
+    ``RejectedRow``); ``rows_rejected`` counts them all. ``retries`` counts graph
+    transactions run again after a transient failure (a deadlock with another writer).
+    ``interrupted`` lists earlier batches this import found dead and marked.
     """
 
     batch_id: int
@@ -54,6 +82,17 @@ class ImportReport:
     files: list[FileReport] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     duration_s: float = 0.0
+    retries: int = 0
+    interrupted: list[InterruptedBatch] = field(default_factory=list)
+
+    @property
+    def rejects_not_stored(self) -> int:
+        return sum(f.rejects_not_stored for f in self.files)
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per file that holds no rows, naming the file."""
+        return [f"{f.path}: {f.warning}" for f in self.files if f.warning]
 
     @property
     def rows_read(self) -> int:

@@ -12,7 +12,8 @@ minor units, rates as decimal text, integers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, Final
@@ -28,7 +29,7 @@ from portfolio.loans import Loan
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 
-__all__ = ["RECORD_TABLES", "RecordWriter"]
+__all__ = ["RECORD_TABLES", "BatchProgress", "RecordWriter", "RunningBatch"]
 
 #: Tables an import writes, in the order that keeps foreign keys satisfied.
 RECORD_TABLES: Final[dict[str, Table]] = {
@@ -95,12 +96,18 @@ class RecordWriter:
         self._upserts = {name: _Upsert(engine, dialect_insert, table)
                          for name, table in RECORD_TABLES.items()}
 
-    def find_loans(self, ids: Sequence[str]) -> dict[str, str]:
+    @property
+    def engine(self) -> Engine:
+        """The database the records (and the batch's bookkeeping) are written to."""
+        return self._engine
+
+    def find_loans(self, ids: Collection[str]) -> dict[str, str]:
         """Which of ``ids`` are stored loan records: id -> the loan's currency."""
         found: dict[str, str] = {}
+        wanted = list(ids)
         with self._engine.connect() as connection:
-            for start in range(0, len(ids), _IDS_PER_QUERY):
-                chunk = ids[start:start + _IDS_PER_QUERY]
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                chunk = wanted[start:start + _IDS_PER_QUERY]
                 rows = connection.execute(
                     select(_loan.c.id, _loan.c.currency).where(_loan.c.id.in_(chunk)))
                 found.update((loan_id, code) for loan_id, code in rows)
@@ -110,34 +117,101 @@ class RecordWriter:
               batch_id: int) -> None:
         """Upsert ``records`` (table name to rows) and store ``rejects``, in one transaction."""
         with self._engine.begin() as connection:
-            for name, upsert in self._upserts.items():
-                rows = records.get(name)
-                if rows:
-                    upsert.execute(connection, rows)
-            if rejects:
-                connection.execute(insert(_rejected), [
-                    {"batch_id": batch_id, "file": r.file, "line": r.line,
-                     "field": None if r.field is None else r.field[:_FIELD_LENGTH],
-                     "reason": r.reason, "raw": r.text[:MAX_RAW_TEXT]}
-                    for r in rejects
-                ])
+            self.write_in(connection, records, rejects, batch_id)
 
-    def start_batch(self, files: list[str], started_at: datetime) -> int:
-        """Record a running import of ``files``; return its batch id."""
+    def write_in(self, connection: Connection, records: Mapping[str, list[dict[str, Any]]],
+                 rejects: Sequence[Reject], batch_id: int) -> None:
+        """:meth:`write` within ``connection``'s transaction (the caller commits it)."""
+        for name, upsert in self._upserts.items():
+            rows = records.get(name)
+            if rows:
+                upsert.execute(connection, rows)
+        if rejects:
+            connection.execute(insert(_rejected), [
+                {"batch_id": batch_id, "file": r.file, "line": r.line,
+                 "field": None if r.field is None else r.field[:_FIELD_LENGTH],
+                 "reason": r.reason, "raw": r.text[:MAX_RAW_TEXT]}
+                for r in rejects
+            ])
+
+    def start_batch(self, files: list[str], started_at: datetime, *, pid: int | None = None,
+                    hostname: str | None = None) -> int:
+        """Record a running import of ``files`` by process ``pid`` on ``hostname``; return
+        its batch id."""
         with self._engine.begin() as connection:
             result = connection.execute(insert(_batch).values(
                 started_at=started_at, status=ImportStatus.RUNNING.value, files=files,
                 counts={}, rows_read=0, rows_imported=0, rows_rejected=0,
+                pid=pid, hostname=hostname, heartbeat_at=started_at,
             ))
             return int(result.inserted_primary_key[0])
 
+    def beat_in(self, connection: Connection, batch_id: int, *, at: datetime,
+                progress: BatchProgress) -> None:
+        """Record, within ``connection``'s transaction, that the import is alive at ``at``
+        and how far it got (a batch found interrupted later shows it)."""
+        connection.execute(update(_batch).where(_batch.c.id == batch_id).values(
+            heartbeat_at=at, **progress.columns()))
+
+    def beat(self, batch_id: int, *, at: datetime, progress: BatchProgress) -> None:
+        """:meth:`beat_in` in a transaction of its own."""
+        with self._engine.begin() as connection:
+            self.beat_in(connection, batch_id, at=at, progress=progress)
+
     def finish_batch(self, batch_id: int, *, status: ImportStatus, finished_at: datetime,
-                     counts: dict[str, int], rows_read: int, rows_imported: int,
-                     rows_rejected: int, error: str | None = None) -> None:
+                     progress: BatchProgress, rejects_not_stored: int = 0,
+                     warnings: list[str] | None = None, error: str | None = None) -> None:
         """Record how the import ended."""
         with self._engine.begin() as connection:
             connection.execute(update(_batch).where(_batch.c.id == batch_id).values(
-                status=status.value, finished_at=finished_at, counts=counts,
-                rows_read=rows_read, rows_imported=rows_imported,
-                rows_rejected=rows_rejected, error=error,
+                status=status.value, finished_at=finished_at, error=error,
+                rejects_not_stored=rejects_not_stored, warnings=warnings or None,
+                **progress.columns(),
             ))
+
+    def running_batches(self) -> list[RunningBatch]:
+        """Every batch recorded as running, oldest first."""
+        columns = (_batch.c.id, _batch.c.files, _batch.c.pid, _batch.c.hostname,
+                   _batch.c.started_at, _batch.c.heartbeat_at, _batch.c.rows_imported)
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(*columns).where(
+                _batch.c.status == ImportStatus.RUNNING.value).order_by(_batch.c.id))
+            return [RunningBatch(*row) for row in rows]
+
+    def mark_interrupted(self, batch_id: int, reason: str) -> bool:
+        """Record that batch ``batch_id`` was interrupted, if it is still recorded as running;
+        return whether it was."""
+        with self._engine.begin() as connection:
+            result = connection.execute(update(_batch).where(
+                _batch.c.id == batch_id, _batch.c.status == ImportStatus.RUNNING.value,
+            ).values(status=ImportStatus.INTERRUPTED.value, error=reason))
+            return bool(result.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """The counts an import batch records as it goes and when it ends."""
+
+    counts: dict[str, int]
+    rows_read: int
+    rows_imported: int
+    rows_rejected: int
+    retries: int
+
+    def columns(self) -> dict[str, Any]:
+        return {"counts": self.counts, "rows_read": self.rows_read,
+                "rows_imported": self.rows_imported, "rows_rejected": self.rows_rejected,
+                "retries": self.retries}
+
+
+@dataclass(frozen=True, slots=True)
+class RunningBatch:
+    """A batch recorded as running: whose process it is, and when it last showed life."""
+
+    id: int
+    files: list[str]
+    pid: int | None
+    hostname: str | None
+    started_at: datetime
+    heartbeat_at: datetime | None
+    rows_imported: int

@@ -36,8 +36,6 @@ DEFAULT_NEO4J_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_IMPORT_BATCH_ROWS = 5_000
 #: The currency of imported amounts whose row names none (ISO 4217).
 DEFAULT_BASE_CURRENCY = "CNY"
-#: Concurrent Neo4j transactions one batch of upserts is written in.
-DEFAULT_NEO4J_WRITE_THREADS = 4
 #: What one GraphQL query may cost (objects it may return, nodes its walks may visit).
 DEFAULT_QUERY_MAX_COST = 50_000
 #: Seconds one GraphQL request may take, waiting for a turn included.
@@ -76,7 +74,6 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
     neo4j_connect_timeout_s: float = Field(DEFAULT_NEO4J_CONNECT_TIMEOUT_S, gt=0)
-    neo4j_write_threads: int = Field(DEFAULT_NEO4J_WRITE_THREADS, ge=1, le=64)
     #: Secret: a Redis URL may carry a password.
     broker_url: SecretStr | None = None
     host: str = DEFAULT_HOST

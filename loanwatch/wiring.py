@@ -64,12 +64,13 @@ def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
         except (DriverConfigurationError, ValueError) as exc:
             raise BackendUnavailable("Neo4j", settings.neo4j_uri, str(exc)) from exc
         store = Neo4jGraphStore(driver, database=settings.neo4j_database,
-                                address=settings.neo4j_uri,
-                                write_threads=settings.neo4j_write_threads)
+                                address=settings.neo4j_uri)
     try:
         store.ping()
         store.ensure_schema()
-    except BackendUnavailable:
+    except BaseException:
+        # Unreachable, or reachable but refusing (an unknown database, no rights): either
+        # way the driver's connections go with the error.
         store.close()
         raise
     return store
@@ -80,6 +81,6 @@ def open_stores(settings: Settings) -> tuple[Engine, GraphStore]:
     engine = create_engine_from_settings(settings)
     try:
         return engine, open_graph_store(settings, engine)
-    except BackendUnavailable:
+    except BaseException:
         engine.dispose()
         raise

@@ -10,12 +10,13 @@ load the chosen relationship types into networkx.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Final
 
 import networkx as nx
 import orjson
-from sqlalchemy import Engine, and_, case, collate, delete, func, select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, and_, case, collate, delete, func, select, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from graph.batches import (
     check_endpoints,
@@ -25,9 +26,9 @@ from graph.batches import (
     merge_edges,
     merge_nodes,
 )
-from graph.errors import InvalidGraphElement
+from graph.errors import GraphBackendError, GraphSchemaMissing
 from graph.model import Edge, Label, Node, RelType
-from graph.store import DEFAULT_SEARCH_LIMIT, GraphStore
+from graph.store import DEFAULT_SEARCH_LIMIT, BatchWrite, GraphStore
 from graph.stores.embedded_schema import graph_edge, graph_node
 from graph.stores.embedded_sql import dialect_sql
 from loanwatch.errors import BackendUnavailable
@@ -48,6 +49,17 @@ def _dumps(props: dict[str, Any]) -> str:
     return orjson.dumps(props).decode()
 
 
+#: PostgreSQL's SQLSTATE for "undefined table".
+_UNDEFINED_TABLE: Final = "42P01"
+
+
+def _missing_table(exc: SQLAlchemyError) -> bool:
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) == _UNDEFINED_TABLE:
+        return True
+    return "no such table" in str(original or exc)
+
+
 class EmbeddedGraphStore(GraphStore):
     """A :class:`GraphStore` kept in SQL tables.
 
@@ -66,17 +78,31 @@ class EmbeddedGraphStore(GraphStore):
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    @contextmanager
+    def _sql_errors(self) -> Iterator[None]:
+        """Turn SQL errors into graph errors: missing tables say how to create them."""
+        address = self._engine.url.render_as_string(hide_password=True)
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines()
+                      or [type(exc).__name__])[0]
+            if _missing_table(exc):
+                raise GraphSchemaMissing(
+                    f"the graph tables are missing from the database at {address}: {reason}",
+                    suggestion="run `loanwatch migrate`",
+                ) from exc
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                raise BackendUnavailable("the SQL database", address, reason) from exc
+            raise GraphBackendError(
+                f"the embedded graph store at {address} failed: {reason}") from exc
+
     def ensure_schema(self) -> None:
         # The tables come from the migrations; only check that they are there.
         self.ping()
-        try:
-            with self._engine.connect() as conn:
-                conn.execute(select(graph_node.c.id).limit(1))
-                conn.execute(select(graph_edge.c.type).limit(1))
-        except OperationalError as exc:
-            raise InvalidGraphElement(
-                "the graph tables are missing; run the migrations first",
-            ) from exc
+        with self._sql_errors(), self._engine.connect() as conn:
+            conn.execute(select(graph_node.c.id).limit(1))
+            conn.execute(select(graph_edge.c.type).limit(1))
 
     def ping(self) -> None:
         try:
@@ -89,41 +115,54 @@ class EmbeddedGraphStore(GraphStore):
                 str(exc.orig or exc).splitlines()[0],
             ) from exc
 
+    def shares_database_with(self, engine: Engine) -> bool:
+        """Whether ``engine`` reaches this store's database (see
+        :class:`graph.store.SqlTransactionGraph`)."""
+        return engine is self._engine or engine.url == self._engine.url
+
     def close(self) -> None:
         self._engine.dispose()
 
     # -- writes ----------------------------------------------------------------------------
 
-    def upsert_nodes(self, nodes: Sequence[Node]) -> int:
-        if not nodes:
-            return 0
-        latest = merge_nodes(nodes)
-        rows = [
-            (node.id, node.label.value, node.name, node.search_text, _dumps(node.props))
-            for node in latest.values()
-        ]
-        with self._engine.begin() as conn:
-            check_labels_unchanged(latest, self._labels(conn, list(latest)))
-            conn.exec_driver_sql(self._sql.upsert_node, rows)
-        return len(nodes)
+    def upsert_batch(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> BatchWrite:
+        with self._sql_errors(), self._engine.begin() as conn:
+            return self.upsert_batch_in(conn, nodes, edges)
 
-    def upsert_edges(self, edges: Sequence[Edge]) -> int:
-        if not edges:
-            return 0
-        latest = merge_edges(edges)
-        rows = [
-            (e.type.value, e.source, e.target, e.key, _dumps(e.props))
-            for e in latest.values()
-        ]
-        with self._engine.begin() as conn:
-            check_endpoints(latest.values(), self._labels(conn, endpoint_ids(latest.values())))
-            conn.exec_driver_sql(self._sql.upsert_edge, rows)
-        return len(edges)
+    def upsert_batch_in(self, connection: Connection, nodes: Sequence[Node],
+                        edges: Sequence[Edge]) -> BatchWrite:
+        """:meth:`upsert_batch` in ``connection``'s transaction (the caller commits it).
+
+        Nodes are written first, then their labels read back: the write holds the rows'
+        locks, so a concurrent writer's node of another label is seen here and the check
+        raises, and the caller's rollback leaves nothing. Writing before reading also makes
+        a SQLite transaction take the write lock first, instead of failing to upgrade a
+        read snapshot another writer has moved past.
+        """
+        latest_nodes = merge_nodes(nodes)
+        latest_edges = merge_edges(edges)
+        with self._sql_errors():
+            if latest_nodes:
+                connection.exec_driver_sql(self._sql.upsert_node, [
+                    (node.id, node.label.value, node.name, node.search_text,
+                     _dumps(node.props))
+                    for node in latest_nodes.values()
+                ])
+                check_labels_unchanged(latest_nodes,
+                                       self._labels(connection, list(latest_nodes)))
+            if latest_edges:
+                check_endpoints(latest_edges.values(),
+                                self._labels(connection, endpoint_ids(latest_edges.values())))
+                connection.exec_driver_sql(self._sql.upsert_edge, [
+                    (e.type.value, e.source, e.target, e.key, _dumps(e.props))
+                    for e in latest_edges.values()
+                ])
+        return BatchWrite(nodes=len(nodes), edges=len(edges))
 
     def rename_nodes(self, renames: Mapping[str, str]) -> int:
         if not renames:
             return 0
-        with self._engine.begin() as conn:
+        with self._sql_errors(), self._engine.begin() as conn:
             wanted = check_renames(
                 renames, self._labels(conn, list(dict.fromkeys([*renames, *renames.values()]))))
             olds = list(wanted)
@@ -151,7 +190,7 @@ class EmbeddedGraphStore(GraphStore):
         return len(olds)
 
     def delete_all(self) -> None:
-        with self._engine.begin() as conn:
+        with self._sql_errors(), self._engine.begin() as conn:
             conn.execute(delete(graph_edge))
             conn.execute(delete(graph_node))
 
@@ -170,18 +209,18 @@ class EmbeddedGraphStore(GraphStore):
     def nodes_with_label(self, label: Label) -> list[Node]:
         query = (select(graph_node.c.id, graph_node.c.props)
                  .where(graph_node.c.label == label.value))
-        with self._engine.connect() as conn:
+        with self._sql_errors(), self._engine.connect() as conn:
             nodes = [Node(row.id, label, orjson.loads(row.props)) for row in conn.execute(query)]
         return sorted(nodes, key=lambda node: node.id)
 
     def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
-        with self._engine.connect() as conn:
+        with self._sql_errors(), self._engine.connect() as conn:
             return self._labels(conn, list(ids))
 
     def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
         found: dict[str, Node] = {}
         unique = list(dict.fromkeys(ids))
-        with self._engine.connect() as conn:
+        with self._sql_errors(), self._engine.connect() as conn:
             for chunk in _chunks(unique):
                 query = select(graph_node.c.id, graph_node.c.label, graph_node.c.props).where(
                     graph_node.c.id.in_(chunk)
@@ -197,7 +236,7 @@ class EmbeddedGraphStore(GraphStore):
         columns = (graph_edge.c.type, graph_edge.c.source, graph_edge.c.target,
                    graph_edge.c.key, graph_edge.c.props)
         unique = list(dict.fromkeys(ids))
-        with self._engine.connect() as conn:
+        with self._sql_errors(), self._engine.connect() as conn:
             for chunk in _chunks(unique):
                 # Two index-backed queries instead of one OR, which SQLite would scan.
                 for end in (graph_edge.c.source, graph_edge.c.target):
@@ -234,7 +273,7 @@ class EmbeddedGraphStore(GraphStore):
             )
             .limit(limit)
         )
-        with self._engine.connect() as conn:
+        with self._sql_errors(), self._engine.connect() as conn:
             return [Node(r.id, Label(r.label), orjson.loads(r.props)) for r in conn.execute(query)]
 
     def project(
@@ -261,7 +300,7 @@ class EmbeddedGraphStore(GraphStore):
             allowed = [label.value for label in labels]
             query = query.where(and_(source_node.c.label.in_(allowed),
                                      target_node.c.label.in_(allowed)))
-        with self._engine.connect() as conn:
+        with self._sql_errors(), self._engine.connect() as conn:
             for row in conn.execute(query):
                 for node_id, label, props in ((row.source, row.source_label, row.source_props),
                                               (row.target, row.target_label, row.target_props)):
@@ -273,7 +312,7 @@ class EmbeddedGraphStore(GraphStore):
 
     def count(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        with self._engine.connect() as conn:
+        with self._sql_errors(), self._engine.connect() as conn:
             for label, n in conn.execute(
                 select(graph_node.c.label, func.count()).group_by(graph_node.c.label)
             ):

@@ -41,7 +41,10 @@ def _statements(p: str, merge: str) -> DialectSql:
             "name = COALESCE(excluded.name, graph_node.name), "
             "search_text = CASE WHEN excluded.name IS NULL THEN graph_node.search_text "
             "ELSE excluded.search_text END, "
-            f"props = {merge.format(table='graph_node')}"
+            f"props = {merge.format(table='graph_node')} "
+            # A node of another label is left alone; the store's check after the write
+            # finds it and rolls the transaction back.
+            "WHERE graph_node.label = excluded.label"
         ),
         upsert_edge=(
             f'INSERT INTO graph_edge (type, source, target, "key", props) VALUES ({values5}) '

@@ -2,20 +2,19 @@
 
 Every node carries the label ``Entity`` beside its own label, so that one uniqueness
 constraint on ``Entity.id`` keys all of them and every edge write finds its two ends by one
-index look-up. Writes are batched with ``UNWIND``: one round trip per label or relationship
-type per batch, instead of one per row.
+index look-up. Writes are batched with ``UNWIND``: one statement per label or relationship
+type, all of a batch in one transaction, so that a batch is written whole or not at all.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Final, TypeVar
 
 import networkx as nx
-from neo4j import Driver
-from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+from neo4j import Driver, ManagedTransaction
 
 from graph.batches import (
     check_endpoints,
@@ -25,10 +24,10 @@ from graph.batches import (
     merge_edges,
     merge_nodes,
 )
+from graph.errors import InvalidGraphElement, NodeNotFound
 from graph.model import Edge, Label, Node, RelType
-from graph.partition import node_disjoint_chunks
-from graph.store import DEFAULT_SEARCH_LIMIT, GraphStore
-from loanwatch.errors import BackendUnavailable
+from graph.store import DEFAULT_SEARCH_LIMIT, BatchWrite, GraphStore
+from graph.stores.neo4j_errors import DRIVER_ERRORS, translate
 
 __all__ = ["Neo4jGraphStore"]
 
@@ -36,11 +35,6 @@ __all__ = ["Neo4jGraphStore"]
 _NODE_INTERNALS: Final = ("id", "label", "search_text")
 _LABEL_BY_NAME: Final = {label.value: label for label in Label}
 _EDGE_INTERNALS: Final = ("key",)
-
-#: Concurrent write transactions per upsert (see :class:`Neo4jGraphStore`).
-DEFAULT_WRITE_THREADS: Final = 4
-#: Fewer rows than this are not worth a transaction of their own.
-MIN_ROWS_PER_WRITE: Final = 1_000
 
 _SCHEMA: Final = (
     "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
@@ -64,16 +58,35 @@ WITH DISTINCT r
 RETURN collect([type(r), startNode(r).id, endNode(r).id, r.key, properties(r)]) AS edges
 """
 
+_MISSING_QUERY: Final = """
+UNWIND $ids AS id
+OPTIONAL MATCH (n:Entity {id: id})
+WITH id, n WHERE n IS NULL
+RETURN collect(id) AS missing
+"""
+
+T = TypeVar("T")
+
 
 def _node_upsert_query(label: Label) -> str:
     # Labels cannot be query parameters; they come from the Label enum, never from input.
+    # The label is set only when the node is created, and the node is written only when its
+    # stored label is this one. MERGE on the uniqueness constraint waits for a concurrent
+    # transaction that creates the same id, so the label read here is the committed one:
+    # two imports at once cannot give one node two labels. Conflicts come back, and the
+    # transaction function rolls the batch back.
     return f"""
 UNWIND $rows AS row
 MERGE (n:Entity {{id: row.id}})
-SET n:{label.value}, n.label = '{label.value}', n += row.props,
-    n.search_text = CASE WHEN row.props.name IS NULL
-                         THEN coalesce(n.search_text, row.search_text)
-                         ELSE row.search_text END
+ON CREATE SET n.label = '{label.value}'
+WITH n, row
+FOREACH (_ IN CASE WHEN n.label = '{label.value}' THEN [1] ELSE [] END |
+    SET n:{label.value}, n += row.props,
+        n.search_text = CASE WHEN row.props.name IS NULL
+                             THEN coalesce(n.search_text, row.search_text)
+                             ELSE row.search_text END)
+WITH n WHERE n.label <> '{label.value}'
+RETURN collect([n.id, n.label]) AS conflicts
 """
 
 
@@ -84,6 +97,7 @@ MATCH (a:Entity {{id: row.source}})
 MATCH (b:Entity {{id: row.target}})
 MERGE (a)-[r:{rel_type.value} {{key: row.key}}]->(b)
 SET r += row.props
+RETURN count(*) AS written
 """
 
 
@@ -133,128 +147,103 @@ class Neo4jGraphStore(GraphStore):
         driver: an open ``neo4j.Driver``; the store closes it in :meth:`close`.
         database: the database name (``neo4j`` on Community Edition).
         address: how to name the server in error messages.
-        write_threads: concurrent transactions one large upsert is split into. A
-            Neo4j server commits one transaction at a time per client far below its
-            capacity (2 transactions wrote 1.4–2.2x as many nodes per second as 1 on a
-            2-core machine; a whole import ran 25–30 % faster with 4), so a batch is
-            checked whole first, then written in this many transactions at once.
+
+    Each :meth:`upsert_batch` is one managed write transaction: the driver runs it again
+    after a transient failure (a deadlock with another writer), and the returned
+    :class:`BatchWrite` counts those retries. Every driver error becomes a Loanwatch error
+    (see :mod:`graph.stores.neo4j_errors`).
     """
 
-    def __init__(self, driver: Driver, *, database: str = "neo4j", address: str = "",
-                 write_threads: int = DEFAULT_WRITE_THREADS) -> None:
-        if write_threads < 1:
-            raise ValueError(f"write_threads must be at least 1, got {write_threads}")
+    def __init__(self, driver: Driver, *, database: str = "neo4j", address: str = "") -> None:
         self._driver = driver
         self._database = database
         self._address = address or "the configured Neo4j URI"
-        self._write_threads = write_threads
-        self._writers = ThreadPoolExecutor(max_workers=write_threads,
-                                           thread_name_prefix="neo4j-writer")
 
     def __repr__(self) -> str:
         return f"Neo4jGraphStore({self._address!r}, database={self._database!r})"
 
-    def _unavailable(self, exc: Exception) -> BackendUnavailable:
-        return BackendUnavailable(
-            "Neo4j", self._address, str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-            suggestion="start it with `loanwatch neo4j start`, or check LOANWATCH_NEO4J_URI",
-        )
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except DRIVER_ERRORS as exc:
+            raise translate(exc, address=self._address, database=self._database) from exc
 
     def _read(self, query: str, **params: Any) -> list[Any]:
-        try:
+        with self._driver_errors():
             records, _, _ = self._driver.execute_query(
                 query, params, database_=self._database, routing_="r"
             )
-        except (ServiceUnavailable, AuthError) as exc:
-            raise self._unavailable(exc) from exc
         return records
 
-    def _write(self, work: Any) -> Any:
-        try:
-            with self._driver.session(database=self._database) as session:
-                return session.execute_write(work)
-        except (ServiceUnavailable, AuthError) as exc:
-            raise self._unavailable(exc) from exc
+    def _write(self, work: Callable[[ManagedTransaction], T]) -> tuple[T, int]:
+        """Run ``work`` in a managed write transaction; return its result and how many
+        times the driver ran it again after a transient failure."""
+        attempts = 0
 
-    def _write_rows(self, query: str, rows: list[dict[str, Any]], *, edges: bool) -> None:
-        """Run the ``UNWIND $rows`` ``query`` over ``rows`` in concurrent transactions.
+        def counted(tx: ManagedTransaction) -> T:
+            nonlocal attempts
+            attempts += 1
+            return work(tx)
 
-        Node rows are cut into equal parts (distinct ids take no lock in common); edge rows
-        into parts that share no node (see :mod:`graph.partition`), so that the
-        transactions never wait for each other. Managed transactions retry what fails
-        transiently all the same.
-        """
-        parts = min(self._write_threads, len(rows) // MIN_ROWS_PER_WRITE)
-        if parts < 2:
-            self._write(lambda tx: tx.run(query, rows=rows).consume())
-            return
-        if edges:
-            chunks = node_disjoint_chunks(rows, parts)
-        else:
-            size = -(-len(rows) // parts)
-            chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
-        futures = [
-            self._writers.submit(self._write, lambda tx, c=chunk: tx.run(query, rows=c).consume())
-            for chunk in chunks
-        ]
-        for future in futures:
-            future.result()
+        with self._driver_errors(), self._driver.session(database=self._database) as session:
+            result = session.execute_write(counted)
+        return result, attempts - 1
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
-        for statement in _SCHEMA:
-            try:
+        with self._driver_errors():
+            for statement in _SCHEMA:
                 self._driver.execute_query(statement, database_=self._database)
-            except (ServiceUnavailable, AuthError) as exc:
-                raise self._unavailable(exc) from exc
         self._read("CALL db.awaitIndexes(300)")
 
     def ping(self) -> None:
-        try:
+        with self._driver_errors():
             self._driver.verify_connectivity()
-        except (DriverError, Neo4jError, OSError) as exc:
-            raise self._unavailable(exc) from exc
 
     def close(self) -> None:
-        self._writers.shutdown(wait=True)
         self._driver.close()
 
     # -- writes ----------------------------------------------------------------------------
 
-    def upsert_nodes(self, nodes: Sequence[Node]) -> int:
-        """See :meth:`GraphStore.upsert_nodes`. The whole batch is checked before the first
-        write; a server failure part way through may leave part of it written, and writing
-        the batch again completes it (upserts are idempotent)."""
-        if not nodes:
-            return 0
-        latest = merge_nodes(nodes)
-        check_labels_unchanged(latest, self.labels_of(list(latest)))
-        by_label: dict[Label, list[dict[str, Any]]] = defaultdict(list)
-        for node in latest.values():
-            by_label[node.label].append(
-                {"id": node.id, "props": node.props, "search_text": node.search_text}
-            )
-        for label, rows in by_label.items():
-            self._write_rows(_node_upsert_query(label), rows, edges=False)
-        return len(nodes)
+    def upsert_batch(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> BatchWrite:
+        """See :meth:`GraphStore.upsert_batch`: one transaction, nodes then edges."""
+        latest_nodes = merge_nodes(nodes)
+        latest_edges = merge_edges(edges)
+        if not latest_nodes and not latest_edges:
+            return BatchWrite()
+        ends = endpoint_ids(latest_edges.values())
+        stored = self.labels_of(sorted(set(latest_nodes).union(ends)))
+        # Checked here for a fast, clear error; checked again inside the transaction.
+        check_labels_unchanged(latest_nodes, {i: stored[i] for i in latest_nodes if i in stored})
+        labels = {**stored, **{i: node.label for i, node in latest_nodes.items()}}
+        check_endpoints(latest_edges.values(), labels)
+        node_rows: dict[Label, list[dict[str, Any]]] = defaultdict(list)
+        for node in latest_nodes.values():
+            node_rows[node.label].append(
+                {"id": node.id, "props": node.props, "search_text": node.search_text})
+        edge_rows: dict[RelType, list[dict[str, Any]]] = defaultdict(list)
+        for edge in latest_edges.values():
+            edge_rows[edge.type].append({"source": edge.source, "target": edge.target,
+                                         "key": edge.key, "props": edge.props})
 
-    def upsert_edges(self, edges: Sequence[Edge]) -> int:
-        """See :meth:`GraphStore.upsert_edges` and the note on failures in
-        :meth:`upsert_nodes`."""
-        if not edges:
-            return 0
-        latest = merge_edges(edges)
-        check_endpoints(latest.values(), self.labels_of(endpoint_ids(latest.values())))
-        by_type: dict[RelType, list[dict[str, Any]]] = defaultdict(list)
-        for edge in latest.values():
-            by_type[edge.type].append(
-                {"source": edge.source, "target": edge.target, "key": edge.key,
-                 "props": edge.props}
-            )
-        for rel_type, rows in by_type.items():
-            self._write_rows(_edge_upsert_query(rel_type), rows, edges=True)
-        return len(edges)
+        def work(tx: ManagedTransaction) -> None:
+            for label, rows in node_rows.items():
+                conflicts = tx.run(_node_upsert_query(label), rows=rows).single(strict=True)
+                for node_id, stored_label in conflicts["conflicts"]:
+                    raise InvalidGraphElement(
+                        f"node {node_id!r} is a {stored_label}; it cannot become a "
+                        f"{label.value}")
+            for rel_type, rows in edge_rows.items():
+                written = tx.run(_edge_upsert_query(rel_type), rows=rows).single(strict=True)
+                if written["written"] != len(rows):  # an end was deleted meanwhile
+                    [missing] = tx.run(_MISSING_QUERY, ids=endpoint_ids(
+                        latest_edges.values())).single(strict=True)
+                    raise NodeNotFound(missing[0] if missing else "?")
+
+        _, retries = self._write(work)
+        return BatchWrite(nodes=len(nodes), edges=len(edges), retries=retries)
 
     def rename_nodes(self, renames: Mapping[str, str]) -> int:
         if not renames:
@@ -287,13 +276,10 @@ class Neo4jGraphStore(GraphStore):
         return sum(len(nodes) for nodes in by_label.values())
 
     def delete_all(self) -> None:
-        try:
-            with self._driver.session(database=self._database) as session:
-                session.run(
-                    "MATCH (n:Entity) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-                ).consume()
-        except (ServiceUnavailable, AuthError) as exc:
-            raise self._unavailable(exc) from exc
+        with self._driver_errors(), self._driver.session(database=self._database) as session:
+            session.run(
+                "MATCH (n:Entity) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+            ).consume()
 
     # -- reads -----------------------------------------------------------------------------
 

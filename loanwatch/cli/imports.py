@@ -26,7 +26,7 @@ from rich.table import Table
 
 from ingest.catalog import ENTITY_TYPES
 from ingest.files import plan_files
-from ingest.importer import import_paths
+from ingest.importer import DEFAULT_MAX_REJECTS_STORED, import_paths
 from ingest.report import ImportProgress, ImportReport
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, open_graph_store
@@ -58,7 +58,10 @@ def import_(
         help="Rows checked and written together (default: LOANWATCH_IMPORT_BATCH_ROWS)."),
     max_rejects_shown: int = typer.Option(
         DEFAULT_REJECTS_SHOWN, "--max-rejects-shown", min=0,
-        help="Rejected rows listed after the report (all are stored)."),
+        help="Rejected rows listed after the report."),
+    max_rejects_stored: int = typer.Option(
+        DEFAULT_MAX_REJECTS_STORED, "--max-rejects-stored", min=0,
+        help="Rejected rows stored per file (table rejected_row); the rest are counted."),
 ) -> None:
     """Import borrowers, loans, repayments, transactions and relations (docs/import-format.md).
 
@@ -80,6 +83,7 @@ def import_(
                     default_currency=settings.base_currency,
                     progress=bar.update,
                     max_rejects_kept=max(max_rejects_shown, 1),
+                    max_rejects_stored=max_rejects_stored,
                 )
         finally:
             graph.close()
@@ -124,7 +128,11 @@ class ImportProgressBar:
 
 
 def print_report(report: ImportReport, out: Console, max_rejects_shown: int) -> None:
-    """Print ``report``: a table of files, the totals, then the first rejected rows."""
+    """Print ``report``: earlier batches found interrupted, a table of files, the totals,
+    warnings, then the first rejected rows."""
+    for batch in report.interrupted:
+        out.print(f"[bold yellow]{escape(str(batch))}[/]: "
+                  f"{escape(', '.join(batch.files))}", highlight=False)
     paths = [Path(file.path) for file in report.files]
     # Show names relative to the directory the files share, so long paths do not crowd out
     # the figures; the title names that directory once.
@@ -145,6 +153,14 @@ def print_report(report: ImportReport, out: Console, max_rejects_shown: int) -> 
         f"{report.rows_imported:,} of {report.rows_read:,} rows imported, "
         f"{report.rows_rejected:,} rejected, in {report.duration_s:.2f} s "
         f"({report.rows_per_s:,.0f} rows/s)", highlight=False)
+    if report.retries:
+        out.print(f"{report.retries:,} graph transactions were retried after transient "
+                  f"errors (deadlocks with another writer); all succeeded", highlight=False)
+    for warning in report.warnings:
+        out.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+    if report.rejects_not_stored:
+        out.print(f"{report.rejects_not_stored:,} more rejected rows not stored (past "
+                  f"--max-rejects-stored per file); they are counted above", highlight=False)
     if not report.rows_rejected or max_rejects_shown == 0:
         return
     out.print("[bold red]Rejected rows[/] (file:line field: reason)")
@@ -153,5 +169,7 @@ def print_report(report: ImportReport, out: Console, max_rejects_shown: int) -> 
                   f"{escape(reject.reason)}", highlight=False)
     hidden = report.rows_rejected - min(len(report.rejects), max_rejects_shown)
     if hidden > 0:
-        out.print(f"  … and {hidden:,} more; every rejected row is stored with import batch "
+        stored = (f"{report.rows_rejected - report.rejects_not_stored:,} rejected rows are"
+                  if report.rejects_not_stored else "every rejected row is")
+        out.print(f"  … and {hidden:,} more; {stored} stored with import batch "
                   f"{report.batch_id} (table rejected_row).", highlight=False)

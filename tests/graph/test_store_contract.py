@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from graph.errors import InvalidGraphElement, NodeNotFound
 from graph.model import Edge, Label, Node, RelType
-from graph.store import GraphStore
+from graph.store import BatchWrite, GraphStore
 
 G, B, OWN, H, U, T, D = (RelType.GUARANTEES, RelType.BORROWS, RelType.OWNS, RelType.HOLDS,
                        RelType.USES, RelType.TRANSFERS, RelType.DIRECTS)
@@ -100,6 +102,61 @@ def test_a_dangling_edge_rejects_its_whole_batch(loaded: GraphStore) -> None:
     with pytest.raises(NodeNotFound, match="L404"):
         loaded.upsert_edges([Edge(G, "P3", "L1"), Edge(G, "P3", "L404")])
     assert loaded.edges_of(["P3"], [G]) == [[]]
+
+
+def test_a_batch_writes_nodes_and_their_edges_together(store: GraphStore) -> None:
+    written = store.upsert_batch(
+        [Node("P1", Label.PERSON, {"name": "Zhang Wei"}), Node("L1", Label.LOAN, {})],
+        [Edge(B, "P1", "L1")])
+
+    assert written == BatchWrite(nodes=2, edges=1, retries=0)
+    assert store.count() == {"Person": 1, "Loan": 1, "BORROWS": 1}
+
+
+def test_a_batch_with_a_dangling_edge_writes_none_of_its_nodes(loaded: GraphStore) -> None:
+    with pytest.raises(NodeNotFound, match="L404"):
+        loaded.upsert_batch([Node("L9", Label.LOAN, {}), Node("P9", Label.PERSON, {})],
+                            [Edge(B, "P9", "L9"), Edge(G, "P9", "L404")])
+    assert loaded.get_nodes(["L9", "P9"]) == [None, None]
+
+
+def test_a_batch_with_a_label_change_writes_none_of_its_edges(loaded: GraphStore) -> None:
+    with pytest.raises(InvalidGraphElement, match="'C1' is a Company"):
+        loaded.upsert_batch([Node("L9", Label.LOAN, {}), Node("C1", Label.PERSON, {})],
+                            [Edge(B, "P3", "L9")])
+    assert loaded.get_node("L9") is None
+    assert loaded.edges_of(["P3"], [B]) == [[]]
+
+
+def test_concurrent_writers_never_give_an_id_two_labels(store: GraphStore) -> None:
+    """Two writers race to create the same ids as persons and as companies: each id ends
+    with the label of whichever came first, and the other writer's batch is refused
+    whole (it may also find the ids before its transaction, which is refused the same)."""
+    for round_ in range(3):
+        ids = [f"X{round_}-{i:04d}" for i in range(300)]
+        start = threading.Barrier(2)
+        outcomes: dict[Label, str] = {}
+
+        def write(label: Label, ids: list[str] = ids, start: threading.Barrier = start,
+                  outcomes: dict[Label, str] = outcomes) -> None:
+            start.wait()
+            try:
+                store.upsert_batch([Node(i, label, {"name": label.value}) for i in ids], [])
+                outcomes[label] = "written"
+            except InvalidGraphElement:
+                outcomes[label] = "refused"
+
+        writers = [threading.Thread(target=write, args=(label,))
+                   for label in (Label.PERSON, Label.COMPANY)]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+
+        assert sorted(outcomes.values()) == ["refused", "written"]
+        [winner] = [label for label, outcome in outcomes.items() if outcome == "written"]
+        assert set(store.labels_of(ids).values()) == {winner}
+        assert {n.props["name"] for n in store.get_nodes(ids) if n} == {winner.value}
 
 
 def test_endpoint_labels_are_checked(loaded: GraphStore) -> None:

@@ -150,7 +150,9 @@ def test_a_failing_store_fails_the_batch_with_the_reason(tmp_path: Path,
 
     unmigrated.dispose()
     assert caught.value.message == (
-        f"looking up the ids named in {path}, lines 2-2 failed: no such table: graph_node")
+        f"looking up the ids named in {path}, lines 2-2 failed: the graph tables are missing "
+        f"from the database at sqlite:///{tmp_path / 'empty.db'}: no such table: graph_node")
+    assert caught.value.suggestion == "run `loanwatch migrate`"
     assert rows_of(sqlite_engine, "SELECT status, error FROM import_batch") == [
         ("failed", caught.value.message)]
 

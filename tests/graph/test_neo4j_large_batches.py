@@ -1,49 +1,50 @@
-"""The Neo4j store's concurrent write path: a batch of one label or type large enough to be
-split into several transactions at once arrives whole, each node and edge exactly once."""
+"""The Neo4j store's write path on batches of the import's size: a batch of thousands of
+nodes and edges of one label and type is written in one transaction, whole, each node and
+edge exactly once, and writing it again changes nothing. (The store once split such batches
+into concurrent transactions; one transaction per batch is what makes an import crash-safe,
+see graph/store.py.)"""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from graph.model import Edge, Label, Node, RelType
-from graph.stores.neo4j import MIN_ROWS_PER_WRITE, Neo4jGraphStore
+from graph.stores.neo4j import Neo4jGraphStore
 from tests.services import open_neo4j_store
 
 pytestmark = pytest.mark.neo4j
 
-#: Nodes of one label: enough for two concurrent transactions (the store's threshold).
-NODES = 2 * MIN_ROWS_PER_WRITE + 100
+#: Nodes of one label: more than an import batch of one file holds by default (5,000 rows).
+NODES = 2_100
 #: Firms per ownership chain; each chain is a group of edges no other chain touches.
 CHAIN = 100
 #: Edges of one type: NODES less one per chain, still above the threshold.
 EDGES = NODES - NODES // CHAIN
 
 
-class ThreadNoting(Neo4jGraphStore):
-    """The real store, noting which thread ran each write transaction."""
+class TransactionCounting(Neo4jGraphStore):
+    """The real store, counting its write transactions."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.writers: Counter[str] = Counter()
+        self.transactions = 0
 
     def _write(self, work: Any) -> Any:
-        self.writers[threading.current_thread().name] += 1
+        self.transactions += 1
         return super()._write(work)
 
 
 @pytest.fixture
-def store(neo4j_store: Neo4jGraphStore) -> Iterator[ThreadNoting]:
-    """An empty test Neo4j (claimed through ``neo4j_store``) in a thread-noting store."""
+def store(neo4j_store: Neo4jGraphStore) -> Iterator[TransactionCounting]:
+    """An empty test Neo4j (claimed through ``neo4j_store``) in a transaction-counting store."""
     neo4j_store.delete_all()
-    noting = open_neo4j_store(ThreadNoting)
-    yield noting
-    noting.delete_all()
-    noting.close()
+    counting = open_neo4j_store(TransactionCounting)
+    yield counting
+    counting.delete_all()
+    counting.close()
 
 
 def firms_and_holdings() -> tuple[list[Node], list[Edge]]:
@@ -55,16 +56,15 @@ def firms_and_holdings() -> tuple[list[Node], list[Edge]]:
     return firms, edges
 
 
-def test_a_large_batch_is_written_concurrently_and_exactly_once(store: ThreadNoting) -> None:
+def test_a_large_batch_is_written_in_one_transaction_exactly_once(
+        store: TransactionCounting) -> None:
     firms, edges = firms_and_holdings()
-    assert min(len(firms), len(edges)) >= 2 * MIN_ROWS_PER_WRITE
+    assert min(len(firms), len(edges)) >= 2_000
 
-    store.upsert_nodes(firms)
-    store.upsert_edges(edges)
-    store.upsert_edges(edges)  # again: an upsert, not an insert
+    written = store.upsert_batch(firms, edges)
+    assert (written.nodes, written.edges, store.transactions) == (NODES, EDGES, 1)
+    store.upsert_batch(firms, edges)  # again: an upsert, not an insert
 
-    concurrent = [name for name in store.writers if name.startswith("neo4j-writer")]
-    assert len(concurrent) >= 2, store.writers
     assert store.count() == {"Company": NODES, "OWNS": EDGES}
     records, _, _ = store._driver.execute_query(
         "MATCH (n:Entity) WITH n.id AS id, count(*) AS copies WHERE copies > 1 "
