@@ -212,7 +212,17 @@ loanwatch_cli() {
     (cd "$ROOT" && "$PYTHON" -m loanwatch.cli.main "$@")
 }
 
+neo4j_answers() {
+    # A TCP connect to the Bolt port; the tests' own check (tests/ownership.py) decides
+    # whether that server may be used.
+    (exec 3<>"/dev/tcp/${NEO4J_BOLT%:*}/${NEO4J_BOLT##*:}") >/dev/null 2>&1
+}
+
 start_neo4j() {
+    if neo4j_answers; then
+        log "a neo4j already answers on $NEO4J_BOLT; the tests use it, and refuse it if it holds data they did not write"
+        return
+    fi
     if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
         apt_install openjdk-17-jdk-headless maven
     fi
