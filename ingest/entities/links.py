@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from typing import NoReturn
+from typing import Final, NoReturn
 
 from graph.model import Edge, Label, Node, RelType
 from ingest.converters import choice, external_id, fraction, text
@@ -83,14 +83,25 @@ def _check_identifier(values: Values) -> None:
         raise RowRejected("value", exc.message) from None
 
 
+#: Where a row keeps its node id once computed: the importer asks for it up to four times
+#: a row (resolve, check, register, build), and an HMAC is the dearest step of the row.
+_NODE_ID: Final = "_node_id"
+
+
+def _node_id(values: Values, key: bytes) -> str:
+    node_id: str | None = values.get(_NODE_ID)
+    if node_id is None:
+        node_id = values[_NODE_ID] = identifier_node_id(values["kind"], values["value"], key)
+    return node_id
+
+
 def _identifier_node(values: Values, *, key: bytes) -> DerivedNode:
-    kind = values["kind"]
-    return ("value", identifier_node_id(kind, values["value"], key), IDENTIFIER_LABELS[kind])
+    return ("value", _node_id(values, key), IDENTIFIER_LABELS[values["kind"]])
 
 
 def _build_identifier(values: Values, out: BatchOutput, *, key: bytes) -> None:
     kind = values["kind"]
-    node_id = identifier_node_id(kind, values["value"], key)
+    node_id = _node_id(values, key)
     out.nodes.append(Node(node_id, IDENTIFIER_LABELS[kind], {"value": values["value"]}))
     out.edges.append(Edge(RelType.USES, values["party_id"], node_id))
 
