@@ -10,6 +10,7 @@ from loanwatch.errors import LoanwatchError
 __all__ = [
     "AlertNotFound",
     "InvalidTransition",
+    "NoDataAsOf",
     "RiskError",
     "RuleProblem",
     "RulesFileError",
@@ -70,3 +71,7 @@ class InvalidTransition(RiskError):
         self.alert_id = alert_id
         self.status = status
         self.action = action
+
+
+class NoDataAsOf(RiskError):
+    """The portfolio holds nothing on the as-of date asked for."""

@@ -193,10 +193,10 @@ def _value_node(node: yaml.MappingNode, name: str) -> yaml.Node | None:
     return None
 
 
-def rule_table(rules: Sequence[Rule]) -> list[dict[str, object]]:
+def rule_table(rules: Sequence[Rule]) -> list[dict[str, Any]]:
     """Each rule as a flat row (id, signal, severity, enabled, cooldown, parameters)."""
     common = {"id", "signal", "severity", "description", "enabled", "cooldown_days"}
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for rule in rules:
         values = rule.model_dump()
         rows.append({
