@@ -13,7 +13,7 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import typer
 from rich.console import Console
@@ -35,7 +35,10 @@ from risk.alerts.lifecycle import (
 from risk.alerts.run import RunResult, run_rules
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 
-__all__ = ["app", "default_actor"]
+__all__ = ["MAX_ALERTS_SHOWN", "app", "default_actor"]
+
+#: New and changed alerts listed by ``alerts run`` (all of them with ``--json``).
+MAX_ALERTS_SHOWN: Final = 20
 
 app = typer.Typer(help="Early-warning alerts: raise them from the rules, and work them.",
                   no_args_is_help=True)
@@ -82,7 +85,7 @@ def run(
     finally:
         engine.dispose()
     if as_json:
-        typer.echo(json.dumps(_run_json(result), indent=2))
+        _echo_json(_run_json(result))
     else:
         _print_run(result)
 
@@ -102,7 +105,7 @@ def list_(
     finally:
         engine.dispose()
     if as_json:
-        typer.echo(json.dumps({"alerts": [_alert_json(a) for a in alerts]}, indent=2))
+        _echo_json({"alerts": [_alert_json(a) for a in alerts]})
         return
     table = Table(title=f"{len(alerts)} alerts" + (f" ({status})" if status else ""))
     for column in ("id", "status", "severity", "rule", "subject", "as of", "raised",
@@ -128,14 +131,15 @@ def show(alert_id: int = typer.Argument(..., help="The alert's id."),
         engine.dispose()
     if as_json:
         document = _alert_json(alert) | {"history": [_event_json(e) for e in events]}
-        typer.echo(json.dumps(document, indent=2))
+        _echo_json(document)
         return
     console.print(f"alert {alert.id}: {alert.severity} {escape(alert.rule_id)} on "
                   f"{alert.subject_kind} {escape(alert.subject_id)} ({alert.status}"
                   f"{', assigned to ' + escape(alert.assignee) if alert.assignee else ''})",
                   highlight=False)
     for signal in alert.signals:
-        console.print(f"  signal: {escape(json.dumps(signal))}", highlight=False)
+        text = json.dumps(signal, ensure_ascii=False)
+        console.print(f"  signal: {escape(text)}", highlight=False)
     for edge in alert.evidence.get("edges", []):
         console.print(f"  path: {escape(edge['source'])} -[{edge['type']}]-> "
                       f"{escape(edge['target'])}", highlight=False)
@@ -193,22 +197,35 @@ def _run_json(result: RunResult) -> dict[str, Any]:
 
 
 def _print_run(result: RunResult) -> None:
-    counts = {name: result.count(name)
-              for name in ("raised", "escalated", "updated", "unchanged", "cooled_down")}
-    console.print(f"alerts as of {result.as_of}: " + ", ".join(
-        f"{n} {name.replace('_', ' ')}" for name, n in counts.items()), highlight=False)
+    outcomes = ("raised", "escalated", "updated", "unchanged", "cooled_down")
+    console.print(f"alerts as of {result.as_of} ({escape(result.rules_file)}): " + ", ".join(
+        f"{result.count(name)} {name.replace('_', ' ')}" for name in outcomes), highlight=False)
+    per_rule: dict[str, dict[str, int]] = {rule_id: {} for rule_id in result.evaluated}
+    for found in result.outcomes:
+        counts = per_rule.setdefault(found.draft.rule_id, {})
+        counts[found.outcome] = counts.get(found.outcome, 0) + 1
+    table = Table(title="per rule")
+    table.add_column("rule")
+    for name in outcomes:
+        table.add_column(name.replace("_", " "), justify="right")
+    for rule_id, counts in per_rule.items():
+        table.add_row(escape(rule_id), *(str(counts.get(name, 0)) for name in outcomes))
+    console.print(table)
     shown = [found for found in result.outcomes if found.outcome != "unchanged"]
     if shown:
-        table = Table()
+        table = Table(title="new and changed alerts")
         for column in ("outcome", "alert", "rule", "severity", "subject", "why"):
             table.add_column(column)
-        for found in shown:
+        for found in shown[:MAX_ALERTS_SHOWN]:
             draft = found.draft
             table.add_row(found.outcome, str(found.alert_id), escape(draft.rule_id),
                           draft.severity, escape(f"{draft.subject_kind} {draft.subject_id}"),
                           escape(_summary(draft.signals) if found.outcome == "raised"
                                  else found.reason))
         console.print(table)
+        if len(shown) > MAX_ALERTS_SHOWN:
+            console.print(f"... and {len(shown) - MAX_ALERTS_SHOWN} more: `loanwatch alerts "
+                          "list`, or `--json` for every one", highlight=False)
     for skipped in result.skipped:
         console.print(f"skipped {escape(skipped.rule_id)} ({skipped.signal}): "
                       f"{escape(skipped.reason)}", highlight=False)
@@ -237,3 +254,7 @@ def _event_json(event: AlertEvent) -> dict[str, Any]:
     return {"at": event.at.isoformat(), "actor": event.actor, "action": event.action,
             "from_status": event.from_status, "to_status": event.to_status,
             "note": event.note}
+
+
+def _echo_json(document: dict[str, Any]) -> None:
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))

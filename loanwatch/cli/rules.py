@@ -35,7 +35,7 @@ def check(
     rules = load_rules(file)
     rows = rule_table(rules.rules)
     if as_json:
-        typer.echo(json.dumps({"file": str(file), "rules": rows}, indent=2))
+        typer.echo(json.dumps({"file": str(file), "rules": rows}, indent=2, ensure_ascii=False))
         return
     table = Table(title=f"{escape(str(file))}: {len(rows)} rules, "
                         f"{len(rules.enabled())} enabled")
