@@ -140,9 +140,13 @@ def show(alert_id: int = typer.Argument(..., help="The alert's id."),
     for signal in alert.signals:
         text = json.dumps(signal, ensure_ascii=False)
         console.print(f"  signal: {escape(text)}", highlight=False)
-    for edge in alert.evidence.get("edges", []):
+    edges = alert.evidence.get("edges", [])
+    for edge in edges[:MAX_ALERTS_SHOWN]:
         console.print(f"  path: {escape(edge['source'])} -[{edge['type']}]-> "
                       f"{escape(edge['target'])}", highlight=False)
+    if len(edges) > MAX_ALERTS_SHOWN:
+        console.print(f"  path: ... {len(edges) - MAX_ALERTS_SHOWN} more edges (--json)",
+                      highlight=False)
     for event in events:
         console.print(f"  {event.at:%Y-%m-%d %H:%M} {escape(event.actor)} {event.action}"
                       f"{': ' + escape(event.note) if event.note else ''}", highlight=False)
