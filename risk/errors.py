@@ -9,6 +9,7 @@ from loanwatch.errors import LoanwatchError
 
 __all__ = [
     "AlertNotFound",
+    "ConcurrentRun",
     "InvalidTransition",
     "NoDataAsOf",
     "RiskError",
@@ -75,3 +76,7 @@ class InvalidTransition(RiskError):
 
 class NoDataAsOf(RiskError):
     """The portfolio holds nothing on the as-of date asked for."""
+
+
+class ConcurrentRun(RiskError):
+    """Two runs raised the same alert at once; the later one stored nothing."""

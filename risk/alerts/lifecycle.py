@@ -25,10 +25,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portfolio.alerts import ACTOR_LENGTH, Alert, AlertAction, AlertEvent, AlertStatus
-from risk.errors import AlertNotFound, InvalidTransition, RiskError
+from risk.errors import AlertNotFound, ConcurrentRun, InvalidTransition, RiskError
 from risk.rules.schema import severity_rank
 
 __all__ = [
@@ -99,6 +100,7 @@ def raise_alerts(engine: Engine, drafts: Sequence[AlertDraft], *, actor: str,
 
     Raises:
         RiskError: ``actor`` is empty or too long, or two drafts share a dedupe key.
+        ConcurrentRun: another run raised one of these alerts at the same moment.
     """
     actor = _check_actor(actor)
     now = _now(at)
@@ -106,8 +108,15 @@ def raise_alerts(engine: Engine, drafts: Sequence[AlertDraft], *, actor: str,
     if len(set(keys)) != len(keys):
         twice = sorted({key for key in keys if keys.count(key) > 1})
         raise RiskError(f"one run raised the same rule about the same subject twice: {twice}")
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        return [_raise_one(session, draft, actor, now) for draft in drafts]
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            return [_raise_one(session, draft, actor, now) for draft in drafts]
+    except IntegrityError as exc:
+        # Only the one-live-alert-per-key index can refuse these rows: another run raised
+        # the same alert between our read and our write. This run stored nothing.
+        raise ConcurrentRun("another run raised the same alerts at the same time; nothing "
+                            "of this run was stored",
+                            suggestion="run it again: it will update those alerts") from exc
 
 
 def _raise_one(session: Session, draft: AlertDraft, actor: str, now: datetime) -> RaiseOutcome:

@@ -164,7 +164,10 @@ def _describe(error: Any, item: dict[str, Any]) -> tuple[str | None, str]:
     if kind == "missing":
         return field, "required field missing"
     got = error.get("input")
-    return field, f"{error['msg']}{where and f' at {where}'} (got {got!r})"
+    found = f"{error['msg']}{where and f' at {where}'} (got {got!r})"
+    if isinstance(got, bool) and kind == "string_type":
+        found += "; YAML reads yes, no, on, off, true and false as booleans: quote the text"
+    return field, found
 
 
 def _line(node: yaml.Node) -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func
-from sqlalchemy.exc import StatementError
+from sqlalchemy import Engine, event, func
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, select
 
 from portfolio.alerts import Alert, AlertEvent
@@ -21,7 +21,7 @@ from risk.alerts.lifecycle import (
     raise_alerts,
     resolve,
 )
-from risk.errors import AlertNotFound, InvalidTransition, RiskError
+from risk.errors import AlertNotFound, ConcurrentRun, InvalidTransition, RiskError
 
 T0 = datetime(2025, 3, 31, 8, 0, tzinfo=UTC)
 
@@ -199,3 +199,43 @@ def test_alerts_are_listed_newest_first_and_by_status(database: Engine) -> None:
     assert [x.id for x in list_alerts(database, status="resolved")] == [a.alert_id]
     with pytest.raises(RiskError, match="unknown alert status 'closed'"):
         list_alerts(database, status="closed")
+
+
+def test_the_database_holds_one_live_alert_per_rule_and_subject(database: Engine) -> None:
+    # What stops two runs racing each other from raising the same alert twice.
+    def row(status: str) -> Alert:
+        return Alert(rule_id="r", severity="low", subject_kind="party", subject_id="P1",
+                     status=status, raised_at=T0, updated_at=T0, as_of=date(2025, 3, 31),
+                     signals=[], evidence={}, dedupe_key="r:party:P1")
+
+    with Session(database) as session, session.begin():
+        session.add_all([row("resolved"), row("resolved"), row("open")])
+    with pytest.raises(IntegrityError), Session(database) as session, session.begin():
+        session.add(row("assigned"))
+    assert _counts(database) == (3, 0)
+
+
+def test_a_run_racing_another_stores_nothing_and_says_so(database: Engine) -> None:
+    # Another writer raises the same alert between this run's read and its write (before
+    # this run writes anything: SQLite lets one writer at a time, PostgreSQL more).
+    raced = []
+
+    @event.listens_for(database, "after_cursor_execute")
+    def _other_run(connection, cursor, statement, parameters,  # type: ignore[no-untyped-def]
+                   *args) -> None:
+        if raced or "FROM alert" not in statement or "party:P1" not in str(parameters):
+            return
+        raced.append(True)
+        with database.connect() as other:
+            other.execute(Alert.__table__.insert().values(  # type: ignore[attr-defined]
+                rule_id="bureau-drop", severity="low", subject_kind="party", subject_id="P1",
+                status="open", raised_at=T0, updated_at=T0, as_of=date(2025, 3, 31),
+                signals=[], evidence={}, dedupe_key="bureau-drop:party:P1"))
+            other.commit()
+
+    try:
+        with pytest.raises(ConcurrentRun, match="nothing of this run was stored"):
+            raise_alerts(database, [_draft(), _draft(subject="P0")], actor="bot", at=T0)
+    finally:
+        event.remove(database, "after_cursor_execute", _other_run)
+    assert _counts(database) == (1, 0)  # the other run's alert only

@@ -173,3 +173,9 @@ def test_an_empty_file_and_a_missing_file_are_refused(tmp_path: Path) -> None:
     (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe\x00rules")
     with pytest.raises(RulesFileError, match="cannot read the file"):
         load_rules(tmp_path / "binary.yaml")
+
+
+def test_a_yaml_boolean_where_text_belongs_gets_a_hint() -> None:
+    [problem] = _problems("rules:\n" + _rule("off", "days_past_due", min_days=3))
+    assert (problem.line, problem.field) == (2, "id")
+    assert "got False" in problem.problem and "quote the text" in problem.problem
