@@ -12,7 +12,8 @@ subject once the API writes. Statuses move only forward::
 
 Raising follows two rules. *Deduplication*: while an alert of the same rule and subject is
 not resolved, raising again updates it (its signals, evidence and as-of date; its severity
-only upwards) instead of adding a second one. *Cool-down*: after an alert is resolved, the same
+only upwards) instead of adding a second one; a draft dated before the alert's as-of date
+(a backfill) leaves it as it is. *Cool-down*: after an alert is resolved, the same
 rule and subject raise nothing for the rule's ``cooldown_days``, unless the severity is now
 higher than the resolved alert's.
 """
@@ -158,9 +159,14 @@ def _raise_one(session: Session, draft: AlertDraft, actor: str, now: datetime) -
 def _update(session: Session, alert: Alert, draft: AlertDraft, actor: str,
             now: datetime) -> RaiseOutcome:
     assert alert.id is not None
+    if draft.as_of < alert.as_of:
+        # A run for an earlier date (a backfill) never overwrites later figures.
+        return RaiseOutcome(draft, "unchanged", alert.id,
+                            f"alert {alert.id} holds figures as of {alert.as_of}, later than "
+                            f"{draft.as_of}")
     escalates = severity_rank(draft.severity) > severity_rank(alert.severity)
     changed = escalates or alert.signals != draft.signals or alert.evidence != draft.evidence
-    alert.as_of = max(alert.as_of, draft.as_of)
+    alert.as_of = draft.as_of
     if not changed:
         session.add(alert)
         return RaiseOutcome(draft, "unchanged", alert.id,

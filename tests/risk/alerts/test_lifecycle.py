@@ -239,3 +239,15 @@ def test_a_run_racing_another_stores_nothing_and_says_so(database: Engine) -> No
     finally:
         event.remove(database, "after_cursor_execute", _other_run)
     assert _counts(database) == (1, 0)  # the other run's alert only
+
+
+def test_a_run_for_an_earlier_date_never_overwrites_later_figures(database: Engine) -> None:
+    [first] = raise_alerts(database, [_draft(drop=120)], actor="bot", at=T0)
+    older = AlertDraft(rule_id="bureau-drop", severity="medium", subject_kind="party",
+                       subject_id="P1", as_of=date(2025, 1, 31), cooldown_days=30,
+                       signals=[{"signal": "bureau_score_drop", "drop": 85}], evidence={})
+    [backfill] = raise_alerts(database, [older], actor="bot", at=T0)
+    assert (backfill.outcome, backfill.alert_id) == ("unchanged", first.alert_id)
+    assert "later than 2025-01-31" in backfill.reason
+    alert = get_alert(database, first.alert_id)
+    assert (alert.as_of, alert.signals[0]["drop"]) == (date(2025, 3, 31), 120)
