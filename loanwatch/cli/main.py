@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from loanwatch.cli import alerts as alerts_cli
 from loanwatch.cli import demo as demo_cli
 from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import purge as purge_cli
+from loanwatch.cli import rules as rules_cli
 from loanwatch.cli import seed as seed_cli
 from loanwatch.cli import serve as serve_cli
 from loanwatch.cli.errors import run_reporting_errors
@@ -28,6 +30,9 @@ app.command(name="purge-rejected")(purge_cli.purge_rejected)
 app.command(name="seed")(seed_cli.seed)
 app.add_typer(neo4j_cli.app, name="neo4j", help="Run the local Neo4j server (no Docker).")
 app.command(name="serve")(serve_cli.serve)
+app.add_typer(rules_cli.app, name="rules", help="Check early-warning rules files.")
+app.add_typer(alerts_cli.app, name="alerts", help="Early-warning alerts: run the rules, work "
+              "the alerts.")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ RECORD_MODULES: Final = (
     "portfolio.repayments",
     "portfolio.bureau",
     "portfolio.imports",
+    "portfolio.alerts",
 )
 
 

@@ -29,7 +29,7 @@ from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 
 TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "import_batch",
-          "rejected_row", "graph_node", "graph_edge", "alembic_version"}
+          "rejected_row", "graph_node", "graph_edge", "alembic_version", "alert", "alert_event"}
 
 
 def _closed_port() -> int:
@@ -96,7 +96,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0003"
+        assert context.get_current_revision() == "0005"
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 

@@ -1,0 +1,120 @@
+"""Evaluate a set of rules as of a date: the alerts they raise, and the rules they could not run.
+
+Everything is read as of the date: bureau snapshots, events, monthly transfers and loans
+dated after it are ignored, so that adding later data changes nothing about an earlier date.
+A rule that cannot run is never dropped silently: it is listed in
+:attr:`Evaluation.skipped` with the reason (disabled; needs the PD model; needs the
+delinquency source or the network analytics not wired in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Engine
+
+from graph.store import GraphStore
+from risk.alerts.lifecycle import AlertDraft
+from risk.rules.context import EvaluationContext
+from risk.rules.delinquency import DelinquencySource
+from risk.rules.schema import (
+    MODEL_SIGNALS,
+    BureauScoreDrop,
+    Concentration,
+    DaysPastDue,
+    ExternalEvent,
+    GuarantorOverextended,
+    InflowDrop,
+    MissedInstallments,
+    RelatedDefault,
+    Rule,
+)
+from risk.rules.signals.bureau import evaluate_bureau_score_drop
+from risk.rules.signals.concentration import evaluate_sector_concentration
+from risk.rules.signals.events import evaluate_external_event
+from risk.rules.signals.guarantors import evaluate_guarantor_overextended
+from risk.rules.signals.inflow import evaluate_inflow_drop
+from risk.rules.signals.overdue import evaluate_days_past_due, evaluate_missed_installments
+from risk.rules.signals.related import evaluate_related_default
+
+__all__ = ["NO_PD_MODEL", "Evaluation", "SkippedRule", "evaluate"]
+
+NO_PD_MODEL = ("no production PD model exists yet (the models issue adds one): "
+               "PD rules are validated but not evaluated")
+NO_DELINQUENCY = ("no delinquency source was given (risk.classification.delinquency): "
+                  "days past due, missed installments and defaults are unknown")
+NO_NETWORK = ("group and circle concentration need the network analytics (risk.network), "
+              "not wired in yet; only scope: sector is evaluated")
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRule:
+    rule_id: str
+    signal: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """What the rules found on ``as_of``: drafts to raise, rules skipped, and notes per rule
+    on data they could not judge."""
+
+    as_of: date
+    drafts: list[AlertDraft] = field(default_factory=list)
+    skipped: list[SkippedRule] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    evaluated: list[str] = field(default_factory=list)
+
+
+def evaluate(rules: Sequence[Rule], *, as_of: date, graph: GraphStore, engine: Engine,
+             delinquency: DelinquencySource | None = None) -> Evaluation:
+    """Run every enabled rule of ``rules`` on the portfolio as it stood on ``as_of``."""
+    ctx = EvaluationContext(as_of=as_of, graph=graph, engine=engine, delinquency=delinquency)
+    result = Evaluation(as_of=as_of, notes=ctx.notes)
+    for rule in rules:
+        reason = _skip_reason(rule, delinquency)
+        if reason is not None:
+            result.skipped.append(SkippedRule(rule.id, rule.signal, reason))
+            continue
+        result.drafts.extend(_run(rule, ctx, delinquency))
+        result.evaluated.append(rule.id)
+    return result
+
+
+def _skip_reason(rule: Rule, delinquency: DelinquencySource | None) -> str | None:
+    if not rule.enabled:
+        return "disabled in the rules file"
+    if rule.signal in MODEL_SIGNALS:
+        return NO_PD_MODEL
+    if isinstance(rule, DaysPastDue | MissedInstallments | RelatedDefault) \
+            and delinquency is None:
+        return NO_DELINQUENCY
+    if isinstance(rule, Concentration) and rule.scope != "sector":
+        return NO_NETWORK
+    return None
+
+
+def _run(rule: Rule, ctx: EvaluationContext,
+         delinquency: DelinquencySource | None) -> list[AlertDraft]:
+    match rule:
+        case BureauScoreDrop():
+            return evaluate_bureau_score_drop(rule, ctx)
+        case ExternalEvent():
+            return evaluate_external_event(rule, ctx)
+        case InflowDrop():
+            return evaluate_inflow_drop(rule, ctx)
+        case GuarantorOverextended():
+            return evaluate_guarantor_overextended(rule, ctx)
+        case Concentration():
+            return evaluate_sector_concentration(rule, ctx)
+    assert delinquency is not None  # _skip_reason guarantees it for the rest
+    match rule:
+        case DaysPastDue():
+            return evaluate_days_past_due(rule, ctx, delinquency)
+        case MissedInstallments():
+            return evaluate_missed_installments(rule, ctx, delinquency)
+        case RelatedDefault():
+            return evaluate_related_default(rule, ctx, delinquency)
+    raise AssertionError(f"no evaluator for signal {rule.signal!r}")

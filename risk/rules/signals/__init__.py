@@ -1,0 +1,1 @@
+"""One module per family of signals; each turns one rule into the alerts it raises."""
