@@ -11,6 +11,7 @@ from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import purge as purge_cli
 from loanwatch.cli import seed as seed_cli
 from loanwatch.cli import serve as serve_cli
+from loanwatch.cli import stress as stress_cli
 from loanwatch.cli.errors import run_reporting_errors
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command(name="purge-rejected")(purge_cli.purge_rejected)
 app.command(name="seed")(seed_cli.seed)
 app.add_typer(neo4j_cli.app, name="neo4j", help="Run the local Neo4j server (no Docker).")
 app.command(name="serve")(serve_cli.serve)
+app.command(name="stress")(stress_cli.stress)
 
 
 def main() -> None:
