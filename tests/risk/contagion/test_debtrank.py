@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from risk.contagion import debtrank as debtrank_module
 from risk.contagion.debtrank import debtrank
 from risk.contagion.network import ExposureNetwork, build_network
 from risk.contagion.shocks import initial_distress
@@ -106,8 +107,13 @@ def literal_debtrank(network: ExposureNetwork, h0: np.ndarray) -> tuple[np.ndarr
     return h, rounds
 
 
+@pytest.mark.parametrize("spmv_share", [1, 8, 10**9], ids=["gather", "mixed", "product"])
 @pytest.mark.parametrize("seed", range(12))
-def test_random_networks_match_the_literal_reading_and_the_properties(seed: int) -> None:
+def test_random_networks_match_the_literal_reading_and_the_properties(
+    seed: int, spmv_share: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The two ways of summing a round (gathering rows, a sparse product) give one answer.
+    monkeypatch.setattr(debtrank_module, "SPMV_SHARE", spmv_share)
     rng = np.random.default_rng(seed)
     n, m = 30, 120
     creditor = rng.integers(0, n, m)
