@@ -150,7 +150,7 @@ def print_debtrank(network: ExposureNetwork, result: DebtRankResult, top: int) -
     hit = np.flatnonzero(h > 0)
     order = hit[np.lexsort((-weight[hit], -h[hit]))][:top]
     table = Table(title=f"DebtRank: the {order.size} most distressed of {hit.size} "
-                        f"distressed nodes ({network.size:,} nodes)")
+                        "distressed nodes")
     for column in ("node", "initial h", "final h", "value share", "status"):
         table.add_column(column, justify="left" if column in ("node", "status") else "right")
     for i in order.tolist():
@@ -178,6 +178,9 @@ def print_cascade(network: ExposureNetwork, result: CascadeResult, top: int) -> 
                           f"{result.loss[i] / network.capital[i]:.4f}")
             shown += 1
     console.print(table)
+    defaults = int(result.defaulted.sum())
+    if shown < defaults:
+        console.print(f"… and {defaults - shown:,} more defaults (--top, or --json for all)")
     console.print(f"rounds: {result.rounds}   additional defaults: "
                   f"{result.additional_defaults}   losses on defaulted debtors: "
                   f"{result.losses:,.2f}", highlight=False)

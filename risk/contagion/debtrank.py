@@ -149,6 +149,7 @@ def debtrank(network: ExposureNetwork, shock: npt.ArrayLike) -> DebtRankResult:
     ever_distressed = h > 0.0
     propagating = np.flatnonzero(ever_distressed)
     history: list[DebtRankRound] = []
+    stress = 0.0
     while propagating.size:
         # Each propagating node passes its h on: it was 0 until the round it turned D, so
         # that h is exactly the distress it gained then (for a shocked node, the shock).
@@ -157,17 +158,18 @@ def debtrank(network: ExposureNetwork, shock: npt.ArrayLike) -> DebtRankResult:
         raised = np.flatnonzero(after > h)
         if raised.size == 0:
             break
+        # Summed over the raised nodes only (and without BLAS, whose threads spin).
+        stress += float(np.sum(weight[raised] * (after[raised] - h[raised])))
         h = after
         newly = raised[~ever_distressed[raised]]
         ever_distressed[newly] = True
         history.append(DebtRankRound(
             round=len(history) + 1, propagating=propagating, raised=raised,
-            distress=h[raised], newly_distressed=newly,
-            additional_stress=float(weight @ (h - h0))))
+            distress=h[raised], newly_distressed=newly, additional_stress=stress))
         propagating = newly
     return DebtRankResult(
         rounds=len(history),
-        additional_stress=float(weight @ (h - h0)),
+        additional_stress=float(np.sum(weight * (h - h0))),
         additional_defaults=int(np.count_nonzero(h >= 1.0) - np.count_nonzero(h0 >= 1.0)),
         initial_distress=h0,
         distress=h,
