@@ -216,3 +216,32 @@ def test_without_a_network_the_command_says_what_it_needs(
     err = capsys.readouterr().err
     assert code == 1
     assert "error: stress needs an exposure network: --nodes NODES.csv and --exposures" in err
+
+
+def readme_examples() -> list[tuple[list[str], list[str]]]:
+    """The ``$ loanwatch stress ...`` commands of the README's "Stress tests" and their output."""
+    text = (EXAMPLES.parents[1] / "README.md").read_text()
+    section = text[text.index("## Stress tests"):]
+    section = section[:section.index("\n## ", 1)]
+    examples = []
+    for block in section.split("```text\n")[1:]:
+        body = block[:block.index("```")].replace("\\\n", " ")
+        lines = body.splitlines()
+        if not lines[0].startswith("$ loanwatch stress "):
+            continue
+        examples.append((lines[0].split()[3:], [line.rstrip() for line in lines[1:]]))
+    return examples
+
+
+def test_the_readme_examples_print_what_the_readme_shows(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(EXAMPLES.parents[1])
+    examples = readme_examples()
+    assert len(examples) == 2
+    for args, shown in examples:
+        code = run(monkeypatch, *args)
+
+        printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+        assert code == 0
+        assert [line.strip() for line in printed] == [line.strip() for line in shown]
