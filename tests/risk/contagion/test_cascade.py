@@ -12,17 +12,17 @@ from risk.errors import ContagionInputError
 from tests.risk.contagion.example import example
 
 # The network of example.py: capital A 10, B 8, C 4, D 16; exposures (creditor <- debtor)
-# B<-A 4, C<-A 4 (2 + 2), D<-B 8, D<-C 4, A<-D 20, C<-B 1.
+# B<-A 4, C<-A 6 (3 + 3), D<-B 8, D<-C 4, A<-D 20, C<-B 1.
 
 
 def test_a_cascade_by_hand_with_full_loss() -> None:
     # Shocks: A defaults (1), B has lost half its capital (4 of 8), D a quarter (4 of 16).
-    # Round 1, A's creditors: B 4 + 4 = 8 >= 8 defaults; C 0 + 4 = 4 >= 4 defaults.
+    # Round 1, A's creditors: B 4 + 4 = 8 >= 8 defaults; C 0 + 6 = 6 >= 4 defaults.
     #   Both were pushed over by A, the only debtor that defaulted in round 0.
     # Round 2, B's and C's creditors: D 4 + 8 (B) + 4 (C) = 16 >= 16 defaults; B cost it
     #   more than C, so B pushed it over. C also loses 1 on B (already in default).
     # Round 3, D's creditor A loses 20 (already in default): no new default.
-    # Losses on defaulted debtors: 4 + 4 + 8 + 4 + 1 + 20 = 41.
+    # Losses on defaulted debtors: 4 + 6 + 8 + 4 + 1 + 20 = 43.
     network = example()
 
     result = default_cascade(
@@ -32,12 +32,13 @@ def test_a_cascade_by_hand_with_full_loss() -> None:
     assert result.rounds == 2
     assert result.additional_defaults == 3
     assert result.chain == ((1, 0, 1), (2, 0, 1), (3, 1, 2))
-    assert result.losses == 41.0
-    assert result.loss.tolist() == [30.0, 8.0, 5.0, 16.0]
+    assert result.losses == 43.0
+    assert result.loss.tolist() == [30.0, 8.0, 7.0, 16.0]
 
 
 def test_a_loss_given_default_of_a_half_stops_the_cascade() -> None:
-    # Round 1 with LGD 1/2: B 4 + 4/2 = 6 < 8; C 4/2 = 2 < 4. No default: 0 rounds.
+    # Round 1 with LGD 1/2: B 4 + 4/2 = 6 < 8; C 6/2 = 3 < 4. No default: 0 rounds.
+    # Losses: (4 + 6)/2 = 5.
     network = example()
 
     result = default_cascade(
@@ -46,7 +47,7 @@ def test_a_loss_given_default_of_a_half_stops_the_cascade() -> None:
     assert result.rounds == 0
     assert result.additional_defaults == 0
     assert result.chain == ()
-    assert result.losses == 4.0
+    assert result.losses == 5.0
     assert result.defaulted.tolist() == [True, False, False, False]
 
 

@@ -39,7 +39,7 @@ def test_a_default_of_a_spreads_two_rounds_and_defaults_c() -> None:
 
 def test_distress_reaching_an_inactive_node_is_not_passed_on() -> None:
     # Start: h = (A 1/2, 0, 0, 0).
-    # Round 1, A passes 1/2:  B = 1/2·1/2 = 1/4,  C = 1·1/2 = 1/2.
+    # Round 1, A passes 1/2:  B = 1/2·1/2 = 1/4,  C = 1·1/2 = 1/2 (3/4 if W were per row).
     # Round 2, B passes 1/4, C passes 1/2:
     #   D = 1/2·1/4 + 1/4·1/2 = 1/4;  C = 1/2 + W_CB·1/4 = 1/2 + 1/16 = 9/16 (C is then
     #   inactive: the 1/16 goes no further).

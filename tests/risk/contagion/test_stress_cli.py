@@ -13,7 +13,7 @@ from loanwatch.cli.main import main
 from tests.risk.contagion.example import EXAMPLES
 
 NODES = "id,capital,value\nA,10,4\nB,8,2\nC,4,1\nD,16,1\n"
-EXPOSURES = "creditor,debtor,amount\nB,A,4\nC,A,2\nC,A,2\nD,B,8\nD,C,4\nA,D,20\nC,B,1\n"
+EXPOSURES = "creditor,debtor,amount\nB,A,4\nC,A,3\nC,A,3\nD,B,8\nD,C,4\nA,D,20\nC,B,1\n"
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +68,7 @@ def test_json_of_the_cascade_names_rounds_and_the_chain(
 
     assert code == 0
     assert json.loads(capsys.readouterr().out) == {
-        "rounds": 2, "lgd": 1.0, "additional_defaults": 3, "losses": 41.0,
+        "rounds": 2, "lgd": 1.0, "additional_defaults": 3, "losses": 43.0,
         "defaults": [["A"], ["B", "C"], ["D"]],
         "chain": [{"creditor": "B", "debtor": "A", "round": 1},
                   {"creditor": "C", "debtor": "A", "round": 1},
@@ -84,7 +84,7 @@ def test_lgd_reaches_the_cascade(
 
     assert code == 0
     document = json.loads(capsys.readouterr().out)
-    assert (document["rounds"], document["defaults"], document["losses"]) == (0, [["A"]], 4.0)
+    assert (document["rounds"], document["defaults"], document["losses"]) == (0, [["A"]], 5.0)
 
 
 def test_the_table_lists_the_most_distressed_nodes_and_the_totals(
@@ -108,7 +108,7 @@ def test_the_cascade_table_says_who_pushed_whom(
     out = capsys.readouterr().out
     assert code == 0
     assert "4 of 4 nodes defaulted" in out
-    assert "rounds: 2   additional defaults: 3   losses on defaulted debtors: 41.00" in out
+    assert "rounds: 2   additional defaults: 3   losses on defaulted debtors: 43.00" in out
 
 
 BAD_NODES = [
