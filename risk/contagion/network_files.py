@@ -22,10 +22,14 @@ from typing import Final
 from risk.contagion.network import ExposureNetwork, build_network
 from risk.errors import ContagionInputError
 
-__all__ = ["EXPOSURE_COLUMNS", "NODE_COLUMNS", "read_network"]
+__all__ = ["EXPOSURE_COLUMNS", "FORMAT_HINT", "NODE_COLUMNS", "read_network"]
 
 NODE_COLUMNS: Final[tuple[str, ...]] = ("id", "capital", "value")
 EXPOSURE_COLUMNS: Final[tuple[str, ...]] = ("creditor", "debtor", "amount")
+#: The hint of an error that brings none of its own.
+FORMAT_HINT: Final[str] = ("nodes: id,capital,value (capital > 0, value >= 0); exposures: "
+                           "creditor,debtor,amount (amount >= 0, both ids in the nodes "
+                           "file); see the README, \"Stress tests\"")
 
 
 def read_network(nodes_path: Path, exposures_path: Path) -> ExposureNetwork:
@@ -112,13 +116,16 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
                     f"{path}: the file has a header but no rows",
                     suggestion="add one row per node (nodes) or per exposure (exposures)")
     except FileNotFoundError:
-        raise ContagionInputError(f"{path}: no such file") from None
+        raise ContagionInputError(f"{path}: no such file", suggestion=FORMAT_HINT) from None
     except IsADirectoryError:
-        raise ContagionInputError(f"{path}: is a directory, not a CSV file") from None
+        raise ContagionInputError(f"{path}: is a directory, not a CSV file",
+                                  suggestion=FORMAT_HINT) from None
     except UnicodeDecodeError as exc:
-        raise ContagionInputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ContagionInputError(f"{path}: not UTF-8 text (byte {exc.start})",
+                                  suggestion="save the file as UTF-8 CSV") from None
     except csv.Error as exc:
-        raise ContagionInputError(f"{path}: malformed CSV: {exc}") from None
+        raise ContagionInputError(f"{path}: malformed CSV: {exc}",
+                                  suggestion=FORMAT_HINT) from None
 
 
 def _text(path: Path, line: int, row: dict[str, str], field: str) -> str:
@@ -152,4 +159,4 @@ def _known(path: Path, line: int, row: dict[str, str], field: str,
 def _error(path: Path, line: int, field: str | None, problem: str,
            suggestion: str | None = None) -> ContagionInputError:
     where = f"{path}:{line}" + (f" {field}" if field else "")
-    return ContagionInputError(f"{where}: {problem}", suggestion=suggestion)
+    return ContagionInputError(f"{where}: {problem}", suggestion=suggestion or FORMAT_HINT)

@@ -153,6 +153,7 @@ def test_a_bad_nodes_file_is_named_with_line_and_field(
     out = capsys.readouterr()
     assert code == 1
     assert f"error: {tmp_path}/{message}" in out.err
+    assert "hint: " in out.err
     assert "Traceback" not in out.err
     assert out.out == ""
 
@@ -168,6 +169,7 @@ def test_a_bad_exposures_file_is_named_with_line_and_field(
     out = capsys.readouterr()
     assert code == 1
     assert f"error: {tmp_path}/{message}" in out.err
+    assert "hint: " in out.err
     assert "Traceback" not in out.err
 
 
@@ -196,6 +198,18 @@ def test_a_bad_shock_is_named(
     assert message in err
     assert "hint: " in err
     assert "Traceback" not in err
+
+
+def test_a_file_that_is_not_utf8_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    args = files(tmp_path)
+    (tmp_path / "nodes.csv").write_bytes(b"id,capital,value\nA,10,\xff\n")
+
+    code = run(monkeypatch, *args, "--shock", "A=1")
+
+    assert code == 1
+    assert f"error: {tmp_path}/nodes.csv: not UTF-8 text" in capsys.readouterr().err
 
 
 def test_a_missing_file_is_named(
