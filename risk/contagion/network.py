@@ -1,10 +1,10 @@
 """An exposure network as compact arrays: node ids, capital, value and a sparse matrix.
 
 ``exposures[i, j]`` is what creditor ``i`` loses, at most, when debtor ``j`` defaults.
-Rows of one creditor-debtor pair are summed when the matrix is built. The matrix is kept
-twice over the same numbers: as given (CSR, creditor × debtor) and transposed (CSR,
-debtor × creditor), whose row ``j`` lists the creditors a distressed debtor ``j`` hits —
-what both DebtRank and the cascade read, one debtor at a time, each debtor once.
+Rows of one creditor-debtor pair are summed when the matrix is built. It is stored once,
+as CSR debtor × creditor (``by_debtor``), whose row ``j`` lists the creditors a distressed
+debtor ``j`` hits — what both DebtRank and the cascade read, one debtor at a time, each
+debtor once; ``exposures`` is its transpose, creditor × debtor (CSC, no copy).
 """
 
 from __future__ import annotations
@@ -36,15 +36,19 @@ class ExposureNetwork:
     ids: tuple[str, ...]
     capital: FloatArray
     value: FloatArray
-    #: CSR, creditor × debtor, duplicates summed, no stored zeros.
-    exposures: sparse.csr_array
-    #: CSR, debtor × creditor: the transpose of ``exposures``.
+    #: CSR, debtor × creditor: entry (j, i) is what i loses, at most, when j defaults;
+    #: duplicates summed, no stored zeros.
     by_debtor: sparse.csr_array
     _index: dict[str, int] = field(repr=False)
 
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @property
+    def exposures(self) -> sparse.csc_array:
+        """Creditor × debtor (the transpose of ``by_debtor``, sharing its arrays)."""
+        return self.by_debtor.T
 
     def index_of(self, node_id: str) -> int | None:
         """The position of ``node_id``, or None when the network has no such node."""
@@ -94,12 +98,11 @@ def build_network(
     if self_loop.size:
         raise ContagionInputError(
             f"exposure {self_loop[0]}: node {ids[rows[self_loop[0]]]!r} is exposed to itself")
-    # COO -> CSR sums the duplicates of one (creditor, debtor) pair.
-    matrix = sparse.coo_array((amt, (rows, cols)), shape=(n, n)).tocsr()
+    # COO -> CSR sums the duplicates of one (debtor, creditor) pair.
+    matrix = sparse.coo_array((amt, (cols, rows)), shape=(n, n)).tocsr()
     matrix.sum_duplicates()
     matrix.eliminate_zeros()
-    return ExposureNetwork(ids=ids, capital=cap, value=val, exposures=matrix,
-                           by_debtor=matrix.T.tocsr(), _index=index)
+    return ExposureNetwork(ids=ids, capital=cap, value=val, by_debtor=matrix, _index=index)
 
 
 def gather_rows(
