@@ -106,10 +106,12 @@ class DebtRankResult:
 
 def relative_impact(network: ExposureNetwork) -> sparse.csr_array:
     """``W`` transposed: debtor × creditor, entry ``min(1, A_ij / E_i)`` at row j, column i."""
-    impact = network.by_debtor.copy()
-    creditors = impact.indices
-    impact.data = np.minimum(1.0, impact.data / network.capital[creditors])
-    return impact
+    exposures = network.by_debtor
+    data = exposures.data / network.capital[exposures.indices]
+    np.minimum(data, 1.0, out=data)
+    # The structure (indices, indptr) is the network's, shared rather than copied.
+    return sparse.csr_array((data, exposures.indices, exposures.indptr),
+                            shape=exposures.shape, copy=False)
 
 
 def _received(impact: sparse.csr_array, propagating: IntArray, h: FloatArray) -> FloatArray:
