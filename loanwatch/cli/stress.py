@@ -72,9 +72,9 @@ def stress(
     method: Method = typer.Option(
         Method.DEBTRANK, "--method", case_sensitive=False,
         help="debtrank (Battiston et al. 2012) or cascade (threshold defaults)."),
-    lgd: float = typer.Option(
-        DEFAULT_LGD, "--lgd", metavar="X",
-        help="Loss given default of the cascade, in [0, 1]."),
+    lgd: float | None = typer.Option(
+        None, "--lgd", metavar="X",
+        help=f"Loss given default of the cascade, in [0, 1] (default {DEFAULT_LGD:g})."),
     top: int = typer.Option(DEFAULT_TOP, "--top", min=1, help="Rows in the table."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
 ) -> None:
@@ -91,7 +91,11 @@ def stress(
         raise RiskError("no shock: give at least one --shock ID=FRACTION",
                         suggestion="e.g. --shock A=1 defaults node A; --shock A=0.3 takes "
                                    "30% of its capital")
-    run = stress_files(nodes, exposures, shock, method=method, lgd=lgd)
+    if lgd is not None and method is not Method.CASCADE:
+        raise RiskError("--lgd is the loss given default of the cascade; DebtRank has none",
+                        suggestion="add --method cascade, or leave --lgd out")
+    run = stress_files(nodes, exposures, shock, method=method,
+                       lgd=DEFAULT_LGD if lgd is None else lgd)
     if as_json:
         document = (debtrank_document(run.network, run.result)
                     if isinstance(run.result, DebtRankResult)
@@ -180,7 +184,7 @@ def print_cascade(network: ExposureNetwork, result: CascadeResult, top: int) -> 
     console.print(table)
     defaults = int(result.defaulted.sum())
     if shown < defaults:
-        console.print(f"… and {defaults - shown:,} more defaults (--top, or --json for all)")
+        console.print(f"… and {defaults - shown:,} more (--top N shows more, --json all)")
     console.print(f"rounds: {result.rounds}   additional defaults: "
                   f"{result.additional_defaults}   losses on defaulted debtors: "
                   f"{result.losses:,.2f}", highlight=False)

@@ -99,6 +99,18 @@ def test_the_table_lists_the_most_distressed_nodes_and_the_totals(
     assert "rounds: 3   additional stress: 0.289062   additional defaults: 0" in out
 
 
+def test_the_cascade_table_shows_top_rows_and_says_how_many_more(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    code = run(monkeypatch, *files(tmp_path), "--shock", "A=1", "--shock", "B=0.5",
+               "--shock", "D=0.25", "--method", "cascade", "--top", "3")
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "… and 1 more (--top N shows more, --json all)" in out
+    assert "│     2 │ D" not in out
+
+
 def test_the_cascade_table_says_who_pushed_whom(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
@@ -183,6 +195,8 @@ BAD_SHOCKS = [
     ([], "error: no shock: give at least one --shock ID=FRACTION"),
     (["--shock", "A=1", "--method", "cascade", "--lgd", "2"],
      "error: --lgd 2 is outside [0, 1]"),
+    (["--shock", "A=1", "--lgd", "0.5"],
+     "error: --lgd is the loss given default of the cascade; DebtRank has none"),
 ]
 
 
