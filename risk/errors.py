@@ -10,11 +10,13 @@ from loanwatch.errors import LoanwatchError
 __all__ = [
     "AlertNotFound",
     "ConcurrentRun",
+    "ContagionInputError",
     "InvalidTransition",
     "NoDataAsOf",
     "RiskError",
     "RuleProblem",
     "RulesFileError",
+    "ShockError",
 ]
 
 
@@ -80,3 +82,11 @@ class NoDataAsOf(RiskError):
 
 class ConcurrentRun(RiskError):
     """Two runs raised the same alert at once; the later one stored nothing."""
+
+
+class ContagionInputError(RiskError):
+    """An exposure network cannot be stress-tested as given (a file, a line, a field)."""
+
+
+class ShockError(RiskError):
+    """A shock names an unknown node or a fraction outside [0, 1]."""

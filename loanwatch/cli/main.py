@@ -13,6 +13,7 @@ from loanwatch.cli import purge as purge_cli
 from loanwatch.cli import rules as rules_cli
 from loanwatch.cli import seed as seed_cli
 from loanwatch.cli import serve as serve_cli
+from loanwatch.cli import stress as stress_cli
 from loanwatch.cli.errors import run_reporting_errors
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.command(name="serve")(serve_cli.serve)
 app.add_typer(rules_cli.app, name="rules", help="Check early-warning rules files.")
 app.add_typer(alerts_cli.app, name="alerts", help="Early-warning alerts: run the rules, work "
               "the alerts.")
+app.command(name="stress")(stress_cli.stress)
 
 
 def main() -> None:
