@@ -118,8 +118,10 @@ def ownership_matrix(n: int, holders: Sequence[int] | np.ndarray,
         k = int(bad[0])
         who = (f"{names[src[k]]} -> {names[dst[k]]}" if names is not None
                else f"{src[k]} -> {dst[k]}")
+        what = ("is missing or not a number" if np.isnan(val[k])
+                else f"{float(val[k])!r} is not a share in (0, 1]")
         raise InvalidOwnership(
-            f"OWNS edge {who}: pct {val[k]!r} is not a share in (0, 1]"
+            f"OWNS edge {who}: pct {what}"
             + (f" ({len(bad)} such edges)" if len(bad) > 1 else ""),
             suggestion="pct is a fraction: 51 % is 0.51")
     return sp.csr_matrix((val, (src, dst)), shape=(n, n))
