@@ -22,6 +22,7 @@ from portfolio.database import create_sql_engine
 from risk.network.rings import (
     InvalidRingParameters,
     PublicIdentifier,
+    RingReport,
     SharedIdentifier,
     identity_rings,
     read_rings,
@@ -33,7 +34,8 @@ from tests.ingest.importing import import_files
 PARTIES = [f"P{i}" for i in range(8)]
 
 
-def _rings(links: list[tuple[int, int]], idents: list[tuple[str, str]], **options: int):  # type: ignore[no-untyped-def]
+def _rings(links: list[tuple[int, int]], idents: list[tuple[str, str]],
+           **options: int) -> RingReport:
     party = np.array([p for p, _ in links], dtype=np.int64)
     ident = np.array([i for _, i in links], dtype=np.int64)
     return identity_rings(PARTIES, [i for i, _ in idents], [k for _, k in idents],
