@@ -30,9 +30,11 @@ set of companies is held 100 % from inside itself (two firms owning each other o
 no final owner exists and rights are undefined. Such *closed loops*, and companies whose
 recorded stakes sum to more than 100 % (*over-owned*, a data error), are reported as
 :class:`Degenerate` and left out of the solve (their incoming stakes are ignored), never a
-crash or a singular matrix. The solve runs on the weakly connected parts of the graph that
-hold a company-to-company stake (elsewhere ``C = A``), with one sparse LU factorisation
-(``scipy.sparse.linalg.splu``) and right-hand sides in chunks.
+crash or a singular matrix. The solve runs only on the weakly connected parts of the graph
+where a held company holds a stake (elsewhere ``C = A``), part by part since ``I − A`` is
+block diagonal over them: small parts (corporate groups) inverted in dense batches of equal
+size, a large part with one sparse LU factorisation (``scipy.sparse.linalg.splu``) and
+right-hand sides in chunks.
 
 **Control** (:func:`control`). Majority control follows chains, not products: 51 % of a
 firm that holds 51 % of another controls both, though its cash-flow right in the second is
@@ -51,8 +53,8 @@ uncontrolled. The *ultimate controller* of a party is the head of its final bloc
 person, or a company nobody controls.
 
 Complexity: control runs in rounds of sparse products, O(rounds × nnz(A)); rounds are
-bounded by the depth of the control forest. Cash-flow rights cost one sparse LU of the
-deep part and O(deep companies / chunk) triangular solves.
+bounded by the depth of the control forest. Cash-flow rights cost O(Σ s³) over the small
+parts of s parties, and a sparse LU with chunked triangular solves for a large part.
 """
 
 from __future__ import annotations
@@ -86,8 +88,12 @@ DEFAULT_THRESHOLD: Final = 0.5
 DEFAULT_PLURALITY: Final = 0.30
 #: Stakes are floats; sums within this of a bound count as the bound.
 _EPS: Final = 1e-9
-#: Right-hand sides solved at once against the LU factors (memory: rows × chunk floats).
+#: Parts of the ownership graph up to this many parties are inverted in dense batches.
+_SMALL_PART: Final = 64
+#: Right-hand sides solved at once against the LU factors of a large part, and the most
+#: floats such a chunk may hold (64 MiB).
 _SOLVE_CHUNK: Final = 256
+_SOLVE_CELLS: Final = 8 * 1024 * 1024
 
 
 class InvalidOwnership(LoanwatchError):
@@ -206,37 +212,81 @@ def cash_flow_rights(a: sp.spmatrix) -> CashFlowRights:
 def _solve_deep(a: sp.csr_matrix, deep: np.ndarray) -> sp.csr_matrix:
     """``C`` with the rows and columns of ``deep`` solved; elsewhere ``C = A``.
 
-    On ``deep`` (closed under ownership), ``(I − A_dd) X = I`` column chunk by chunk:
-    ``X = (I − A)⁻¹`` and ``C = X − I``.
+    ``deep`` is a union of weakly connected parts, and ``(I − A)`` is block diagonal over
+    them, so each part is solved on its own: ``X = (I − A_part)⁻¹`` and ``C = X − I``.
+    Parts of up to :data:`_SMALL_PART` parties (corporate groups with their owners) are
+    stacked by size and inverted in batches; a larger part gets one sparse LU
+    factorisation and right-hand sides in chunks.
     """
     n = a.shape[0]
-    sub = a[deep][:, deep].tocsc()
+    sub = a[deep][:, deep].tocsr()
     m = len(deep)
-    lu = splu((sp.identity(m, format="csc") - sub).tocsc())
-    # Only columns of companies held by someone have entries in C.
-    held_cols = np.flatnonzero(np.diff(sub.indptr) > 0)
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    for start in range(0, len(held_cols), _SOLVE_CHUNK):
-        chunk = held_cols[start:start + _SOLVE_CHUNK]
-        rhs = np.zeros((m, len(chunk)))
-        rhs[chunk, np.arange(len(chunk))] = 1.0
-        x = lu.solve(rhs)
-        x[chunk, np.arange(len(chunk))] -= 1.0
-        r, c = np.nonzero(np.abs(x) > 1e-15)
-        rows.append(r)
-        cols.append(chunk[c])
-        vals.append(x[r, c])
-    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    v = np.concatenate(vals) if vals else np.zeros(0)
+    _, part = connected_components(sub, directed=False)
+    sizes = np.bincount(part)
+    order = np.argsort(part, kind="stable")  # parties of each part together, in order
+    starts = np.r_[0, np.cumsum(sizes)]
+    position = np.empty(m, dtype=np.int64)
+    position[order] = np.arange(m) - starts[part[order]]
+    coo = sub.tocoo()
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for size in np.unique(sizes).tolist():
+        parts = np.flatnonzero(sizes == size)
+        if size <= _SMALL_PART:
+            found.append(_invert_batch(coo, part, position, parts, starts, order, size))
+        else:
+            for p in parts.tolist():
+                found.append(_invert_large(sub, order[starts[p]:starts[p + 1]]))
+    r = np.concatenate([f[0] for f in found])
+    c = np.concatenate([f[1] for f in found])
+    v = np.concatenate([f[2] for f in found])
     solved = sp.csr_matrix((v, (deep[r], deep[c])), shape=(n, n))
     outside = np.ones(n, dtype=bool)
     outside[deep] = False
     shallow = (sp.diags(outside.astype(np.float64)) @ a).tocsr()
     shallow.eliminate_zeros()
     return (solved + shallow).tocsr()
+
+
+def _invert_batch(coo: sp.coo_matrix, part: np.ndarray, position: np.ndarray,
+                  parts: np.ndarray, starts: np.ndarray, order: np.ndarray, size: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(I − A_p)⁻¹ − I`` for every part ``p`` of ``parts`` (all of ``size`` parties), as
+    ``(row, column, value)`` in the deep set's indices."""
+    batch = np.full(part.max() + 1, -1, dtype=np.int64)
+    batch[parts] = np.arange(len(parts))
+    stack = np.broadcast_to(np.eye(size), (len(parts), size, size)).copy()
+    mine = batch[part[coo.row]] >= 0
+    b, i, j = batch[part[coo.row[mine]]], position[coo.row[mine]], position[coo.col[mine]]
+    np.subtract.at(stack, (b, i, j), coo.data[mine])
+    x = np.linalg.inv(stack) - np.eye(size)
+    b, i, j = np.nonzero(np.abs(x) > 1e-15)
+    members = order[starts[parts][:, None] + np.arange(size)]  # (parts, size) deep indices
+    return members[b, i], members[b, j], x[b, i, j]
+
+
+def _invert_large(sub: sp.csr_matrix, members: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(I − A_p)⁻¹ − I`` for one large part, by sparse LU and chunked solves."""
+    block = sub[members][:, members].tocsc()
+    size = len(members)
+    lu = splu((sp.identity(size, format="csc") - block).tocsc())
+    held = np.flatnonzero(np.diff(block.indptr) > 0)  # columns with entries in C
+    chunk_width = max(1, min(_SOLVE_CHUNK, _SOLVE_CELLS // size))
+    rows, cols, vals = [], [], []
+    for start in range(0, len(held), chunk_width):
+        chunk = held[start:start + chunk_width]
+        rhs = np.zeros((size, len(chunk)))
+        rhs[chunk, np.arange(len(chunk))] = 1.0
+        x = lu.solve(rhs)
+        x[chunk, np.arange(len(chunk))] -= 1.0
+        r, c = np.nonzero(np.abs(x) > 1e-15)
+        rows.append(members[r])
+        cols.append(members[chunk[c]])
+        vals.append(x[r, c])
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 
 @dataclass(frozen=True, slots=True)

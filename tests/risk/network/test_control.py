@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 from sqlalchemy import Engine
@@ -80,6 +81,32 @@ def test_stakes_held_through_two_controlled_vehicles_add_up_to_control() -> None
     assert sorted(e for e in ctrl.evidence if e[1] == t) == [(v1, t, 0.30), (v2, t, 0.25)]
     assert ctrl.depth[t] == 2
     assert ctrl.by_plurality == frozenset()
+
+
+@pytest.mark.parametrize("big_part", [10, 300])
+def test_cash_flow_rights_equal_the_dense_formula(big_part: int) -> None:
+    # given a random ownership network with cross-holdings: one part of about
+    # ``big_part`` companies (solved by sparse LU above 64 parties) and parts of up to 8
+    rng = np.random.default_rng(3)
+    n = 400
+    holders, held, pct = [], [], []
+    for j in range(1, n):
+        # stakes of one company sum to at most 0.95, from earlier and (cross) later parties
+        owners = rng.choice(np.r_[0:j, j + 1:n], size=int(rng.integers(1, 4)), replace=False)
+        if j >= big_part:
+            owners = owners[(owners >= big_part) & (owners // 8 == j // 8)]
+        shares = rng.dirichlet(np.ones(len(owners))) * 0.95 if len(owners) else []
+        holders += owners.tolist()
+        held += [j] * len(owners)
+        pct += list(shares)
+    a = ownership_matrix(n, holders, held, pct)
+    dense = a.toarray()
+
+    rights = cash_flow_rights(a)
+
+    expected = dense @ np.linalg.inv(np.eye(n) - dense)
+    assert rights.degenerate == []
+    assert np.abs(rights.matrix.toarray() - expected).max() < 1e-12
 
 
 def test_one_vehicle_alone_does_not_control_under_a_pure_majority_rule() -> None:
