@@ -114,21 +114,19 @@ def loan_book(graph: nx.MultiDiGraph) -> LoanBook:
     """The ``BORROWS`` and ``GUARANTEES`` edges of a projection, and the loans' principal."""
     borrowed: dict[str, list[str]] = defaultdict(list)
     guarantors: dict[str, list[str]] = defaultdict(list)
-    principal: dict[str, tuple[int, str]] = {}
-    for source, target, data in graph.edges(data=True):
-        kind = data.get("type")
+    for source, target, kind in graph.edges(data="type"):
         if kind == RelType.BORROWS.value:
             borrowed[source].append(target)
         elif kind == RelType.GUARANTEES.value:
             guarantors[target].append(source)
-        else:
+    principal: dict[str, tuple[int, str]] = {}
+    for node, props in graph.nodes(data=True):
+        if props.get("label") != Label.LOAN.value:
             continue
-        if target not in principal:
-            props = graph.nodes[target]
-            minor = props.get("principal_minor")
-            currency = props.get("currency") or props.get("principal_currency")
-            if isinstance(minor, int) and isinstance(currency, str):
-                principal[target] = (minor, currency)
+        minor = props.get("principal_minor")
+        currency = props.get("currency") or props.get("principal_currency")
+        if isinstance(minor, int) and isinstance(currency, str):
+            principal[node] = (minor, currency)
     return LoanBook(borrowed=dict(borrowed), guarantors=dict(guarantors), principal=principal)
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "RingReport",
     "SharedIdentifier",
     "identity_rings",
+    "party_identifier_links",
     "read_rings",
 ]
 
@@ -155,12 +156,16 @@ def identity_rings(party_ids: Sequence[str], identifier_ids: Sequence[str],
     return RingReport(rings=rings, public=public)
 
 
-def _links(graph: nx.MultiDiGraph) -> tuple[list[str], list[str], list[str],
-                                             np.ndarray, np.ndarray]:
-    parties = sorted(n for n, d in graph.nodes(data=True) if Label(d["label"]) in PARTY_LABELS)
-    idents = sorted(n for n, d in graph.nodes(data=True)
-                    if Label(d["label"]) in IDENTIFIER_KIND)
-    kinds = [IDENTIFIER_KIND[Label(graph.nodes[i]["label"])] for i in idents]
+def party_identifier_links(graph: nx.MultiDiGraph) -> tuple[
+        list[str], list[str], list[str], np.ndarray, np.ndarray]:
+    """A ``USES``/``HOLDS`` projection as the arguments of :func:`identity_rings`:
+    party ids, identifier ids, identifier kinds, and the links as two index arrays."""
+    kind_of = {label.value: kind for label, kind in IDENTIFIER_KIND.items()}
+    party_labels = {label.value for label in PARTY_LABELS}
+    labels = dict(graph.nodes(data="label"))
+    parties = sorted(n for n, label in labels.items() if label in party_labels)
+    idents = sorted(n for n, label in labels.items() if label in kind_of)
+    kinds = [kind_of[labels[i]] for i in idents]
     p_index = {p: k for k, p in enumerate(parties)}
     i_index = {i: k for k, i in enumerate(idents)}
     src: list[int] = []
@@ -178,7 +183,7 @@ def read_rings(store: GraphStore, min_size: int = DEFAULT_MIN_SIZE,
     carries its value as :func:`graph.personal_data.mask_value` shows it."""
     _check(min_size, public_above)
     graph = store.project([RelType.USES, RelType.HOLDS])
-    parties, idents, kinds, src, dst = _links(graph)
+    parties, idents, kinds, src, dst = party_identifier_links(graph)
     report = identity_rings(parties, idents, kinds, src, dst, min_size, public_above)
     if not masked:
         return report
