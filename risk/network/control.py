@@ -323,7 +323,8 @@ def _check_parameters(threshold: float, plurality: float) -> None:
                                suggestion="majority control is 0.5")
     if not 0 <= plurality <= threshold:
         raise InvalidOwnership(
-            f"plurality {plurality!r} must be between 0 (off) and the threshold {threshold}")
+            f"plurality {plurality!r} must be between 0 (off) and the threshold {threshold}",
+            suggestion="a plurality of 0 switches the relative-majority rule off")
 
 
 def _winners(a: sp.csr_matrix, root: np.ndarray, open_: np.ndarray, threshold: float,

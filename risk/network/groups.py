@@ -188,7 +188,9 @@ def groups_from_control(ids: Sequence[str], labels: Sequence[Label], ctrl: Contr
         if labels[i] is Label.COMPANY:  # an uncontrolled company heads its own block
             members[head].append(i)
     edges: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
-    for holder, held, pct in sorted(ctrl.evidence, key=lambda e: (ids[e[1]], ids[e[0]])):
+    # Down the tree: by the depth of the company controlled, then by id.
+    for holder, held, pct in sorted(ctrl.evidence,
+                                    key=lambda e: (ctrl.depth[e[1]], ids[e[1]], ids[e[0]])):
         edges[int(ctrl.ultimate[held])].append((ids[holder], ids[held], pct))
     groups: list[CorporateGroup] = []
     for head, companies in members.items():
