@@ -272,6 +272,11 @@ def test_controls_edges_are_derived_idempotently_and_stale_ones_marked(
     assert stored.get_edge_data("P1", "C2")[""]["current"] is True
 
 
+def test_an_empty_graph_has_no_groups_and_writes_no_edges(store: GraphStore) -> None:
+    assert find_groups(store).groups == []
+    assert (write_control_edges(store).current, write_control_edges(store).stale) == (0, 0)
+
+
 def test_control_edges_of_a_person_controlled_chain() -> None:
     a = ownership_matrix(3, [0, 1], [1, 2], [0.6, 0.7])
 
