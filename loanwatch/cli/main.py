@@ -6,10 +6,12 @@ import typer
 
 from loanwatch.cli import alerts as alerts_cli
 from loanwatch.cli import demo as demo_cli
+from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import purge as purge_cli
+from loanwatch.cli import rings as rings_cli
 from loanwatch.cli import rules as rules_cli
 from loanwatch.cli import seed as seed_cli
 from loanwatch.cli import serve as serve_cli
@@ -25,9 +27,11 @@ app = typer.Typer(
 
 # Subcommands register themselves here, one line each.
 app.command(name="demo")(demo_cli.demo)
+app.command(name="groups")(groups_cli.groups)
 app.command(name="import")(imports_cli.import_)
 app.command(name="migrate")(migrate_cli.migrate)
 app.command(name="purge-rejected")(purge_cli.purge_rejected)
+app.command(name="rings")(rings_cli.rings)
 app.command(name="seed")(seed_cli.seed)
 app.add_typer(neo4j_cli.app, name="neo4j", help="Run the local Neo4j server (no Docker).")
 app.command(name="serve")(serve_cli.serve)

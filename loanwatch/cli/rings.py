@@ -1,0 +1,82 @@
+"""``loanwatch rings``: parties that share phones, addresses, devices or accounts.
+
+See :mod:`risk.network.rings` for the definition. ``--json`` prints one document::
+
+    {"rings": [{"members": [...], "shared": [{"id": ..., "kind": ...}, ...]}],
+     "public": [{"id": ..., "kind": ..., "users": n}, ...]}
+
+Identifier values are personal data: the JSON carries node ids only, the table the values
+as masking shows them.
+"""
+
+from __future__ import annotations
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from loanwatch.settings import Settings
+from loanwatch.wiring import open_stores
+from risk.network.rings import (
+    DEFAULT_MIN_SIZE,
+    DEFAULT_PUBLIC_ABOVE,
+    RingReport,
+    SharedIdentifier,
+    read_rings,
+)
+
+__all__ = ["rings"]
+
+
+def rings(
+    min_size: int = typer.Option(DEFAULT_MIN_SIZE, "--min-size", min=2,
+                                 help="Fewest parties in a ring."),
+    public_above: int = typer.Option(
+        DEFAULT_PUBLIC_ABOVE, "--public-above", min=2,
+        help="An identifier with more users than this is public, not a ring."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """List identity rings and public identifiers."""
+    settings = Settings.from_environ()
+    engine, graph = open_stores(settings)
+    try:
+        report = read_rings(graph, min_size, public_above, masked=not as_json)
+    finally:
+        graph.close()
+        engine.dispose()
+    if as_json:
+        typer.echo(orjson.dumps(_document(report)).decode())
+    else:
+        _print(report)
+
+
+def _document(report: RingReport) -> dict[str, object]:
+    return {
+        "rings": [{"members": r.members,
+                   "shared": [{"id": s.id, "kind": s.kind} for s in r.shared]}
+                  for r in report.rings],
+        "public": [{"id": p.id, "kind": p.kind, "users": p.users} for p in report.public],
+    }
+
+
+def _shown(s: SharedIdentifier) -> str:
+    return f"{s.kind} {s.id}" + ("" if s.masked is None else f" ({s.masked})")
+
+
+def _print(report: RingReport) -> None:
+    console = Console()
+    table = Table(title=f"{len(report.rings):,} identity rings")
+    for column in ("size", "members", "shared"):
+        table.add_column(column)
+    for r in report.rings:
+        table.add_row(str(len(r.members)), ", ".join(r.members),
+                      "\n".join(_shown(s) for s in r.shared))
+    console.print(table)
+    if report.public:
+        public = Table(title=f"{len(report.public):,} public identifiers (not rings)")
+        for column in ("kind", "id", "users", "shown as"):
+            public.add_column(column)
+        for p in report.public:
+            public.add_row(p.kind, p.id, f"{p.users:,}", "" if p.masked is None else str(p.masked))
+        console.print(public)

@@ -1,0 +1,1 @@
+"""Network analytics over the party graph: control, groups, identity rings."""

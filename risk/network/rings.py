@@ -1,0 +1,199 @@
+"""Identity rings: parties that share a phone, an address, a device or an account.
+
+The party–identifier graph is bipartite: ``USES`` edges from persons and companies to
+``Phone``, ``Address`` and ``Device`` nodes, ``HOLDS`` edges to ``Account`` nodes. The
+*users* of an identifier are the distinct parties linked to it.
+
+Definition. An identifier with more than ``public_above`` users (default 50) is
+**public**: a bank branch's address, a business centre, a call-centre number. It is
+reported once, with its number of users, and never makes a ring. Among the others, every
+identifier with at least two users is grouped with the identifiers that have **exactly
+the same set of users**; each such set with at least ``min_size`` users (default 3) is
+one **ring**, its identifiers the evidence. So a ring of five sharing a phone and a device
+is one ring with two shared identifiers, and a household of two inside it (sharing an
+address too) is not a ring of its own. Rings whose user sets overlap without being equal
+are reported separately: each is one shared footprint.
+
+Identifier *values* are personal data: results carry node ids (keyed hashes, see
+:mod:`graph.identifier_ids`) and kinds; :func:`read_rings` adds each value only as
+:func:`graph.personal_data.mask_value` shows it.
+
+Complexity: O(E log E) for E party–identifier links.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import networkx as nx
+import numpy as np
+
+from graph.model import PARTY_LABELS, Label, PropertyValue, RelType
+from graph.personal_data import mask_value
+from graph.store import GraphStore
+from loanwatch.errors import LoanwatchError
+
+__all__ = [
+    "DEFAULT_MIN_SIZE",
+    "DEFAULT_PUBLIC_ABOVE",
+    "IDENTIFIER_KIND",
+    "InvalidRingParameters",
+    "PublicIdentifier",
+    "Ring",
+    "RingReport",
+    "SharedIdentifier",
+    "identity_rings",
+    "party_identifier_links",
+    "read_rings",
+]
+
+#: Fewest parties a ring has.
+DEFAULT_MIN_SIZE: Final = 3
+#: An identifier with more users than this is public, not a ring.
+DEFAULT_PUBLIC_ABOVE: Final = 50
+#: The kind reported for each identifier label.
+IDENTIFIER_KIND: Final[dict[Label, str]] = {
+    Label.PHONE: "phone",
+    Label.ADDRESS: "address",
+    Label.DEVICE: "device",
+    Label.ACCOUNT: "account",
+}
+
+
+class InvalidRingParameters(LoanwatchError):
+    """A ring parameter is out of range."""
+
+
+@dataclass(frozen=True, slots=True)
+class SharedIdentifier:
+    """An identifier that is evidence of a ring: node id, kind, and the value as masking
+    shows it (``None`` when withheld, or when the caller did not ask)."""
+
+    id: str
+    kind: str
+    masked: PropertyValue | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ring:
+    """Parties (sorted ids) and the identifiers they all share, sorted by id."""
+
+    members: list[str]
+    shared: list[SharedIdentifier]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicIdentifier:
+    """An identifier used by more parties than the public threshold."""
+
+    id: str
+    kind: str
+    users: int
+    masked: PropertyValue | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RingReport:
+    """Rings (largest first, then by first member) and public identifiers (most used
+    first)."""
+
+    rings: list[Ring]
+    public: list[PublicIdentifier] = field(default_factory=list)
+
+
+def _check(min_size: int, public_above: int) -> None:
+    if min_size < 2:
+        raise InvalidRingParameters(f"minimum ring size {min_size} must be at least 2")
+    if public_above < min_size:
+        raise InvalidRingParameters(
+            f"public threshold {public_above} must be at least the minimum ring size "
+            f"{min_size}", suggestion="identifiers with more users than it are public")
+
+
+def identity_rings(party_ids: Sequence[str], identifier_ids: Sequence[str],
+                   identifier_kinds: Sequence[str], party: np.ndarray, identifier: np.ndarray,
+                   min_size: int = DEFAULT_MIN_SIZE,
+                   public_above: int = DEFAULT_PUBLIC_ABOVE) -> RingReport:
+    """Rings and public identifiers of a party–identifier link list.
+
+    Parameters:
+        party_ids, identifier_ids, identifier_kinds: the two node sets (kinds parallel to
+            the identifier ids).
+        party, identifier: parallel index arrays, one entry per link (duplicates allowed).
+        min_size: fewest users of a ring.
+        public_above: more users than this make an identifier public.
+
+    Raises:
+        InvalidRingParameters: ``min_size`` < 2 or ``public_above`` < ``min_size``.
+    """
+    _check(min_size, public_above)
+    n_p = len(party_ids)
+    links = np.unique(np.asarray(identifier, dtype=np.int64) * max(n_p, 1)
+                      + np.asarray(party, dtype=np.int64))
+    ident, users = links // max(n_p, 1), links % max(n_p, 1)
+    counts = np.bincount(ident, minlength=len(identifier_ids))
+    public = [PublicIdentifier(identifier_ids[i], identifier_kinds[i], int(counts[i]))
+              for i in np.flatnonzero(counts > public_above).tolist()]
+    public.sort(key=lambda p: (-p.users, p.id))
+    # Identifiers worth a look: between min_size and public_above users.
+    wanted = (counts[ident] >= min_size) & (counts[ident] <= public_above)
+    ident, users = ident[wanted], users[wanted]
+    by_members: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    if len(ident):
+        bounds = np.flatnonzero(np.r_[True, ident[1:] != ident[:-1], True])
+        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            by_members[tuple(users[start:end].tolist())].append(int(ident[start]))
+    rings = [
+        Ring(members=sorted(party_ids[u] for u in members),
+             shared=sorted((SharedIdentifier(identifier_ids[i], identifier_kinds[i])
+                            for i in shared), key=lambda s: s.id))
+        for members, shared in by_members.items()
+    ]
+    rings.sort(key=lambda r: (-len(r.members), r.members))
+    return RingReport(rings=rings, public=public)
+
+
+def party_identifier_links(graph: nx.MultiDiGraph) -> tuple[
+        list[str], list[str], list[str], np.ndarray, np.ndarray]:
+    """A ``USES``/``HOLDS`` projection as the arguments of :func:`identity_rings`:
+    party ids, identifier ids, identifier kinds, and the links as two index arrays."""
+    kind_of = {label.value: kind for label, kind in IDENTIFIER_KIND.items()}
+    party_labels = {label.value for label in PARTY_LABELS}
+    labels = dict(graph.nodes(data="label"))
+    parties = sorted(n for n, label in labels.items() if label in party_labels)
+    idents = sorted(n for n, label in labels.items() if label in kind_of)
+    kinds = [kind_of[labels[i]] for i in idents]
+    p_index = {p: k for k, p in enumerate(parties)}
+    i_index = {i: k for k, i in enumerate(idents)}
+    src: list[int] = []
+    dst: list[int] = []
+    for source, target in graph.edges():
+        if source in p_index and target in i_index:
+            src.append(p_index[source])
+            dst.append(i_index[target])
+    return parties, idents, kinds, np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+
+
+def read_rings(store: GraphStore, min_size: int = DEFAULT_MIN_SIZE,
+               public_above: int = DEFAULT_PUBLIC_ABOVE, *, masked: bool = True) -> RingReport:
+    """The identity rings of the graph in ``store``; with ``masked``, each identifier also
+    carries its value as :func:`graph.personal_data.mask_value` shows it."""
+    _check(min_size, public_above)
+    graph = store.project([RelType.USES, RelType.HOLDS])
+    parties, idents, kinds, src, dst = party_identifier_links(graph)
+    report = identity_rings(parties, idents, kinds, src, dst, min_size, public_above)
+    if not masked:
+        return report
+
+    def shown(node: str) -> PropertyValue | None:
+        data = graph.nodes[node]
+        value = data.get("value")
+        return None if value is None else mask_value(Label(data["label"]), "value", value)
+
+    rings = [Ring(r.members, [SharedIdentifier(s.id, s.kind, shown(s.id)) for s in r.shared])
+             for r in report.rings]
+    public = [PublicIdentifier(p.id, p.kind, p.users, shown(p.id)) for p in report.public]
+    return RingReport(rings=rings, public=public)
