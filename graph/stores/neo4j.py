@@ -26,7 +26,13 @@ from graph.batches import (
 )
 from graph.errors import InvalidGraphElement, NodeNotFound
 from graph.model import Edge, Label, Node, RelType
-from graph.store import DEFAULT_SEARCH_LIMIT, BatchWrite, GraphStore
+from graph.store import (
+    DEFAULT_EDGE_BATCH,
+    DEFAULT_SEARCH_LIMIT,
+    BatchWrite,
+    EdgeRow,
+    GraphStore,
+)
 from graph.stores.neo4j_errors import DRIVER_ERRORS, translate
 
 __all__ = ["Neo4jGraphStore"]
@@ -56,6 +62,16 @@ MATCH (n:Entity {id: id})-[r]-()
 WHERE $types IS NULL OR type(r) IN $types
 WITH DISTINCT r
 RETURN collect([type(r), startNode(r).id, endNode(r).id, r.key, properties(r)]) AS edges
+"""
+
+# One list per record (fewer values to decode than named columns); dynamic property access
+# reads only the properties asked for.
+_EDGES_QUERY: Final = """
+MATCH (a:Entity)-[r]->(b:Entity)
+WHERE type(r) IN $types
+RETURN [type(r), a.id, b.id, coalesce(r.key, ''),
+        [name IN $props | r[name]] + [name IN $source_props | a[name]]
+        + [name IN $target_props | b[name]]] AS row
 """
 
 _MISSING_QUERY: Final = """
@@ -382,6 +398,35 @@ class Neo4jGraphStore(GraphStore):
             graph.add_edge(r["source"], r["target"], key=r["key"] or "", type=r["type"],
                            **_clean(r["props"], _EDGE_INTERNALS))
         return graph
+
+    def iter_edges(
+        self,
+        types: Collection[RelType],
+        *,
+        props: Sequence[str] = (),
+        source_props: Sequence[str] = (),
+        target_props: Sequence[str] = (),
+        batch_size: int = DEFAULT_EDGE_BATCH,
+    ) -> Iterator[list[EdgeRow]]:
+        self._check_batch_size(batch_size)
+        wanted = [t.value for t in types]
+        if not wanted:
+            return
+        parameters = {"types": wanted, "props": list(props),
+                      "source_props": list(source_props), "target_props": list(target_props)}
+        with self._driver_errors(), self._driver.session(
+                database=self._database, default_access_mode="READ",
+                fetch_size=batch_size) as session:
+            result = session.run(_EDGES_QUERY, parameters)
+            batch: list[EdgeRow] = []
+            for record in result:
+                rel_type, source, target, key, values = record[0]
+                batch.append((rel_type, source, target, key, tuple(values)))
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
 
     def count(self) -> dict[str, int]:
         counts = {r["label"]: r["n"] for r in self._read(
