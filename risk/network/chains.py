@@ -20,6 +20,7 @@ guarantees no one else's loan (nobody further to hit) or until the cap:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Final
 
@@ -129,7 +130,7 @@ def find_chains(projection: PortfolioProjection,
                         truncated = bool(stack) or start != starts[-1]
                         break
                 continue
-            stack.extend(path + [int(n)] for n in sorted(nexts.tolist(), reverse=True))
+            stack.extend([*path, int(n)] for n in sorted(nexts.tolist(), reverse=True))
         if len(paths) >= options.max_chains:
             break
 
@@ -139,7 +140,7 @@ def find_chains(projection: PortfolioProjection,
     chains: list[Chain] = []
     for path, capped in paths:
         steps = [members_of(c) for c in path]
-        pairs = [(int(g), int(b)) for lower, upper in zip(steps, steps[1:], strict=False)
+        pairs = [(int(g), int(b)) for lower, upper in itertools.pairwise(steps)
                  for g in upper.tolist() for b in _borrowers_of(graph, g, lower)]
         edges, _ = guarantee_edges(projection, pairs)
         chains.append(Chain(

@@ -49,8 +49,8 @@ from portfolio.money import minor_to_decimal
 from risk.projection import PortfolioProjection
 
 __all__ = [
-    "DEFAULT_MAX_CYCLE_LENGTH",
     "DEFAULT_MAX_CYCLES_PER_COMPONENT",
+    "DEFAULT_MAX_CYCLE_LENGTH",
     "Circle",
     "CircleKind",
     "CircleOptions",
