@@ -52,7 +52,7 @@ class PortfolioProjection:
     * ``party_ids``: object array of the ids of every party that borrows or guarantees;
       party ``i`` is ``party_ids[i]``. ``n_parties = len(party_ids)``.
     * ``loan_ids``: object array of every loan borrowed or guaranteed; loan ``j``.
-    * ``currencies``: the ISO codes met; currency ``c`` is ``currencies[c]``.
+    * ``currencies``: the ISO codes met, sorted; currency ``c`` is ``currencies[c]``.
 
     Loans (one entry per loan, indexed by loan):
 
@@ -220,6 +220,12 @@ def project_portfolio(store: GraphStore, *,
     if len(g_currency):
         missing = g_currency == NO_CURRENCY
         g_currency[missing] = loan_currency[g_loan_ix[missing]]
+    # Currency codes in sorted order, whatever order the store returned the edges in.
+    currencies = sorted(codes)
+    remap = np.array([currencies.index(code) for code in codes], dtype=np.int16)
+    for codes_array in (loan_currency, g_currency):
+        known = codes_array != NO_CURRENCY
+        codes_array[known] = remap[codes_array[known]]
     order = np.lexsort((g_loan_ix, g_party))
     g_party, g_loan_ix = g_party[order], g_loan_ix[order]
     g_amount, g_currency = g_amount[order], g_currency[order]
@@ -229,7 +235,7 @@ def project_portfolio(store: GraphStore, *,
     party_graph, pair_ptr, pair_guarantees = _party_graph(
         g_party, g_loan_ix, borrows.T.tocsr(), n_parties)
     return PortfolioProjection(
-        party_ids=party_ids, loan_ids=loan_ids, currencies=tuple(codes),
+        party_ids=party_ids, loan_ids=loan_ids, currencies=tuple(currencies),
         loan_borrower=loan_borrower, loan_principal_minor=loan_principal,
         loan_currency=loan_currency, borrows=borrows, guarantees=guarantees,
         guarantee_party=g_party, guarantee_loan=g_loan_ix,
