@@ -12,7 +12,10 @@ Money stays exact: amounts are ``int64`` minor units beside an ``int16`` index i
 :attr:`PortfolioProjection.currencies` (see ``docs/data-model.md``, "Money"); sums are
 integer sums per currency, never across currencies.
 
-Memory: about 60 bytes per edge and 100 bytes per party or loan (the id strings dominate).
+Memory, measured on a generated 100,000-borrower portfolio (100 k parties, 107 k loans,
+128 k edges): the projection keeps 17 MiB, about 90 bytes per party or loan (the id strings
+dominate; the arrays are 4 to 8 bytes per entry); reading peaks at 81 MiB, the plain tuples
+of the stream and the id lists before they become arrays (networkx: 373 MiB).
 """
 
 from __future__ import annotations
