@@ -118,7 +118,7 @@ class Circle:
         exposure: total principal of ``loans`` per currency, as exact decimal strings.
         guaranteed: total guaranteed amount of ``edges`` per currency.
         edges: the guarantee edges that make the finding, ready to draw.
-        component: the index of the SCC holding it (-1 for a joint group spanning several).
+        component: the index of the SCC holding it (findings of one SCC share it).
     """
 
     kind: CircleKind
@@ -253,11 +253,10 @@ def find_circles(projection: PortfolioProjection,
 
     findings: list[Circle] = []
     for group in joint:
+        # A reciprocal clique is strongly connected: all of it lies in one SCC.
         pairs = [(a, b) for a in group for b in group if a != b]
-        component = int(labels[group[0]])
-        same = all(labels[m] == component for m in group)
         findings.append(_finding(projection, "joint", "group", group, pairs,
-                                 component if same else -1))
+                                 int(labels[group[0]])))
 
     mutual = sp.triu(graph.multiply(graph.T), k=1).tocoo()
     for a, b in sorted(zip(mutual.row.tolist(), mutual.col.tolist(), strict=True)):

@@ -318,7 +318,7 @@ def test_iter_edges_reads_chosen_properties_in_batches(loaded: GraphStore) -> No
     batches = list(loaded.iter_edges([G, B], props=["amount", "absent"],
                                      source_props=["size"], target_props=["principal"],
                                      batch_size=2))
-    assert [len(batch) for batch in batches][:-1] == [2] * (len(batches) - 1)
+    assert all(1 <= len(batch) <= 2 for batch in batches) and len(batches) >= 3
     rows = sorted(row for batch in batches for row in batch)
     assert rows == [
         ("BORROWS", "C1", "L1", "", (None, None, "small", 500000.0)),
