@@ -28,14 +28,18 @@ Every finding carries its evidence: members, the guarantee edges with their loan
 amounts, the loans, and the exposure (the principal of those loans) per currency, exact
 (integer sums of minor units, printed as decimal strings of the currency's scale).
 
-Work is bounded: cycles are enumerated with networkx's ``simple_cycles(length_bound=...)``
-on one SCC's subgraph at a time, and at most ``max_cycles_per_component`` cycles are taken
-from one SCC; an SCC that reaches the cap is named in
-:attr:`CircleReport.truncated_components` (its circles past the cap are not reported).
+Work is bounded, deterministically: cycles are enumerated one SCC at a time by
+:func:`bounded_cycles`, which stops after ``max_cycle_steps`` edge visits in one SCC; an SCC
+that reaches the cap is named in :attr:`CircleReport.truncated_components` (its cycles past
+the cap are not reported). networkx's ``simple_cycles(length_bound=12)`` cannot be capped
+that way: on a random strongly connected part of 16,000 parties and 40,000 guarantees it
+ran 200 s without reaching 100,000 cycles, where the search here visits 20 million edges in
+about 30 s (and finds a 12-circle of low-degree firms planted in it).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -49,14 +53,15 @@ from portfolio.money import minor_to_decimal
 from risk.projection import PortfolioProjection
 
 __all__ = [
-    "DEFAULT_MAX_CYCLES_PER_COMPONENT",
     "DEFAULT_MAX_CYCLE_LENGTH",
+    "DEFAULT_MAX_CYCLE_STEPS",
     "Circle",
     "CircleKind",
     "CircleOptions",
     "CircleReport",
     "CoGuarantee",
     "GuaranteeEdge",
+    "bounded_cycles",
     "find_circles",
     "format_money",
     "guarantee_edges",
@@ -64,8 +69,9 @@ __all__ = [
 
 #: Longest simple cycle reported inside a larger SCC (planted circles have 3–12 firms).
 DEFAULT_MAX_CYCLE_LENGTH: Final = 12
-#: Cycles taken from one SCC at most, so that a dense giant SCC cannot explode.
-DEFAULT_MAX_CYCLES_PER_COMPONENT: Final = 100_000
+#: Edge visits of the cycle search in one SCC at most (about 1.5 s per million here), so
+#: that a giant SCC cannot explode.
+DEFAULT_MAX_CYCLE_STEPS: Final = 10_000_000
 
 CircleKind = Literal["circle", "mutual", "joint"]
 Scope = Literal["component", "cycle", "pair", "group"]
@@ -78,21 +84,20 @@ class CircleOptions:
     Attributes:
         min_size: smallest finding reported, in members (2 keeps mutual pairs).
         max_cycle_length: longest simple cycle enumerated inside an SCC (≥ 3).
-        max_cycles_per_component: cycles taken from one SCC at most.
+        max_cycle_steps: edge visits of the cycle search in one SCC at most.
     """
 
     min_size: int = 2
     max_cycle_length: int = DEFAULT_MAX_CYCLE_LENGTH
-    max_cycles_per_component: int = DEFAULT_MAX_CYCLES_PER_COMPONENT
+    max_cycle_steps: int = DEFAULT_MAX_CYCLE_STEPS
 
     def __post_init__(self) -> None:
         if self.min_size < 2:
             raise ValueError(f"min_size must be at least 2, got {self.min_size}")
         if self.max_cycle_length < 3:
             raise ValueError(f"max_cycle_length must be at least 3, got {self.max_cycle_length}")
-        if self.max_cycles_per_component < 1:
-            raise ValueError("max_cycles_per_component must be at least 1, "
-                             f"got {self.max_cycles_per_component}")
+        if self.max_cycle_steps < 1:
+            raise ValueError(f"max_cycle_steps must be at least 1, got {self.max_cycle_steps}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +236,7 @@ def find_circles(projection: PortfolioProjection,
     """Find guarantee circles, mutual guarantees, joint groups and co-guarantees.
 
     Complexity: O(V + E) for the SCCs (scipy), cliques on the mutual-guarantee graph only,
-    and per SCC at most ``max_cycles_per_component`` bounded cycles.
+    and per SCC a cycle search of at most ``max_cycle_steps`` edge visits.
     """
     options = options or CircleOptions()
     graph = projection.party_graph
@@ -279,15 +284,12 @@ def find_circles(projection: PortfolioProjection,
         if len(pairs) == len(members):
             continue  # the component is one simple cycle: reported above
         seen = {frozenset(members.tolist())}
-        sub = nx.DiGraph(pairs)
-        taken = 0
-        for cycle in nx.simple_cycles(sub, length_bound=options.max_cycle_length):
-            taken += 1
-            if taken > options.max_cycles_per_component:
-                truncated.append(component)
-                break
+        found, capped = _cycles_of(members, pairs, options)
+        if capped:
+            truncated.append(component)
+        for cycle in found:
             key = frozenset(cycle)
-            if len(cycle) < 3 or key in seen or in_one_joint_group(cycle):
+            if key in seen or in_one_joint_group(cycle):
                 continue
             seen.add(key)
             start = cycle.index(min(cycle))
@@ -302,6 +304,85 @@ def find_circles(projection: PortfolioProjection,
         components=len(big), largest_component=int(sizes.max(initial=0)) if len(big) else 0,
         truncated_components=tuple(truncated),
     )
+
+
+def _cycles_of(members: np.ndarray, pairs: list[tuple[int, int]],
+               options: CircleOptions) -> tuple[list[list[int]], bool]:
+    """The simple cycles of 3.. ``max_cycle_length`` parties among ``members`` (party
+    indices), searched from the lowest-degree parties first."""
+    degree: dict[int, int] = dict.fromkeys(members.tolist(), 0)
+    for a, b in pairs:
+        degree[a] += 1
+        degree[b] += 1
+    order = sorted(degree, key=lambda m: (degree[m], m))
+    rank = {m: i for i, m in enumerate(order)}
+    successors: list[list[int]] = [[] for _ in order]
+    predecessors: list[list[int]] = [[] for _ in order]
+    for a, b in pairs:
+        successors[rank[a]].append(rank[b])
+        predecessors[rank[b]].append(rank[a])
+    cycles, capped = bounded_cycles(successors, predecessors, options.max_cycle_length,
+                                    options.max_cycle_steps)
+    return [[order[i] for i in cycle] for cycle in cycles], capped
+
+
+def bounded_cycles(successors: list[list[int]], predecessors: list[list[int]],
+                   length_bound: int, max_steps: int) -> tuple[list[list[int]], bool]:
+    """Every simple directed cycle of 3 to ``length_bound`` nodes of a graph on nodes
+    ``0..n-1``, each once, and whether the search stopped at ``max_steps`` edge visits.
+
+    Each cycle is found from its lowest node ``s`` (so listed starting there): a
+    breadth-first search backwards from ``s`` over higher nodes gives each node's hops back
+    to ``s``, and the depth-first search forwards enters only nodes that can still close
+    the cycle within the bound. Work: per start, one bounded backward search plus the paths
+    that lead to cycles; both count towards ``max_steps``, which makes the cap
+    deterministic (the same graph stops at the same place).
+    """
+    n = len(successors)
+    cycles: list[list[int]] = []
+    steps = 0
+    hops_back = [-1] * n
+    on_path = [False] * n
+    for s in range(n):
+        reached = [s]
+        hops_back[s] = 0
+        queue = deque([s])
+        while queue:
+            v = queue.popleft()
+            hops = hops_back[v] + 1
+            if hops >= length_bound:
+                continue
+            for u in predecessors[v]:
+                steps += 1
+                if u > s and hops_back[u] < 0:
+                    hops_back[u] = hops
+                    reached.append(u)
+                    queue.append(u)
+        path = [s]
+        on_path[s] = True
+        stack = [iter(successors[s])]
+        while stack and steps <= max_steps:
+            for w in stack[-1]:
+                steps += 1
+                if w == s:
+                    if len(path) >= 3:
+                        cycles.append(list(path))
+                elif hops_back[w] > 0 and not on_path[w] \
+                        and len(path) + hops_back[w] <= length_bound:
+                    path.append(w)
+                    on_path[w] = True
+                    stack.append(iter(successors[w]))
+                    break
+            else:
+                stack.pop()
+                on_path[path.pop()] = False
+        for v in path:
+            on_path[v] = False
+        for v in reached:
+            hops_back[v] = -1
+        if steps > max_steps:
+            return cycles, True
+    return cycles, False
 
 
 _KIND_ORDER: Final = {"joint": 0, "mutual": 1, "circle": 2}

@@ -3,12 +3,19 @@ graphs written through each real graph store (embedded SQLite and PostgreSQL, Ne
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 
 from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
 from risk.network.chains import ChainOptions, find_chains
-from risk.network.circles import Circle, CircleOptions, CircleReport, find_circles
+from risk.network.circles import (
+    Circle,
+    CircleOptions,
+    CircleReport,
+    bounded_cycles,
+    find_circles,
+)
 from risk.projection import project_portfolio
 from tests.graph.conftest import postgres_graph_store, store  # noqa: F401 - fixtures
 
@@ -107,7 +114,7 @@ def test_cycles_longer_than_the_bound_are_not_listed(loaded: GraphStore) -> None
 
 
 def test_cycle_search_stops_at_its_cap_and_says_so(loaded: GraphStore) -> None:
-    report = find_circles(project_portfolio(loaded), CircleOptions(max_cycles_per_component=1))
+    report = find_circles(project_portfolio(loaded), CircleOptions(max_cycle_steps=3))
     assert len(report.truncated_components) == 1
     assert len(_of(report, "circle", "cycle")) <= 1
 
@@ -180,7 +187,23 @@ def test_an_empty_graph_has_no_findings(store: GraphStore) -> None:  # noqa: F81
 
 @pytest.mark.parametrize(("options", "problem"), [
     ({"min_size": 1}, "min_size"), ({"max_cycle_length": 2}, "max_cycle_length"),
-    ({"max_cycles_per_component": 0}, "max_cycles_per_component")])
+    ({"max_cycle_steps": 0}, "max_cycle_steps")])
 def test_bad_options_are_refused_by_name(options: dict[str, int], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         CircleOptions(**options)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bounded_cycles_lists_what_networkx_lists(seed: int) -> None:
+    graph = nx.gnp_random_graph(11, 0.3, directed=True, seed=seed)
+    successors = [sorted(graph.successors(v)) for v in range(11)]
+    predecessors = [sorted(graph.predecessors(v)) for v in range(11)]
+    cycles, capped = bounded_cycles(successors, predecessors, 5, 10**9)
+    expected = [c for c in nx.simple_cycles(graph, length_bound=5) if len(c) >= 3]
+    assert not capped
+    assert sorted(map(_canonical, cycles)) == sorted(map(_canonical, expected))
+
+
+def _canonical(cycle: list[int]) -> tuple[int, ...]:
+    start = cycle.index(min(cycle))
+    return tuple(cycle[start:] + cycle[:start])
