@@ -134,18 +134,35 @@ def find_chains(projection: PortfolioProjection,
         if len(paths) >= options.max_chains:
             break
 
+    # Chains share their steps and links: each is built once.
+    step_ids: dict[int, tuple[str, ...]] = {}
+    links: dict[tuple[int, int], list[GuaranteeEdge]] = {}
+
     def members_of(component: int) -> np.ndarray:
         return np.sort(members_order[bounds[component]:bounds[component + 1]])
 
-    chains: list[Chain] = []
-    for path, capped in paths:
-        steps = [members_of(c) for c in path]
-        pairs = [(int(g), int(b)) for lower, upper in itertools.pairwise(steps)
-                 for g in upper.tolist() for b in _borrowers_of(graph, g, lower)]
-        edges, _ = guarantee_edges(projection, pairs)
-        chains.append(Chain(
-            steps=tuple(tuple(str(projection.party_ids[m]) for m in s) for s in steps),
-            edges=tuple(edges), capped=capped))
+    def ids_of(component: int) -> tuple[str, ...]:
+        if component not in step_ids:
+            step_ids[component] = tuple(str(i) for i in projection.party_ids[
+                members_of(component)])
+        return step_ids[component]
+
+    def link(lower: int, upper: int) -> list[GuaranteeEdge]:
+        """The guarantees by members of ``upper`` of loans of members of ``lower``."""
+        if (lower, upper) not in links:
+            borrowers = members_of(lower)
+            pairs = [(g, b) for g in members_of(upper).tolist()
+                     for b in _borrowers_of(graph, g, borrowers)]
+            links[lower, upper] = guarantee_edges(projection, pairs)[0]
+        return links[lower, upper]
+
+    chains = [
+        Chain(steps=tuple(ids_of(c) for c in path),
+              edges=tuple(e for lower, upper in itertools.pairwise(path)
+                          for e in link(lower, upper)),
+              capped=capped)
+        for path, capped in paths
+    ]
     return ChainReport(chains=tuple(chains), truncated=truncated)
 
 
