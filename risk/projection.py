@@ -66,8 +66,8 @@ class PortfolioProjection:
 
     Relations (scipy CSR matrices, ``int32`` counts of edges as data):
 
-    * ``borrows``: ``n_parties × n_loans``; row ``i`` lists the loans party ``i`` borrows,
-      so ``borrows @ loan_principal_minor`` (per currency) is each party's own exposure.
+    * ``borrows``: ``n_parties × n_loans``; row ``i`` lists the loans party ``i`` borrows
+      (each party's own exposure per currency: :meth:`party_exposure_minor`).
     * ``guarantees``: ``n_parties × n_loans``; row ``i`` lists the loans party ``i``
       guarantees.
 
@@ -144,6 +144,21 @@ class PortfolioProjection:
             # Python ints: exact whatever the total, no int64 overflow.
             totals[self.currencies[code]] = sum(minor[currency == code].tolist())
         return totals
+
+    def party_exposure_minor(self) -> np.ndarray:
+        """Each party's own borrowing: an ``int64`` array ``n_parties × len(currencies)`` of
+        the principal (minor units) of the loans it borrows, per currency.
+
+        A loan with several borrowers counts in full for each. Exact while a party's total
+        stays below 9.2 * 10^18 minor units (nine of the largest amounts, see
+        ``portfolio/money.py``).
+        """
+        known = self.loan_currency >= 0
+        by_currency = sp.csr_matrix(
+            (self.loan_principal_minor[known],
+             (np.flatnonzero(known), self.loan_currency[known].astype(np.int64))),
+            shape=(self.n_loans, len(self.currencies)), dtype=np.int64)
+        return np.asarray((self.borrows.astype(np.int64) @ by_currency).todense())
 
     def loan_exposure(self, loans: np.ndarray) -> dict[str, int]:
         """Total principal of ``loans`` (indices, each counted once) per currency."""

@@ -62,6 +62,14 @@ def test_loans_keep_borrower_principal_and_currency(loaded: GraphStore) -> None:
                                                        "USD": 7_00}
 
 
+def test_party_exposure_sums_the_loans_each_party_borrows(loaded: GraphStore) -> None:
+    p = project_portfolio(loaded)
+    exposure = p.party_exposure_minor()  # columns: CNY, JPY, USD
+    assert exposure.dtype == np.int64
+    assert exposure.tolist() == [[1_000_00, 0, 0], [0, 500, 0], [0, 500, 0], [0, 0, 7_00],
+                                 [0, 0, 0]]
+
+
 def test_guarantees_keep_exact_amounts_in_their_currency(loaded: GraphStore) -> None:
     p = project_portfolio(loaded)
     rows = [(p.party_ids[g], p.loan_ids[l_], m, p.currencies[c])
