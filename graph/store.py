@@ -29,9 +29,9 @@ Semantics shared by both backends:
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, Protocol, runtime_checkable
+from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import networkx as nx
 from sqlalchemy import Connection, Engine
@@ -41,12 +41,14 @@ from graph.model import Edge, Label, Node, Path, RelType, Subgraph
 from graph.traversal import expand_neighbourhood, find_shortest_paths
 
 __all__ = [
+    "DEFAULT_EDGE_BATCH",
     "DEFAULT_NEIGHBOURHOOD_LIMIT",
     "DEFAULT_PATH_LIMIT",
     "DEFAULT_SEARCH_LIMIT",
     "MAX_HOPS",
     "BatchWrite",
     "Direction",
+    "EdgeRow",
     "GraphStore",
     "SqlTransactionGraph",
 ]
@@ -56,8 +58,15 @@ DEFAULT_NEIGHBOURHOOD_LIMIT: Final = 500
 DEFAULT_PATH_LIMIT: Final = 10
 #: Deepest neighbourhood or path search either backend accepts.
 MAX_HOPS: Final = 6
+#: Rows per batch of :meth:`GraphStore.iter_edges`.
+DEFAULT_EDGE_BATCH: Final = 50_000
 
 Direction = Literal["out", "in", "both"]
+
+#: One edge of :meth:`GraphStore.iter_edges`: ``(type, source, target, key, values)``, where
+#: ``values`` holds the requested edge properties, then the source node's, then the target
+#: node's, in the order asked, ``None`` where a property is absent.
+EdgeRow = tuple[str, str, str, str, tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,10 +296,38 @@ class GraphStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def iter_edges(
+        self,
+        types: Collection[RelType],
+        *,
+        props: Sequence[str] = (),
+        source_props: Sequence[str] = (),
+        target_props: Sequence[str] = (),
+        batch_size: int = DEFAULT_EDGE_BATCH,
+    ) -> Iterator[list[EdgeRow]]:
+        """Every edge of ``types``, in batches of at most ``batch_size`` plain tuples
+        (:data:`EdgeRow`), for whole-graph passes that must not hold the graph as objects.
+
+        Only the named properties are read: ``props`` of the edge, ``source_props`` and
+        ``target_props`` of its two end nodes. The order of edges is unspecified; each
+        edge comes once. The read streams (a server-side cursor, Neo4j's record stream),
+        so memory stays one batch; it is not one snapshot across concurrent writes.
+
+        Raises:
+            ValueError: ``batch_size`` < 1.
+            GraphBackendError, BackendUnavailable: the backend failed or cannot be reached.
+        """
+
+    @abc.abstractmethod
     def count(self) -> dict[str, int]:
         """Number of nodes per label and of edges per type (zero counts left out)."""
 
     # -- helpers shared by the backends ----------------------------------------------------
+
+    @staticmethod
+    def _check_batch_size(batch_size: int) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
 
     @staticmethod
     def _check_hops(hops: int, limit: int) -> None:

@@ -28,7 +28,13 @@ from graph.batches import (
 )
 from graph.errors import GraphBackendError, GraphSchemaMissing
 from graph.model import Edge, Label, Node, RelType
-from graph.store import DEFAULT_SEARCH_LIMIT, BatchWrite, GraphStore
+from graph.store import (
+    DEFAULT_EDGE_BATCH,
+    DEFAULT_SEARCH_LIMIT,
+    BatchWrite,
+    EdgeRow,
+    GraphStore,
+)
 from graph.stores.embedded_schema import graph_edge, graph_node
 from graph.stores.embedded_sql import dialect_sql
 from loanwatch.errors import BackendUnavailable
@@ -309,6 +315,50 @@ class EmbeddedGraphStore(GraphStore):
                 graph.add_edge(row.source, row.target, key=row.key, type=row.type,
                                **orjson.loads(row.props))
         return graph
+
+    def iter_edges(
+        self,
+        types: Collection[RelType],
+        *,
+        props: Sequence[str] = (),
+        source_props: Sequence[str] = (),
+        target_props: Sequence[str] = (),
+        batch_size: int = DEFAULT_EDGE_BATCH,
+    ) -> Iterator[list[EdgeRow]]:
+        self._check_batch_size(batch_size)
+        wanted = [t.value for t in types]
+        if not wanted:
+            return
+        source_node = graph_node.alias("s")
+        target_node = graph_node.alias("t")
+        columns = [graph_edge.c.type, graph_edge.c.source, graph_edge.c.target,
+                   graph_edge.c.key, graph_edge.c.props]
+        query = select(*columns, *(
+            [source_node.c.props.label("source_props")] if source_props else []), *(
+            [target_node.c.props.label("target_props")] if target_props else []))
+        if source_props:
+            query = query.join(source_node, source_node.c.id == graph_edge.c.source)
+        if target_props:
+            query = query.join(target_node, target_node.c.id == graph_edge.c.target)
+        query = query.where(graph_edge.c.type.in_(wanted))
+        loads = orjson.loads
+        with self._sql_errors(), self._engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch_size)
+            for partition in result.execute(query).partitions():
+                batch: list[EdgeRow] = []
+                for row in partition:
+                    values: tuple[Any, ...] = ()
+                    if props:
+                        edge_props = loads(row[4])
+                        values += tuple(edge_props.get(name) for name in props)
+                    if source_props:
+                        node_props = loads(row[5])
+                        values += tuple(node_props.get(name) for name in source_props)
+                    if target_props:
+                        node_props = loads(row[-1])
+                        values += tuple(node_props.get(name) for name in target_props)
+                    batch.append((row[0], row[1], row[2], row[3], values))
+                yield batch
 
     def count(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from loanwatch.cli import alerts as alerts_cli
+from loanwatch.cli import circles as circles_cli
 from loanwatch.cli import demo as demo_cli
 from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 
 # Subcommands register themselves here, one line each.
+app.command(name="circles")(circles_cli.circles)
 app.command(name="demo")(demo_cli.demo)
 app.command(name="groups")(groups_cli.groups)
 app.command(name="import")(imports_cli.import_)

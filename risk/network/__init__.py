@@ -1,1 +1,3 @@
-"""Network analytics over the party graph: control, groups, identity rings."""
+"""Network analytics over the lending graph: guarantee circles and chains (computed on a
+:class:`risk.projection.PortfolioProjection`), corporate groups and control, and identity
+rings."""

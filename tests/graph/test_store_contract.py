@@ -314,6 +314,31 @@ def test_projection_filters_labels_and_keeps_parallel_edges(loaded: GraphStore) 
     assert loaded.project([]).number_of_nodes() == 0
 
 
+def test_iter_edges_reads_chosen_properties_in_batches(loaded: GraphStore) -> None:
+    batches = list(loaded.iter_edges([G, B], props=["amount", "absent"],
+                                     source_props=["size"], target_props=["principal"],
+                                     batch_size=2))
+    assert all(1 <= len(batch) <= 2 for batch in batches) and len(batches) >= 3
+    rows = sorted(row for batch in batches for row in batch)
+    assert rows == [
+        ("BORROWS", "C1", "L1", "", (None, None, "small", 500000.0)),
+        ("BORROWS", "C2", "L2", "", (None, None, "small", 800000.0)),
+        ("BORROWS", "P1", "L3", "", (None, None, None, 20000.0)),
+        ("GUARANTEES", "C1", "L2", "", (400000.0, None, "small", 800000.0)),
+        ("GUARANTEES", "C2", "L1", "", (500000.0, None, "small", 500000.0)),
+        ("GUARANTEES", "P2", "L3", "", (20000.0, None, None, 20000.0)),
+    ]
+
+
+def test_iter_edges_keeps_keys_and_reads_no_properties_unasked(loaded: GraphStore) -> None:
+    rows = sorted(row for batch in loaded.iter_edges([T]) for row in batch)
+    assert rows == [("TRANSFERS", "A1", "A2", "2025-01", ()),
+                    ("TRANSFERS", "A1", "A2", "2025-02", ())]
+    assert list(loaded.iter_edges([])) == []
+    with pytest.raises(ValueError, match="batch_size"):
+        list(loaded.iter_edges([T], batch_size=0))
+
+
 def test_delete_all_empties_the_store(loaded: GraphStore) -> None:
     loaded.delete_all()
     assert loaded.count() == {}
