@@ -54,6 +54,9 @@ lint: install
 bench: install services
 	$(BIN)/python -m benchmarks.import_throughput
 	$(BIN)/python -m benchmarks.generation
+	$(BIN)/python -m benchmarks.detection
+	$(BIN)/python -m benchmarks.groups_rings
+	$(BIN)/python -m benchmarks.debtrank
 
 clean:
 	rm -rf var/demo var/bench .pytest_cache
