@@ -38,7 +38,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from graph.model import PARTY_LABELS, RelType
+from graph.model import RelType
 from graph.stores.embedded import EmbeddedGraphStore
 from ingest.importer import import_paths
 from loanwatch.migrations import migrate
@@ -49,8 +49,8 @@ from risk.network.control import (
     control,
     ownership_matrix,
 )
-from risk.network.groups import groups_from_control, loan_book, ownership_arrays
-from risk.network.rings import identity_rings, party_identifier_links
+from risk.network.groups import groups_from_control, read_loan_book, read_ownership
+from risk.network.rings import identity_rings, read_identifier_links
 from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 
@@ -100,15 +100,11 @@ def _detect_groups(store: EmbeddedGraphStore) -> tuple[dict[float, set[tuple[str
                                                        float, float]:
     """Groups as ``(controller, *members)`` with and without the plurality rule; seconds
     reading the graph and seconds of analysis."""
-    (owns, loans), read_s = _timed(lambda: (
-        store.project([RelType.OWNS], PARTY_LABELS),
-        store.project([RelType.BORROWS, RelType.GUARANTEES])))
+    (arrays, book), read_s = _timed(lambda: (read_ownership(store), read_loan_book(store)))
 
     def analyse() -> dict[float, set[tuple[str, ...]]]:
-        arrays = ownership_arrays(owns)
         a = ownership_matrix(len(arrays.ids), arrays.holders, arrays.held, arrays.pct)
         cash_flow_rights(a)
-        book = loan_book(loans)
         found: dict[float, set[tuple[str, ...]]] = {}
         for plurality in (DEFAULT_PLURALITY, 0.0):
             groups = groups_from_control(arrays.ids, arrays.labels,
@@ -128,7 +124,7 @@ def measure(portfolio: Path, database: Path) -> dict[str, Any]:
     try:
         found, groups_read_s, groups_s = _detect_groups(store)
         links, rings_read_s = _timed(
-            lambda: party_identifier_links(store.project([RelType.USES, RelType.HOLDS])))
+            lambda: read_identifier_links(store))
         rings, rings_s = _timed(lambda: identity_rings(*links).rings)
         related = store.project([RelType.RELATED])
     finally:

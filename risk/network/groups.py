@@ -2,9 +2,9 @@
 their exposure; and the derived ``CONTROLS`` edges.
 
 :mod:`risk.network.control` does the arithmetic on arrays; this module reads the graph
-(for now through :meth:`graph.store.GraphStore.project`, turned into arrays by
-:func:`ownership_arrays`), names the results by node id, sums money exactly, and writes
-the ``CONTROLS`` edges back.
+in streamed batches of plain tuples (:meth:`graph.store.GraphStore.iter_edges`, into
+:func:`read_ownership` and :func:`read_loan_book`), names the results by node id, sums
+money exactly, and writes the ``CONTROLS`` edges back.
 
 A **group** is an ultimate controller (a person, or a company nobody controls) with at
 least ``min_companies`` (default 2) companies under it; a company controller counts
@@ -29,10 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-import networkx as nx
 import numpy as np
 
-from graph.model import PARTY_LABELS, Edge, Label, RelType
+from graph.model import Edge, Label, RelType
 from graph.store import GraphStore
 from portfolio.money import minor_to_decimal
 from risk.network.control import (
@@ -56,8 +55,8 @@ __all__ = [
     "control_edges",
     "find_groups",
     "groups_from_control",
-    "loan_book",
-    "ownership_arrays",
+    "read_loan_book",
+    "read_ownership",
     "write_control_edges",
 ]
 
@@ -78,23 +77,26 @@ class OwnershipArrays:
     pct: np.ndarray
 
 
-def ownership_arrays(graph: nx.MultiDiGraph) -> OwnershipArrays:
-    """The ``OWNS`` edges of a projection as arrays (parallel edges are summed later)."""
-    ids = sorted(graph.nodes)
-    index = {node: i for i, node in enumerate(ids)}
-    holders: list[int] = []
-    held: list[int] = []
+def read_ownership(store: GraphStore) -> OwnershipArrays:
+    """The ``OWNS`` edges of ``store`` as arrays (parallel edges are summed later), read in
+    streamed batches (:meth:`graph.store.GraphStore.iter_edges`), never as a graph of
+    Python objects."""
+    holders: list[str] = []
+    held: list[str] = []
     pct: list[float] = []
-    for source, target, data in graph.edges(data=True):
-        if data.get("type") != RelType.OWNS.value:
-            continue
-        value = data.get("pct")
-        holders.append(index[source])
-        held.append(index[target])
-        pct.append(float(value) if isinstance(value, int | float) else float("nan"))
-    labels = [Label(graph.nodes[node]["label"]) for node in ids]
-    return OwnershipArrays(ids=ids, labels=labels, holders=np.array(holders, dtype=np.int64),
-                           held=np.array(held, dtype=np.int64), pct=np.array(pct))
+    for batch in store.iter_edges([RelType.OWNS], props=("pct",)):
+        for _, source, target, _, (value,) in batch:
+            holders.append(source)
+            held.append(target)
+            pct.append(float(value) if isinstance(value, int | float) else float("nan"))
+    ids = sorted(set(holders).union(held))
+    index = {node: i for i, node in enumerate(ids)}
+    found = store.labels_of(ids)
+    return OwnershipArrays(
+        ids=ids, labels=[found[node] for node in ids],
+        holders=np.fromiter((index[h] for h in holders), dtype=np.int64, count=len(holders)),
+        held=np.fromiter((index[h] for h in held), dtype=np.int64, count=len(held)),
+        pct=np.array(pct, dtype=np.float64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,23 +112,23 @@ class LoanBook:
     principal: Mapping[str, tuple[int, str]]
 
 
-def loan_book(graph: nx.MultiDiGraph) -> LoanBook:
-    """The ``BORROWS`` and ``GUARANTEES`` edges of a projection, and the loans' principal."""
+def read_loan_book(store: GraphStore) -> LoanBook:
+    """The ``BORROWS`` and ``GUARANTEES`` edges of ``store`` and the loans' principal,
+    read in streamed batches."""
     borrowed: dict[str, list[str]] = defaultdict(list)
     guarantors: dict[str, list[str]] = defaultdict(list)
-    for source, target, kind in graph.edges(data="type"):
-        if kind == RelType.BORROWS.value:
-            borrowed[source].append(target)
-        elif kind == RelType.GUARANTEES.value:
-            guarantors[target].append(source)
     principal: dict[str, tuple[int, str]] = {}
-    for node, props in graph.nodes(data=True):
-        if props.get("label") != Label.LOAN.value:
-            continue
-        minor = props.get("principal_minor")
-        currency = props.get("currency") or props.get("principal_currency")
-        if isinstance(minor, int) and isinstance(currency, str):
-            principal[node] = (minor, currency)
+    for batch in store.iter_edges(
+            [RelType.BORROWS, RelType.GUARANTEES],
+            target_props=("principal_minor", "currency", "principal_currency")):
+        for kind, source, target, _, (minor, currency, principal_currency) in batch:
+            if kind == RelType.BORROWS.value:
+                borrowed[source].append(target)
+            else:
+                guarantors[target].append(source)
+            code = currency or principal_currency
+            if isinstance(minor, int) and isinstance(code, str):
+                principal[target] = (minor, code)
     return LoanBook(borrowed=dict(borrowed), guarantors=dict(guarantors), principal=principal)
 
 
@@ -207,7 +209,7 @@ def groups_from_control(ids: Sequence[str], labels: Sequence[Label], ctrl: Contr
 
 def _derive(store: GraphStore, threshold: float, plurality: float
             ) -> tuple[OwnershipArrays, Control, CashFlowRights]:
-    arrays = ownership_arrays(store.project([RelType.OWNS], PARTY_LABELS))
+    arrays = read_ownership(store)
     a = ownership_matrix(len(arrays.ids), arrays.holders, arrays.held, arrays.pct,
                          names=arrays.ids)
     return arrays, control(a, threshold, plurality), cash_flow_rights(a)
@@ -228,7 +230,7 @@ def find_groups(store: GraphStore, threshold: float = DEFAULT_THRESHOLD,
             parameters.
     """
     arrays, ctrl, rights = _derive(store, threshold, plurality)
-    book = loan_book(store.project([RelType.BORROWS, RelType.GUARANTEES]))
+    book = read_loan_book(store)
     groups = groups_from_control(arrays.ids, arrays.labels, ctrl, book, min_companies)
     return GroupReport(groups=groups, degenerate=_named_degenerate(arrays.ids, rights.degenerate),
                        control_cycles=[[arrays.ids[i] for i in c] for c in ctrl.cycles])
@@ -275,7 +277,8 @@ def write_control_edges(store: GraphStore, threshold: float = DEFAULT_THRESHOLD,
     fresh = {e.identity for e in edges}
     stale = [
         Edge(RelType.CONTROLS, source, target, key=key, props={"current": False})
-        for source, target, key in store.project([RelType.CONTROLS]).edges(keys=True)
+        for batch in store.iter_edges([RelType.CONTROLS])
+        for _, source, target, key, _ in batch
         if (RelType.CONTROLS.value, source, target, key) not in fresh
     ]
     store.upsert_batch([], edges + stale)

@@ -28,10 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-import networkx as nx
 import numpy as np
 
-from graph.model import PARTY_LABELS, Label, PropertyValue, RelType
+from graph.model import Label, PropertyValue, RelType
 from graph.personal_data import mask_value
 from graph.store import GraphStore
 from loanwatch.errors import LoanwatchError
@@ -46,7 +45,7 @@ __all__ = [
     "RingReport",
     "SharedIdentifier",
     "identity_rings",
-    "party_identifier_links",
+    "read_identifier_links",
     "read_rings",
 ]
 
@@ -156,25 +155,34 @@ def identity_rings(party_ids: Sequence[str], identifier_ids: Sequence[str],
     return RingReport(rings=rings, public=public)
 
 
-def party_identifier_links(graph: nx.MultiDiGraph) -> tuple[
+def read_identifier_links(store: GraphStore) -> tuple[
         list[str], list[str], list[str], np.ndarray, np.ndarray]:
-    """A ``USES``/``HOLDS`` projection as the arguments of :func:`identity_rings`:
-    party ids, identifier ids, identifier kinds, and the links as two index arrays."""
-    kind_of = {label.value: kind for label, kind in IDENTIFIER_KIND.items()}
-    party_labels = {label.value for label in PARTY_LABELS}
-    labels = dict(graph.nodes(data="label"))
-    parties = sorted(n for n, label in labels.items() if label in party_labels)
-    idents = sorted(n for n, label in labels.items() if label in kind_of)
-    kinds = [kind_of[labels[i]] for i in idents]
+    """The ``USES`` and ``HOLDS`` edges of ``store`` as the arguments of
+    :func:`identity_rings`: party ids, identifier ids, identifier kinds, and the links as
+    two index arrays; read in streamed batches of plain tuples.
+
+    A ``HOLDS`` target is an account; a ``USES`` target is a phone, address or device node,
+    whose kind is the prefix of its id (``phone:…``, see :mod:`graph.identifier_ids`).
+    """
+    party_of: list[str] = []
+    ident_of: list[str] = []
+    kind_by_ident: dict[str, str] = {}
+    account = IDENTIFIER_KIND[Label.ACCOUNT]
+    for batch in store.iter_edges([RelType.USES, RelType.HOLDS]):
+        for edge_type, source, target, _, _ in batch:
+            party_of.append(source)
+            ident_of.append(target)
+            if edge_type == RelType.HOLDS.value:
+                kind_by_ident[target] = account
+            else:
+                kind_by_ident[target] = target.partition(":")[0]
+    parties = sorted(set(party_of))
+    idents = sorted(kind_by_ident)
     p_index = {p: k for k, p in enumerate(parties)}
     i_index = {i: k for k, i in enumerate(idents)}
-    src: list[int] = []
-    dst: list[int] = []
-    for source, target in graph.edges():
-        if source in p_index and target in i_index:
-            src.append(p_index[source])
-            dst.append(i_index[target])
-    return parties, idents, kinds, np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+    src = np.fromiter((p_index[p] for p in party_of), dtype=np.int64, count=len(party_of))
+    dst = np.fromiter((i_index[i] for i in ident_of), dtype=np.int64, count=len(ident_of))
+    return parties, idents, [kind_by_ident[i] for i in idents], src, dst
 
 
 def read_rings(store: GraphStore, min_size: int = DEFAULT_MIN_SIZE,
@@ -182,16 +190,19 @@ def read_rings(store: GraphStore, min_size: int = DEFAULT_MIN_SIZE,
     """The identity rings of the graph in ``store``; with ``masked``, each identifier also
     carries its value as :func:`graph.personal_data.mask_value` shows it."""
     _check(min_size, public_above)
-    graph = store.project([RelType.USES, RelType.HOLDS])
-    parties, idents, kinds, src, dst = party_identifier_links(graph)
+    parties, idents, kinds, src, dst = read_identifier_links(store)
     report = identity_rings(parties, idents, kinds, src, dst, min_size, public_above)
     if not masked:
         return report
+    # Only the identifiers reported are read back, for their (masked) values.
+    reported = sorted({s.id for r in report.rings for s in r.shared}
+                      | {p.id for p in report.public})
+    nodes = {node.id: node for node in store.get_nodes(reported) if node is not None}
 
-    def shown(node: str) -> PropertyValue | None:
-        data = graph.nodes[node]
-        value = data.get("value")
-        return None if value is None else mask_value(Label(data["label"]), "value", value)
+    def shown(node_id: str) -> PropertyValue | None:
+        node = nodes.get(node_id)
+        value = None if node is None else node.props.get("value")
+        return None if node is None or value is None else mask_value(node.label, "value", value)
 
     rings = [Ring(r.members, [SharedIdentifier(s.id, s.kind, shown(s.id)) for s in r.shared])
              for r in report.rings]
