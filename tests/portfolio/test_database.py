@@ -28,7 +28,8 @@ from portfolio.loans import Loan, LoanStatus
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 
-TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "import_batch",
+TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modification",
+          "import_batch",
           "rejected_row", "graph_node", "graph_edge", "alembic_version"}
 
 
@@ -96,7 +97,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0003"
+        assert context.get_current_revision() == "0004"
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 
@@ -104,12 +105,14 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
 def test_migrations_create_the_indexes_queries_need(sqlite_engine: Engine) -> None:
     inspector = inspect(sqlite_engine)
     indexes = {table: {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
-               for table in ("loan", "repayment", "bureau_snapshot", "rejected_row")}
+               for table in ("loan", "repayment", "bureau_snapshot", "rejected_row",
+                             "loan_modification")}
     assert indexes == {
         "loan": {("borrower_id",)},
         "repayment": {("loan_id", "paid_on")},
         "bureau_snapshot": {("party_id", "as_of")},
         "rejected_row": {("batch_id", "id")},
+        "loan_modification": {("loan_id", "effective_on")},
     }
     assert inspector.get_pk_constraint("installment")["constrained_columns"] == ["loan_id", "seq"]
 
