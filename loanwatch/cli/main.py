@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import demo as demo_cli
 from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 
 # Subcommands register themselves here, one line each.
+app.command(name="classify")(classify_cli.classify)
 app.command(name="demo")(demo_cli.demo)
 app.command(name="import")(imports_cli.import_)
 app.command(name="migrate")(migrate_cli.migrate)
