@@ -201,3 +201,15 @@ def test_an_as_of_date_before_any_data_is_an_error(sqlite_engine: Engine) -> Non
     with pytest.raises(AsOfBeforeData, match="2023-12-31 is before any data: the first "
                                              "loan was disbursed on 2024-01-01"):
         load_book(sqlite_engine, date(2023, 12, 31))
+
+
+def test_borrower_type_comes_from_the_graph_node_label(sqlite_engine: Engine) -> None:
+    from graph.model import Label, Node
+    from graph.stores.embedded import EmbeddedGraphStore
+    from risk.classification.five_tier import borrower_is_retail
+
+    store = EmbeddedGraphStore(sqlite_engine)
+    store.upsert_nodes([Node("P1", Label.PERSON, {"name": "Li"}),
+                        Node("C1", Label.COMPANY, {"name": "Acme"})])
+    assert borrower_is_retail(store, ["P1", "C1", "X9"]).tolist() == [True, False, False]
+    assert borrower_is_retail(store, ["X9"], unknown_retail=True).tolist() == [True]
