@@ -112,10 +112,8 @@ class Delinquency:
     pause_loan: np.ndarray
     pause_start: np.ndarray
     pause_end: np.ndarray
-
-    @property
-    def overdue(self) -> np.ndarray:
-        return self.overdue_principal + self.overdue_interest
+    #: ``overdue_principal + overdue_interest``.
+    overdue: np.ndarray
 
     def due_keys(self, loan: np.ndarray, base: int, as_of_day: int) -> np.ndarray:
         """Sorted ``loan * _KEY + effective_due - base`` of the installments due by the
@@ -156,8 +154,16 @@ def paused_days(pause_loan: np.ndarray, pause_start: np.ndarray, pause_end: np.n
     total = np.zeros(len(loan), dtype=np.int64)
     if len(pause_loan) == 0 or len(loan) == 0:
         return total
-    order = np.argsort(loan, kind="stable")
-    sorted_loan = loan[order]
+    if len(loan) < len(pause_loan):
+        relevant = np.isin(pause_loan, loan)
+        pause_loan, pause_start, pause_end = (pause_loan[relevant], pause_start[relevant],
+                                              pause_end[relevant])
+    if bool(np.all(loan[1:] >= loan[:-1])):
+        order = np.arange(len(loan))
+        sorted_loan = loan
+    else:
+        order = np.argsort(loan, kind="stable")
+        sorted_loan = loan[order]
     for p_loan, first, last in zip(pause_loan.tolist(), pause_start.tolist(),
                                    pause_end.tolist(), strict=True):
         lo, hi = np.searchsorted(sorted_loan, [p_loan, p_loan + 1])
@@ -268,4 +274,5 @@ def delinquency(book: LoanBook) -> Delinquency:
         paid=paid_total, oldest_due=oldest_due, effective_due=effective_due,
         paid_day=paid_day, days_late=days_late, inst_starts=inst_starts,
         pause_loan=pause_loan, pause_start=pause_start, pause_end=pause_end,
+        overdue=overdue_principal + overdue_interest,
     )

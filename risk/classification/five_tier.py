@@ -39,7 +39,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -105,13 +104,18 @@ class _Reasons:
     """Reasons per loan, collected rule by rule; only loans with a reason get a list."""
 
     def __init__(self, n: int) -> None:
-        self.floor = np.zeros(n, dtype=np.int8)
+        self._floor = [0] * n
         self.lists: dict[int, list[Reason]] = {}
+
+    @property
+    def floor(self) -> np.ndarray:
+        return np.array(self._floor, dtype=np.int8)
 
     def add(self, loan: int, reason: Reason) -> None:
         self.lists.setdefault(loan, []).append(reason)
-        if reason.tier > self.floor[loan]:
-            self.floor[loan] = reason.tier
+        level = int(reason.tier)
+        if level > self._floor[loan]:
+            self._floor[loan] = level
 
 
 def _overdue_rules(book: LoanBook, dq: Delinquency, config: ClassificationConfig,
@@ -298,35 +302,44 @@ def _debtor_share(book: LoanBook, dq: Delinquency, retail: np.ndarray,
                   config: ClassificationConfig, reasons: _Reasons) -> None:
     exposure = dq.outstanding + dq.overdue_interest
     npl = reasons.floor >= Tier.SUBSTANDARD
-    candidates = np.flatnonzero(~retail & npl)
-    if not len(candidates):
+    non_retail = ~retail
+    if not (non_retail & npl).any():
         return
-    debtors = set(book.borrower_ids[candidates].tolist())
-    by_debtor: dict[str, list[int]] = {}
-    for loan, borrower in enumerate(book.borrower_ids.tolist()):
-        if borrower in debtors and not retail[loan]:
-            by_debtor.setdefault(borrower, []).append(loan)
-    for borrower, loans in by_debtor.items():
-        totals: dict[str, list[int]] = {}
-        for loan in loans:
-            pair = totals.setdefault(str(book.currency[loan]), [0, 0])
-            pair[0] += int(exposure[loan])
-            if npl[loan]:
-                pair[1] += int(exposure[loan])
-        limit = Decimal(str(config.debtor_npl_share))
-        hit = {c: p for c, p in totals.items() if p[0] > 0 and Decimal(p[1]) > limit * p[0]}
-        if not hit:
-            continue
-        currency, (total, bad) = next(iter(sorted(hit.items())))
-        for loan in loans:
-            if npl[loan]:
-                continue
-            reasons.add(loan, Reason("debtor.npl_share", Tier.SUBSTANDARD, (
-                f"{bad / total:.1%} of debtor {borrower}'s exposure with us is "
-                f"non-performing (more than {config.debtor_npl_share:.0%}): all of it is"), {
-                "debtor": borrower, "currency": currency,
-                "non_performing": _money(bad, currency), "exposure": _money(total, currency),
-                "share": round(bad / total, 6)}))
+    # Groups of (borrower, currency) over non-retail loans; exact int64 sums.
+    rows = np.flatnonzero(non_retail)
+    keys = np.char.add(np.char.add(book.borrower_ids[rows].astype(str), "\x1f"),
+                       book.currency[rows].astype(str))
+    unique, group = np.unique(keys, return_inverse=True)
+    total = np.zeros(len(unique), dtype=np.int64)
+    bad = np.zeros(len(unique), dtype=np.int64)
+    np.add.at(total, group, exposure[rows])
+    np.add.at(bad, group, np.where(npl[rows], exposure[rows], 0))
+    # bad / total > share, in exact integers: bad * 10^6 > share * 10^6 * total.
+    scale = 1_000_000
+    limit = round(config.debtor_npl_share * scale)
+    hit = (total > 0) & (bad.astype(object) * scale > total.astype(object) * limit)
+    if not hit.any():
+        return
+    borrowers, borrower_of_row = np.unique(book.borrower_ids[rows].astype(str),
+                                           return_inverse=True)
+    borrower_of_group = np.zeros(len(unique), dtype=np.int64)
+    borrower_of_group[group] = borrower_of_row
+    first_hit: dict[str, tuple[str, int, int]] = {}
+    for g in np.flatnonzero(hit).tolist():
+        borrower, currency = str(unique[g]).split("\x1f")
+        first_hit.setdefault(borrower, (currency, int(bad[g]), int(total[g])))
+    flagged = np.zeros(len(borrowers), dtype=bool)
+    flagged[borrower_of_group[hit]] = True
+    spread = rows[flagged[borrower_of_row] & ~npl[rows]]
+    for loan in spread.tolist():
+        borrower = str(book.borrower_ids[loan])
+        currency, bad_sum, total_sum = first_hit[borrower]
+        reasons.add(loan, Reason("debtor.npl_share", Tier.SUBSTANDARD, (
+            f"{bad_sum / total_sum:.1%} of debtor {borrower}'s exposure with us is "
+            f"non-performing (more than {config.debtor_npl_share:.0%}): all of it is"), {
+            "debtor": borrower, "currency": currency,
+            "non_performing": _money(bad_sum, currency),
+            "exposure": _money(total_sum, currency), "share": round(bad_sum / total_sum, 6)}))
 
 
 def classify_tiers(
@@ -362,9 +375,14 @@ def classify_tiers(
     _bureau_rule(book, retail, config, reasons)
     _debtor_share(book, dq, retail, config, reasons)
     results = []
-    for loan, loan_id in enumerate(book.loan_ids.tolist()):
-        found = reasons.lists.get(loan, [])
-        found.sort(key=lambda r: -r.tier)
-        results.append(TierResult(loan_id, Tier(int(reasons.floor[loan])), bool(retail[loan]),
-                                  tuple(found)))
+    tiers = list(Tier)
+    floors = reasons.floor.tolist()
+    lists = reasons.lists
+    for loan, (loan_id, is_retail) in enumerate(zip(book.loan_ids.tolist(), retail.tolist(),
+                                                    strict=True)):
+        found = lists.get(loan)
+        if found:
+            found.sort(key=lambda r: -r.tier)
+        results.append(TierResult(loan_id, tiers[floors[loan]], is_retail,
+                                  tuple(found) if found else ()))
     return results

@@ -87,13 +87,16 @@ def stage_loans(book: LoanBook, dq: Delinquency, tiers: Sequence[TierResult], *,
     stage = np.ones(n, dtype=np.int8)
     reasons: dict[int, list[Reason]] = {}
 
+    all_tiers = list(Tier)
+    tier_of = [all_tiers[t] for t in tier.tolist()]
+
     def add(mask: np.ndarray, level: int, *, rule: str,
             text_of: Callable[[int], tuple[str, dict[str, Any]]]) -> None:
-        for loan in np.flatnonzero(mask).tolist():
-            stage[loan] = max(stage[loan], level)
+        loans = np.flatnonzero(mask)
+        stage[loans] = np.maximum(stage[loans], level)
+        for loan in loans.tolist():
             text, figures = text_of(loan)
-            reasons.setdefault(loan, []).append(Reason(rule, Tier(int(tier[loan])), text,
-                                                       figures))
+            reasons.setdefault(loan, []).append(Reason(rule, tier_of[loan], text, figures))
 
     pd_now = annual_pd(tier, book, config)
     pd_origin = annual_pd(np.zeros(n, dtype=np.int64), book, config)
@@ -102,8 +105,8 @@ def stage_loans(book: LoanBook, dq: Delinquency, tiers: Sequence[TierResult], *,
     add(impaired_dpd | npl, 3, rule="stage.credit_impaired", text_of=lambda i: (
         f"credit-impaired: {int(dpd[i])} days past due (presumed above "
         f"{config.impaired_dpd})" if impaired_dpd[i] else
-        f"credit-impaired: non-performing tier {Tier(int(tier[i])).slug}",
-        {"days_past_due": int(dpd[i]), "tier": Tier(int(tier[i])).slug}))
+        f"credit-impaired: non-performing tier {tier_of[i].slug}",
+        {"days_past_due": int(dpd[i]), "tier": tier_of[i].slug}))
     add(dpd > config.backstop_dpd, 2, rule="stage.backstop_30dpd", text_of=lambda i: (
         f"{int(dpd[i])} days past due, more than {config.backstop_dpd}",
         {"days_past_due": int(dpd[i])}))
