@@ -18,7 +18,18 @@ from datetime import date
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    Table,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 
 from portfolio.bureau import BureauSnapshot
 from portfolio.loans import Loan
@@ -32,6 +43,8 @@ __all__ = ["BureauFigures", "LoanBook", "Modifications", "day_number", "load_boo
 
 _EPOCH: Final = date(1970, 1, 1)
 _IDS_PER_QUERY: Final = 1_000
+#: The Julian day number of 1970-01-01 at midnight (SQLite's julianday()).
+_JULIAN_EPOCH: Final = 2440587.5
 
 _loan: Final[Table] = Loan.__table__  # type: ignore[attr-defined]
 _installment: Final[Table] = Installment.__table__  # type: ignore[attr-defined]
@@ -124,11 +137,19 @@ def _rows(connection: Connection, statement: Any, ids: Sequence[str] | None,
           column: Any) -> list[Any]:
     """Rows of ``statement``, restricted to ``column IN ids`` when ``ids`` is given."""
     if ids is None:
-        return list(connection.execute(statement))
+        return list(connection.execute(statement).fetchall())
     rows: list[Any] = []
     for chunk in _chunks(ids):
-        rows.extend(connection.execute(statement.where(column.in_(chunk))))
+        rows.extend(connection.execute(statement.where(column.in_(chunk))).fetchall())
     return rows
+
+
+def _day_of(column: Any, dialect: str) -> Any:
+    """SQL for the day number of a date column, so that dates arrive as integers (no
+    per-row date objects)."""
+    if dialect == "postgresql":
+        return type_coerce(column - literal(_EPOCH, Date), Integer)
+    return cast(func.julianday(column) - _JULIAN_EPOCH, Integer)
 
 
 def _check_as_of(connection: Connection, as_of: date) -> None:
@@ -164,30 +185,32 @@ def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = No
             borrowers = sorted({row[1] for row in found})
             wanted = sorted({row[0] for row in _rows(
                 connection, select(_loan.c.id), borrowers, _loan.c.borrower_id)})
+        dialect = connection.dialect.name
         loan_rows = sorted(_rows(connection, select(
             _loan.c.id, _loan.c.borrower_id, _loan.c.product, _loan.c.currency,
-            _loan.c.principal_minor, _loan.c.annual_rate, _loan.c.disbursed_on,
-            _loan.c.maturity_on, _loan.c.repayment_method,
+            _loan.c.principal_minor, _loan.c.annual_rate,
+            _day_of(_loan.c.disbursed_on, dialect), _day_of(_loan.c.maturity_on, dialect),
+            _loan.c.repayment_method,
         ).where(_loan.c.disbursed_on <= as_of), wanted, _loan.c.id))
         ids = np.array([row[0] for row in loan_rows], dtype=object)
         disbursed_ok = _loan.c.disbursed_on <= as_of
 
+        position = {loan_id: i for i, loan_id in enumerate(ids.tolist())}
+
         def loan_index(values: list[str]) -> np.ndarray:
-            return np.searchsorted(ids, np.array(values, dtype=object)).astype(np.int64)
+            return np.fromiter((position[v] for v in values), dtype=np.int64, count=len(values))
 
         inst_rows = _rows(connection, select(
-            _installment.c.loan_id, _installment.c.seq, _installment.c.due_on,
+            _installment.c.loan_id, _installment.c.seq, _day_of(_installment.c.due_on, dialect),
             _installment.c.principal_due_minor, _installment.c.interest_due_minor,
         ).join(_loan, _loan.c.id == _installment.c.loan_id)
             .where(disbursed_ok, _installment.c.due_on <= as_of), wanted,
             _installment.c.loan_id)
-        inst_rows.sort(key=lambda r: (r[0], r[1]))
         rep_rows = _rows(connection, select(
-            _repayment.c.loan_id, _repayment.c.paid_on, _repayment.c.amount_minor,
-            _repayment.c.id,
+            _repayment.c.loan_id, _day_of(_repayment.c.paid_on, dialect),
+            _repayment.c.amount_minor,
         ).join(_loan, _loan.c.id == _repayment.c.loan_id)
             .where(disbursed_ok, _repayment.c.paid_on <= as_of), wanted, _repayment.c.loan_id)
-        rep_rows.sort(key=lambda r: (r[0], r[1], r[3]))
         mod_rows = _rows(connection, select(
             _modification.c.loan_id, _modification.c.effective_on, _modification.c.id,
             _modification.c.kind, _modification.c.pause_until,
@@ -201,6 +224,15 @@ def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = No
 
     def column(rows: list[Any], i: int, dtype: Any) -> np.ndarray:
         return np.array([row[i] for row in rows], dtype=dtype)
+
+    inst_columns = list(zip(*inst_rows, strict=True)) if inst_rows else [()] * 5
+    inst_loan = loan_index(list(inst_columns[0]))
+    inst_seq = np.array(inst_columns[1], dtype=np.int64)
+    inst_order = np.lexsort((inst_seq, inst_loan))
+    rep_columns = list(zip(*rep_rows, strict=True)) if rep_rows else [()] * 3
+    rep_loan = loan_index(list(rep_columns[0]))
+    rep_day = np.array(rep_columns[1], dtype=np.int64)
+    rep_order = np.lexsort((rep_day, rep_loan))
 
     pause = ModificationKind.PAYMENT_PAUSE.value
     restructuring = ModificationKind.RESTRUCTURING.value
@@ -223,16 +255,16 @@ def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = No
         currency=column(loan_rows, 3, object),
         principal=column(loan_rows, 4, np.int64),
         annual_rate=column(loan_rows, 5, np.float64),
-        disbursed=_days([row[6] for row in loan_rows]),
-        maturity=_days([row[7] for row in loan_rows]),
+        disbursed=column(loan_rows, 6, np.int64),
+        maturity=column(loan_rows, 7, np.int64),
         repayment_method=column(loan_rows, 8, object),
-        inst_loan=loan_index([row[0] for row in inst_rows]),
-        inst_due=_days([row[2] for row in inst_rows]),
-        inst_principal=column(inst_rows, 3, np.int64),
-        inst_interest=column(inst_rows, 4, np.int64),
-        rep_loan=loan_index([row[0] for row in rep_rows]),
-        rep_day=_days([row[1] for row in rep_rows]),
-        rep_amount=column(rep_rows, 2, np.int64),
+        inst_loan=inst_loan[inst_order],
+        inst_due=np.array(inst_columns[2], dtype=np.int64)[inst_order],
+        inst_principal=np.array(inst_columns[3], dtype=np.int64)[inst_order],
+        inst_interest=np.array(inst_columns[4], dtype=np.int64)[inst_order],
+        rep_loan=rep_loan[rep_order],
+        rep_day=rep_day[rep_order],
+        rep_amount=np.array(rep_columns[2], dtype=np.int64)[rep_order],
         modifications=modifications,
         bureau=bureau,
     )
