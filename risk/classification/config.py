@@ -16,7 +16,8 @@ from typing import Any, Final
 from risk.classification.errors import ClassificationConfigError
 from risk.classification.tiers import Tier
 
-__all__ = ["DEFAULT_CLASSIFICATION", "ClassificationConfig", "load_classification_config"]
+__all__ = ["DEFAULT_CLASSIFICATION", "ClassificationConfig", "config_from_mapping",
+           "load_classification_config"]
 
 #: Overdue floors: more than this many days past due makes a loan at least the tier.
 DEFAULT_SUBSTANDARD_DAYS: Final = 90

@@ -19,8 +19,8 @@ from typing import Any, Final
 from risk.classification.errors import ClassificationConfigError
 from risk.classification.tiers import Tier
 
-__all__ = ["DEFAULT_PROVISIONING", "ProvisioningConfig", "Scenario",
-           "load_provisioning_config"]
+__all__ = ["DEFAULT_ANNUAL_PD", "DEFAULT_PROVISIONING", "DEFAULT_SCENARIOS", "ProvisioningConfig",
+           "Scenario", "load_provisioning_config", "provisioning_from_mapping"]
 
 #: Annual probability of default by tier (a rules-based rating proxy).
 DEFAULT_ANNUAL_PD: Final = MappingProxyType({

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
+from graph.model import Label, Node
+from graph.stores.embedded import EmbeddedGraphStore
 from risk.classification.book import load_book
 from risk.classification.delinquency import delinquency
 from risk.classification.errors import AsOfBeforeData
-from risk.classification.five_tier import QualitativeSignal
+from risk.classification.five_tier import QualitativeSignal, borrower_is_retail
 from risk.classification.tiers import Tier
 from tests.risk.classification.books import add_loan, bureau, classify, modify, month_end, pay
 
@@ -204,10 +206,6 @@ def test_an_as_of_date_before_any_data_is_an_error(sqlite_engine: Engine) -> Non
 
 
 def test_borrower_type_comes_from_the_graph_node_label(sqlite_engine: Engine) -> None:
-    from graph.model import Label, Node
-    from graph.stores.embedded import EmbeddedGraphStore
-    from risk.classification.five_tier import borrower_is_retail
-
     store = EmbeddedGraphStore(sqlite_engine)
     store.upsert_nodes([Node("P1", Label.PERSON, {"name": "Li"}),
                         Node("C1", Label.COMPANY, {"name": "Acme"})])
