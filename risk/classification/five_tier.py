@@ -285,7 +285,14 @@ def _bureau_rule(book: LoanBook, retail: np.ndarray, config: ClassificationConfi
     bureau = book.bureau
     known = (~retail) & (bureau.total_debt > 0) & (bureau.overdue_90 >= 0)
     share = np.where(known, bureau.overdue_90 / np.where(known, bureau.total_debt, 1), 0.0)
-    for loan in np.flatnonzero(known & (share > config.bureau_overdue_share)).tolist():
+    # Decided exactly, in integers: overdue_90 * 10^6 > limit * 10^6 * total_debt.
+    scale = 1_000_000
+    limit = round(config.bureau_overdue_share * scale)
+    above = np.zeros(len(book), dtype=bool)
+    rows = np.flatnonzero(known)
+    above[rows] = (bureau.overdue_90[rows].astype(object) * scale
+                   > bureau.total_debt[rows].astype(object) * limit).astype(bool)
+    for loan in np.flatnonzero(above).tolist():
         currency = str(bureau.currency[loan] or book.currency[loan])
         reasons.add(loan, Reason("debtor.bureau_overdue_90", Tier.SUBSTANDARD, (
             f"the borrower's debts more than 90 days overdue at all lenders are "
