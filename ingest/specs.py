@@ -1,6 +1,6 @@
 """How an entity type is declared: its fields, its identity, its references, its mapping.
 
-Each of the fifteen types in ``docs/import-format.md`` is one :class:`EntitySpec` (see
+Each of the sixteen types in ``docs/import-format.md`` is one :class:`EntitySpec` (see
 ``ingest/entities/``). The importer needs nothing else to read, check and write a file of
 that type. Declarations are checked when they are made, so a wrong spec fails at import
 time of the module, not on the first row.

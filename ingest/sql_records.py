@@ -26,6 +26,7 @@ from ingest.report import Reject
 from portfolio.bureau import BureauSnapshot
 from portfolio.imports import MAX_RAW_TEXT, ImportBatch, ImportStatus, RejectedRow
 from portfolio.loans import Loan
+from portfolio.modifications import Modification
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 
@@ -35,7 +36,7 @@ __all__ = ["RECORD_TABLES", "BatchProgress", "RecordWriter", "RunningBatch"]
 RECORD_TABLES: Final[dict[str, Table]] = {
     table.name: table
     for table in (Loan.__table__, Installment.__table__, Repayment.__table__,  # type: ignore[attr-defined]
-                  BureauSnapshot.__table__)  # type: ignore[attr-defined]
+                  BureauSnapshot.__table__, Modification.__table__)  # type: ignore[attr-defined]
 }
 _IDS_PER_QUERY: Final = 1_000
 _FIELD_LENGTH: Final = 128

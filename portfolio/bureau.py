@@ -20,7 +20,9 @@ class BureauSnapshot(SQLModel, table=True):
     """One bureau report for ``party_id`` (a person or company node in the graph).
 
     ``score`` lies in ``MIN_BUREAU_SCORE..MAX_BUREAU_SCORE``; the counts may be unknown.
-    ``total_debt_minor`` is in minor units of ``currency`` (both absent together).
+    ``total_debt_minor`` is in minor units of ``currency`` (both absent together), and so is
+    ``overdue_90_minor``, the part of the debt at all lenders more than 90 days overdue (the
+    figure of the classification's 20% rule; ``currency`` is set when either is).
     """
 
     __tablename__ = "bureau_snapshot"
@@ -33,5 +35,6 @@ class BureauSnapshot(SQLModel, table=True):
     open_loans: int | None = Field(default=None, sa_type=Integer)
     total_debt_minor: int | None = Field(default=None, sa_type=BigInteger)
     currency: str | None = Field(default=None, sa_type=String(CURRENCY_LENGTH))
+    overdue_90_minor: int | None = Field(default=None, sa_type=BigInteger)
     overdue_accounts: int | None = Field(default=None, sa_type=Integer)
     inquiries_6m: int | None = Field(default=None, sa_type=Integer)

@@ -6,7 +6,9 @@ customers). The score (300..900) follows the latent risk
 two months earlier plus noise, minus a penalty per account overdue on the date, so it lags
 and blurs the truth. ``open_loans``, ``total_debt`` and ``overdue_accounts`` add the party's
 loans with this lender (exact on the date) to loans elsewhere drawn from the latent risk;
-``inquiries_6m`` rises with it.
+``inquiries_6m`` rises with it. ``overdue_90_total`` is the outstanding principal of the
+party's loans here more than 90 days overdue on the date, plus half of the debt elsewhere
+in proportion to the loans overdue there.
 """
 
 from __future__ import annotations
@@ -64,13 +66,19 @@ def write_bureau(config: PortfolioConfig, book: LoanBook, risk: RiskOutcome,
         score = np.clip(np.round(score), 300, 900).astype(np.int64)
         median = np.where(is_company[who], 2e8, 4e6)  # cents per loan elsewhere
         other_debt = (other_loans * rng.lognormal(np.log(median), 0.8)).astype(np.int64)
+        total_debt = (outcomes.snapshot_debt[s, who] + other_debt) // 100 * 100
+        # Elsewhere, about half of an overdue loan's balance is more than 90 days overdue.
+        other_90 = np.where(other_loans > 0, other_debt * other_overdue
+                            // np.maximum(other_loans, 1) // 2, 0)
+        overdue_90 = np.minimum((outcomes.snapshot_overdue_90[s, who] + other_90) // 100 * 100,
+                                total_debt)
         writer.write("bureau", {
             "id": [f"B{i:010d}" for i in range(next_id, next_id + len(who))],
             "party_id": party_ids(who, n_persons), "as_of": np.full(len(who), day),
             "score": score, "open_loans": outcomes.snapshot_open[s, who] + other_loans,
-            "total_debt": (outcomes.snapshot_debt[s, who] + other_debt) // 100 * 100,
+            "total_debt": total_debt,
             "overdue_accounts": overdue,
             "inquiries_6m": rng.poisson(0.8 + 3.0 * stress),
-            "currency": [cat.CURRENCY] * len(who),
+            "currency": [cat.CURRENCY] * len(who), "overdue_90_total": overdue_90,
         })
         next_id += len(who)

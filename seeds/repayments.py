@@ -13,7 +13,9 @@ oldest unpaid installment is 180 or more days past due, and ``active`` otherwise
 non-performing when written off or 90+ days past due.
 
 The same pass accumulates, per party and bureau snapshot date, the open loans, the
-outstanding principal and the loans overdue on that date.
+outstanding principal, the loans overdue on that date and the outstanding principal of
+those more than 90 days overdue; and it writes the loans' modifications
+(:mod:`seeds.modifications`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 from seeds import catalogs as cat
 from seeds.config import PortfolioConfig
 from seeds.loans import LoanBook, loan_ids
+from seeds.modifications import write_modifications
 from seeds.parties import party_ids
 from seeds.randomness import stage_rng, weighted_choice
 from seeds.risk import RiskOutcome
@@ -60,7 +63,10 @@ class LoanOutcomes:
     snapshot_open: np.ndarray
     snapshot_debt: np.ndarray
     snapshot_overdue: np.ndarray
+    #: Outstanding principal of loans more than 90 days overdue, per snapshot and party.
+    snapshot_overdue_90: np.ndarray
     repayments: int = 0
+    modifications: int = 0
 
     @property
     def npl(self) -> np.ndarray:
@@ -85,12 +91,13 @@ def write_loan_history(config: PortfolioConfig, book: LoanBook, risk: RiskOutcom
         status=np.zeros(n_loans, dtype=np.int8), dpd=np.zeros(n_loans, dtype=np.int32),
         snapshot_open=np.zeros((len(snapshot_days), n), dtype=np.int32),
         snapshot_debt=np.zeros((len(snapshot_days), n), dtype=np.int64),
-        snapshot_overdue=np.zeros((len(snapshot_days), n), dtype=np.int32))
+        snapshot_overdue=np.zeros((len(snapshot_days), n), dtype=np.int32),
+        snapshot_overdue_90=np.zeros((len(snapshot_days), n), dtype=np.int64))
     collateral_seq = 0
     for c, start in enumerate(range(0, n_loans, LOAN_CHUNK)):
         idx = np.arange(start, min(start + LOAN_CHUNK, n_loans))
         rng = stage_rng(config.seed, "repayments", c)
-        _simulate_chunk(config, book, risk, idx, rng, snapshot_days, n_persons, writer, out)
+        _simulate_chunk(config, book, risk, idx, rng, snapshot_days, n_persons, writer, out, c)
         collateral_seq = _write_collateral(config, book, idx, c, collateral_seq, writer)
         if progress is not None:
             progress(min(start + LOAN_CHUNK, n_loans) / n_loans)
@@ -99,7 +106,8 @@ def write_loan_history(config: PortfolioConfig, book: LoanBook, risk: RiskOutcom
 
 def _simulate_chunk(config: PortfolioConfig, book: LoanBook, risk: RiskOutcome,
                     idx: np.ndarray, rng: np.random.Generator, snapshot_days: np.ndarray,
-                    n_persons: int, writer: PortfolioWriter, out: LoanOutcomes) -> None:
+                    n_persons: int, writer: PortfolioWriter, out: LoanOutcomes,
+                    chunk: int) -> None:
     """Schedules, payments and outcomes of loans ``idx``; writes their rows and adds their
     bureau aggregates to ``out``. O(len(idx) × max installments)."""
     timeline = Timeline(config.as_of, config.months)
@@ -134,12 +142,16 @@ def _simulate_chunk(config: PortfolioConfig, book: LoanBook, risk: RiskOutcome,
         opened = book.disbursed[idx] <= day
         paid_by = (paid & (pay <= day)).sum(axis=1)
         is_open = opened & (paid_by < count)
-        late_on = is_open & (due[rows, np.minimum(paid_by, width - 1)] <= day)
+        oldest_due = due[rows, np.minimum(paid_by, width - 1)]
+        late_on = is_open & (oldest_due <= day)
         owed = np.where(is_open, book.principal[idx] - cum_principal[rows, paid_by], 0)
+        late_90 = is_open & (oldest_due < day - 90)
         n = out.snapshot_open.shape[1]
         out.snapshot_open[s] += np.bincount(borrower, is_open, n).astype(np.int32)
         out.snapshot_overdue[s] += np.bincount(borrower, late_on, n).astype(np.int32)
         out.snapshot_debt[s] += np.bincount(borrower, owed, n).astype(np.int64)
+        out.snapshot_overdue_90[s] += np.bincount(
+            borrower, np.where(late_90, owed, 0), n).astype(np.int64)
     ids = np.array(loan_ids(idx), dtype=object)
     writer.write("loans", {
         "id": ids, "borrower_id": party_ids(borrower, n_persons),
@@ -165,6 +177,9 @@ def _simulate_chunk(config: PortfolioConfig, book: LoanBook, risk: RiskOutcome,
         "id": [f"R{i:010d}" for i in range(first_id + 1, out.repayments + 1)],
         "loan_id": ids[loan_row], "paid_on": pay[loan_row, seq],
         "amount": sched.total[loan_row, seq], "channel": _CHANNELS[channel]})
+    unpaid_day = np.where(paid, pay, as_of + 1)
+    out.modifications = write_modifications(config, ids, due, unpaid_day, valid, as_of, chunk,
+                                            out.modifications, writer)
 
 
 def _write_collateral(config: PortfolioConfig, book: LoanBook, idx: np.ndarray, chunk: int,

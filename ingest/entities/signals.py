@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from graph.model import Edge, Label, Node, RelType
 from ingest.converters import (
     amount,
@@ -14,6 +16,7 @@ from ingest.converters import (
     text,
 )
 from ingest.entities.lending import pick
+from ingest.errors import RowRejected
 from ingest.specs import (
     PARTY,
     BatchOutput,
@@ -27,15 +30,25 @@ from portfolio.bureau import MAX_BUREAU_SCORE, MIN_BUREAU_SCORE
 
 __all__ = ["BUREAU", "EVENTS"]
 
+def _check_bureau(values: Values) -> None:
+    debt, overdue_90 = values.get("total_debt"), values.get("overdue_90_total")
+    # Amounts are still decimal text here, of one currency.
+    if debt is not None and overdue_90 is not None and Decimal(overdue_90) > Decimal(debt):
+        raise RowRejected("overdue_90_total", f"must not exceed total_debt ({debt})")
+
+
 def _build_bureau(values: Values, out: BatchOutput) -> None:
     # Every column given, so that one executemany statement fits all rows.
     get = values.get
     debt = get("total_debt")  # minor units of "currency", settled by the resolver
+    overdue_90 = get("overdue_90_total")
     out.add_record("bureau_snapshot", {
         "id": values["id"], "party_id": values["party_id"], "as_of": values["as_of"],
         "score": values["score"], "open_loans": get("open_loans"),
-        "total_debt_minor": debt, "currency": None if debt is None else values["currency"],
+        "total_debt_minor": debt,
+        "currency": None if debt is None and overdue_90 is None else values["currency"],
         "overdue_accounts": get("overdue_accounts"), "inquiries_6m": get("inquiries_6m"),
+        "overdue_90_minor": overdue_90,
     })
 
 
@@ -52,12 +65,14 @@ BUREAU = EntitySpec(
         FieldSpec("overdue_accounts", integer(0)),
         FieldSpec("inquiries_6m", integer(0)),
         FieldSpec("currency", currency),
+        FieldSpec("overdue_90_total", amount),
     ),
     key=("id",),
     build=_build_bureau,
+    check=_check_bureau,
     references=(Reference("party_id", "party", PARTY),),
     tables=("bureau_snapshot",),
-    money=MoneyFields(("total_debt",)),
+    money=MoneyFields(("total_debt", "overdue_90_total")),
 )
 
 _EVENT_PROPS = ("kind", "occurred_on", "title", "severity")

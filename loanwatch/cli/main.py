@@ -6,6 +6,7 @@ import typer
 
 from loanwatch.cli import alerts as alerts_cli
 from loanwatch.cli import circles as circles_cli
+from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import demo as demo_cli
 from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
@@ -28,6 +29,7 @@ app = typer.Typer(
 
 # Subcommands register themselves here, one line each.
 app.command(name="circles")(circles_cli.circles)
+app.command(name="classify")(classify_cli.classify)
 app.command(name="demo")(demo_cli.demo)
 app.command(name="groups")(groups_cli.groups)
 app.command(name="import")(imports_cli.import_)

@@ -23,6 +23,7 @@ RECORD_MODULES: Final = (
     "portfolio.schedule",
     "portfolio.repayments",
     "portfolio.bureau",
+    "portfolio.modifications",
     "portfolio.imports",
     "portfolio.alerts",
 )

@@ -53,7 +53,7 @@ def rejects_of(report: ImportReport) -> list[tuple[str, int, str | None, str]]:
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
-    tables = ("loan", "installment", "repayment", "bureau_snapshot")
+    tables = ("loan", "installment", "repayment", "bureau_snapshot", "loan_modification")
     with engine.connect() as connection:
         return {t: connection.execute(select(func.count()).select_from(text(t))).scalar_one()
                 for t in tables}

@@ -33,7 +33,7 @@ def test_a_clean_import_exits_0_and_prints_a_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Import batch 1: succeeded" in result.output
     assert "loans.csv" in result.output
-    assert "54 of 54 rows imported, 0 rejected" in result.output
+    assert "57 of 57 rows imported, 0 rejected" in result.output
 
 
 def test_rejected_rows_exit_2_and_are_listed(tmp_path: Path) -> None:

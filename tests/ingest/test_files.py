@@ -49,7 +49,7 @@ def test_an_unknown_name_names_the_file_and_the_known_types(tmp_path: Path) -> N
         f"{tmp_path / 'borrowers.csv'}: the name does not say which entity type it holds; "
         "known types: persons, companies, loans, installments, repayments, accounts, "
         "transactions, guarantees, ownerships, directorships, identifiers, collateral, "
-        "bureau, events, relations")
+        "bureau, events, relations, modifications")
 
 
 def test_an_unknown_extension_is_refused(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ EXAMPLE_COUNTS = {
     "persons": 4, "companies": 3, "loans": 4, "installments": 6, "repayments": 4,
     "accounts": 4, "transactions": 4, "guarantees": 4, "ownerships": 3, "directorships": 3,
     "identifiers": 5, "collateral": 2, "bureau": 3, "events": 2, "relations": 3,
+    "modifications": 3,
 }
 
 
@@ -46,7 +47,7 @@ def test_the_examples_import_cleanly_and_hold_the_planted_structures(
     assert report.counts == EXAMPLE_COUNTS
     assert graph.count() == EXAMPLE_GRAPH
     assert table_counts(database) == {"loan": 4, "installment": 6, "repayment": 4,
-                                      "bureau_snapshot": 3}
+                                      "bureau_snapshot": 3, "loan_modification": 3}
     # A mutual guarantee: each company guarantees the other's loan.
     guarantees = graph.project([RelType.GUARANTEES, RelType.BORROWS])
     assert {("C003", "L001"), ("C001", "L002"), ("C001", "L001"), ("C003", "L002")} <= set(
@@ -72,7 +73,7 @@ def test_reimporting_changes_nothing(database: Engine, graph: EmbeddedGraphStore
     assert again.rejects == []
     assert (graph.count(), table_counts(database), graph.get_nodes(["P004", "L001"])) == before
     assert rows_of(database, "SELECT id, status, rows_imported, rows_rejected FROM import_batch "
-                             "ORDER BY id") == [(1, "succeeded", 54, 0), (2, "succeeded", 54, 0)]
+                             "ORDER BY id") == [(1, "succeeded", 57, 0), (2, "succeeded", 57, 0)]
 
 
 def test_a_reimport_updates_rows_by_their_ids(tmp_path: Path, sqlite_engine: Engine,

@@ -72,7 +72,12 @@ NOT_PERSONAL: Final = {
     ("bureau", "id"): _ID, ("bureau", "party_id"): _REF,
     **{("bureau", column): "credit-bureau figures, kept in SQL and not served by the API"
        for column in ("as_of", "score", "open_loans", "total_debt", "overdue_accounts",
-                      "inquiries_6m", "currency")},
+                      "inquiries_6m", "currency", "overdue_90_total")},
+    ("modifications", "id"): _ID, ("modifications", "loan_id"): _REF,
+    **{("modifications", column): "contract terms of the loan, kept in SQL and not served"
+       for column in ("kind", "effective_on", "pause_until", "financial_difficulty")},
+    ("modifications", "reason"): "why the terms changed, written by the lender: it must "
+                                 "name no one (docs/import-format.md); kept in SQL only",
     ("events", "id"): _ID, ("events", "party_ids"): _REF,
     ("events", "kind"): "event type", ("events", "occurred_on"): "event date",
     ("events", "severity"): "a rating", ("events", "source"): "the publisher",

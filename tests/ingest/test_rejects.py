@@ -114,7 +114,7 @@ def test_bad_rows_are_rejected_and_good_rows_imported(tmp_path: Path, database: 
     assert graph.labels_of(["P1", "P7", "L1", "L2", "L3"]) == {
         "P1": Label.PERSON, "P7": Label.PERSON, "L1": Label.LOAN}
     assert table_counts(database) == {"loan": 1, "installment": 2, "repayment": 0,
-                                      "bureau_snapshot": 0}
+                                      "bureau_snapshot": 0, "loan_modification": 0}
     assert rows_of(database, "SELECT file, line, field FROM rejected_row ORDER BY id")[:2] == [
         (str(files[0]), 3, "id"), (str(files[0]), 4, "birth_date")]
     assert rows_of(database, "SELECT status, rows_read, rows_imported, rows_rejected "

@@ -13,12 +13,12 @@ def _build(values: Values, out: BatchOutput) -> None:
     out.add_record("t", values)
 
 
-def test_the_catalog_holds_the_fifteen_documented_types_in_order() -> None:
+def test_the_catalog_holds_the_sixteen_documented_types_in_order() -> None:
     assert ENTITY_TYPES == (
         "persons", "companies", "loans", "installments", "repayments", "accounts",
         "transactions", "guarantees", "ownerships", "directorships", "identifiers",
-        "collateral", "bureau", "events", "relations")
-    assert [spec.order for spec in ENTITY_SPECS.values()] == list(range(1, 16))
+        "collateral", "bureau", "events", "relations", "modifications")
+    assert [spec.order for spec in ENTITY_SPECS.values()] == list(range(1, 17))
 
 
 @pytest.mark.parametrize(("fields", "key", "references", "message"), [

@@ -28,8 +28,9 @@ from portfolio.loans import Loan, LoanStatus
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 
-TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "import_batch",
-          "rejected_row", "graph_node", "graph_edge", "alembic_version", "alert", "alert_event"}
+TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modification",
+          "import_batch", "rejected_row", "graph_node", "graph_edge", "alembic_version",
+          "alert", "alert_event"}
 
 
 def _closed_port() -> int:
@@ -104,12 +105,14 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
 def test_migrations_create_the_indexes_queries_need(sqlite_engine: Engine) -> None:
     inspector = inspect(sqlite_engine)
     indexes = {table: {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
-               for table in ("loan", "repayment", "bureau_snapshot", "rejected_row")}
+               for table in ("loan", "repayment", "bureau_snapshot", "rejected_row",
+                             "loan_modification")}
     assert indexes == {
         "loan": {("borrower_id",)},
         "repayment": {("loan_id", "paid_on")},
         "bureau_snapshot": {("party_id", "as_of")},
         "rejected_row": {("batch_id", "id")},
+        "loan_modification": {("loan_id", "effective_on")},
     }
     assert inspector.get_pk_constraint("installment")["constrained_columns"] == ["loan_id", "seq"]
 

@@ -22,7 +22,7 @@ def test_same_seed_same_bytes_other_seed_other_files(tmp_path: Path) -> None:
     generate_portfolio(config, tmp_path / "b")
     generate_portfolio(PortfolioConfig(borrowers=1_000, seed=8), tmp_path / "c")
     a, b, c = (_files(tmp_path / name) for name in "abc")
-    assert len(a) == 17  # fifteen entity files, the ground truth and the latent paths
+    assert len(a) == 18  # sixteen entity files, the ground truth and the latent paths
     assert a == b
     changed = [name for name in a if a[name] != c[name]]
     assert {"loans.csv", "persons.csv", "guarantees.csv",

@@ -4,7 +4,7 @@ Additive only: two new tables. At most one alert per dedupe key is not resolved 
 unique index, which SQLite and PostgreSQL both support).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 00:00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from portfolio.types import UtcDateTime
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
