@@ -33,6 +33,7 @@ from risk.alerts.lifecycle import (
     resolve,
 )
 from risk.alerts.run import RunResult, run_rules
+from risk.classification.history import RepaymentHistory
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 
 __all__ = ["MAX_ALERTS_SHOWN", "app", "default_actor"]
@@ -79,7 +80,8 @@ def run(
         graph = open_graph_store(settings, engine)
         try:
             result = run_rules(rules, as_of=day, graph=graph, engine=engine,
-                               actor=actor or default_actor())
+                               actor=actor or default_actor(),
+                               delinquency=RepaymentHistory(engine))
         finally:
             graph.close()
     finally:
