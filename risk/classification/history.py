@@ -57,5 +57,7 @@ class RepaymentHistory:
         return {str(book.loan_ids[i]): int(counts[i]) for i in np.flatnonzero(counts)}
 
     def defaulted_parties(self, as_of: date) -> Collection[str]:
+        """Borrowers with a loan more than ``default_days`` past due, sorted (so that every
+        run that walks them meets them in the same order)."""
         book, dq = self._pass(as_of)
-        return {str(b) for b in book.borrower_ids[dq.days_past_due > self._default_days]}
+        return sorted({str(b) for b in book.borrower_ids[dq.days_past_due > self._default_days]})

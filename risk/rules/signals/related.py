@@ -34,7 +34,11 @@ def evaluate_related_default(rule: RelatedDefault, ctx: EvaluationContext,
     defaulted = sorted(set(source.defaulted_parties(ctx.as_of)) & set(graph.nodes))
     if not defaulted:
         return []
-    undirected = nx.Graph(graph.to_undirected(as_view=True))
+    # Built in sorted order: among paths of equal length, Dijkstra keeps the one it meets
+    # first, so the same data gives the same evidence path on every run and backend.
+    undirected = nx.Graph()
+    undirected.add_nodes_from(sorted(graph.nodes))
+    undirected.add_edges_from(sorted((min(a, b), max(a, b)) for a, b in graph.edges()))
     distance, paths = nx.multi_source_dijkstra(undirected, defaulted, cutoff=rule.hops)
     drafts = []
     blocked = set(defaulted)

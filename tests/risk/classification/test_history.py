@@ -33,10 +33,10 @@ def test_days_past_due_missed_and_defaults_as_of_a_date(database: Engine) -> Non
     # The January installment of L1 was paid late: missed, by the rules' definition.
     assert history.missed_installments(as_of, since=date(2024, 1, 1)) == {"L1": 4, "L3": 4}
     # More than 90 days past due on June 30: L3 (152 days) and L1 (122 days).
-    assert history.defaulted_parties(as_of) == {"P1", "P2"}
+    assert history.defaulted_parties(as_of) == ["P1", "P2"]
     # L3's first installment fell due on January 31: 90 days on April 30, 91 on May 1.
-    assert history.defaulted_parties(date(2024, 4, 30)) == set()
-    assert history.defaulted_parties(date(2024, 5, 1)) == {"P2"}
+    assert history.defaulted_parties(date(2024, 4, 30)) == []
+    assert history.defaulted_parties(date(2024, 5, 1)) == ["P2"]
 
 
 def test_data_after_the_date_changes_nothing(sqlite_engine: Engine) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from graph.model import Edge, Label, Node, RelType
 from risk.alerts.lifecycle import AlertDraft
 from risk.rules.evaluate import NO_DELINQUENCY, NO_NETWORK, NO_PD_MODEL, evaluate
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules, parse_rules
@@ -196,3 +197,38 @@ def test_the_default_rules_run_on_the_hand_portfolio(stores: Stores) -> None:
             ("guarantor-overextended", "P1"), ("sector-concentration", "sector:C13"),
             ("dpd-90", "L2")} <= raised
     assert {s.rule_id for s in result.skipped} == {"pd-high", "pd-rising"}
+
+
+class _Defaulted:
+    """A delinquency source in which only ``parties`` are in default."""
+
+    def __init__(self, *parties: str) -> None:
+        self.parties = parties
+
+    def days_past_due(self, as_of: Any) -> dict[str, int]:
+        return {}
+
+    def missed_installments(self, as_of: Any, since: Any) -> dict[str, int]:
+        return {}
+
+    def defaulted_parties(self, as_of: Any) -> list[str]:
+        return list(self.parties)
+
+
+def test_equal_paths_to_a_default_are_chosen_by_id_not_by_storage_order(stores: Stores) -> None:
+    # X owns M1 and M2, both of which own D: two paths of two hops. Written M2 first, so that
+    # an answer following storage or insertion order would take M2.
+    stores.graph.upsert_batch(
+        [Node(i, Label.PERSON if i == "X" else Label.COMPANY, {"name": i})
+         for i in ("X", "M2", "M1", "D")],
+        [Edge(RelType.OWNS, "M2", "D", props={"pct": 0.3}),
+         Edge(RelType.OWNS, "X", "M2", props={"pct": 0.6}),
+         Edge(RelType.OWNS, "M1", "D", props={"pct": 0.3}),
+         Edge(RelType.OWNS, "X", "M1", props={"pct": 0.6})])
+    rules = parse_rules(
+        "rules:\n  - {id: related, signal: related_default, severity: high, description: d,\n"
+        "     hops: 2, via: [OWNS]}\n", "test.yaml").rules
+    result = evaluate(rules, as_of=AS_OF, graph=stores.graph, engine=stores.engine,
+                      delinquency=_Defaulted("D"))
+    found = _by_rule(result.drafts)["related"]
+    assert _edges(found["X"]) == [("M1", "OWNS", "D", ""), ("X", "OWNS", "M1", "")]
