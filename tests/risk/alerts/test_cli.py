@@ -129,7 +129,9 @@ def test_alerts_run_stores_reports_and_deduplicates(engine: Engine,
     skipped = {s["rule_id"]: s["reason"] for s in first["skipped"]}
     assert "no production PD model" in skipped["pd-high"]
     assert "no production PD model" in skipped["pd-rising"]
-    assert "no delinquency source" in skipped["dpd-30"]
+    # The repayment history answers the delinquency rules: they run, they are not skipped.
+    assert not {"dpd-30", "dpd-90", "missed-2-in-6", "related-default-2"} & set(skipped)
+    assert {"dpd-30", "dpd-90", "missed-2-in-6", "related-default-2"} <= set(first["evaluated"])
     court = next(a for a in first["raised"] if a["rule_id"] == "court-case")
     assert court["evidence"]["edges"][0] == {"type": "MENTIONED_IN", "source": "C1",
                                              "target": "E1", "key": ""}
