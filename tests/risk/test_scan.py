@@ -11,12 +11,14 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import Engine, func, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, func, inspect, select
 from sqlmodel import Session
 
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.cli.main import main
-from loanwatch.migrations import migrate
+from loanwatch.migrations import MIGRATIONS_DIR, migrate
 from portfolio.alerts import Alert
 from portfolio.database import create_sql_engine
 from portfolio.scan_runs import (
@@ -52,6 +54,7 @@ from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine, sqlite_engine
 from tests.risk.rules.stores import Stores, empty_database, stores
+from tests.services import postgres_schema
 
 __all__ = ["postgres_engine", "sqlite_engine", "stores"]
 
@@ -300,3 +303,33 @@ def test_the_command_line_scans_and_shows_the_run(
     assert "before any data" in capsys.readouterr().err
     assert _cli(monkeypatch, "scan", "show", "--run", "99") == 1
     assert "no scan run with id 99" in capsys.readouterr().err
+
+
+SCAN_TABLES = {"scan_run", "scan_pointer", "scan_loan_result", "scan_finding",
+               "scan_finding_member", "scan_alert"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def bare_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = create_sql_engine(f"sqlite:///{tmp_path / 'bare.db'}")
+        yield engine
+        engine.dispose()
+        return
+    with postgres_schema("lw_0006") as engine:
+        yield engine
+
+
+def test_migration_0006_adds_and_removes_the_scan_tables(bare_database: Engine) -> None:
+    migrate(bare_database, "0005")
+    assert not SCAN_TABLES & set(inspect(bare_database).get_table_names())
+
+    migrate(bare_database, "0006")
+    assert set(inspect(bare_database).get_table_names()) >= SCAN_TABLES
+
+    with bare_database.connect() as connection, connection.begin():
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    assert not SCAN_TABLES & set(inspect(bare_database).get_table_names())
