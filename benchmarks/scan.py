@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child is not None:
         print(json.dumps(measure(args.child, args.as_of)))
         return 0
-    console = Console()
+    console = Console(width=160)
     work = BENCH_DIR / "scan-work"
     work.mkdir(parents=True, exist_ok=True)
     results: dict[int, dict[str, Any]] = {}

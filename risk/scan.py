@@ -178,6 +178,7 @@ class ScanContext:
     loans: list[LoanAssessment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     drafts: list[AlertDraft] = field(default_factory=list)
+    outcomes: list[RaiseOutcome] = field(default_factory=list)
     components: Components | None = None
     summary: dict[str, Any] = field(default_factory=dict)
 
@@ -438,24 +439,22 @@ def run_scan(engine: Engine, graph: GraphStore, as_of: date, *, rules: RuleSet,
         run_id = run.id
     ctx = ScanContext(engine=engine, graph=graph, as_of=as_of, settings=settings, rules=rules)
     timings: dict[str, dict[str, float]] = {}
-    steps = [*phases, Phase("store", lambda c: None, "storing the run")]
-    outcomes: list[RaiseOutcome] = []
+    steps = [*phases,
+             Phase("store", lambda c: _store(engine, run_id, c), "storing the results"),
+             Phase("alerts", _raise, "raising the alerts")]
     try:
         for index, phase in enumerate(steps):
             if on_phase:
                 on_phase("start", phase.name, index, len(steps))
             _reset_peak()
             started = time.perf_counter()
-            if phase.name == "store":
-                outcomes = _store(engine, run_id, ctx)
-            else:
-                phase.run(ctx)
+            phase.run(ctx)
             timings[phase.name] = {"seconds": round(time.perf_counter() - started, 3),
                                    "peak_mib": round(_peak_mib(), 1)}
             if on_phase:
                 on_phase("end", phase.name, index, len(steps))
-        summary = _summary(ctx, outcomes)
-        _finish(engine, run_id, timings, summary, outcomes, settings.retention, clock())
+        summary = _summary(ctx)
+        _finish(engine, run_id, timings, summary, ctx.outcomes, settings.retention, clock())
     except BaseException as exc:
         _fail(engine, run_id, timings, exc, clock())
         raise
@@ -463,12 +462,12 @@ def run_scan(engine: Engine, graph: GraphStore, as_of: date, *, rules: RuleSet,
                        phases=timings, summary=summary)
 
 
-def _summary(ctx: ScanContext, outcomes: list[RaiseOutcome]) -> dict[str, Any]:
+def _summary(ctx: ScanContext) -> dict[str, Any]:
     findings: dict[str, int] = {}
     for found in ctx.findings:
         findings[found.kind] = findings.get(found.kind, 0) + 1
     alerts: dict[str, int] = {}
-    for outcome in outcomes:
+    for outcome in ctx.outcomes:
         alerts[outcome.outcome] = alerts.get(outcome.outcome, 0) + 1
     return {**ctx.summary, "findings": dict(sorted(findings.items())), "alerts": alerts}
 
@@ -483,8 +482,8 @@ def _loan_row(run_id: int, loan: LoanAssessment) -> dict[str, Any]:
             "reasons": [reason.as_json() for reason in loan.reasons]}
 
 
-def _store(engine: Engine, run_id: int, ctx: ScanContext) -> list[RaiseOutcome]:
-    """The run's results under its id in one transaction, then its alerts (one more)."""
+def _store(engine: Engine, run_id: int, ctx: ScanContext) -> None:
+    """The run's results under its id, in one transaction."""
     loans = ScanLoanResult.__table__  # type: ignore[attr-defined]
     findings = ScanFinding.__table__  # type: ignore[attr-defined]
     members = ScanFindingMember.__table__  # type: ignore[attr-defined]
@@ -503,7 +502,11 @@ def _store(engine: Engine, run_id: int, ctx: ScanContext) -> list[RaiseOutcome]:
                     for party in dict.fromkeys(f.members)]
             for at in range(0, len(rows), _INSERT_CHUNK):
                 connection.execute(insert(members), rows[at:at + _INSERT_CHUNK])
-    return raise_alerts(engine, ctx.drafts, actor=ctx.settings.actor)
+
+
+def _raise(ctx: ScanContext) -> None:
+    """The run's alerts, through the alert lifecycle (one transaction of its own)."""
+    ctx.outcomes = raise_alerts(ctx.engine, ctx.drafts, actor=ctx.settings.actor)
 
 
 def _finish(engine: Engine, run_id: int, timings: dict[str, dict[str, float]],

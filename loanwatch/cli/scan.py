@@ -76,8 +76,9 @@ def scan(
                         TextColumn("{task.completed}/{task.total} phases"),
                         TimeElapsedColumn(), console=Console(stderr=True),
                         disable=as_json or not sys.stderr.isatty(), transient=True)
-    task = progress.add_task("scan", total=len(DEFAULT_PHASES) + 1)
-    descriptions = {p.name: p.description for p in DEFAULT_PHASES}
+    task = progress.add_task("scan", total=len(DEFAULT_PHASES) + 2)
+    descriptions = {p.name: p.description for p in DEFAULT_PHASES} | {
+        "store": "storing the results", "alerts": "raising the alerts"}
 
     def on_phase(event: str, name: str, index: int, count: int) -> None:
         if event == "start":

@@ -114,7 +114,7 @@ def test_a_scan_stores_a_succeeded_run_with_loan_results_and_findings(
     run = latest_run(stores.engine)
     assert run is not None and run.id == outcome.run_id
     assert (run.status, run.as_of, run.code_version) == ("succeeded", AS_OF, "test")
-    assert list(run.phases) == [p.name for p in DEFAULT_PHASES] + ["store"]
+    assert list(run.phases) == [p.name for p in DEFAULT_PHASES] + ["store", "alerts"]
     assert all(f["seconds"] >= 0 and f["peak_mib"] > 0 for f in run.phases.values())
     # Every loan's result is the classifier's, exact.
     expected = assess(stores.engine, stores.graph, AS_OF)
