@@ -43,9 +43,10 @@ flips the pointer when all have succeeded, or marks the run failed and deletes i
 one fails after its retries. Loan-level phases (classification) split by loan ranges as well
 since they only need a borrower's own loans. Today every component runs in this process.
 
-Memory: each phase's peak is its own resident-set high-water mark, reset before the phase
-through ``/proc/self/clear_refs`` (Linux); where that is not possible the process's peak so
-far is reported.
+Memory: each phase's ``peak_mib`` is the process's resident-set high-water mark during the
+phase, reset to the current resident size before it through ``/proc/self/clear_refs``
+(Linux), so it includes what earlier phases still hold; where the reset is not possible it
+is the process's peak so far.
 """
 
 from __future__ import annotations
