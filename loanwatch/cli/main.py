@@ -15,6 +15,7 @@ from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import purge as purge_cli
 from loanwatch.cli import rings as rings_cli
 from loanwatch.cli import rules as rules_cli
+from loanwatch.cli import scan as scan_cli
 from loanwatch.cli import seed as seed_cli
 from loanwatch.cli import serve as serve_cli
 from loanwatch.cli import stress as stress_cli
@@ -43,6 +44,7 @@ app.add_typer(rules_cli.app, name="rules", help="Check early-warning rules files
 app.add_typer(alerts_cli.app, name="alerts", help="Early-warning alerts: run the rules, work "
               "the alerts.")
 app.command(name="stress")(stress_cli.stress)
+app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
 
 
 def main() -> None:

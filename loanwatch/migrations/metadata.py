@@ -26,6 +26,7 @@ RECORD_MODULES: Final = (
     "portfolio.modifications",
     "portfolio.imports",
     "portfolio.alerts",
+    "portfolio.scan_runs",
 )
 
 

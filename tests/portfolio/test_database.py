@@ -30,7 +30,8 @@ from portfolio.schedule import Installment
 
 TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modification",
           "import_batch", "rejected_row", "graph_node", "graph_edge", "alembic_version",
-          "alert", "alert_event"}
+          "alert", "alert_event", "scan_run", "scan_pointer", "scan_loan_result",
+          "scan_finding", "scan_finding_member", "scan_alert"}
 
 
 def _closed_port() -> int:
@@ -97,7 +98,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0005"
+        assert context.get_current_revision() == "0006"
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 

@@ -1,0 +1,201 @@
+"""Reading the scan: the latest run, a loan's result, a party's findings.
+
+Everything here reads one run: the one the ``latest`` pointer names (see :mod:`risk.scan`),
+or a run asked for by id. A run that is still running or that failed has no readable results:
+its summary can be read (``run_summary``), its loans and findings cannot, so a reader never
+sees half a run. Plain functions over an engine, returning plain data classes; the GraphQL
+schema and the CLI turn them into their own shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from portfolio.money import minor_to_decimal
+from portfolio.scan_runs import (
+    LATEST_POINTER,
+    ScanAlert,
+    ScanFinding,
+    ScanFindingMember,
+    ScanLoanResult,
+    ScanPointer,
+    ScanRun,
+    ScanStatus,
+)
+from risk.errors import RiskError
+
+__all__ = [
+    "FindingResult",
+    "LoanResult",
+    "RunSummary",
+    "ScanNotFound",
+    "latest_run",
+    "list_runs",
+    "loan_result",
+    "party_findings",
+    "run_alert_ids",
+    "run_summary",
+]
+
+
+class ScanNotFound(RiskError):
+    """No scan run has the id asked for, or no scan has succeeded yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    id: int
+    as_of: date
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    code_version: str
+    settings: dict[str, Any]
+    phases: dict[str, Any]
+    summary: dict[str, Any]
+    error: str | None
+    latest: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"run": self.id, "as_of": self.as_of.isoformat(), "status": self.status,
+                "latest": self.latest, "started_at": self.started_at.isoformat(),
+                "finished_at": None if self.finished_at is None
+                else self.finished_at.isoformat(),
+                "code_version": self.code_version, "settings": self.settings,
+                "phases": self.phases, "summary": self.summary, "error": self.error}
+
+
+@dataclass(frozen=True, slots=True)
+class LoanResult:
+    """One loan in one run; ``exposure`` and ``ecl`` exact in ``currency``."""
+
+    run_id: int
+    loan_id: str
+    borrower_id: str
+    tier: str
+    stage: int
+    dpd: int
+    currency: str
+    exposure: Decimal
+    ecl: Decimal
+    reasons: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingResult:
+    """One finding of a run that a party belongs to."""
+
+    run_id: int
+    id: int
+    kind: str
+    members: list[str]
+    evidence: dict[str, Any]
+
+
+def _latest_id(session: Session) -> int | None:
+    pointer = session.get(ScanPointer, LATEST_POINTER)
+    return None if pointer is None else pointer.run_id
+
+
+def _summary(run: ScanRun, latest: int | None) -> RunSummary:
+    assert run.id is not None
+    return RunSummary(id=run.id, as_of=run.as_of, status=run.status,
+                      started_at=run.started_at, finished_at=run.finished_at,
+                      code_version=run.code_version, settings=run.settings,
+                      phases=run.phases, summary=run.summary, error=run.error,
+                      latest=run.id == latest)
+
+
+def latest_run(engine: Engine) -> RunSummary | None:
+    """The run readers see (the last scan that stored everything), or ``None`` before any."""
+    with Session(engine) as session:
+        latest = _latest_id(session)
+        run = None if latest is None else session.get(ScanRun, latest)
+        return None if run is None else _summary(run, latest)
+
+
+def run_summary(engine: Engine, run_id: int) -> RunSummary:
+    """Any stored run by id, whatever its status.
+
+    Raises:
+        ScanNotFound: no run has that id (it never existed, or retention removed it).
+    """
+    with Session(engine) as session:
+        run = session.get(ScanRun, run_id)
+        if run is None:
+            raise ScanNotFound(f"no scan run with id {run_id}",
+                               suggestion="`loanwatch scan show` shows the latest run")
+        return _summary(run, _latest_id(session))
+
+
+def list_runs(engine: Engine, limit: int = 20) -> list[RunSummary]:
+    """The stored runs, newest first."""
+    with Session(engine) as session:
+        latest = _latest_id(session)
+        runs = session.execute(select(ScanRun).order_by(
+            ScanRun.id.desc()).limit(limit)).scalars().all()  # type: ignore[union-attr]
+        return [_summary(run, latest) for run in runs]
+
+
+def _readable(session: Session, run_id: int | None) -> int | None:
+    """The run to read results from: ``run_id`` if it succeeded, else the latest."""
+    if run_id is None:
+        return _latest_id(session)
+    run = session.get(ScanRun, run_id)
+    if run is None:
+        raise ScanNotFound(f"no scan run with id {run_id}")
+    if run.status != ScanStatus.SUCCEEDED.value:
+        raise ScanNotFound(f"scan run {run_id} {run.status}: it has no results to read",
+                           suggestion="read the latest run (no run id)")
+    return run_id
+
+
+def loan_result(engine: Engine, loan_id: str, run_id: int | None = None) -> LoanResult | None:
+    """``loan_id``'s tier, stage, days past due, exposure, ECL and reasons in the latest run
+    (or in succeeded run ``run_id``); ``None`` when there is no run or the loan is not in it.
+    """
+    with Session(engine) as session:
+        run = _readable(session, run_id)
+        row = None if run is None else session.get(ScanLoanResult, (run, loan_id))
+        if row is None:
+            return None
+        return LoanResult(run_id=row.run_id, loan_id=row.loan_id, borrower_id=row.borrower_id,
+                          tier=row.tier, stage=row.stage, dpd=row.dpd, currency=row.currency,
+                          exposure=minor_to_decimal(row.exposure_minor, row.currency),
+                          ecl=minor_to_decimal(row.ecl_minor, row.currency),
+                          reasons=row.reasons)
+
+
+def party_findings(engine: Engine, party_id: str,
+                   run_id: int | None = None) -> list[FindingResult]:
+    """The circles, mutual and joint guarantees, groups and rings ``party_id`` belongs to in
+    the latest run (or succeeded run ``run_id``), in the order they were found."""
+    with Session(engine) as session:
+        run = _readable(session, run_id)
+        if run is None:
+            return []
+        rows = session.execute(
+            select(ScanFinding).join(ScanFindingMember,
+                                     ScanFindingMember.finding_id == ScanFinding.id)
+            .where(ScanFindingMember.run_id == run, ScanFindingMember.party_id == party_id)
+            .order_by(ScanFinding.id)).scalars().all()  # type: ignore[arg-type]
+        return [FindingResult(run_id=run, id=int(r.id or 0), kind=r.kind, members=r.members,
+                              evidence=r.evidence) for r in rows]
+
+
+def run_alert_ids(engine: Engine, run_id: int | None = None) -> dict[int, str]:
+    """The alerts the latest run (or succeeded run ``run_id``) raised or touched:
+    ``{alert id: outcome}``."""
+    with Session(engine) as session:
+        run = _readable(session, run_id)
+        if run is None:
+            return {}
+        rows = session.execute(select(ScanAlert.alert_id, ScanAlert.outcome).where(
+            ScanAlert.run_id == run).order_by(ScanAlert.alert_id)).all()  # type: ignore
+        return {int(a): str(o) for a, o in rows}
