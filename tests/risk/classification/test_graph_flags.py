@@ -1,0 +1,141 @@
+"""Review flags that follow the graph, on a hand portfolio written through the real stores
+(SQLite and PostgreSQL records with the embedded graph, and Neo4j): who is flagged, by which
+kind, with which exact path; nothing as of a date before the related loan turned
+non-performing; tiers never changed by a flag."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from graph.model import Edge, Label, Node, RelType
+from risk.classification.assessment import assess
+from risk.classification.graph_flags import GraphFlags, graph_flags
+from risk.classification.tiers import Tier
+from tests.risk.classification.books import add_loan
+from tests.risk.rules.stores import Stores, stores
+
+__all__ = ["stores"]
+
+DUE = date(2024, 3, 31)
+#: A loan due then and never paid is 100 days past due: Substandard (non-performing).
+NPL_DAY = DUE + timedelta(days=100)
+#: 40 days past due: Special mention only, not non-performing.
+SPECIAL_MENTION_DAY = DUE + timedelta(days=40)
+LATER = DUE + timedelta(days=400)
+
+COMPANIES = ("G", "B", "H", "S", "A", "M", "N", "Q", "T", "K", "J")
+# loan -> (borrower, due): due on DUE and unpaid, or due LATER (performing).
+LOANS = {
+    "LG": ("G", DUE), "LB": ("B", LATER),                 # G guarantees LB
+    "LO": ("O", DUE), "LH": ("H", LATER), "LS": ("S", LATER),  # O -51%-> H -51%-> S
+    "LN": ("N", DUE), "LT": ("T", LATER),                 # N holds 20% of T, Q 60%
+    "LA": ("A", DUE), "LM": ("M", LATER),                 # A and M guarantee each other
+    "LK": ("K", DUE), "LJ": ("J", DUE),                   # K guarantees LJ; both NPL
+}
+
+
+def _edge(source: str, rel: RelType, target: str, **props: Any) -> Edge:
+    return Edge(rel, source, target, props=props)
+
+
+def _portfolio(stores: Stores) -> None:
+    nodes = [Node("O", Label.PERSON, {"name": "O"})]
+    nodes += [Node(c, Label.COMPANY, {"name": c}) for c in COMPANIES]
+    nodes += [Node(loan, Label.LOAN, {"principal_minor": 1_000, "currency": "CNY"})
+              for loan in LOANS]
+    edges = [_edge(borrower, RelType.BORROWS, loan) for loan, (borrower, _) in LOANS.items()]
+    edges += [
+        _edge("G", RelType.GUARANTEES, "LB", amount_minor=1_000, amount_currency="CNY"),
+        _edge("A", RelType.GUARANTEES, "LM", amount_minor=1_000, amount_currency="CNY"),
+        _edge("M", RelType.GUARANTEES, "LA", amount_minor=1_000, amount_currency="CNY"),
+        _edge("K", RelType.GUARANTEES, "LJ", amount_minor=1_000, amount_currency="CNY"),
+        _edge("O", RelType.OWNS, "H", pct=0.51),
+        _edge("H", RelType.OWNS, "S", pct=0.51),
+        _edge("N", RelType.OWNS, "T", pct=0.20),
+        _edge("Q", RelType.OWNS, "T", pct=0.60),
+    ]
+    stores.graph.upsert_batch(nodes, edges)
+    for loan, (borrower, due) in LOANS.items():
+        add_loan(stores.engine, loan, borrower, [due], interest_each=0)
+
+
+def _flags(stores: Stores, as_of: date) -> GraphFlags:
+    return graph_flags(assess(stores.engine, stores.graph, as_of), stores.graph)
+
+
+def _path(*edges: tuple[str, str, str]) -> list[dict[str, Any]]:
+    return [{"source": s, "type": t, "target": d, "key": ""} for s, t, d in edges]
+
+
+def _bare(path: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: edge[k] for k in ("source", "type", "target", "key")} for edge in path]
+
+
+def test_related_non_performing_parties_flag_with_the_exact_path(stores: Stores) -> None:
+    _portfolio(stores)
+
+    flags = _flags(stores, NPL_DAY)
+
+    found = {loan: [(f.kind, f.party, f.npl_loan, f.npl_tier) for f in fs]
+             for loan, fs in flags.flags.items()}
+    npl = Tier.SUBSTANDARD
+    assert found == {
+        "LB": [("guarantor", "G", "LG", npl)],
+        "LH": [("controlling_owner", "O", "LO", npl)],
+        "LS": [("controlling_owner", "O", "LO", npl)],
+        "LM": [("guarantor", "A", "LA", npl), ("circle_partner", "A", "LA", npl)],
+        "LJ": [("guarantor", "K", "LK", npl)],
+    }
+    paths = {(loan, f.kind): f.as_json()["path"] for loan, fs in flags.flags.items()
+             for f in fs}
+    assert _bare(paths["LB", "guarantor"]) == _path(
+        ("G", "GUARANTEES", "LB"), ("G", "BORROWS", "LG"))
+    # The chain from the 51% controller down, each stake on its edge.
+    assert paths["LS", "controlling_owner"] == [
+        {"source": "S", "type": "BORROWS", "target": "LS", "key": ""},
+        {"source": "O", "type": "OWNS", "target": "H", "key": "", "pct": 0.51},
+        {"source": "H", "type": "OWNS", "target": "S", "key": "", "pct": 0.51},
+        {"source": "O", "type": "BORROWS", "target": "LO", "key": ""}]
+    assert _bare(paths["LH", "controlling_owner"]) == _path(
+        ("H", "BORROWS", "LH"), ("O", "OWNS", "H"), ("O", "BORROWS", "LO"))
+    # The mutual partner's guarantee of this loan, then its own non-performing loan.
+    assert _bare(paths["LM", "circle_partner"]) == _path(
+        ("M", "BORROWS", "LM"), ("A", "GUARANTEES", "LM"), ("A", "BORROWS", "LA"))
+    circle = flags.of("LM")[1]
+    assert circle.figures == {"circle": "mutual", "scope": "pair", "members": ["A", "M"],
+                              "steps": 1}
+    assert flags.of("LS")[0].figures == {"depth": 2, "ultimate": True, "rule": "majority"}
+    assert "O" in flags.of("LS")[0].text and "LO" in flags.of("LS")[0].text
+    # A 20% holder is no controller: T's loan is not flagged (Q controls T).
+    assert "LT" not in flags.flags
+    # A loan that is non-performing itself is flagged, and marked so.
+    assert [f.loan_non_performing for f in flags.of("LJ")] == [True]
+    assert not any(f.loan_non_performing for f in flags.of("LB"))
+    assert flags.summary == {
+        "loans_flagged": 5, "already_non_performing": 1,
+        "by_kind": {"guarantor": 3, "controlling_owner": 2, "circle_partner": 1}}
+
+
+def test_no_flag_while_the_related_loan_is_only_special_mention_or_later(
+        stores: Stores) -> None:
+    _portfolio(stores)
+
+    early = assess(stores.engine, stores.graph, SPECIAL_MENTION_DAY)
+
+    assert {a.loan_id: a.tier for a in early.loans}["LG"] is Tier.SPECIAL_MENTION
+    assert graph_flags(early, stores.graph).flags == {}
+    # Before anything fell due: the defaults to come do not flag an earlier date.
+    assert _flags(stores, DUE - timedelta(days=1)).flags == {}
+
+
+def test_flags_never_change_a_tier(stores: Stores) -> None:
+    _portfolio(stores)
+    result = assess(stores.engine, stores.graph, NPL_DAY)
+    before = {a.loan_id: (a.tier, a.stage, a.ecl) for a in result.loans}
+
+    flags = graph_flags(result, stores.graph)
+
+    assert {a.loan_id: (a.tier, a.stage, a.ecl) for a in result.loans} == before
+    assert before["LB"][0] is Tier.PASS and before["LS"][0] is Tier.PASS
+    assert flags.of("LB") and flags.of("LS")
