@@ -42,7 +42,7 @@ non-performing member, one breadth-first search per such member over the finding
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -194,6 +194,12 @@ class _Book:
         return np.where(self.ids[at] == ids, at, -1).astype(np.int64)
 
 
+def _member(ids: np.ndarray, wanted: Collection[str]) -> np.ndarray:
+    """Whether each of ``ids`` is in ``wanted``, by hashing (``np.isin`` on object arrays
+    compares every pair)."""
+    return np.fromiter((i in wanted for i in ids.tolist()), dtype=bool, count=len(ids))
+
+
 def _flag(book: _Book, loan: int, kind: FlagKind, party: str, path: list[PathEdge],
           text: str, figures: dict[str, Any]) -> ReviewFlag:
     npl_loan = book.npl.loan[party]
@@ -217,7 +223,7 @@ def _flag(book: _Book, loan: int, kind: FlagKind, party: str, path: list[PathEdg
 def _guarantor_flags(book: _Book, projection: PortfolioProjection) -> list[ReviewFlag]:
     if not book.npl.loan or not len(projection.guarantee_party):
         return []
-    npl_party = np.isin(projection.party_ids, np.array(list(book.npl.loan), dtype=object))
+    npl_party = _member(projection.party_ids, book.npl.loan)
     guarantor = projection.guarantee_party
     loan_ids = projection.loan_ids[projection.guarantee_loan]
     position = book.index(loan_ids)
@@ -239,8 +245,8 @@ def _control_flags(book: _Book, ownership: OwnershipArrays, ctrl: Control,
     if not book.npl.loan or not ownership.ids:
         return []
     ids = np.array(ownership.ids, dtype=object)
-    npl_owner = np.isin(ids, np.array(list(book.npl.loan), dtype=object))
-    borrowing = np.isin(ids, np.array(list(book.loans_of), dtype=object))
+    npl_owner = _member(ids, book.npl.loan)
+    borrowing = _member(ids, book.loans_of)
     hits: list[tuple[int, int]] = []
     node = np.flatnonzero(borrowing & (ctrl.parent >= 0))
     above = ctrl.parent[node]
