@@ -5,13 +5,21 @@ non-performing; tiers never changed by a flag."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import orjson
+import pytest
+from typer.testing import CliRunner
+
 from graph.model import Edge, Label, Node, RelType
+from loanwatch.cli.main import app
 from risk.classification.assessment import assess
 from risk.classification.graph_flags import GraphFlags, graph_flags
 from risk.classification.tiers import Tier
+from tests.ingest.importing import EXAMPLES
 from tests.risk.classification.books import add_loan
 from tests.risk.rules.stores import Stores, stores
 
@@ -139,3 +147,64 @@ def test_flags_never_change_a_tier(stores: Stores) -> None:
     assert {a.loan_id: (a.tier, a.stage, a.ecl) for a in result.loans} == before
     assert before["LB"][0] is Tier.PASS and before["LS"][0] is Tier.PASS
     assert flags.of("LB") and flags.of("LS")
+
+
+@pytest.fixture
+def example_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The import examples in a fresh SQLite database (embedded graph)."""
+    for name in list(os.environ):
+        if name.startswith("LOANWATCH_"):
+            monkeypatch.delenv(name)
+    values = {"LOANWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'lw.db'}",
+              "LOANWATCH_NEO4J_URI": "", "COLUMNS": "220"}
+    imported = CliRunner().invoke(app, ["import", str(EXAMPLES)], env=values)
+    assert imported.exit_code == 0, imported.output
+    return values
+
+
+def test_classify_json_carries_the_flags_and_their_count_by_kind(
+        example_env: dict[str, str]) -> None:
+    runner = CliRunner()
+
+    result = runner.invoke(app, ["classify", "--as-of", "2024-12-31", "--json"],
+                           env=example_env)
+
+    assert result.exit_code == 0, result.output
+    document = orjson.loads(result.stdout)
+    rows = {row["loan"]: row for row in document["loans"]}
+    # C001's L001 is 260 days past due; C001 guarantees C003's L002, holds 51% of C003,
+    # and the two guarantee each other.
+    assert [(f["kind"], f["party"], f["npl_loan"]) for f in rows["L002"]["review_flags"]] == [
+        ("guarantor", "C001", "L001"), ("controlling_owner", "C001", "L001"),
+        ("circle_partner", "C001", "L001")]
+    assert _bare(rows["L002"]["review_flags"][1]["path"]) == _path(
+        ("C003", "BORROWS", "L002"), ("C001", "OWNS", "C003"), ("C001", "BORROWS", "L001"))
+    assert rows["L002"]["tier"] == "special_mention"  # flags do not move the tier
+    assert all(rows[loan]["review_flags"] == [] for loan in ("L001", "L003", "L004"))
+    assert document["summary"]["review_flags"] == {
+        "loans_flagged": 1, "already_non_performing": 0,
+        "by_kind": {"guarantor": 1, "controlling_owner": 1, "circle_partner": 1}}
+
+    # One loan: its related party's loan is still read for the flags.
+    one = runner.invoke(app, ["classify", "--as-of", "2024-12-31", "--json", "--loan", "L002"],
+                        env=example_env)
+    assert len(orjson.loads(one.stdout)["loans"][0]["review_flags"]) == 3
+
+    off = runner.invoke(app, ["classify", "--as-of", "2024-12-31", "--json",
+                              "--no-graph-flags"], env=example_env)
+    document = orjson.loads(off.stdout)
+    assert "review_flags" not in document["summary"]
+    assert all("review_flags" not in row for row in document["loans"])
+
+
+def test_classify_table_has_a_flag_count_column(example_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(app, ["classify", "--as-of", "2024-12-31", "--loan", "L002"],
+                                env=example_env)
+
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "┃ loan" in line)
+    row = next(line for line in result.output.splitlines() if "│ L002" in line)
+    columns = [cell.strip() for cell in header.split("┃")]
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[columns.index("flags")] == "3"
+    assert "Flagged for downgrade review: 1 loans" in result.output
