@@ -149,6 +149,41 @@ def test_flags_never_change_a_tier(stores: Stores) -> None:
     assert flags.of("LB") and flags.of("LS")
 
 
+def test_a_circle_partner_two_steps_away_is_flagged_by_the_fewest_guarantees(
+        stores: Stores) -> None:
+    # W guarantees X's loan, X guarantees Y's, Y guarantees Z's, Z guarantees W's (under a
+    # contract key): a circle of four. Z's own loan is non-performing.
+    circle = {"W": "LX", "X": "LY", "Y": "LZ", "Z": "LW"}
+    stores.graph.upsert_batch(
+        [Node(p, Label.COMPANY, {"name": p}) for p in circle]
+        + [Node(loan, Label.LOAN, {}) for loan in circle.values()],
+        [Edge(RelType.BORROWS, loan[1], loan) for loan in circle.values()]
+        + [Edge(RelType.GUARANTEES, p, loan, key="G-7" if p == "Z" else "")
+           for p, loan in circle.items()])
+    for loan in circle.values():
+        add_loan(stores.engine, loan, loan[1], [DUE if loan == "LZ" else LATER],
+                 interest_each=0)
+
+    flags = _flags(stores, NPL_DAY)
+
+    partner = {loan: [f for f in found if f.kind == "circle_partner"]
+               for loan, found in flags.flags.items()}
+    assert sorted(partner) == ["LW", "LX", "LY"]
+    assert [f.figures["steps"] for f in partner["LX"]] == [2]
+    assert partner["LX"][0].figures["members"] == ["W", "X", "Y", "Z"]
+    # Two steps either way round; the search meets W before Y (ids in order).
+    assert [edge.as_json() for edge in partner["LX"][0].path] == [
+        {"source": "X", "type": "BORROWS", "target": "LX", "key": ""},
+        {"source": "W", "type": "GUARANTEES", "target": "LX", "key": ""},
+        {"source": "Z", "type": "GUARANTEES", "target": "LW", "key": "G-7"},
+        {"source": "W", "type": "BORROWS", "target": "LW", "key": ""},
+        {"source": "Z", "type": "BORROWS", "target": "LZ", "key": ""}]
+    assert _bare(partner["LY"][0].as_json()["path"]) == _path(
+        ("Y", "BORROWS", "LY"), ("Y", "GUARANTEES", "LZ"), ("Z", "BORROWS", "LZ"))
+    # Z guarantees W's loan: W is flagged as guaranteed by Z as well.
+    assert [f.kind for f in flags.of("LW")] == ["guarantor", "circle_partner"]
+
+
 @pytest.fixture
 def example_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The import examples in a fresh SQLite database (embedded graph)."""
