@@ -357,11 +357,12 @@ def flag_loans(assessment: Assessment, projection: PortfolioProjection,
     found = (_guarantor_flags(book, projection)
              + _control_flags(book, ownership, ctrl, stakes)
              + _circle_flags(book, circles))
-    by_loan: dict[str, list[ReviewFlag]] = {}
+    by_loan: dict[str, dict[tuple[str, str], ReviewFlag]] = {}
     for flag in found:
-        by_loan.setdefault(flag.loan_id, []).append(flag)
+        # Parallel edges (two guarantees of one loan by one party) make one flag.
+        by_loan.setdefault(flag.loan_id, {}).setdefault((flag.kind, flag.party), flag)
     return GraphFlags(as_of=assessment.as_of, flags={
-        loan: tuple(sorted(flags, key=lambda f: (_KIND_RANK[f.kind], f.party, f.npl_loan)))
+        loan: tuple(sorted(flags.values(), key=lambda f: (_KIND_RANK[f.kind], f.party)))
         for loan, flags in sorted(by_loan.items())})
 
 

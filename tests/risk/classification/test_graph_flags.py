@@ -151,15 +151,16 @@ def test_flags_never_change_a_tier(stores: Stores) -> None:
 
 def test_a_circle_partner_two_steps_away_is_flagged_by_the_fewest_guarantees(
         stores: Stores) -> None:
-    # W guarantees X's loan, X guarantees Y's, Y guarantees Z's, Z guarantees W's (under a
-    # contract key): a circle of four. Z's own loan is non-performing.
+    # W guarantees X's loan, X guarantees Y's, Y guarantees Z's, Z guarantees W's (under two
+    # contracts, keyed): a circle of four. Z's own loan is non-performing.
     circle = {"W": "LX", "X": "LY", "Y": "LZ", "Z": "LW"}
     stores.graph.upsert_batch(
         [Node(p, Label.COMPANY, {"name": p}) for p in circle]
         + [Node(loan, Label.LOAN, {}) for loan in circle.values()],
         [Edge(RelType.BORROWS, loan[1], loan) for loan in circle.values()]
         + [Edge(RelType.GUARANTEES, p, loan, key="G-7" if p == "Z" else "")
-           for p, loan in circle.items()])
+           for p, loan in circle.items()]
+        + [Edge(RelType.GUARANTEES, "Z", "LW", key="G-8")])  # a second contract
     for loan in circle.values():
         add_loan(stores.engine, loan, loan[1], [DUE if loan == "LZ" else LATER],
                  interest_each=0)
@@ -180,8 +181,10 @@ def test_a_circle_partner_two_steps_away_is_flagged_by_the_fewest_guarantees(
         {"source": "Z", "type": "BORROWS", "target": "LZ", "key": ""}]
     assert _bare(partner["LY"][0].as_json()["path"]) == _path(
         ("Y", "BORROWS", "LY"), ("Y", "GUARANTEES", "LZ"), ("Z", "BORROWS", "LZ"))
-    # Z guarantees W's loan: W is flagged as guaranteed by Z as well.
+    # Z guarantees W's loan: W is flagged as guaranteed by Z as well, once for both
+    # contracts, and the path names the first.
     assert [f.kind for f in flags.of("LW")] == ["guarantor", "circle_partner"]
+    assert flags.of("LW")[0].path[0].key == "G-7"
 
 
 @pytest.fixture
