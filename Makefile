@@ -57,6 +57,7 @@ bench: install services
 	$(BIN)/python -m benchmarks.detection
 	$(BIN)/python -m benchmarks.groups_rings
 	$(BIN)/python -m benchmarks.debtrank
+	$(BIN)/python -m benchmarks.scan
 
 clean:
 	rm -rf var/demo var/bench .pytest_cache
