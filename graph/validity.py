@@ -19,7 +19,10 @@ relationship holds on no day; the importer rejects ``valid_to`` before ``valid_f
 ISO dates compare correctly as text; :func:`valid_on` compares the text,
 :func:`valid_mask` parses whole columns to ``datetime64[D]`` in one vectorised pass.
 
-A leaf: it imports nothing of ours.
+A stored date that is not ``YYYY-MM-DD`` text (written by something other than the
+importer) is an :class:`graph.errors.InvalidGraphElement` naming the property and value.
+
+A leaf: it imports only the graph's errors.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from datetime import date
 from typing import Final
 
 import numpy as np
+
+from graph.errors import InvalidGraphElement
 
 __all__ = [
     "NOT_READ",
@@ -51,8 +56,18 @@ VALIDITY_PROPS: Final = (VALID_FROM, VALID_TO)
 
 
 def _text(value: object) -> str | None:
-    # A stored date is ISO text; anything else (absent, None, a stray type) is no date.
-    return value if isinstance(value, str) and value else None
+    # A stored date is ISO text; absent, None and "" are no date.
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    raise _not_a_date(value)
+
+
+def _not_a_date(value: object) -> InvalidGraphElement:
+    return InvalidGraphElement(
+        f"a relationship's {VALID_FROM}/{VALID_TO} holds {value!r}, not a date YYYY-MM-DD",
+        suggestion="re-import the relationship with its dates written YYYY-MM-DD")
 
 
 def valid_on(props: Mapping[str, object], as_of: date) -> bool:
@@ -63,16 +78,37 @@ def valid_on(props: Mapping[str, object], as_of: date) -> bool:
     True
     >>> valid_on({"valid_to": "2024-07-01"}, date(2024, 7, 1))
     False
+
+    Raises:
+        InvalidGraphElement: a date property that is not a date ``YYYY-MM-DD``.
     """
     day = as_of.isoformat()
     start, end = _text(props.get(VALID_FROM)), _text(props.get(VALID_TO))
+    for text in (start, end):
+        if text is not None:
+            _parse(text)
     return (start is None or start <= day) and (end is None or day < end)
+
+
+def _parse(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _not_a_date(text) from None
 
 
 def _days(values: Sequence[object] | np.ndarray) -> np.ndarray:
     # None, "" and missing become NaT; NaT compares false with everything.
     column = values.tolist() if isinstance(values, np.ndarray) else values
-    return np.array([_text(v) or "NaT" for v in column], dtype="datetime64[D]")
+    texts = [_text(v) or "NaT" for v in column]
+    try:
+        return np.array(texts, dtype="datetime64[D]")
+    except ValueError:
+        # Name the first bad value (a day that does not exist, such as 2024-02-30).
+        for text in texts:
+            if text != "NaT":
+                _parse(text)
+        raise
 
 
 def valid_mask(valid_from: Sequence[object] | np.ndarray, valid_to: Sequence[object] | np.ndarray,
@@ -86,7 +122,8 @@ def valid_mask(valid_from: Sequence[object] | np.ndarray, valid_to: Sequence[obj
         as_of: the day.
 
     Raises:
-        ValueError: the columns differ in length, or a value is not a date.
+        ValueError: the columns differ in length.
+        InvalidGraphElement: a value is not a date ``YYYY-MM-DD``.
 
     Complexity: O(n), the comparisons vectorised.
     """
@@ -142,12 +179,20 @@ def summarise(valid_from: Sequence[object] | np.ndarray, valid_to: Sequence[obje
     """The rows to keep as of ``as_of`` (all of them when ``None``) and the summary.
 
     Raises:
-        ValueError: as :func:`valid_mask`.
+        ValueError: the columns differ in length.
+        InvalidGraphElement: with ``as_of``, a value is not a date ``YYYY-MM-DD``.
     """
+    if as_of is None:
+        # The graph as stored: dates are counted, not read, so a bad one cannot stop it.
+        if len(valid_from) != len(valid_to):
+            raise ValueError(f"valid_from has {len(valid_from)} values, "
+                             f"valid_to {len(valid_to)}")
+        undated = sum(1 for s, e in zip(valid_from, valid_to, strict=True)
+                      if (s is None or s == "") and (e is None or e == ""))
+        n = len(valid_from)
+        return np.ones(n, dtype=bool), ValiditySummary(None, n, undated, 0)
     start, end = _columns(valid_from, valid_to)
     n = len(start)
     undated = int(np.count_nonzero(np.isnat(start) & np.isnat(end)))
-    if as_of is None:
-        return np.ones(n, dtype=bool), ValiditySummary(None, n, undated, 0)
     keep = _mask(start, end, as_of)
     return keep, ValiditySummary(as_of, n, undated, int(n - np.count_nonzero(keep)))

@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from graph.errors import InvalidGraphElement
 from graph.validity import ValiditySummary, summarise, valid_mask, valid_on
 
 DAY = date(2024, 6, 30)
@@ -42,11 +43,19 @@ def test_valid_mask_agrees_with_valid_on_row_by_row() -> None:
                       DAY).tolist() == mask.tolist()
 
 
-def test_valid_mask_refuses_columns_of_different_length_and_non_dates() -> None:
+def test_valid_mask_refuses_columns_of_different_length() -> None:
     with pytest.raises(ValueError, match="valid_from has 2 values, valid_to 1"):
         valid_mask(["2024-01-01", None], [None], DAY)
-    with pytest.raises(ValueError):
-        valid_mask(["last year"], [None], DAY)
+
+
+@pytest.mark.parametrize("bad", ["last year", "2024-02-30", "2024", 20240101])
+def test_a_stored_date_that_is_no_date_is_named(bad: object) -> None:
+    message = f"a relationship's valid_from/valid_to holds {bad!r}, not a date YYYY-MM-DD"
+    with pytest.raises(InvalidGraphElement) as caught:
+        valid_mask([None, bad], ["2025-01-01", None], DAY)
+    assert caught.value.message == message
+    with pytest.raises(InvalidGraphElement, match="not a date YYYY-MM-DD"):
+        valid_on({"valid_to": bad}, DAY)
 
 
 def test_summarise_counts_undated_and_excluded() -> None:

@@ -170,3 +170,21 @@ def test_a_bad_as_of_date_is_a_usage_error(cli_graph: EmbeddedGraphStore,
     captured = capsys.readouterr()
     assert code == 2
     assert "--as-of" in captured.err and "Traceback" not in captured.err
+
+
+def test_a_stored_date_that_is_no_date_is_an_error_naming_it(
+        cli_graph: EmbeddedGraphStore, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    nodes, edges = _ownership_graph()
+    edges.append(Edge(RelType.OWNS, "P1", "C3", props={"pct": 0.1, "valid_to": "soon"}))
+    cli_graph.upsert_batch(nodes, edges)
+
+    code = _run(monkeypatch, "groups", "--as-of", "2023-06-30")
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "valid_from/valid_to holds 'soon', not a date YYYY-MM-DD" in err
+    assert "Traceback" not in err
+    # As stored, dates are not applied: the same graph reads as before.
+    assert _run(monkeypatch, "groups", "--json") == 0
+    assert [g["controller"] for g in orjson.loads(capsys.readouterr().out)["groups"]] == ["P1"]
