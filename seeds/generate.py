@@ -125,7 +125,7 @@ def generate_portfolio(config: PortfolioConfig, out_dir: Path | str,
         report("parties", 0.3)
         write_parties(parties, writer, config)
         write_identifiers(config, parties, structures.identity, writer)
-        write_ownership(structures, n_p, writer)
+        write_ownership(config, parties, structures, writer)
         write_relations(config, structures, n_p, writer)
         write_guarantees(config, book, structures.guarantees, n_p, writer)
         report("loans and repayments", 0.45)

@@ -14,6 +14,7 @@ permutations of the party number and device ids from a 64-bit bijection.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from seeds import catalogs as cat
 from seeds.config import PortfolioConfig
 from seeds.parties import Parties, party_ids
 from seeds.randomness import affine_params, mix64, stage_rng
+from seeds.timeline import Timeline
+from seeds.validity import ADULT_DAYS, draw_dates
 from seeds.writer import PortfolioWriter
 
 __all__ = ["Identity", "Ring", "build_identity", "identifier_values", "write_identifiers"]
@@ -172,16 +175,27 @@ def identifier_values(config: PortfolioConfig, parties: Parties, identity: Ident
     return out
 
 
+#: How far back a lender's records of a person's phones, addresses and devices reach.
+_RECORDS_DAYS: Final = 20 * 365
+
+
 def write_identifiers(config: PortfolioConfig, parties: Parties, identity: Identity,
                       writer: PortfolioWriter, chunk: int = 200_000) -> None:
     """Write every party's identifier rows (phone for all; addresses and devices for some).
+
+    Dates (:mod:`seeds.validity`): 70% of the uses start on a day after the person's
+    eighteenth birthday (at most 20 years back) or the company's founding; 8% of the dated
+    uses a person does not share with a ring or a household ended (a phone given up, a
+    move), 3% of a company's.
 
     Complexity: O(borrowers) time; O(chunk) memory beyond the party arrays.
     """
     values = _Values(config, parties)
     n_p, n = parties.n_persons, parties.n
+    as_of = Timeline(config.as_of, config.months).as_of_day
     for c, start in enumerate(range(0, n, chunk)):
         rng = stage_rng(config.seed, "identifiers", c)
+        dates_rng = stage_rng(config.seed, "identifier-dates", c)
         idx = np.arange(start, min(start + chunk, n))
         persons = idx[idx < n_p]
         ring = identity.ring_of[persons]
@@ -208,10 +222,18 @@ def write_identifiers(config: PortfolioConfig, parties: Parties, identity: Ident
             for j, (i, s) in enumerate(zip(sel.tolist(), styles, strict=True)):
                 if shares[kind][i] and s < 2 and owners[i] != persons[i]:
                     raw[j] = _variant(kind, raw[j], s)
+            shared = shares[kind][sel] | ((home[sel] >= 0) if kind == "address" else False)
+            earliest = np.maximum(parties.birth_day[persons[sel]] + ADULT_DAYS,
+                                  as_of - _RECORDS_DAYS)
+            dates = draw_dates(dates_rng, earliest, as_of, dated=0.7, ended=0.08, keep=shared)
             writer.write("identifiers", {"party_id": party_ids(persons[sel], n_p),
-                                         "kind": [kind] * len(sel), "value": raw})
+                                         "kind": [kind] * len(sel), "value": raw,
+                                         **dates.columns()}, dates.missing())
         companies = idx[idx >= n_p]
         for kind, fn in (("phone", values.phones), ("address", values.addresses)):
+            dates = draw_dates(dates_rng, parties.founded_day[companies - n_p], as_of,
+                               dated=0.7, ended=0.03)
             writer.write("identifiers", {"party_id": party_ids(companies, n_p),
                                          "kind": [kind] * len(companies),
-                                         "value": fn(companies)})
+                                         "value": fn(companies), **dates.columns()},
+                         dates.missing())

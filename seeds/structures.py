@@ -25,6 +25,8 @@ from seeds.identity import Identity, build_identity
 from seeds.parties import OWNER_OCCUPATION_CODE, Parties, party_ids
 from seeds.randomness import stage_rng
 from seeds.supply_chain import SupplyChain, build_supply_chain
+from seeds.timeline import Timeline
+from seeds.validity import ADULT_DAYS, draw_dates, undated
 from seeds.writer import PortfolioWriter
 
 __all__ = ["Structures", "build_structures", "write_ownership", "write_relations"]
@@ -62,16 +64,37 @@ def build_structures(config: PortfolioConfig, parties: Parties) -> Structures:
                       supply=supply)
 
 
-def write_ownership(structures: Structures, n_persons: int, writer: PortfolioWriter) -> None:
-    """Write the ``ownerships`` and ``directorships`` rows. O(companies)."""
+def write_ownership(config: PortfolioConfig, parties: Parties, structures: Structures,
+                    writer: PortfolioWriter) -> None:
+    """Write the ``ownerships`` and ``directorships`` rows. O(companies).
+
+    Dates (:mod:`seeds.validity`): 60% of stakes and half of the directorships start on a
+    day after the company's founding (and the owner's, or the director's eighteenth
+    birthday); no stake ends, so every planted group holds on ``as_of``, while 12% of the
+    dated directorships ended (a director who left).
+    """
     own = structures.ownership
+    n_persons = parties.n_persons
+    as_of = Timeline(config.as_of, config.months).as_of_day
+    rng = stage_rng(config.seed, "relationship-dates")
+    founded = parties.founded_day
+    earliest = founded[own.company - n_persons]
+    by_company = own.owner >= n_persons
+    owner_founded = founded[np.where(by_company, own.owner - n_persons, 0)]
+    owner_adult = parties.birth_day[np.where(by_company, 0, own.owner)] + ADULT_DAYS
+    earliest = np.maximum(earliest, np.where(by_company, owner_founded, owner_adult))
+    stakes = draw_dates(rng, earliest, as_of, dated=0.6, ended=0.0)
     writer.write("ownerships", {"owner_id": party_ids(own.owner, n_persons),
                                 "company_id": party_ids(own.company, n_persons),
-                                "pct": own.pct})
+                                "pct": own.pct, **stakes.columns()}, stakes.missing())
     roles = np.array(DIRECTOR_ROLES)
+    earliest = np.maximum(founded[own.directed - n_persons],
+                          parties.birth_day[own.director] + ADULT_DAYS)
+    seats = draw_dates(rng, earliest, as_of, dated=0.5, ended=0.12)
     writer.write("directorships", {"person_id": party_ids(own.director, n_persons),
                                    "company_id": party_ids(own.directed, n_persons),
-                                   "role": roles[own.role]})
+                                   "role": roles[own.role], **seats.columns()},
+                 seats.missing())
 
 
 def write_relations(config: PortfolioConfig, structures: Structures, n_persons: int,
@@ -99,7 +122,9 @@ def write_relations(config: PortfolioConfig, structures: Structures, n_persons: 
         # A pair of co-owners may own several companies together: write it once.
         key = np.unique(party * width + other)
         party, other = key // width, key % width
+        none = undated(len(party))
         writer.write("relations", {"party_id": party_ids(party, n_persons),
                                    "other_id": party_ids(other, n_persons),
-                                   "kind": [kind] * len(party)})
+                                   "kind": [kind] * len(party), **none.columns()},
+                     none.missing())
 

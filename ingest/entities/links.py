@@ -1,6 +1,10 @@
 """Relations between parties: ``ownerships``, ``directorships``, ``identifiers`` and
 ``relations``.
 
+Each of the four may carry the dates the relationship held, ``valid_from`` (the first day)
+and ``valid_to`` (the day it ended), stored as edge properties of the same names and read
+by :mod:`graph.validity`; ``valid_to`` before ``valid_from`` rejects the row.
+
 Identifier nodes are keyed by a keyed hash of their value, so the ``identifiers`` type needs
 the key: :data:`IDENTIFIERS` declares the type (columns, identity, references) and
 :func:`with_identifier_key` returns it ready to import under one key.
@@ -12,8 +16,9 @@ from dataclasses import replace
 from functools import partial
 from typing import Final, NoReturn
 
-from graph.model import Edge, Label, Node, RelType
-from ingest.converters import choice, external_id, fraction, text
+from graph.model import Edge, Label, Node, PropertyValue, RelType
+from graph.validity import VALID_FROM, VALID_TO
+from ingest.converters import choice, date_text, external_id, fraction, text
 from ingest.errors import InvalidValue, RowRejected
 from ingest.identifiers import IDENTIFIER_LABELS, identifier_node_id, normalise_identifier
 from ingest.specs import PARTY, BatchOutput, DerivedNode, EntitySpec, FieldSpec, Reference, Values
@@ -23,15 +28,34 @@ __all__ = ["DIRECTORSHIPS", "IDENTIFIERS", "OWNERSHIPS", "RELATIONS", "with_iden
 _COMPANY = frozenset({Label.COMPANY})
 _PERSON = frozenset({Label.PERSON})
 
+#: The optional columns of every relationship type: the dates it held.
+_VALIDITY: Final = (FieldSpec(VALID_FROM, date_text), FieldSpec(VALID_TO, date_text))
+
+
+def _check_validity(values: Values) -> None:
+    start, end = values.get(VALID_FROM), values.get(VALID_TO)
+    if start is not None and end is not None and end < start:
+        raise RowRejected(VALID_TO, f"valid_to {end} is before valid_from {start}")
+
+
+def _dated(props: dict[str, PropertyValue], values: Values) -> dict[str, PropertyValue]:
+    """``props`` with the row's dates added (an empty cell adds nothing, so a date stored by
+    an earlier import stays)."""
+    for name in (VALID_FROM, VALID_TO):
+        if (value := values.get(name)) is not None:
+            props[name] = value
+    return props
+
 
 def _check_ownership(values: Values) -> None:
     if values["owner_id"] == values["company_id"]:
         raise RowRejected("owner_id", "a company cannot own itself")
+    _check_validity(values)
 
 
 def _build_ownership(values: Values, out: BatchOutput) -> None:
     out.edges.append(Edge(RelType.OWNS, values["owner_id"], values["company_id"],
-                          props={"pct": values["pct"]}))
+                          props=_dated({"pct": values["pct"]}, values)))
 
 
 OWNERSHIPS = EntitySpec(
@@ -41,6 +65,7 @@ OWNERSHIPS = EntitySpec(
         FieldSpec("owner_id", external_id, required=True),
         FieldSpec("company_id", external_id, required=True),
         FieldSpec("pct", fraction(exclude_zero=True), required=True),
+        *_VALIDITY,
     ),
     key=("owner_id", "company_id"),
     build=_build_ownership,
@@ -55,7 +80,7 @@ OWNERSHIPS = EntitySpec(
 def _build_directorship(values: Values, out: BatchOutput) -> None:
     role = values.get("role")
     out.edges.append(Edge(RelType.DIRECTS, values["person_id"], values["company_id"],
-                          props={} if role is None else {"role": role}))
+                          props=_dated({} if role is None else {"role": role}, values)))
 
 
 DIRECTORSHIPS = EntitySpec(
@@ -65,9 +90,11 @@ DIRECTORSHIPS = EntitySpec(
         FieldSpec("person_id", external_id, required=True),
         FieldSpec("company_id", external_id, required=True),
         FieldSpec("role", text(128)),
+        *_VALIDITY,
     ),
     key=("person_id", "company_id"),
     build=_build_directorship,
+    check=_check_validity,
     references=(
         Reference("person_id", "person", _PERSON),
         Reference("company_id", "company", _COMPANY),
@@ -81,6 +108,7 @@ def _check_identifier(values: Values) -> None:
         values["value"] = normalise_identifier(values["kind"], values["value"])
     except InvalidValue as exc:
         raise RowRejected("value", exc.message) from None
+    _check_validity(values)
 
 
 #: Where a row keeps its node id once computed: the importer asks for it up to four times
@@ -103,7 +131,7 @@ def _build_identifier(values: Values, out: BatchOutput, *, key: bytes) -> None:
     kind = values["kind"]
     node_id = _node_id(values, key)
     out.nodes.append(Node(node_id, IDENTIFIER_LABELS[kind], {"value": values["value"]}))
-    out.edges.append(Edge(RelType.USES, values["party_id"], node_id))
+    out.edges.append(Edge(RelType.USES, values["party_id"], node_id, props=_dated({}, values)))
 
 
 def _needs_key(*_: object) -> NoReturn:
@@ -119,6 +147,7 @@ IDENTIFIERS = EntitySpec(
         FieldSpec("party_id", external_id, required=True),
         FieldSpec("kind", choice(IDENTIFIER_LABELS), required=True),
         FieldSpec("value", text(), required=True),
+        *_VALIDITY,
     ),
     key=("party_id", "kind", "value"),
     build=_needs_key,
@@ -148,11 +177,12 @@ RELATION_KINDS = ("family", "employee", "supplier", "customer", "partner")
 def _check_relation(values: Values) -> None:
     if values["party_id"] == values["other_id"]:
         raise RowRejected("other_id", "a party cannot be related to itself")
+    _check_validity(values)
 
 
 def _build_relation(values: Values, out: BatchOutput) -> None:
     out.edges.append(Edge(RelType.RELATED, values["party_id"], values["other_id"],
-                          values["kind"], {"kind": values["kind"]}))
+                          values["kind"], _dated({"kind": values["kind"]}, values)))
 
 
 RELATIONS = EntitySpec(
@@ -162,6 +192,7 @@ RELATIONS = EntitySpec(
         FieldSpec("party_id", external_id, required=True),
         FieldSpec("other_id", external_id, required=True),
         FieldSpec("kind", choice(RELATION_KINDS), required=True),
+        *_VALIDITY,
     ),
     key=("party_id", "other_id", "kind"),
     build=_build_relation,

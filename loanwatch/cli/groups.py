@@ -5,15 +5,23 @@ relative majority; see :mod:`risk.network.control`. ``--json`` prints one docume
 
     {"groups": [{"controller": id, "members": [...], "exposure": {"CNY": "<decimal>"},
                  "control_edges": [[holder, held, pct], ...]}]}
+
+With ``--as-of DATE`` the ownership is read as it stood that day (:mod:`graph.validity`),
+and the document adds ``"validity": {"as_of", "relationships", "undated", "excluded"}``:
+how many ownership edges were read, how many had no dates (taken as they stand), and how
+many did not hold that day.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from graph.validity import ValiditySummary
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 from risk.network.control import DEFAULT_PLURALITY, DEFAULT_THRESHOLD
@@ -32,13 +40,18 @@ def groups(
     min_companies: int = typer.Option(
         DEFAULT_MIN_COMPANIES, "--min-companies", min=1,
         help="Companies a controller needs under it to make a group."),
+    as_of: datetime | None = typer.Option(
+        None, "--as-of", formats=["%Y-%m-%d"], metavar="DATE",
+        help="Read the relationships as they stood on DATE (valid_from/valid_to); "
+             "undated ones are taken as they stand. Default: every stored relationship."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """List corporate groups: members, control tree and exposure per currency."""
     settings = Settings.from_environ()
+    day = None if as_of is None else as_of.date()
     engine, graph = open_stores(settings)
     try:
-        report = find_groups(graph, threshold, plurality, min_companies)
+        report = find_groups(graph, threshold, plurality, min_companies, as_of=day)
     finally:
         graph.close()
         engine.dispose()
@@ -48,13 +61,22 @@ def groups(
         _print(report)
 
 
+def _validity(summary: ValiditySummary) -> dict[str, object]:
+    return {"as_of": None if summary.as_of is None else summary.as_of.isoformat(),
+            "relationships": summary.total, "undated": summary.undated,
+            "excluded": summary.excluded}
+
+
 def _document(report: GroupReport) -> dict[str, object]:
-    return {"groups": [{
+    document: dict[str, object] = {"groups": [{
         "controller": g.controller,
         "members": g.members,
         "exposure": g.exposure,
         "control_edges": [list(edge) for edge in g.control_edges],
     } for g in report.groups]}
+    if report.validity.as_of is not None:
+        document["validity"] = _validity(report.validity)
+    return document
 
 
 def _print(report: GroupReport) -> None:
@@ -71,6 +93,7 @@ def _print(report: GroupReport) -> None:
         table.add_row(f"{g.controller} ({g.controller_label.value})", str(len(g.members)),
                       shown, chains, str(len(g.loans)), exposure or "-")
     console.print(table)
+    console.print(f"ownership {report.validity.describe()}", highlight=False)
     for kind, members in report.degenerate:
         console.print(f"[yellow]cash-flow rights undefined ({kind.replace('_', ' ')}):[/] "
                       f"{', '.join(members)}", highlight=False)

@@ -5,17 +5,25 @@ See :mod:`risk.network.rings` for the definition. ``--json`` prints one document
     {"rings": [{"members": [...], "shared": [{"id": ..., "kind": ...}, ...]}],
      "public": [{"id": ..., "kind": ..., "users": n}, ...]}
 
+With ``--as-of DATE`` the identifier links are read as they stood that day
+(:mod:`graph.validity`), and the document adds
+``"validity": {"as_of", "relationships", "undated", "excluded"}``: how many links were read,
+how many had no dates (taken as they stand), and how many did not hold that day.
+
 Identifier values are personal data: the JSON carries node ids only, the table the values
 as masking shows them.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from graph.validity import ValiditySummary
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 from risk.network.rings import (
@@ -35,13 +43,18 @@ def rings(
     public_above: int = typer.Option(
         DEFAULT_PUBLIC_ABOVE, "--public-above", min=2,
         help="An identifier with more users than this is public, not a ring."),
+    as_of: datetime | None = typer.Option(
+        None, "--as-of", formats=["%Y-%m-%d"], metavar="DATE",
+        help="Read the relationships as they stood on DATE (valid_from/valid_to); "
+             "undated ones are taken as they stand. Default: every stored relationship."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """List identity rings and public identifiers."""
     settings = Settings.from_environ()
+    day = None if as_of is None else as_of.date()
     engine, graph = open_stores(settings)
     try:
-        report = read_rings(graph, min_size, public_above, masked=not as_json)
+        report = read_rings(graph, min_size, public_above, masked=not as_json, as_of=day)
     finally:
         graph.close()
         engine.dispose()
@@ -51,13 +64,22 @@ def rings(
         _print(report)
 
 
+def _validity(summary: ValiditySummary) -> dict[str, object]:
+    return {"as_of": None if summary.as_of is None else summary.as_of.isoformat(),
+            "relationships": summary.total, "undated": summary.undated,
+            "excluded": summary.excluded}
+
+
 def _document(report: RingReport) -> dict[str, object]:
-    return {
+    document: dict[str, object] = {
         "rings": [{"members": r.members,
                    "shared": [{"id": s.id, "kind": s.kind} for s in r.shared]}
                   for r in report.rings],
         "public": [{"id": p.id, "kind": p.kind, "users": p.users} for p in report.public],
     }
+    if report.validity.as_of is not None:
+        document["validity"] = _validity(report.validity)
+    return document
 
 
 def _shown(s: SharedIdentifier) -> str:
@@ -73,6 +95,7 @@ def _print(report: RingReport) -> None:
         table.add_row(str(len(r.members)), ", ".join(r.members),
                       "\n".join(_shown(s) for s in r.shared))
     console.print(table)
+    console.print(f"identifier links {report.validity.describe()}", highlight=False)
     if report.public:
         public = Table(title=f"{len(report.public):,} public identifiers (not rings)")
         for column in ("kind", "id", "users", "shown as"):

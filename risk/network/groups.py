@@ -27,12 +27,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Final
 
 import numpy as np
 
 from graph.model import Edge, Label, RelType
 from graph.store import GraphStore
+from graph.validity import NOT_READ, VALIDITY_PROPS, ValiditySummary, summarise
 from portfolio.money import minor_to_decimal
 from risk.network.control import (
     DEFAULT_PLURALITY,
@@ -68,27 +70,42 @@ _VIA_SEPARATOR: Final = " > "
 @dataclass(frozen=True, slots=True)
 class OwnershipArrays:
     """The ownership graph as arrays: party ``ids`` with their ``labels``, and the OWNS
-    edges as parallel index arrays ``holders``/``held`` with their ``pct``."""
+    edges as parallel index arrays ``holders``/``held`` with their ``pct``; ``validity``
+    says how the edges' dates were applied (:mod:`graph.validity`)."""
 
     ids: list[str]
     labels: list[Label]
     holders: np.ndarray
     held: np.ndarray
     pct: np.ndarray
+    validity: ValiditySummary = NOT_READ
 
 
-def read_ownership(store: GraphStore) -> OwnershipArrays:
+def read_ownership(store: GraphStore, as_of: date | None = None) -> OwnershipArrays:
     """The ``OWNS`` edges of ``store`` as arrays (parallel edges are summed later), read in
     streamed batches (:meth:`graph.store.GraphStore.iter_edges`), never as a graph of
-    Python objects."""
+    Python objects.
+
+    With ``as_of``, only the edges that held that day (:func:`graph.validity.valid_on`);
+    undated edges are taken as they stand. ``None``: every stored edge, dates not applied.
+    """
     holders: list[str] = []
     held: list[str] = []
     pct: list[float] = []
-    for batch in store.iter_edges([RelType.OWNS], props=("pct",)):
-        for _, source, target, _, (value,) in batch:
+    starts: list[object] = []
+    ends: list[object] = []
+    for batch in store.iter_edges([RelType.OWNS], props=("pct", *VALIDITY_PROPS)):
+        for _, source, target, _, (value, start, end) in batch:
             holders.append(source)
             held.append(target)
             pct.append(float(value) if isinstance(value, int | float) else float("nan"))
+            starts.append(start)
+            ends.append(end)
+    keep, validity = summarise(starts, ends, as_of)
+    if validity.excluded:
+        holders, held = [h for h, k in zip(holders, keep, strict=True) if k], [
+            h for h, k in zip(held, keep, strict=True) if k]
+        pct = [p for p, k in zip(pct, keep, strict=True) if k]
     ids = sorted(set(holders).union(held))
     index = {node: i for i, node in enumerate(ids)}
     found = store.labels_of(ids)
@@ -96,7 +113,7 @@ def read_ownership(store: GraphStore) -> OwnershipArrays:
         ids=ids, labels=[found[node] for node in ids],
         holders=np.fromiter((index[h] for h in holders), dtype=np.int64, count=len(holders)),
         held=np.fromiter((index[h] for h in held), dtype=np.int64, count=len(held)),
-        pct=np.array(pct, dtype=np.float64))
+        pct=np.array(pct, dtype=np.float64), validity=validity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +179,8 @@ class GroupReport:
     groups: list[CorporateGroup]
     degenerate: list[tuple[str, list[str]]]
     control_cycles: list[list[str]]
+    #: How the ownership edges' dates were applied (:mod:`graph.validity`).
+    validity: ValiditySummary = NOT_READ
 
 
 def _exposure(members: Iterable[str], book: LoanBook
@@ -207,9 +226,9 @@ def groups_from_control(ids: Sequence[str], labels: Sequence[Label], ctrl: Contr
     return groups
 
 
-def _derive(store: GraphStore, threshold: float, plurality: float
+def _derive(store: GraphStore, threshold: float, plurality: float, as_of: date | None = None
             ) -> tuple[OwnershipArrays, Control, CashFlowRights]:
-    arrays = read_ownership(store)
+    arrays = read_ownership(store, as_of)
     a = ownership_matrix(len(arrays.ids), arrays.holders, arrays.held, arrays.pct,
                          names=arrays.ids)
     return arrays, control(a, threshold, plurality), cash_flow_rights(a)
@@ -222,18 +241,21 @@ def _named_degenerate(ids: Sequence[str], found: list[Degenerate]
 
 def find_groups(store: GraphStore, threshold: float = DEFAULT_THRESHOLD,
                 plurality: float = DEFAULT_PLURALITY,
-                min_companies: int = DEFAULT_MIN_COMPANIES) -> GroupReport:
-    """Every corporate group of the graph in ``store``, with its exposure.
+                min_companies: int = DEFAULT_MIN_COMPANIES, as_of: date | None = None
+                ) -> GroupReport:
+    """Every corporate group of the graph in ``store``, with its exposure; with ``as_of``,
+    of the ownership as it stood that day (see :func:`read_ownership`).
 
     Raises:
         risk.network.control.InvalidOwnership: a stored ``pct`` outside (0, 1], or bad
             parameters.
     """
-    arrays, ctrl, rights = _derive(store, threshold, plurality)
+    arrays, ctrl, rights = _derive(store, threshold, plurality, as_of)
     book = read_loan_book(store)
     groups = groups_from_control(arrays.ids, arrays.labels, ctrl, book, min_companies)
     return GroupReport(groups=groups, degenerate=_named_degenerate(arrays.ids, rights.degenerate),
-                       control_cycles=[[arrays.ids[i] for i in c] for c in ctrl.cycles])
+                       control_cycles=[[arrays.ids[i] for i in c] for c in ctrl.cycles],
+                       validity=arrays.validity)
 
 
 def control_edges(ids: Sequence[str], ctrl: Control, rights: CashFlowRights) -> list[Edge]:

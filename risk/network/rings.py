@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Final
 
 import numpy as np
@@ -33,6 +34,7 @@ import numpy as np
 from graph.model import Label, PropertyValue, RelType
 from graph.personal_data import mask_value
 from graph.store import GraphStore
+from graph.validity import NOT_READ, VALIDITY_PROPS, ValiditySummary, summarise
 from loanwatch.errors import LoanwatchError
 
 __all__ = [
@@ -97,10 +99,11 @@ class PublicIdentifier:
 @dataclass(frozen=True, slots=True)
 class RingReport:
     """Rings (largest first, then by first member) and public identifiers (most used
-    first)."""
+    first); ``validity`` says how the links' dates were applied (:mod:`graph.validity`)."""
 
     rings: list[Ring]
     public: list[PublicIdentifier] = field(default_factory=list)
+    validity: ValiditySummary = NOT_READ
 
 
 def _check(min_size: int, public_above: int) -> None:
@@ -155,43 +158,67 @@ def identity_rings(party_ids: Sequence[str], identifier_ids: Sequence[str],
     return RingReport(rings=rings, public=public)
 
 
-def read_identifier_links(store: GraphStore) -> tuple[
-        list[str], list[str], list[str], np.ndarray, np.ndarray]:
+_Links = tuple[list[str], list[str], list[str], np.ndarray, np.ndarray]
+
+
+def read_identifier_links(store: GraphStore, as_of: date | None = None) -> _Links:
     """The ``USES`` and ``HOLDS`` edges of ``store`` as the arguments of
     :func:`identity_rings`: party ids, identifier ids, identifier kinds, and the links as
     two index arrays; read in streamed batches of plain tuples.
 
     A ``HOLDS`` target is an account; a ``USES`` target is a phone, address or device node,
     whose kind is the prefix of its id (``phone:…``, see :mod:`graph.identifier_ids`).
+    With ``as_of``, only the links that held that day (:func:`graph.validity.valid_on`);
+    undated links are taken as they stand. ``None``: every stored link, dates not applied.
     """
+    return _read_links(store, as_of)[0]
+
+
+def _read_links(store: GraphStore, as_of: date | None) -> tuple[_Links, ValiditySummary]:
     party_of: list[str] = []
     ident_of: list[str] = []
-    kind_by_ident: dict[str, str] = {}
-    account = IDENTIFIER_KIND[Label.ACCOUNT]
-    for batch in store.iter_edges([RelType.USES, RelType.HOLDS]):
-        for edge_type, source, target, _, _ in batch:
+    edge_types: list[str] = []
+    starts: list[object] = []
+    ends: list[object] = []
+    for batch in store.iter_edges([RelType.USES, RelType.HOLDS], props=VALIDITY_PROPS):
+        for edge_type, source, target, _, (start, end) in batch:
             party_of.append(source)
             ident_of.append(target)
-            if edge_type == RelType.HOLDS.value:
-                kind_by_ident[target] = account
-            else:
-                kind_by_ident[target] = target.partition(":")[0]
+            edge_types.append(edge_type)
+            starts.append(start)
+            ends.append(end)
+    keep, validity = summarise(starts, ends, as_of)
+    if validity.excluded:
+        wanted = keep.tolist()
+        party_of = [p for p, k in zip(party_of, wanted, strict=True) if k]
+        ident_of = [i for i, k in zip(ident_of, wanted, strict=True) if k]
+        edge_types = [t for t, k in zip(edge_types, wanted, strict=True) if k]
+    kind_by_ident: dict[str, str] = {}
+    account = IDENTIFIER_KIND[Label.ACCOUNT]
+    for edge_type, target in zip(edge_types, ident_of, strict=True):
+        if edge_type == RelType.HOLDS.value:
+            kind_by_ident[target] = account
+        else:
+            kind_by_ident[target] = target.partition(":")[0]
     parties = sorted(set(party_of))
     idents = sorted(kind_by_ident)
     p_index = {p: k for k, p in enumerate(parties)}
     i_index = {i: k for k, i in enumerate(idents)}
     src = np.fromiter((p_index[p] for p in party_of), dtype=np.int64, count=len(party_of))
     dst = np.fromiter((i_index[i] for i in ident_of), dtype=np.int64, count=len(ident_of))
-    return parties, idents, [kind_by_ident[i] for i in idents], src, dst
+    return (parties, idents, [kind_by_ident[i] for i in idents], src, dst), validity
 
 
 def read_rings(store: GraphStore, min_size: int = DEFAULT_MIN_SIZE,
-               public_above: int = DEFAULT_PUBLIC_ABOVE, *, masked: bool = True) -> RingReport:
+               public_above: int = DEFAULT_PUBLIC_ABOVE, *, masked: bool = True,
+               as_of: date | None = None) -> RingReport:
     """The identity rings of the graph in ``store``; with ``masked``, each identifier also
-    carries its value as :func:`graph.personal_data.mask_value` shows it."""
+    carries its value as :func:`graph.personal_data.mask_value` shows it; with ``as_of``,
+    of the links as they stood that day (see :func:`read_identifier_links`)."""
     _check(min_size, public_above)
-    parties, idents, kinds, src, dst = read_identifier_links(store)
-    report = identity_rings(parties, idents, kinds, src, dst, min_size, public_above)
+    (parties, idents, kinds, src, dst), validity = _read_links(store, as_of)
+    found = identity_rings(parties, idents, kinds, src, dst, min_size, public_above)
+    report = RingReport(rings=found.rings, public=found.public, validity=validity)
     if not masked:
         return report
     # Only the identifiers reported are read back, for their (masked) values.
@@ -207,4 +234,4 @@ def read_rings(store: GraphStore, min_size: int = DEFAULT_MIN_SIZE,
     rings = [Ring(r.members, [SharedIdentifier(s.id, s.kind, shown(s.id)) for s in r.shared])
              for r in report.rings]
     public = [PublicIdentifier(p.id, p.kind, p.users, shown(p.id)) for p in report.public]
-    return RingReport(rings=rings, public=public)
+    return RingReport(rings=rings, public=public, validity=validity)

@@ -65,6 +65,10 @@ NOT_PERSONAL: Final = {
     ("directorships", "person_id"): _REF, ("directorships", "company_id"): _REF,
     ("directorships", "role"): "a public register role",
     ("identifiers", "party_id"): _REF,
+    **{(entity, column): "when a relationship held: a date about the link, which names no "
+                         "one (the parties are opaque ids)"
+       for entity in ("ownerships", "directorships", "identifiers", "relations")
+       for column in ("valid_from", "valid_to")},
     ("identifiers", "kind"): "phone, address or device: says which, not whose",
     ("collateral", "id"): _ID, ("collateral", "loan_id"): _REF,
     **{("collateral", column): "the pledged asset" for column in ("kind", "value", "valued_on",

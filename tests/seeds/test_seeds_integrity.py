@@ -118,7 +118,8 @@ def test_values_have_the_documented_types_and_ranges(portfolio: PortfolioFiles) 
                 if value == "":
                     # A restructuring has no pause end; only pauses name one.
                     assert (entity, name) in {("persons", "monthly_income"),
-                                              ("modifications", "pause_until")}
+                                              ("modifications", "pause_until")} or name in {
+                        "valid_from", "valid_to"}
                     continue
                 if kind == "money":
                     assert AMOUNT.match(value), (entity, name, value)
@@ -138,6 +139,9 @@ def test_values_have_the_documented_types_and_ranges(portfolio: PortfolioFiles) 
                 ("persons", "birth_date")]
     for entity, name in observed:
         assert max(date.fromisoformat(r[name]) for r in portfolio.table(entity)) <= as_of
+    for entity in ("ownerships", "directorships", "identifiers", "relations"):
+        for name in ("valid_from", "valid_to"):
+            assert all(r[name] <= as_of.isoformat() for r in portfolio.table(entity))
     assert max(r["month"] for r in portfolio.table("transactions")) <= as_of.isoformat()[:7]
     assert all(300 <= int(r["score"]) <= 900 for r in portfolio.table("bureau"))
     assert all(1 <= int(r["severity"]) <= 5 for r in portfolio.table("events"))
