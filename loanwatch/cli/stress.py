@@ -153,9 +153,9 @@ def stress(
                                    "or --group")
     if nodes is None or exposures is None:
         raise RiskError(
-            "stress needs an exposure network (--nodes NODES.csv and --exposures "
-            "EXPOSURES.csv) or a selection of the stored portfolio (--party, --sector, "
-            "--region or --group)",
+            "stress needs an exposure network: --nodes NODES.csv and --exposures "
+            "EXPOSURES.csv; or a selection of the stored portfolio: --party, --sector, "
+            "--region or --group",
             suggestion="loanwatch stress --nodes docs/stress-examples/nodes.csv "
                        "--exposures docs/stress-examples/exposures.csv --shock A=1")
     if not shock:

@@ -379,10 +379,10 @@ def _select_by(values: tuple[str | None, ...], wanted: str, what: str,
     hit = np.array([v is not None and v.casefold() == key for v in values], dtype=np.bool_)
     if not hit.any():
         known = {v for v in values if v is not None}
-        raise ShockError(f"{option} {wanted}: no party of the portfolio has the {what} "
-                         f"{wanted!r}",
+        raise ShockError(f"{option} {wanted}: no party with a loan, guarantee, ownership "
+                         f"or supply link has the {what} {wanted!r}",
                          suggestion=f"known: {_named(known)}" if known else
-                         f"no party of the portfolio has a {what}")
+                         f"no linked party has a {what}")
     return np.flatnonzero(hit).astype(np.int64)
 
 

@@ -230,9 +230,9 @@ def test_each_selector(store: GraphStore) -> None:
     (lambda s, pn: select_parties(s, pn, ["A4"]), "'A4' is not a person or a company (Account)"),
     (lambda s, pn: select_parties(s, pn, ["P0"]), "Person 'P0' has no loan, guarantee, "
                                                   "ownership or supply link"),
-    (lambda s, pn: select_sector(pn, "Z99"), "no party of the portfolio has the sector 'Z99'"),
-    (lambda s, pn: select_region(pn, "火星"), "no party of the portfolio has the province or "
-                                             "city '火星'"),
+    (lambda s, pn: select_sector(pn, "Z99"),
+     "no party with a loan, guarantee, ownership or supply link has the sector 'Z99'"),
+    (lambda s, pn: select_region(pn, "火星"), "has the province or city '火星'"),
     (lambda s, pn: select_group(s, pn, "P1"), "no corporate group is headed by 'P1'"),
     (lambda s, pn: stress_portfolio(pn, select_parties(s, pn, ["C1"]), 1.5),
      "--shock 1.5 is outside [0, 1]"),
