@@ -598,14 +598,15 @@ def _report(pn: PortfolioNetwork, method: str, fraction: float, initial: FloatAr
     loans_of[borrowers] = counts
     per_party = _party_money(pn, hit, loans_of)
     paths = _paths(ids, hit, pred, turned)
+    kinds = _kinds(pn, hit, pred)
     parties = []
-    for i in hit.tolist():
+    for k, i in enumerate(hit.tolist()):
         exp = per_party.get(i, {})
         j = int(pred[i])
         parties.append(PartyHit(
             id=ids[i], initial=float(initial[i]), distress=float(distress[i]),
             round=int(turned[i]), via=ids[j] if j >= 0 else None,
-            links=_kinds(pn, j, i) if j >= 0 else (), path=paths[i],
+            links=kinds[k], path=paths[i],
             loans=int(loans_of[i]), exposure_minor=exp,
             expected_loss_minor={c: _round_half_even(distress[i] * m * lgd)
                                  for c, m in exp.items()}))
@@ -633,9 +634,17 @@ def _party_money(pn: PortfolioNetwork, hit: IntArray,
     return found
 
 
-def _kinds(pn: PortfolioNetwork, debtor: int, creditor: int) -> tuple[str, ...]:
-    return tuple(kind.value for kind, matrix in pn.links.items()
-                 if matrix[debtor, creditor] != 0)
+def _kinds(pn: PortfolioNetwork, hit: IntArray, pred: IntArray) -> list[tuple[str, ...]]:
+    """For each hit node, the kinds of link by which its predecessor reached it (one
+    vectorised lookup per kind)."""
+    debtor = pred[hit]
+    has = debtor >= 0
+    found = np.zeros((len(pn.links), hit.size), dtype=np.bool_)
+    for k, matrix in enumerate(pn.links.values()):
+        if has.any():
+            found[k, has] = np.asarray(matrix[debtor[has], hit[has]]).ravel() != 0
+    names = [kind.value for kind in pn.links]
+    return [tuple(names[k] for k in np.flatnonzero(column).tolist()) for column in found.T]
 
 
 def _paths(ids: tuple[str, ...], hit: IntArray, pred: IntArray,
