@@ -29,7 +29,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from loanwatch.cli.stress_portfolio import PortfolioRequest, run_portfolio
-from risk.contagion.buffers import DEFAULT_INCOME_MONTHS, DEFAULT_SUPPLY_SHARE, StressConfig
+from risk.contagion.buffers import (
+    DEFAULT_INCOME_MONTHS,
+    DEFAULT_MIN_DISTRESS,
+    DEFAULT_SUPPLY_SHARE,
+    StressConfig,
+)
 from risk.contagion.buffers import DEFAULT_LGD as PORTFOLIO_LGD
 from risk.contagion.cascade import DEFAULT_LGD, CascadeResult, default_cascade
 from risk.contagion.debtrank import DebtRankResult, debtrank
@@ -106,6 +111,10 @@ def stress(
         DEFAULT_SUPPLY_SHARE, "--supply-share", metavar="X",
         help="Share of 12 months' payments a payee loses when its payer defaults.",
         rich_help_panel=_PORTFOLIO),
+    min_distress: float = typer.Option(
+        DEFAULT_MIN_DISTRESS, "--min-distress", metavar="H",
+        help="Distress from which a party counts as hit (its loans at risk).",
+        rich_help_panel=_PORTFOLIO),
     method: Method = typer.Option(
         Method.DEBTRANK, "--method", case_sensitive=False,
         help="debtrank (Battiston et al. 2012) or cascade (threshold defaults)."),
@@ -141,12 +150,13 @@ def stress(
         run_portfolio(
             PortfolioRequest(parties=party, sector=sector, region=region, group=group,
                              shock=shock, method=method.value, as_json=as_json, top=top),
-            _portfolio_config(lgd, currency, income_months, supply_share))
+            _portfolio_config(lgd, currency, income_months, supply_share, min_distress))
         return
     portfolio_options = [name for name, given in (
         ("--currency", currency is not None),
         ("--income-months", income_months != DEFAULT_INCOME_MONTHS),
-        ("--supply-share", supply_share != DEFAULT_SUPPLY_SHARE)) if given]
+        ("--supply-share", supply_share != DEFAULT_SUPPLY_SHARE),
+        ("--min-distress", min_distress != DEFAULT_MIN_DISTRESS)) if given]
     if portfolio_options:
         raise RiskError(f"{portfolio_options[0]} belongs to a shock on the stored portfolio",
                         suggestion="select what to shock with --party, --sector, --region "
@@ -179,8 +189,9 @@ def stress(
 
 
 def _portfolio_config(lgd: float | None, currency: str | None, income_months: float,
-                      supply_share: float) -> StressConfig:
-    for option, value in (("--lgd", lgd), ("--supply-share", supply_share)):
+                      supply_share: float, min_distress: float) -> StressConfig:
+    for option, value in (("--lgd", lgd), ("--supply-share", supply_share),
+                          ("--min-distress", min_distress)):
         if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
             raise RiskError(f"{option} {value:g} is outside [0, 1]",
                             suggestion=f"{option} is a share, from 0 to 1")
@@ -188,7 +199,8 @@ def _portfolio_config(lgd: float | None, currency: str | None, income_months: fl
         raise RiskError(f"--income-months {income_months:g} must be above 0")
     return StressConfig(lgd=PORTFOLIO_LGD if lgd is None else lgd,
                         currency=currency.strip().upper() if currency else None,
-                        income_months=income_months, supply_share=supply_share)
+                        income_months=income_months, supply_share=supply_share,
+                        min_distress=min_distress)
 
 
 def stress_files(

@@ -6,7 +6,7 @@ exposure network (:func:`risk.contagion.portfolio.read_portfolio_network`), shoc
 selection and prints a loss table, or with ``--json`` one document::
 
     {"method", "currency", "shock", "lgd", "shocked": [ids], "rounds",
-     "additional_stress", "additional_defaults",
+     "additional_stress", "additional_defaults", "min_distress", "below_threshold",
      "exposure_at_risk": {"CNY": "<decimal>"}, "expected_loss": {"CNY": "<decimal>"},
      "parties_hit": [{"id", "initial", "distress", "round", "via", "links", "path",
                       "loans", "exposure", "expected_loss"}],
@@ -132,6 +132,7 @@ def portfolio_document(pn: PortfolioNetwork, run: PortfolioStress) -> dict[str, 
         "shocked": list(run.shocked), "rounds": run.rounds,
         "additional_stress": run.additional_stress,
         "additional_defaults": run.additional_defaults,
+        "min_distress": run.min_distress, "below_threshold": run.below_threshold,
         "exposure_at_risk": run.decimal(run.exposure_minor),
         "expected_loss": run.decimal(run.expected_loss_minor),
         "parties_hit": [{
@@ -181,6 +182,10 @@ def print_loss_table(pn: PortfolioNetwork, run: PortfolioStress, top: int) -> No
     console.print(f"shocked: {len(run.shocked):,} at {run.shock:g}   rounds: {run.rounds}"
                   f"   additional defaults: {run.additional_defaults}{stress}",
                   highlight=False)
+    if run.below_threshold:
+        console.print(f"{run.below_threshold:,} more parties distressed below "
+                      f"{run.min_distress:g} (not listed; in the expected loss)",
+                      highlight=False)
     console.print(f"exposure at risk: {_money(run.exposure_minor)}   expected loss "
                   f"(LGD {run.lgd:g}): {_money(run.expected_loss_minor)}", highlight=False)
     for what, count in sorted(run.left_out.items()):

@@ -34,6 +34,10 @@ loses when the debtor defaults):
 senior unsecured claim) turns the distress of a borrower into an expected loss on its
 loans: ``distress × principal × lgd``.
 
+**Materiality** (``min_distress``, 0.01 by default): the distress from which a party is
+reported as hit, its loans counted in the exposure at risk (the propagation itself is
+exact and uses every distress, however small).
+
 **Economic weight** ``v`` of a party (what DebtRank's additional stress is weighed by): the
 principal it borrows in the run's currency.
 """
@@ -50,6 +54,7 @@ __all__ = [
     "DEFAULT_FLOOR_MINOR",
     "DEFAULT_INCOME_MONTHS",
     "DEFAULT_LGD",
+    "DEFAULT_MIN_DISTRESS",
     "DEFAULT_OVERRIDE_PROPERTY",
     "DEFAULT_SUPPLY_MONTHS",
     "DEFAULT_SUPPLY_SHARE",
@@ -62,6 +67,8 @@ DEFAULT_INCOME_MONTHS: Final[float] = 36.0
 DEFAULT_FLOOR_MINOR: Final[int] = 10_000_000
 #: Loss given default: Basel foundation IRB, senior unsecured claims.
 DEFAULT_LGD: Final[float] = 0.45
+#: Distress from which a party is reported as hit (1 % of its buffer lost).
+DEFAULT_MIN_DISTRESS: Final[float] = 0.01
 #: Share of the trailing flows a payee loses when its payer defaults.
 DEFAULT_SUPPLY_SHARE: Final[float] = 0.25
 #: Months of ``TRANSFERS`` a supply exposure is measured over.
@@ -86,13 +93,14 @@ class StressConfig:
     supply_months: int = DEFAULT_SUPPLY_MONTHS
     override_property: str = DEFAULT_OVERRIDE_PROPERTY
     currency: str | None = None
+    min_distress: float = DEFAULT_MIN_DISTRESS
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.income_months) and self.income_months > 0):
             raise ContagionInputError(f"income_months must be above 0, got {self.income_months}")
         if self.floor_minor < 1:
             raise ContagionInputError(f"floor_minor must be at least 1, got {self.floor_minor}")
-        for name in ("lgd", "supply_share"):
+        for name in ("lgd", "supply_share", "min_distress"):
             value = getattr(self, name)
             if not (math.isfinite(value) and 0.0 <= value <= 1.0):
                 raise ContagionInputError(f"{name} {value!r} is outside [0, 1]")

@@ -22,9 +22,13 @@ that pushed it over (the engine's chain) or, for a party hit short of default, t
 defaulted debtor that cost it most. Each step is one gather over the exposures of one
 round, vectorised; the whole run reads every exposure a bounded number of times.
 
-Loans hit are the loans of the distressed borrowers; a loan's distress is its most
-distressed borrower's. Exposure at risk is their principal, summed exactly per currency;
-expected loss is ``Σ distress × principal × lgd`` per currency, computed in floating point
+DebtRank passes on any distress, however small, so a shock reaches whole components at
+distress 10^-9; the report lists as *hit* the parties at ``min_distress`` or more (1 % of
+the buffer by default) and the shocked ones, and counts the others (``below_threshold``).
+Loans hit are the loans of the listed borrowers; a loan's distress is its most distressed
+borrower's. Exposure at risk is their principal, summed exactly per currency. Expected
+loss is ``Σ distress × principal × lgd`` over the loans of *every* distressed borrower (the
+small ones add their small share), per currency, computed in floating point
 (``math.fsum``) and rounded half to even to minor units.
 """
 
@@ -449,6 +453,8 @@ class PortfolioStress:
     rounds: int
     additional_stress: float | None
     additional_defaults: int
+    min_distress: float
+    below_threshold: int
     parties: tuple[PartyHit, ...]
     loans: tuple[tuple[str, str, float, str, int], ...]
     exposure_minor: dict[str, int]
@@ -563,11 +569,13 @@ def _report(pn: PortfolioNetwork, method: str, fraction: float, initial: FloatAr
             ) -> PortfolioStress:
     network, proj, lgd = pn.network, pn.projection, pn.config.lgd
     ids = network.ids
-    hit = np.flatnonzero(distress > 0)
+    distressed = np.flatnonzero(distress > 0)
+    listed = (distress >= pn.config.min_distress) | (initial > 0)
+    hit = distressed[listed[distressed]]
     # Loans of the distressed borrowers, each with its most distressed borrower's h.
     loan_h = np.zeros(proj.n_loans, dtype=np.float64)
     loan_party = np.full(proj.n_loans, -1, dtype=np.int64)
-    borrowers = hit[pn.proj_of_node[hit] >= 0]
+    borrowers = distressed[pn.proj_of_node[distressed] >= 0]
     rows = pn.proj_of_node[borrowers]
     borrows = proj.borrows.tocsr()
     starts, ends = borrows.indptr[rows], borrows.indptr[rows + 1]
@@ -579,14 +587,16 @@ def _report(pn: PortfolioNetwork, method: str, fraction: float, initial: FloatAr
     loan, node = loan[order], node[order]
     first = np.ones(loan.size, dtype=np.bool_)
     first[1:] = loan[1:] != loan[:-1]
-    loans_hit, loan_node = loan[first], node[first]
-    loan_h[loans_hit] = distress[loan_node]
-    loan_party[loans_hit] = loan_node
+    loans_distressed, loan_node = loan[first], node[first]
+    loan_h[loans_distressed] = distress[loan_node]
+    loan_party[loans_distressed] = loan_node
+    loans_hit = loans_distressed[listed[loan_node]]
     principal, currency = proj.loan_principal_minor, proj.loan_currency
     exposure = proj.loan_exposure(loans_hit)
     expected: dict[str, int] = {}
     for code, name in enumerate(proj.currencies):
-        mine = loans_hit[currency[loans_hit] == code]
+        # Every distressed borrower's loans, listed or not: the loss is weighed by h.
+        mine = loans_distressed[currency[loans_distressed] == code]
         if mine.size:
             total = math.fsum((loan_h[mine] * principal[mine]).tolist())
             expected[name] = _round_half_even(total * lgd)
@@ -597,7 +607,7 @@ def _report(pn: PortfolioNetwork, method: str, fraction: float, initial: FloatAr
     loans_of = np.zeros(network.size, dtype=np.int64)
     loans_of[borrowers] = counts
     per_party = _party_money(pn, hit, loans_of)
-    paths = _paths(ids, hit, pred, turned)
+    paths = _paths(ids, distressed, pred, turned)  # a path may pass under the threshold
     kinds = _kinds(pn, hit, pred)
     parties = []
     for k, i in enumerate(hit.tolist()):
@@ -615,6 +625,7 @@ def _report(pn: PortfolioNetwork, method: str, fraction: float, initial: FloatAr
         method=method, currency=pn.currency, shock=fraction, lgd=lgd,
         shocked=tuple(ids[i] for i in np.flatnonzero(initial > 0).tolist()),
         rounds=rounds, additional_stress=stress, additional_defaults=defaults,
+        min_distress=pn.config.min_distress, below_threshold=int(distressed.size - hit.size),
         parties=tuple(parties), loans=loans, exposure_minor=exposure,
         expected_loss_minor=expected, left_out=dict(pn.left_out), result=result)
 

@@ -169,6 +169,22 @@ def test_a_default_hits_the_guarantor_the_owner_and_the_supplier(store: GraphSto
     # per party: P1's 50,000.00 at h 0.5 and LGD 0.45
     assert hit["P1"].expected_loss_minor == {"CNY": 1_125_000}
     assert run.shocked == ("C1",)
+    assert run.below_threshold == 0
+
+
+def test_parties_under_the_materiality_threshold_are_counted_not_listed(
+        store: GraphStore) -> None:
+    store.upsert_batch(*hand_portfolio())
+    pn = read_portfolio_network(store, StressConfig(min_distress=0.26))
+
+    run = stress_portfolio(pn, select_parties(store, pn, ["C1"]))
+
+    # C3 (0.25) and P2 (0.2) are under 0.26: not hit, L3 not at risk, but in the loss
+    assert [p.id for p in run.parties] == ["C1", "P1", "C4"]
+    assert run.below_threshold == 2
+    assert [loan for loan, *_ in run.loans] == ["L1", "L2"]
+    assert run.decimal(run.exposure_minor) == {"CNY": "250000.00"}
+    assert run.decimal(run.expected_loss_minor) == {"CNY": "112500.00"}
 
 
 def test_a_partial_shock_and_the_lgd_scale_the_loss(store: GraphStore) -> None:

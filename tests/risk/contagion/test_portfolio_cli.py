@@ -124,6 +124,7 @@ def test_the_cascade_and_the_lgd_reach_the_portfolio(
                                             "be mixed with --party"),
     (["--party", "C1", "--sector", "C13"], "error: --party and --sector: choose one"),
     (["--party", "C1", "--lgd", "2"], "error: --lgd 2 is outside [0, 1]"),
+    (["--party", "C1", "--min-distress", "-1"], "error: --min-distress -1 is outside [0, 1]"),
     (["--party", "C1", "--currency", "USD"], "error: no loan of the portfolio is in 'USD'"),
     (["--nodes", "n.csv", "--exposures", "e.csv", "--shock", "A=1", "--currency", "CNY"],
      "error: --currency belongs to a shock on the stored portfolio"),
