@@ -35,6 +35,7 @@ small ones add their small share), per currency, computed in floating point
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -73,6 +74,8 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
+#: The key of a monthly ``TRANSFERS`` aggregate.
+_MONTH: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 #: Parties named in an error before "and N more".
 _NAMED: Final = 10
 
@@ -306,6 +309,10 @@ def _supply_flows(store: GraphStore, holder: dict[str, str], currency: str,
             payer, payee = holder.get(source), holder.get(target)
             if payer is None or payee is None or payer == payee:
                 continue
+            if _MONTH.fullmatch(month) is None:
+                left_out["transfers without a month (YYYY-MM key)"] = \
+                    left_out.get("transfers without a month (YYYY-MM key)", 0) + 1
+                continue
             if code != currency or not isinstance(minor, int):
                 other += 1
                 continue
@@ -321,7 +328,7 @@ def _supply_flows(store: GraphStore, holder: dict[str, str], currency: str,
 
 def _months_up_to(last: str, count: int) -> list[str]:
     """``count`` months ending with ``last`` (``YYYY-MM``)."""
-    year, month = (int(part) for part in last[:7].split("-"))
+    year, month = (int(part) for part in last.split("-"))
     found = []
     for _ in range(count):
         found.append(f"{year:04d}-{month:02d}")
@@ -549,7 +556,9 @@ def _cascade_predecessors(network: ExposureNetwork, result: CascadeResult,
         turned[nodes] = round_
     for creditor, debtor, _ in result.chain:
         pred[creditor] = debtor
+    # A shocked party is a root of the paths, even when it only defaults in a later round.
     turned[initial > 0] = 0
+    pred[initial > 0] = -1
     shortfall = (distress > 0) & ~result.defaulted & (turned < 0)
     defaulted = np.flatnonzero(result.defaulted)
     if shortfall.any() and defaulted.size:
@@ -607,7 +616,7 @@ def _report(pn: PortfolioNetwork, method: str, fraction: float, initial: FloatAr
     loans_of = np.zeros(network.size, dtype=np.int64)
     loans_of[borrowers] = counts
     per_party = _party_money(pn, hit, loans_of)
-    paths = _paths(ids, distressed, pred, turned)  # a path may pass under the threshold
+    paths = _paths(ids, hit, pred)
     kinds = _kinds(pn, hit, pred)
     parties = []
     for k, i in enumerate(hit.tolist()):
@@ -658,12 +667,19 @@ def _kinds(pn: PortfolioNetwork, hit: IntArray, pred: IntArray) -> list[tuple[st
     return [tuple(names[k] for k in np.flatnonzero(column).tolist()) for column in found.T]
 
 
-def _paths(ids: tuple[str, ...], hit: IntArray, pred: IntArray,
-           turned: IntArray) -> dict[int, tuple[str, ...]]:
-    """Each hit node's path from a shocked node, built in round order (each path extends its
-    predecessor's, so every path is built once)."""
+def _paths(ids: tuple[str, ...], hit: IntArray, pred: IntArray) -> dict[int, tuple[str, ...]]:
+    """Each hit node's path from a shocked node: up the predecessors to a node whose path
+    is known (or a root), then down again; each node's path is built once. A path may pass
+    through parties under the materiality threshold."""
     paths: dict[int, tuple[str, ...]] = {}
-    for i in hit[np.argsort(turned[hit], kind="stable")].tolist():
-        j = int(pred[i])
-        paths[i] = (paths[j] if j >= 0 and j in paths else ()) + (ids[i],)
+    for start in hit.tolist():
+        chain = []
+        i = start
+        while i >= 0 and i not in paths:
+            chain.append(i)
+            i = int(pred[i])
+        path = paths[i] if i >= 0 else ()
+        for k in reversed(chain):
+            path = (*path, ids[k])
+            paths[k] = path
     return paths
