@@ -21,7 +21,8 @@ loses when the debtor defaults):
 
 * guarantee: the guarantor of a loan loses up to the guaranteed ``amount_minor`` of its
   ``GUARANTEES`` edge (the loan's principal when the edge names no amount) when the
-  borrower defaults;
+  borrower defaults (a loan with several borrowers links the guarantor to each of them
+  with the whole amount, so if all of them default it is counted once per borrower);
 * ownership: an owner loses up to its stake, ``pct`` × the owned company's buffer, when
   the company defaults;
 * supply: a payee loses ``supply_share`` (a quarter by default: about three months of
