@@ -90,6 +90,10 @@ class ScanLoanResult(SQLModel, table=True):
     exposure_minor: int = Field(sa_type=BigInteger)
     ecl_minor: int = Field(sa_type=BigInteger)
     reasons: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    #: Flags for downgrade review from the graph (guarantor, controlling owner or circle
+    #: partner non-performing), each with its path; see risk/classification/graph_flags.py.
+    review_flags: list[dict[str, Any]] = Field(default_factory=list,
+                                               sa_column=Column(JSON, nullable=False))
 
 
 class ScanFinding(SQLModel, table=True):

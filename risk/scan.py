@@ -2,10 +2,11 @@
 
 :func:`run_scan` runs the phases of :data:`DEFAULT_PHASES` in order (the portfolio
 projection, guarantee circles, corporate groups and their ``CONTROLS`` edges, identity rings,
-the risk components, classification and provisioning, the early-warning rules), then stores
+the risk components, classification and provisioning, the graph review flags, the
+early-warning rules), then stores
 everything the run found under a new run id (``portfolio/scan_runs.py``). Each phase is a
 :class:`Phase` entry: a name and a function of the :class:`ScanContext`; adding a phase (the
-graph features of ``risk/network/features.py``, the graph review flags) is one entry in
+graph features of ``risk/network/features.py``) is one entry in
 :data:`DEFAULT_PHASES`, at the place marked there, and the phase adds its findings to
 ``ctx.findings`` and its counts to ``ctx.summary``.
 
@@ -82,14 +83,20 @@ from portfolio.scan_runs import (
 )
 from risk.alerts.lifecycle import AlertDraft, RaiseOutcome, raise_alerts
 from risk.alerts.run import check_data_on
-from risk.classification.assessment import LoanAssessment, assess_book, secured_loans
+from risk.classification.assessment import (
+    Assessment,
+    LoanAssessment,
+    assess_book,
+    secured_loans,
+)
 from risk.classification.book import LoanBook, load_book
 from risk.classification.config import DEFAULT_CLASSIFICATION
 from risk.classification.delinquency import Delinquency, delinquency
 from risk.classification.five_tier import borrower_is_retail
+from risk.classification.graph_flags import GraphFlags, flag_loans
 from risk.classification.history import RepaymentHistory
 from risk.errors import RiskError
-from risk.network.circles import CircleOptions, find_circles
+from risk.network.circles import CircleOptions, CircleReport, find_circles
 from risk.network.groups import find_groups, read_ownership, write_control_edges
 from risk.network.rings import read_rings
 from risk.projection import PortfolioProjection, project_portfolio
@@ -181,6 +188,9 @@ class ScanContext:
     drafts: list[AlertDraft] = field(default_factory=list)
     outcomes: list[RaiseOutcome] = field(default_factory=list)
     components: Components | None = None
+    circles: CircleReport | None = None
+    assessment: Assessment | None = None
+    review_flags: GraphFlags | None = None
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -223,6 +233,7 @@ def _circles(ctx: ScanContext) -> None:
     assert ctx.projection is not None
     report = find_circles(ctx.projection,
                           CircleOptions(max_cycle_length=ctx.settings.max_cycle_length))
+    ctx.circles = report
     for c in report.circles:
         ctx.findings.append(Finding(c.kind, list(c.members), {
             "scope": c.scope, "loans": list(c.loans), "exposure": c.exposure,
@@ -298,6 +309,7 @@ def _classification(ctx: ScanContext) -> None:
         unknown_retail=DEFAULT_CLASSIFICATION.unknown_borrower_retail)
     dq = delinquency(book)
     result = assess_book(book, dq, retail, secured_loans(ctx.graph, ids))
+    ctx.assessment = result
     ctx.book, ctx.delinquency, ctx.loans = book, dq, result.loans
     ctx.summary["loans"] = len(result.loans)
     ctx.summary["by_tier"] = result.summary.get("by_tier", {})
@@ -323,8 +335,20 @@ def _rules(ctx: ScanContext) -> None:
                             "skipped": [s.rule_id for s in found.skipped]}
 
 
+def _review_flags(ctx: ScanContext) -> None:
+    """Flag loans whose guarantor, controlling owner or circle partner is non-performing,
+    from the tiers just computed and the projection and circles already read."""
+    assert ctx.assessment is not None and ctx.projection is not None
+    assert ctx.circles is not None
+    flags = flag_loans(ctx.assessment, ctx.projection, read_ownership(ctx.graph), ctx.circles,
+                       threshold=ctx.settings.control_threshold,
+                       plurality=ctx.settings.control_plurality)
+    ctx.review_flags = flags
+    ctx.summary["review_flags"] = flags.summary
+
+
 #: The phases of a scan, in order. Graph features (``risk/network/features.py``) go after
-#: ``components``, graph review flags after ``classification``: one ``Phase`` entry each.
+#: ``components``: one ``Phase`` entry.
 DEFAULT_PHASES: Final[tuple[Phase, ...]] = (
     Phase("projection", _projection, "reading the guarantee graph into arrays"),
     Phase("circles", _circles, "guarantee circles, mutual and joint guarantees"),
@@ -333,6 +357,8 @@ DEFAULT_PHASES: Final[tuple[Phase, ...]] = (
     Phase("rings", _rings, "identity rings"),
     Phase("components", _components, "connected components of the risk links"),
     Phase("classification", _classification, "five tiers, IFRS 9 stages, ECL"),
+    Phase("review_flags", _review_flags, "flags from non-performing guarantors, owners, "
+          "circle partners"),
     Phase("rules", _rules, "early-warning rules"),
 )
 
@@ -473,14 +499,17 @@ def _summary(ctx: ScanContext) -> dict[str, Any]:
     return {**ctx.summary, "findings": dict(sorted(findings.items())), "alerts": alerts}
 
 
-def _loan_row(run_id: int, loan: LoanAssessment) -> dict[str, Any]:
+def _loan_row(run_id: int, loan: LoanAssessment,
+              flags: GraphFlags | None = None) -> dict[str, Any]:
     exponent = exponent_of(loan.currency)
     return {"run_id": run_id, "loan_id": loan.loan_id, "borrower_id": loan.borrower_id,
             "tier": loan.tier.slug, "stage": loan.stage, "dpd": loan.days_past_due,
             "currency": loan.currency,
             "exposure_minor": int(loan.exposure.scaleb(exponent)),
             "ecl_minor": int(loan.ecl.scaleb(exponent)),
-            "reasons": [reason.as_json() for reason in loan.reasons]}
+            "reasons": [reason.as_json() for reason in loan.reasons],
+            "review_flags": [] if flags is None else [
+                flag.as_json() for flag in flags.of(loan.loan_id)]}
 
 
 def _store(engine: Engine, run_id: int, ctx: ScanContext) -> None:
@@ -491,7 +520,8 @@ def _store(engine: Engine, run_id: int, ctx: ScanContext) -> None:
     with engine.begin() as connection:
         for start in range(0, len(ctx.loans), _INSERT_CHUNK):
             connection.execute(insert(loans), [
-                _loan_row(run_id, loan) for loan in ctx.loans[start:start + _INSERT_CHUNK]])
+                _loan_row(run_id, loan, ctx.review_flags)
+                for loan in ctx.loans[start:start + _INSERT_CHUNK]])
         for start in range(0, len(ctx.findings), _INSERT_CHUNK):
             chunk = ctx.findings[start:start + _INSERT_CHUNK]
             ids = connection.execute(

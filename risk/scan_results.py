@@ -85,6 +85,7 @@ class LoanResult:
     exposure: Decimal
     ecl: Decimal
     reasons: list[dict[str, Any]]
+    review_flags: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ def loan_result(engine: Engine, loan_id: str, run_id: int | None = None) -> Loan
                           tier=row.tier, stage=row.stage, dpd=row.dpd, currency=row.currency,
                           exposure=minor_to_decimal(row.exposure_minor, row.currency),
                           ecl=minor_to_decimal(row.ecl_minor, row.currency),
-                          reasons=row.reasons)
+                          reasons=row.reasons, review_flags=row.review_flags)
 
 
 def party_findings(engine: Engine, party_id: str,

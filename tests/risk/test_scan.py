@@ -30,6 +30,7 @@ from portfolio.scan_runs import (
     ScanStatus,
 )
 from risk.classification.assessment import assess
+from risk.classification.graph_flags import graph_flags
 from risk.errors import NoDataAsOf, RiskError
 from risk.rules.loader import DEFAULT_RULES_FILE, RuleSet, load_rules
 from risk.scan import (
@@ -127,6 +128,16 @@ def test_a_scan_stores_a_succeeded_run_with_loan_results_and_findings(
             loan.tier.slug, loan.stage, loan.days_past_due, loan.currency, loan.exposure,
             loan.ecl)
         assert got.reasons == [reason.as_json() for reason in loan.reasons]
+    # The graph review flags are those of the classifier's own flagging, path included.
+    flags = graph_flags(expected, stores.graph)
+    flagged = sorted(flags.flags)
+    assert run.summary["review_flags"]["loans_flagged"] == len(flagged)
+    for loan_id in flagged[:10]:
+        stored = loan_result(stores.engine, loan_id)
+        assert stored is not None
+        assert [(f["kind"], f["party"]) for f in stored.review_flags] == [
+            (f.kind, f.party) for f in flags.of(loan_id)]
+        assert all(f["path"] for f in stored.review_flags)
     # The planted structures are findings of their members.
     for pair in truth["mutual_pairs"]:
         kinds = {(f.kind, tuple(f.members)) for f in party_findings(stores.engine, pair[0])}

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("exposure_minor", sa.BigInteger(), nullable=False),
         sa.Column("ecl_minor", sa.BigInteger(), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("review_flags", sa.JSON(), nullable=False),
     )
     op.create_table(
         "scan_finding",
