@@ -18,12 +18,18 @@ Repayments as of 2025-03-31: LD unpaid since 2024-12-01 (120 days: D defaulted),
 from __future__ import annotations
 
 import math
+import os
+import sys
 from datetime import date
+from pathlib import Path
 
 import networkx as nx
+import orjson
 import pytest
+from typer.testing import CliRunner
 
 from graph.model import Edge, Label, Node, RelType
+from loanwatch.cli.main import app, main
 from risk.classification.history import RepaymentHistory
 from risk.network.features import (
     DEGREE_NAMES,
@@ -32,6 +38,7 @@ from risk.network.features import (
     PartyFeatures,
     party_features,
 )
+from tests.ingest.importing import EXAMPLES
 from tests.portfolio.databases import postgres_engine, sqlite_engine  # noqa: F401
 from tests.risk.classification.books import add_loan, pay
 from tests.risk.rules.stores import Stores
@@ -217,7 +224,7 @@ def test_pagerank_community_and_betweenness(stores: Stores) -> None:
         _features(stores, params=sampled).betweenness.tolist()
 
 
-def test_csv_export_and_unknown_party(stores: Stores, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_export_and_unknown_party(stores: Stores, tmp_path: Path) -> None:
     _build(stores)
     f = _features(stores)
     out = tmp_path / "features.csv"
@@ -238,3 +245,52 @@ def test_bad_parameters_are_named() -> None:
         FeatureParameters(hops=0).check()
     with pytest.raises(InvalidFeatureParameters, match="damping"):
         FeatureParameters(pagerank_alpha=1.0).check()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The import examples in an embedded SQLite database, and the environment naming it."""
+    for name in [n for n in os.environ if n.startswith("LOANWATCH_")]:
+        monkeypatch.delenv(name)
+    values = {"LOANWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'lw.db'}",
+              "LOANWATCH_NEO4J_URI": "", "COLUMNS": "200"}
+    imported = CliRunner().invoke(app, ["import", str(EXAMPLES)], env=values)
+    assert imported.exit_code == 0, imported.output
+    return values
+
+
+def test_cli_json_table_and_csv(cli_env: dict[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "all.csv"
+    result = runner.invoke(app, ["features", "--as-of", "2024-12-31", "--json", "--party",
+                                 "C001", "--hops", "1", "--out", str(out)], env=cli_env)
+    assert result.exit_code == 0, result.output
+    document = orjson.loads(result.stdout)
+    assert (document["as_of"], document["hops"]) == ("2024-12-31", 1)
+    [row] = document["parties"]
+    assert row["party"] == "C001" and row["defaulted"] is True
+    assert row["distance_to_default"] == 0 and "exposure_1_hops" in row
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("party,") and len(lines) == 1 + 7
+    table = runner.invoke(app, ["features", "--as-of", "2024-12-31", "--show", "3"],
+                          env=cli_env)
+    assert table.exit_code == 0, table.output
+    assert "Graph features of 3 of 7 parties" in table.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--party", "NOPE"], "--party NOPE: no such party in the graph"),
+    (["--as-of", "2020-01-01"], "the as-of date 2020-01-01 is before any data"),
+    (["--as-of", "31/12/2024"], "--as-of '31/12/2024' is not a date YYYY-MM-DD"),
+])
+def test_cli_bad_input_is_a_clear_error(
+        cli_env: dict[str, str], args: list[str], message: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["loanwatch", "features", *args])
+    with pytest.raises(SystemExit) as caught:
+        main()
+    err = " ".join(capsys.readouterr().err.split())
+    assert caught.value.code == 1
+    assert message in err and "Traceback" not in err
