@@ -62,7 +62,8 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -86,9 +87,11 @@ __all__ = [
     "DEFAULT_DISTANCE_CAP",
     "DEFAULT_HOPS",
     "DEGREE_NAMES",
+    "PHASES",
     "FeatureParameters",
     "InvalidFeatureParameters",
     "PartyFeatures",
+    "PhaseHook",
     "party_features",
 ]
 
@@ -425,24 +428,105 @@ def _share(adjacency: sp.csr_matrix, flag: np.ndarray, degree: np.ndarray) -> np
     return np.divide(hits, degree, out=np.full(len(degree), np.nan), where=degree > 0)
 
 
+#: A phase hook: called with a phase name, returns a context manager around the phase
+#: (the benchmark times and measures each; the default does nothing).
+PhaseHook = Callable[[str], AbstractContextManager[object]]
+#: The phases, in order.
+PHASES: Final = ("read graph", "risk graph", "exposure within k", "delinquency",
+                 "distance to default", "louvain", "pagerank", "betweenness")
+
+
+def _no_phase(_name: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
 def party_features(store: GraphStore, history: RepaymentHistory | None, *,
                    as_of: date | None = None,
                    params: FeatureParameters = FeatureParameters(),
-                   projection: PortfolioProjection | None = None) -> PartyFeatures:
+                   projection: PortfolioProjection | None = None,
+                   phase: PhaseHook = _no_phase) -> PartyFeatures:
     """The graph features of every party of ``store`` (see the module docstring).
 
     ``history`` answers delinquency as of ``as_of`` (today when ``as_of`` is None); with no
     history, no party is delinquent or defaulted. ``projection`` may be passed when the
-    caller has read it already.
+    caller has read it already. ``phase`` wraps each of :data:`PHASES`.
 
     Raises:
         InvalidFeatureParameters: a parameter out of range.
     """
     params.check()
-    projection = project_portfolio(store) if projection is None else projection
-    links = _read_links(store, as_of)
-    live = _live_loans(store, projection, as_of)
+    with phase("read graph"):
+        projection = project_portfolio(store) if projection is None else projection
+        links = _read_links(store, as_of)
+        live = _live_loans(store, projection, as_of)
+    with phase("risk graph"):
+        graph = _risk_graph(projection, links, live, params)
+    n = graph.n
+    with phase("exposure within k"):
+        currencies = projection.currencies
+        known = live & (projection.loan_currency >= 0)
+        by_currency = sp.csr_matrix(
+            (projection.loan_principal_minor[known],
+             (np.flatnonzero(known), projection.loan_currency[known].astype(np.int64))),
+            shape=(projection.n_loans, len(currencies)), dtype=np.int64)
+        exposure_own = np.asarray((graph.borrows.astype(np.int64) @ by_currency).todense(),
+                                  dtype=np.int64).reshape(n, len(currencies))
+        reach = _reach(graph.adjacency, params.hops)
+        exposure_k = np.asarray(reach.astype(np.int64) @ exposure_own,
+                                dtype=np.int64).reshape(n, len(currencies))
+        del reach
+    adjacency = graph.adjacency
+    degree = graph.degrees[:, -1].astype(np.float64)
+    with phase("delinquency"):
+        delinquent = np.zeros(n, dtype=bool)
+        defaulted = np.zeros(n, dtype=bool)
+        if history is not None and n:
+            day = as_of or date.today()
+            late = projection.loan_index(sorted(history.days_past_due(day)))
+            late_loans = np.zeros(projection.n_loans, dtype=np.int32)
+            late_loans[late[late >= 0]] = 1
+            delinquent = (graph.borrows @ late_loans) > 0
+            gone = _lookup(graph.party_ids, list(history.defaulted_parties(day)))
+            defaulted[gone[gone >= 0]] = True
+        delinquent_share = _share(adjacency, delinquent, degree)
+        defaulted_share = _share(adjacency, defaulted, degree)
+    with phase("distance to default"):
+        if defaulted.any():
+            distance = np.asarray(dijkstra(
+                adjacency, directed=False, indices=np.flatnonzero(defaulted),
+                unweighted=True, limit=params.distance_cap, min_only=True), dtype=np.float64)
+        else:
+            distance = np.full(n, np.inf)
+    active = np.flatnonzero(degree > 0)
+    with phase("louvain"):
+        community = _louvain(adjacency, active, params)
+    with phase("pagerank"):
+        pagerank = _pagerank(adjacency, params)
+    with phase("betweenness"):
+        betweenness = _betweenness(adjacency, active, params)
+    return PartyFeatures(
+        party_ids=graph.party_ids, currencies=currencies, as_of=as_of, hops=params.hops,
+        degrees=graph.degrees, exposure_own=exposure_own, exposure_k=exposure_k,
+        delinquent=delinquent, defaulted=defaulted, delinquent_share=delinquent_share,
+        defaulted_share=defaulted_share, distance_to_default=distance, community=community,
+        pagerank=pagerank, betweenness=betweenness)
 
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _RiskGraph:
+    party_ids: np.ndarray
+    borrows: sp.csr_matrix
+    adjacency: sp.csr_matrix
+    degrees: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.party_ids)
+
+
+def _risk_graph(projection: PortfolioProjection, links: _Links, live: np.ndarray,
+                params: FeatureParameters) -> _RiskGraph:
+    """Parties, their live borrowing, the risk adjacency and the degree columns."""
     owns_s, owns_t = links.by_type[RelType.OWNS]
     dir_s, dir_t = links.by_type[RelType.DIRECTS]
     rel_s, rel_t = links.by_type[RelType.RELATED]
@@ -496,45 +580,4 @@ def party_features(store: GraphStore, history: RepaymentHistory | None, *,
         _row_counts(_binary(related + related.T)), risk_degree,
     ]).astype(np.int32)
 
-    currencies = projection.currencies
-    known = live & (projection.loan_currency >= 0)
-    by_currency = sp.csr_matrix(
-        (projection.loan_principal_minor[known],
-         (np.flatnonzero(known), projection.loan_currency[known].astype(np.int64))),
-        shape=(projection.n_loans, len(currencies)), dtype=np.int64)
-    exposure_own = np.asarray((borrows.astype(np.int64) @ by_currency).todense(),
-                              dtype=np.int64).reshape(n, len(currencies))
-    reach = _reach(adjacency, params.hops)
-    exposure_k = np.asarray(reach.astype(np.int64) @ exposure_own,
-                            dtype=np.int64).reshape(n, len(currencies))
-
-    delinquent = np.zeros(n, dtype=bool)
-    defaulted = np.zeros(n, dtype=bool)
-    if history is not None and n:
-        day = as_of or date.today()
-        late = projection.loan_index(sorted(history.days_past_due(day)))
-        late_loans = np.zeros(projection.n_loans, dtype=np.int32)
-        late_loans[late[late >= 0]] = 1
-        delinquent = (borrows @ late_loans) > 0
-        gone = ix(history.defaulted_parties(day))
-        defaulted[gone[gone >= 0]] = True
-
-    degree = risk_degree.astype(np.float64)
-    if defaulted.any():
-        distance = dijkstra(adjacency, directed=False, indices=np.flatnonzero(defaulted),
-                            unweighted=True, limit=params.distance_cap, min_only=True)
-    else:
-        distance = np.full(n, np.inf)
-    active = np.flatnonzero(risk_degree > 0)
-    return PartyFeatures(
-        party_ids=party_ids, currencies=currencies, as_of=as_of, hops=params.hops,
-        degrees=degrees, exposure_own=exposure_own, exposure_k=exposure_k,
-        delinquent=delinquent, defaulted=defaulted,
-        delinquent_share=_share(adjacency, delinquent, degree),
-        defaulted_share=_share(adjacency, defaulted, degree),
-        distance_to_default=np.asarray(distance, dtype=np.float64),
-        community=_louvain(adjacency, active, params),
-        pagerank=_pagerank(adjacency, params),
-        betweenness=_betweenness(adjacency, active, params),
-    )
-
+    return _RiskGraph(party_ids, borrows, adjacency, degrees)
