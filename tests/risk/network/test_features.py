@@ -139,6 +139,21 @@ def test_public_identifier_links_nobody(stores: Stores) -> None:
     assert _degrees(wider, "Q") == {"uses": 1, "risk_degree": 3}
 
 
+def test_dated_relationships_count_only_while_in_force(stores: Stores) -> None:
+    _build(stores)
+    stores.graph.upsert_edges([
+        Edge(RelType.RELATED, "Q", "R", props={"valid_from": "2025-04-01"}),
+        Edge(RelType.RELATED, "S", "T", props={"valid_from": "2024-01-01",
+                                               "valid_to": "2025-02-28"}),
+        Edge(RelType.OWNS, "Q", "H", props={"pct": 0.1, "valid_to": "2025-12-31"})])
+    then = _features(stores)
+    assert _degrees(then, "R") == {"uses": 1}
+    assert _degrees(then, "T") == {"uses": 1}
+    assert _degrees(then, "Q") == {"uses": 1, "owns_out": 1, "risk_degree": 1}
+    now = _features(stores, None)
+    assert _degrees(now, "R") == {"uses": 1, "related": 1, "risk_degree": 1}
+
+
 def test_exposure_within_one_and_two_hops(stores: Stores) -> None:
     _build(stores)
     one = _features(stores, params=FeatureParameters(public_above=3, hops=1))
