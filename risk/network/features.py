@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -303,8 +303,8 @@ def _live_loans(store: GraphStore, projection: PortfolioProjection,
     if as_of is None or not projection.n_loans:
         return live
     late: list[str] = []
-    for batch in store.iter_edges([RelType.BORROWS, RelType.GUARANTEES],
-                                  target_props=("disbursed_on",)):
+    # A loan nobody borrows adds no exposure and links no guarantor: BORROWS suffices.
+    for batch in store.iter_edges([RelType.BORROWS], target_props=("disbursed_on",)):
         for _type, _source, loan, _key, props in batch:
             day = _day(props[0])
             if day is not None and day > as_of:
@@ -532,15 +532,22 @@ def _risk_graph(projection: PortfolioProjection, links: _Links, live: np.ndarray
     rel_s, rel_t = links.by_type[RelType.RELATED]
     uses_s, uses_t = links.by_type[RelType.USES]
     holds_s, holds_t = links.by_type[RelType.HOLDS]
-    party_ids = np.unique(np.asarray(
+    # Fixed-width unicode arrays: numpy sorts and searches them in C, where object arrays
+    # compare Python strings one by one.
+    party_text = np.unique(np.asarray(
         [*projection.party_ids.tolist(), *owns_s, *owns_t, *dir_s, *dir_t, *rel_s, *rel_t,
-         *uses_s, *holds_s], dtype=object))
-    n = len(party_ids)
-    ident_ids, ident_of = np.unique(np.asarray([*uses_t, *holds_t], dtype=object),
+         *uses_s, *holds_s], dtype=str))
+    n = len(party_text)
+    ident_ids, ident_of = np.unique(np.asarray([*uses_t, *holds_t], dtype=str),
                                     return_inverse=True)
+    ident_of = ident_of.ravel()
 
-    def ix(ids: Iterable[str]) -> np.ndarray:
-        return _lookup(party_ids, list(ids))
+    def ix(ids: Sequence[str]) -> np.ndarray:
+        if not len(ids):
+            return np.empty(0, dtype=np.int64)
+        return np.searchsorted(party_text, np.asarray(ids, dtype=str)).astype(np.int64)
+
+    party_ids = party_text.astype(object)
 
     # Loans and guarantees, re-indexed onto these parties; loans not yet disbursed dropped.
     remap = ix(projection.party_ids.tolist())
