@@ -38,7 +38,7 @@ Features (arrays aligned with :attr:`PartyFeatures.party_ids`):
   fixed seed) on the parties with at least one risk link; communities numbered largest
   first; a party without risk links is a community of its own. networkx was kept: it is
   the library the project already depends on, and the measured cost (``benchmarks/
-  features.py``) is a few seconds at 100k borrowers; igraph/rustworkx were not measured;
+  features.py``) is 7 s at 100k borrowers; igraph/rustworkx were not measured;
 * **PageRank** (damping 0.85, uniform teleport, dangling mass spread uniformly, the
   definition of ``networkx.pagerank``) by power iteration on the row-normalised CSR matrix;
 * **approximate betweenness**: ``networkx.betweenness_centrality`` from ``k`` sampled
