@@ -8,6 +8,7 @@ from loanwatch.cli import alerts as alerts_cli
 from loanwatch.cli import circles as circles_cli
 from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import demo as demo_cli
+from loanwatch.cli import features as features_cli
 from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.command(name="circles")(circles_cli.circles)
 app.command(name="classify")(classify_cli.classify)
 app.command(name="demo")(demo_cli.demo)
+app.command(name="features")(features_cli.features)
 app.command(name="groups")(groups_cli.groups)
 app.command(name="import")(imports_cli.import_)
 app.command(name="migrate")(migrate_cli.migrate)
