@@ -169,6 +169,12 @@ class ValiditySummary:
                 if self.as_of is not None else f"{self.total:,} relationships, dates not applied")
         return (f"{when}: {held}; {self.undated:,} had no dates and were taken as they stand")
 
+    def as_json(self) -> dict[str, object]:
+        """The summary as a JSON object, as the command line prints it."""
+        return {"as_of": None if self.as_of is None else self.as_of.isoformat(),
+                "relationships": self.total, "undated": self.undated,
+                "excluded": self.excluded}
+
 
 #: The summary of results built from arrays handed in rather than read from a store.
 NOT_READ: Final = ValiditySummary(None)

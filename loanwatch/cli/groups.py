@@ -21,7 +21,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from graph.validity import ValiditySummary
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 from risk.network.control import DEFAULT_PLURALITY, DEFAULT_THRESHOLD
@@ -61,12 +60,6 @@ def groups(
         _print(report)
 
 
-def _validity(summary: ValiditySummary) -> dict[str, object]:
-    return {"as_of": None if summary.as_of is None else summary.as_of.isoformat(),
-            "relationships": summary.total, "undated": summary.undated,
-            "excluded": summary.excluded}
-
-
 def _document(report: GroupReport) -> dict[str, object]:
     document: dict[str, object] = {"groups": [{
         "controller": g.controller,
@@ -75,7 +68,7 @@ def _document(report: GroupReport) -> dict[str, object]:
         "control_edges": [list(edge) for edge in g.control_edges],
     } for g in report.groups]}
     if report.validity.as_of is not None:
-        document["validity"] = _validity(report.validity)
+        document["validity"] = report.validity.as_json()
     return document
 
 

@@ -23,7 +23,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from graph.validity import ValiditySummary
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
 from risk.network.rings import (
@@ -64,12 +63,6 @@ def rings(
         _print(report)
 
 
-def _validity(summary: ValiditySummary) -> dict[str, object]:
-    return {"as_of": None if summary.as_of is None else summary.as_of.isoformat(),
-            "relationships": summary.total, "undated": summary.undated,
-            "excluded": summary.excluded}
-
-
 def _document(report: RingReport) -> dict[str, object]:
     document: dict[str, object] = {
         "rings": [{"members": r.members,
@@ -78,7 +71,7 @@ def _document(report: RingReport) -> dict[str, object]:
         "public": [{"id": p.id, "kind": p.kind, "users": p.users} for p in report.public],
     }
     if report.validity.as_of is not None:
-        document["validity"] = _validity(report.validity)
+        document["validity"] = report.validity.as_json()
     return document
 
 

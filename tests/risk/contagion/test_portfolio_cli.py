@@ -3,7 +3,6 @@ named, and a planted group of a generated portfolio."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -14,10 +13,9 @@ from sqlalchemy import Engine
 from graph.model import Label, Node
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.cli.main import main
-from loanwatch.migrations import migrate
-from portfolio.database import create_sql_engine
 from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
+from tests.command_line import command_line_database
 from tests.ingest.importing import import_files
 from tests.risk.contagion.test_portfolio import hand_portfolio
 
@@ -25,16 +23,7 @@ from tests.risk.contagion.test_portfolio import hand_portfolio
 @pytest.fixture
 def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """An empty migrated SQLite database that the command line opens."""
-    for name in list(os.environ):
-        if name.startswith("LOANWATCH_") and not name.startswith("LOANWATCH_TEST_"):
-            monkeypatch.delenv(name)
-    url = f"sqlite:///{tmp_path / 'lw.db'}"
-    monkeypatch.setenv("LOANWATCH_DATABASE_URL", url)
-    monkeypatch.setenv("LOANWATCH_NEO4J_URI", "")
-    monkeypatch.setenv("COLUMNS", "220")
-    engine = create_sql_engine(url)
-    migrate(engine)
-    return engine
+    return command_line_database(tmp_path, monkeypatch, columns=220)
 
 
 @pytest.fixture

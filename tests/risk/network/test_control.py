@@ -3,8 +3,6 @@ against the generator's planted groups."""
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,6 @@ from sqlalchemy import Engine
 from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
-from loanwatch.cli.main import main
 from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 from risk.network.control import (
@@ -28,6 +25,7 @@ from risk.network.control import (
 from risk.network.groups import control_edges, find_groups, write_control_edges
 from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
+from tests.command_line import command_line_database, run_loanwatch
 from tests.ingest.importing import import_files
 
 # -- arithmetic on matrices --------------------------------------------------------------
@@ -292,30 +290,14 @@ def test_control_edges_of_a_person_controlled_chain() -> None:
 
 @pytest.fixture
 def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    for name in list(os.environ):
-        if name.startswith("LOANWATCH_") and not name.startswith("LOANWATCH_TEST_"):
-            monkeypatch.delenv(name)
-    url = f"sqlite:///{tmp_path / 'lw.db'}"
-    monkeypatch.setenv("LOANWATCH_DATABASE_URL", url)
-    monkeypatch.setenv("LOANWATCH_NEO4J_URI", "")
-    monkeypatch.setenv("COLUMNS", "200")
-    engine = create_sql_engine(url)
-    migrate(engine)
-    return engine
-
-
-def _run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["loanwatch", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    return int(caught.value.code or 0)
+    return command_line_database(tmp_path, monkeypatch)
 
 
 def test_groups_json(cli_database: Engine, monkeypatch: pytest.MonkeyPatch,
                      capsys: pytest.CaptureFixture[str]) -> None:
     EmbeddedGraphStore(cli_database).upsert_batch(*_group_graph())
 
-    code = _run(monkeypatch, "groups", "--json")
+    code = run_loanwatch(monkeypatch, "groups", "--json")
 
     assert code == 0
     assert orjson.loads(capsys.readouterr().out) == {"groups": [{
@@ -329,7 +311,7 @@ def test_groups_table_and_a_threshold(cli_database: Engine, monkeypatch: pytest.
                                       capsys: pytest.CaptureFixture[str]) -> None:
     EmbeddedGraphStore(cli_database).upsert_batch(*_group_graph())
 
-    code = _run(monkeypatch, "groups", "--threshold", "0.52", "--plurality", "0")
+    code = run_loanwatch(monkeypatch, "groups", "--threshold", "0.52", "--plurality", "0")
 
     out = capsys.readouterr().out
     assert code == 0
@@ -345,7 +327,7 @@ def test_a_stored_percentage_is_an_error_naming_the_edge(
         [Node("P1", Label.PERSON), Node("C1", Label.COMPANY)],
         [Edge(RelType.OWNS, "P1", "C1", props={"pct": 51})])
 
-    code = _run(monkeypatch, "groups")
+    code = run_loanwatch(monkeypatch, "groups")
 
     err = capsys.readouterr().err
     assert code == 1

@@ -3,8 +3,6 @@ and against the generator's planted rings."""
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,6 @@ from sqlalchemy import Engine
 from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
-from loanwatch.cli.main import main
 from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 from risk.network.rings import (
@@ -29,6 +26,7 @@ from risk.network.rings import (
 )
 from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
+from tests.command_line import command_line_database, run_loanwatch
 from tests.ingest.importing import import_files
 
 PARTIES = [f"P{i}" for i in range(8)]
@@ -151,23 +149,7 @@ def test_rings_from_the_store_with_values_masked(store: GraphStore) -> None:
 
 @pytest.fixture
 def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    for name in list(os.environ):
-        if name.startswith("LOANWATCH_") and not name.startswith("LOANWATCH_TEST_"):
-            monkeypatch.delenv(name)
-    url = f"sqlite:///{tmp_path / 'lw.db'}"
-    monkeypatch.setenv("LOANWATCH_DATABASE_URL", url)
-    monkeypatch.setenv("LOANWATCH_NEO4J_URI", "")
-    monkeypatch.setenv("COLUMNS", "200")
-    engine = create_sql_engine(url)
-    migrate(engine)
-    return engine
-
-
-def _run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["loanwatch", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    return int(caught.value.code or 0)
+    return command_line_database(tmp_path, monkeypatch)
 
 
 def test_rings_json_names_identifiers_by_id_and_kind_only(
@@ -175,7 +157,7 @@ def test_rings_json_names_identifiers_by_id_and_kind_only(
         capsys: pytest.CaptureFixture[str]) -> None:
     EmbeddedGraphStore(cli_database).upsert_batch(*_ring_graph())
 
-    code = _run(monkeypatch, "rings", "--json", "--public-above", "3")
+    code = run_loanwatch(monkeypatch, "rings", "--json", "--public-above", "3")
 
     out = capsys.readouterr().out
     assert code == 0
@@ -195,7 +177,7 @@ def test_rings_table_shows_masked_values_only(
         capsys: pytest.CaptureFixture[str]) -> None:
     EmbeddedGraphStore(cli_database).upsert_batch(*_ring_graph())
 
-    code = _run(monkeypatch, "rings", "--min-size", "3", "--public-above", "3")
+    code = run_loanwatch(monkeypatch, "rings", "--min-size", "3", "--public-above", "3")
 
     out = capsys.readouterr().out
     assert code == 0
@@ -208,7 +190,7 @@ def test_rings_table_shows_masked_values_only(
 def test_a_bad_public_threshold_is_an_error(
         cli_database: Engine, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    code = _run(monkeypatch, "rings", "--min-size", "5", "--public-above", "4")
+    code = run_loanwatch(monkeypatch, "rings", "--min-size", "5", "--public-above", "4")
 
     err = capsys.readouterr().err
     assert code == 1

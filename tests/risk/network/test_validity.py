@@ -4,7 +4,6 @@ undated ones are taken as they stand and counted, and nothing changes without da
 from __future__ import annotations
 
 import os
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,11 +15,11 @@ from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.validity import ValiditySummary
-from loanwatch.cli.main import main
 from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 from risk.network.groups import find_groups, read_ownership
 from risk.network.rings import read_identifier_links, read_rings
+from tests.command_line import run_loanwatch
 from tests.graph.conftest import postgres_graph_store, store  # noqa: F401 - fixtures
 
 BEFORE, AFTER = date(2021, 6, 30), date(2023, 6, 30)
@@ -111,19 +110,12 @@ def cli_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> EmbeddedGraphS
     return EmbeddedGraphStore(engine)
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["loanwatch", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    return int(caught.value.code or 0)
-
-
 def test_groups_as_of_json_says_how_many_relationships_had_no_dates(
         cli_graph: EmbeddedGraphStore, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     cli_graph.upsert_batch(*_ownership_graph())
 
-    code = _run(monkeypatch, "groups", "--json", "--as-of", "2021-06-30")
+    code = run_loanwatch(monkeypatch, "groups", "--json", "--as-of", "2021-06-30")
 
     document = orjson.loads(capsys.readouterr().out)
     assert code == 0
@@ -137,9 +129,9 @@ def test_groups_without_as_of_keep_their_json_and_the_table_states_the_undated(
         capsys: pytest.CaptureFixture[str]) -> None:
     cli_graph.upsert_batch(*_ownership_graph())
 
-    assert _run(monkeypatch, "groups", "--json") == 0
+    assert run_loanwatch(monkeypatch, "groups", "--json") == 0
     assert set(orjson.loads(capsys.readouterr().out)) == {"groups"}
-    assert _run(monkeypatch, "groups", "--as-of", "2023-06-30") == 0
+    assert run_loanwatch(monkeypatch, "groups", "--as-of", "2023-06-30") == 0
     out = capsys.readouterr().out
     assert ("ownership as of 2023-06-30: 3 of 3 relationships held; 2 had no dates and were "
             "taken as they stand") in out
@@ -150,9 +142,9 @@ def test_rings_as_of_table_and_json(cli_graph: EmbeddedGraphStore,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     cli_graph.upsert_batch(*_ring_graph())
 
-    assert _run(monkeypatch, "rings", "--as-of", "2022-06-30") == 0
+    assert run_loanwatch(monkeypatch, "rings", "--as-of", "2022-06-30") == 0
     table = capsys.readouterr().out
-    assert _run(monkeypatch, "rings", "--json", "--as-of", "2023-06-30") == 0
+    assert run_loanwatch(monkeypatch, "rings", "--json", "--as-of", "2023-06-30") == 0
     document = orjson.loads(capsys.readouterr().out)
 
     assert "P1, P2, P3" in table
@@ -165,7 +157,7 @@ def test_rings_as_of_table_and_json(cli_graph: EmbeddedGraphStore,
 def test_a_bad_as_of_date_is_a_usage_error(cli_graph: EmbeddedGraphStore,
                                            monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    code = _run(monkeypatch, "rings", "--as-of", "2023-02-30")
+    code = run_loanwatch(monkeypatch, "rings", "--as-of", "2023-02-30")
 
     captured = capsys.readouterr()
     assert code == 2
@@ -179,12 +171,12 @@ def test_a_stored_date_that_is_no_date_is_an_error_naming_it(
     edges.append(Edge(RelType.OWNS, "P1", "C3", props={"pct": 0.1, "valid_to": "soon"}))
     cli_graph.upsert_batch(nodes, edges)
 
-    code = _run(monkeypatch, "groups", "--as-of", "2023-06-30")
+    code = run_loanwatch(monkeypatch, "groups", "--as-of", "2023-06-30")
 
     err = capsys.readouterr().err
     assert code == 1
     assert "valid_from/valid_to holds 'soon', not a date YYYY-MM-DD" in err
     assert "Traceback" not in err
     # As stored, dates are not applied: the same graph reads as before.
-    assert _run(monkeypatch, "groups", "--json") == 0
+    assert run_loanwatch(monkeypatch, "groups", "--json") == 0
     assert [g["controller"] for g in orjson.loads(capsys.readouterr().out)["groups"]] == ["P1"]
