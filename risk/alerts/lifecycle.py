@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 DEFAULT_LIST_LIMIT: Final = 100
+#: Dedupe keys per look-up query when a run raises its alerts.
+_KEYS_PER_QUERY: Final = 500
 
 #: Where each status may go.
 TRANSITIONS: Final[dict[AlertStatus, tuple[AlertStatus, ...]]] = {
@@ -111,7 +113,7 @@ def raise_alerts(engine: Engine, drafts: Sequence[AlertDraft], *, actor: str,
         raise RiskError(f"one run raised the same rule about the same subject twice: {twice}")
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
-            return [_raise_one(session, draft, actor, now) for draft in drafts]
+            return _raise_all(session, drafts, actor, now)
     except IntegrityError as exc:
         # Only the one-live-alert-per-key index can refuse these rows: another run raised
         # the same alert between our read and our write. This run stored nothing.
@@ -120,40 +122,79 @@ def raise_alerts(engine: Engine, drafts: Sequence[AlertDraft], *, actor: str,
                             suggestion="run it again: it will update those alerts") from exc
 
 
-def _raise_one(session: Session, draft: AlertDraft, actor: str, now: datetime) -> RaiseOutcome:
-    live = session.exec(
-        select(Alert).where(Alert.dedupe_key == draft.key,
-                            Alert.status != AlertStatus.RESOLVED.value)
-        .with_for_update()).first()
-    if live is not None:
-        return _update(session, live, draft, actor, now)
-    resolved = session.exec(
-        select(Alert).where(Alert.dedupe_key == draft.key,
-                            Alert.status == AlertStatus.RESOLVED.value)
-        .order_by(col(Alert.resolved_at).desc(), col(Alert.id).desc())).first()
-    if resolved is not None and resolved.resolved_at is not None and resolved.id is not None:
-        until = resolved.resolved_at + timedelta(days=draft.cooldown_days)
-        rises = severity_rank(draft.severity) > severity_rank(resolved.severity)
-        if now < until and not rises:
-            return RaiseOutcome(draft, "cooled_down", resolved.id,
-                                f"alert {resolved.id} was resolved on "
-                                f"{resolved.resolved_at:%Y-%m-%d}; cool-down of "
-                                f"{draft.cooldown_days} days until {until:%Y-%m-%d}")
-    alert = Alert(
-        rule_id=draft.rule_id, severity=draft.severity, subject_kind=draft.subject_kind,
-        subject_id=draft.subject_id, status=AlertStatus.OPEN.value, raised_at=now,
-        updated_at=now, as_of=draft.as_of, signals=draft.signals, evidence=draft.evidence,
-        dedupe_key=draft.key)
-    session.add(alert)
-    session.flush()
-    assert alert.id is not None
-    note = None
-    if resolved is not None:
-        note = f"raised again after alert {resolved.id} (resolved) at higher severity" \
-            if severity_rank(draft.severity) > severity_rank(resolved.severity) \
-            else f"raised again after alert {resolved.id}'s cool-down"
-    _record(session, alert.id, now, actor, AlertAction.RAISED, None, AlertStatus.OPEN, note)
-    return RaiseOutcome(draft, "raised", alert.id, note or "new")
+def _live_alerts(session: Session, keys: Sequence[str]) -> dict[str, Alert]:
+    """The unresolved alert of each of ``keys`` that has one, locked for this transaction
+    (one query per chunk of keys, not one per alert)."""
+    found: dict[str, Alert] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start:start + _KEYS_PER_QUERY]
+        for alert in session.exec(
+                select(Alert).where(col(Alert.dedupe_key).in_(chunk),
+                                    Alert.status != AlertStatus.RESOLVED.value)
+                .with_for_update()):
+            found[alert.dedupe_key] = alert
+    return found
+
+
+def _last_resolved(session: Session, keys: Sequence[str]) -> dict[str, Alert]:
+    """The most recently resolved alert of each of ``keys`` that has one."""
+    found: dict[str, Alert] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start:start + _KEYS_PER_QUERY]
+        for alert in session.exec(
+                select(Alert).where(col(Alert.dedupe_key).in_(chunk),
+                                    Alert.status == AlertStatus.RESOLVED.value)
+                .order_by(col(Alert.dedupe_key), col(Alert.resolved_at).desc(),
+                          col(Alert.id).desc())):
+            found.setdefault(alert.dedupe_key, alert)
+    return found
+
+
+def _raise_all(session: Session, drafts: Sequence[AlertDraft], actor: str,
+               now: datetime) -> list[RaiseOutcome]:
+    """Each draft's outcome. The stored alerts of every key are read in a few queries, and
+    the new alerts are inserted together in one flush, so a run of 100,000 alerts costs a
+    few hundred statements, not several per alert."""
+    keys = [draft.key for draft in drafts]
+    live = _live_alerts(session, keys)
+    resolved = _last_resolved(session, [key for key in keys if key not in live])
+    outcomes: list[RaiseOutcome | None] = []
+    fresh: list[tuple[int, Alert, str | None]] = []
+    for draft in drafts:
+        current = live.get(draft.key)
+        if current is not None:
+            outcomes.append(_update(session, current, draft, actor, now))
+            continue
+        last = resolved.get(draft.key)
+        if last is not None and last.resolved_at is not None and last.id is not None:
+            until = last.resolved_at + timedelta(days=draft.cooldown_days)
+            rises = severity_rank(draft.severity) > severity_rank(last.severity)
+            if now < until and not rises:
+                outcomes.append(RaiseOutcome(
+                    draft, "cooled_down", last.id,
+                    f"alert {last.id} was resolved on {last.resolved_at:%Y-%m-%d}; "
+                    f"cool-down of {draft.cooldown_days} days until {until:%Y-%m-%d}"))
+                continue
+        note = None
+        if last is not None:
+            note = f"raised again after alert {last.id} (resolved) at higher severity" \
+                if severity_rank(draft.severity) > severity_rank(last.severity) \
+                else f"raised again after alert {last.id}'s cool-down"
+        alert = Alert(
+            rule_id=draft.rule_id, severity=draft.severity, subject_kind=draft.subject_kind,
+            subject_id=draft.subject_id, status=AlertStatus.OPEN.value, raised_at=now,
+            updated_at=now, as_of=draft.as_of, signals=draft.signals,
+            evidence=draft.evidence, dedupe_key=draft.key)
+        session.add(alert)
+        fresh.append((len(outcomes), alert, note))
+        outcomes.append(None)
+    session.flush()  # the new alerts, in one batched insert; their ids come back
+    for index, alert, note in fresh:
+        assert alert.id is not None
+        _record(session, alert.id, now, actor, AlertAction.RAISED, None, AlertStatus.OPEN,
+                note)
+        outcomes[index] = RaiseOutcome(drafts[index], "raised", alert.id, note or "new")
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _update(session: Session, alert: Alert, draft: AlertDraft, actor: str,

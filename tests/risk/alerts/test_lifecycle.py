@@ -251,3 +251,32 @@ def test_a_run_for_an_earlier_date_never_overwrites_later_figures(database: Engi
     assert "later than 2025-01-31" in backfill.reason
     alert = get_alert(database, first.alert_id)
     assert (alert.as_of, alert.signals[0]["drop"]) == (date(2025, 3, 31), 120)
+
+
+def test_a_large_run_mixes_every_outcome_across_look_up_chunks(database: Engine) -> None:
+    # More keys than one look-up query takes (500), so that the live and the resolved
+    # alerts of a key are found whichever chunk it falls in.
+    subjects = [f"P{i:04d}" for i in range(1_200)]
+    first = raise_alerts(database, [_draft(subject=s, cooldown=10) for s in subjects],
+                         actor="bot", at=T0)
+    assert [o.outcome for o in first] == ["raised"] * 1_200
+    ids = [o.alert_id for o in first]
+    assert ids == sorted(ids)  # raised in the order of the drafts
+    for outcome in first[700:1_100]:
+        resolve(database, outcome.alert_id, actor="ana", at=T0)
+
+    later = T0 + timedelta(days=1)
+    second = raise_alerts(
+        database,
+        [_draft(subject=s, cooldown=10, drop=95 if i < 300 else 90)
+         for i, s in enumerate(subjects)] + [_draft(subject="NEW", cooldown=10)],
+        actor="bot", at=later)
+    outcomes = [o.outcome for o in second]
+    assert outcomes[:300] == ["updated"] * 300        # live, new figures
+    assert outcomes[300:700] == ["unchanged"] * 400   # live, same figures
+    assert outcomes[700:1_100] == ["cooled_down"] * 400  # resolved a day ago
+    assert outcomes[1_100:1_200] == ["unchanged"] * 100
+    assert outcomes[1_200] == "raised"
+    assert [o.alert_id for o in second[:1_200]] == ids
+    # 1,201 alerts; 1,200 raised + 400 resolved + 300 updated + 1 raised events.
+    assert _counts(database) == (1_201, 1_901)
