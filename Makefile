@@ -58,6 +58,7 @@ bench: install services
 	$(BIN)/python -m benchmarks.groups_rings
 	$(BIN)/python -m benchmarks.debtrank
 	$(BIN)/python -m benchmarks.scan
+	$(BIN)/python -m benchmarks.early_warning
 
 clean:
 	rm -rf var/demo var/bench .pytest_cache
