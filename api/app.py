@@ -64,7 +64,7 @@ def create_app(
         load=gate.saturation,
     )
     view = GraphQLView(
-        schema, graph, admission=gate,
+        schema, graph, admission=gate, records=engine,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
     )

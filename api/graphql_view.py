@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
+from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
@@ -162,9 +163,11 @@ class GraphQLView(GraphQL[Context, None]):
 
     def __init__(self, schema: LoanwatchSchema, graph: GraphStore, *,
                  limits: RequestLimits | None = None,
-                 admission: Admission = admit_everything) -> None:
+                 admission: Admission = admit_everything,
+                 records: Engine | None = None) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self._graph = graph
+        self._records = records
         self._limits = limits or RequestLimits()
         self._admission = admission
         self._ide_html = graphiql_html()
@@ -220,7 +223,8 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _run_or_reject(self, request: Request, control: QueryControl) -> Response:
         try:
-            return await self.run(request, context=build_context(self._graph, control))
+            return await self.run(request, context=build_context(
+                self._graph, control, records=self._records))
         except HTTPException as exc:
             return self._rejection(request, exc)
 
@@ -244,7 +248,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> Context:
-        return build_context(self._graph)
+        return build_context(self._graph, records=self._records)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self._ide_html)

@@ -9,13 +9,14 @@ schema and the CLI turn them into their own shapes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from portfolio.money import minor_to_decimal
 from portfolio.scan_runs import (
@@ -35,13 +36,19 @@ __all__ = [
     "LoanResult",
     "RunSummary",
     "ScanNotFound",
+    "findings_by_party",
     "latest_run",
     "list_runs",
     "loan_result",
+    "loan_results",
     "party_findings",
     "run_alert_ids",
     "run_summary",
 ]
+
+
+#: Ids per query of the batched readers.
+_IDS_PER_QUERY: Final = 500
 
 
 class ScanNotFound(RiskError):
@@ -161,33 +168,63 @@ def loan_result(engine: Engine, loan_id: str, run_id: int | None = None) -> Loan
     """``loan_id``'s tier, stage, days past due, exposure, ECL and reasons in the latest run
     (or in succeeded run ``run_id``); ``None`` when there is no run or the loan is not in it.
     """
+    return loan_results(engine, [loan_id], run_id).get(loan_id)
+
+
+def loan_results(engine: Engine, loan_ids: Sequence[str],
+                 run_id: int | None = None) -> dict[str, LoanResult]:
+    """:func:`loan_result` of many loans in one query per chunk of ids (a page of loans in
+    the API costs one round trip): the loans found, by id."""
+    found: dict[str, LoanResult] = {}
     with Session(engine) as session:
         run = _readable(session, run_id)
-        row = None if run is None else session.get(ScanLoanResult, (run, loan_id))
-        if row is None:
-            return None
-        return LoanResult(run_id=row.run_id, loan_id=row.loan_id, borrower_id=row.borrower_id,
-                          tier=row.tier, stage=row.stage, dpd=row.dpd, currency=row.currency,
-                          exposure=minor_to_decimal(row.exposure_minor, row.currency),
-                          ecl=minor_to_decimal(row.ecl_minor, row.currency),
-                          reasons=row.reasons, review_flags=row.review_flags)
+        if run is None:
+            return found
+        wanted = list(dict.fromkeys(loan_ids))
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start:start + _IDS_PER_QUERY]
+            for row in session.execute(select(ScanLoanResult).where(
+                    ScanLoanResult.run_id == run,  # type: ignore[arg-type]
+                    col(ScanLoanResult.loan_id).in_(chunk))).scalars():
+                found[row.loan_id] = LoanResult(
+                    run_id=row.run_id, loan_id=row.loan_id, borrower_id=row.borrower_id,
+                    tier=row.tier, stage=row.stage, dpd=row.dpd, currency=row.currency,
+                    exposure=minor_to_decimal(row.exposure_minor, row.currency),
+                    ecl=minor_to_decimal(row.ecl_minor, row.currency),
+                    reasons=row.reasons, review_flags=row.review_flags)
+    return found
 
 
 def party_findings(engine: Engine, party_id: str,
                    run_id: int | None = None) -> list[FindingResult]:
     """The circles, mutual and joint guarantees, groups and rings ``party_id`` belongs to in
     the latest run (or succeeded run ``run_id``), in the order they were found."""
+    return findings_by_party(engine, [party_id], run_id).get(party_id, [])
+
+
+def findings_by_party(engine: Engine, party_ids: Sequence[str],
+                      run_id: int | None = None) -> dict[str, list[FindingResult]]:
+    """:func:`party_findings` of many parties in one query per chunk of ids: the parties
+    that belong to a finding, by id, each list in the order the findings were found."""
+    found: dict[str, list[FindingResult]] = {}
     with Session(engine) as session:
         run = _readable(session, run_id)
         if run is None:
-            return []
-        rows = session.execute(
-            select(ScanFinding).join(ScanFindingMember,
-                                     ScanFindingMember.finding_id == ScanFinding.id)
-            .where(ScanFindingMember.run_id == run, ScanFindingMember.party_id == party_id)
-            .order_by(ScanFinding.id)).scalars().all()  # type: ignore[arg-type]
-        return [FindingResult(run_id=run, id=int(r.id or 0), kind=r.kind, members=r.members,
-                              evidence=r.evidence) for r in rows]
+            return found
+        wanted = list(dict.fromkeys(party_ids))
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start:start + _IDS_PER_QUERY]
+            rows = session.execute(
+                select(ScanFindingMember.party_id, ScanFinding)
+                .join(ScanFinding, ScanFindingMember.finding_id == ScanFinding.id)
+                .where(ScanFindingMember.run_id == run,  # type: ignore[arg-type]
+                       col(ScanFindingMember.party_id).in_(chunk))
+                .order_by(ScanFinding.id)).all()  # type: ignore[arg-type]
+            for party, r in rows:
+                found.setdefault(party, []).append(FindingResult(
+                    run_id=run, id=int(r.id or 0), kind=r.kind, members=r.members,
+                    evidence=r.evidence))
+    return found
 
 
 def run_alert_ids(engine: Engine, run_id: int | None = None) -> dict[int, str]:

@@ -1,11 +1,12 @@
-"""What every resolver receives as ``info.context``: the graph store, per-request loaders,
-and the request's stop switch."""
+"""What every resolver receives as ``info.context``: the graph store, the SQL records (for
+the results of the latest scan), per-request loaders, and the request's stop switch."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import strawberry
+from sqlalchemy import Engine
 
 from graph.store import GraphStore
 from schema.control import QueryControl
@@ -24,19 +25,23 @@ class Context:
     #: Whether the caller may read personal data unmasked (see :mod:`graph.personal_data`).
     #: No caller may until OAuth roles decide it per request.
     personal_data_visible: bool = False
+    #: The SQL database of the records and scan results; ``None``: risk results are null.
+    records: Engine | None = None
 
 
 def build_context(graph: GraphStore, control: QueryControl | None = None, *,
-                  personal_data_visible: bool = False) -> Context:
-    """A fresh context over ``graph``, with empty loaders.
+                  personal_data_visible: bool = False,
+                  records: Engine | None = None) -> Context:
+    """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
         control: the request's stop switch and gate (default: no time limit, no gate).
         personal_data_visible: serve personal properties unmasked.
+        records: the SQL database whose latest scan the risk fields read.
     """
-    return Context(graph=graph, loaders=create_loaders(graph),
+    return Context(graph=graph, loaders=create_loaders(graph, records),
                    control=control if control is not None else QueryControl(),
-                   personal_data_visible=personal_data_visible)
+                   personal_data_visible=personal_data_visible, records=records)
 
 
 Info = strawberry.Info[Context, None]

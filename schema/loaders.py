@@ -19,10 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 
 from graph.model import Edge, Node, RelType
 from graph.store import Direction, GraphStore
+from risk.scan_results import FindingResult, LoanResult, findings_by_party, loan_results
 
 __all__ = ["EdgeKey", "Loaders", "create_loaders"]
 
@@ -43,11 +45,16 @@ class Loaders:
     nodes: DataLoader[str, Node | None]
     #: Edges by :class:`EdgeKey`, each list sorted by edge identity.
     edges: DataLoader[EdgeKey, list[Edge]]
+    #: A loan's result in the latest scan, by loan id (``None``: not in it, or no records).
+    loan_results: DataLoader[str, LoanResult | None]
+    #: The findings of the latest scan a party belongs to, by party id.
+    findings: DataLoader[str, list[FindingResult]]
 
 
-def create_loaders(graph: GraphStore) -> Loaders:
-    """Fresh loaders over ``graph``; one ``get_nodes`` call per batch of node ids and one
-    ``edges_of`` call per batch and distinct (types, direction)."""
+def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
+    """Fresh loaders over ``graph`` and ``records``; one ``get_nodes`` call per batch of
+    node ids, one ``edges_of`` call per batch and distinct (types, direction), and one query
+    per batch of loan or party ids for the scan results."""
 
     async def load_nodes(ids: Sequence[str]) -> list[Node | None]:
         return await asyncio.to_thread(graph.get_nodes, list(ids))
@@ -64,4 +71,18 @@ def create_loaders(graph: GraphStore) -> Loaders:
                 found[EdgeKey(node_id, types, direction)] = edges
         return [found[key] for key in keys]
 
-    return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges))
+    async def load_loan_results(ids: Sequence[str]) -> list[LoanResult | None]:
+        if records is None:
+            return [None] * len(ids)
+        found = await asyncio.to_thread(loan_results, records, list(ids))
+        return [found.get(loan_id) for loan_id in ids]
+
+    async def load_findings(ids: Sequence[str]) -> list[list[FindingResult]]:
+        if records is None:
+            return [[] for _ in ids]
+        found = await asyncio.to_thread(findings_by_party, records, list(ids))
+        return [found.get(party_id, []) for party_id in ids]
+
+    return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges),
+                   loan_results=DataLoader(load_fn=load_loan_results),
+                   findings=DataLoader(load_fn=load_findings))

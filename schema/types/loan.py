@@ -7,6 +7,7 @@ import strawberry
 from graph.model import Edge, Node
 from schema import relations
 from schema.context import Info
+from schema.types.assessment import LoanAssessment, assessment_from_result
 from schema.types.money import Money, money_prop
 from schema.types.party import Party, party_from_node
 from schema.types.properties import Property, float_prop, int_prop, list_properties, str_prop
@@ -66,6 +67,13 @@ class Loan:
     async def borrowers(self, info: Info) -> list[Party]:
         nodes = await relations.borrowers_of(info.context, self.node.id)
         return [party_from_node(node) for node in nodes]
+
+    @strawberry.field(description="Tier, IFRS 9 stage, ECL, reasons and graph review flags "
+                      "from the latest `loanwatch scan`; null before any scan, or for a loan "
+                      "the latest scan did not cover.")
+    async def assessment(self, info: Info) -> LoanAssessment | None:
+        result = await info.context.loaders.loan_results.load(self.node.id)
+        return None if result is None else assessment_from_result(result)
 
     @strawberry.field(description="Guarantees securing this loan (GUARANTEES).")
     async def guarantees(self, info: Info) -> list[Guarantee]:

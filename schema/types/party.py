@@ -16,6 +16,7 @@ from schema import relations, traversals
 from schema.arguments import DEFAULT_HOPS, DEFAULT_SUBGRAPH_NODES
 from schema.context import Info
 from schema.enums import Label, from_model_label
+from schema.types.assessment import Finding, finding_from_result
 from schema.types.graph import Subgraph
 from schema.types.money import Money, money_prop
 from schema.types.properties import (
@@ -67,6 +68,13 @@ class Party:
     def properties(self, info: Info) -> list[Property]:
         return list_properties(self.node.props, self.node.label,
                                personal_data_visible=info.context.personal_data_visible)
+
+    @strawberry.field(description="The guarantee circles, mutual and joint guarantees, "
+                      "corporate group and identity rings this party belongs to in the latest "
+                      "`loanwatch scan` (empty before any scan).")
+    async def findings(self, info: Info) -> list[Finding]:
+        found = await info.context.loaders.findings.load(self.node.id)
+        return [finding_from_result(result) for result in found]
 
     @strawberry.field(description="Loans this party borrows (BORROWS).")
     async def loans(self, info: Info) -> list[Annotated[Loan, strawberry.lazy(_LOAN_MODULE)]]:
