@@ -6,6 +6,8 @@ import asyncio
 
 import strawberry
 
+from portfolio.alerts import AlertStatus
+from risk.alerts.lifecycle import list_alerts
 from schema import relations, traversals
 from schema.arguments import (
     DEFAULT_HOPS,
@@ -19,13 +21,19 @@ from schema.arguments import (
 )
 from schema.context import Info
 from schema.enums import Label, RelType, to_model_labels, to_model_types
+from schema.errors import InvalidArgument
 from schema.pagination import window
+from schema.types.alerts import AlertConnection
 from schema.types.connection import PartyConnection
 from schema.types.graph import Path, Subgraph
 from schema.types.loan import Loan
 from schema.types.party import Party, party_from_node
 
 __all__ = ["Query"]
+
+#: How deep the alert list can be paged (a work queue, not an export).
+MAX_ALERT_REACH = 10_000
+ALERT_STATUSES = frozenset(status.value for status in AlertStatus)
 
 
 @strawberry.type
@@ -42,6 +50,24 @@ class Query:
         graph = info.context.graph
         ranked = await asyncio.to_thread(graph.search_parties, needle, page.fetch)
         return PartyConnection.from_ranked(ranked, page)
+
+    @strawberry.field(
+        description=f"Early-warning alerts, newest first, each with its signals and evidence "
+        f"path; only those of `status` (open, acknowledged, assigned, resolved) when given. "
+        f"`first` is at most {MAX_PAGE_SIZE}; empty until `loanwatch alerts run` or "
+        f"`loanwatch scan` has raised some."
+    )
+    async def alerts(self, info: Info, status: str | None = None,
+                     first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+                     ) -> AlertConnection:
+        page = window(first, after, max_size=MAX_PAGE_SIZE, max_reach=MAX_ALERT_REACH)
+        if status is not None and status not in ALERT_STATUSES:
+            raise InvalidArgument(f"status must be one of {', '.join(sorted(ALERT_STATUSES))};"
+                                  f" got {status!r}")
+        records = info.context.records
+        rows = [] if records is None else await asyncio.to_thread(
+            list_alerts, records, status=status, limit=page.size + 1, offset=page.offset)
+        return AlertConnection.from_page(rows, page)
 
     @strawberry.field(description="The person or company `id`; NOT_FOUND when there is none.")
     async def party(self, info: Info, id: strawberry.ID) -> Party | None:

@@ -310,8 +310,9 @@ def get_alert(engine: Engine, alert_id: int) -> Alert:
 
 
 def list_alerts(engine: Engine, *, status: str | None = None,
-                limit: int = DEFAULT_LIST_LIMIT) -> list[Alert]:
-    """Alerts, newest first; only those of ``status`` when given.
+                limit: int = DEFAULT_LIST_LIMIT, offset: int = 0) -> list[Alert]:
+    """Alerts, newest first; only those of ``status`` when given; ``limit`` of them from
+    position ``offset`` (for pages).
 
     Raises:
         RiskError: ``status`` is not a status.
@@ -322,7 +323,8 @@ def list_alerts(engine: Engine, *, status: str | None = None,
             raise RiskError(f"unknown alert status {status!r}; one of: "
                             f"{', '.join(s.value for s in AlertStatus)}")
         query = query.where(Alert.status == status)
-    query = query.order_by(col(Alert.raised_at).desc(), col(Alert.id).desc()).limit(limit)
+    query = (query.order_by(col(Alert.raised_at).desc(), col(Alert.id).desc())
+             .offset(offset).limit(limit))
     with Session(engine, expire_on_commit=False) as session:
         return list(session.exec(query).all())
 

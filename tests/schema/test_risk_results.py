@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from graph.model import Label, Node, RelType
+from risk.alerts.lifecycle import list_alerts
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 from risk.scan import run_scan
 from risk.scan_results import findings_by_party, loan_results
@@ -148,3 +149,55 @@ def test_a_page_of_parties_costs_one_query_per_kind_of_result(
     ids = [p["id"] for p in parties]
     assert findings_by_party(stores.engine, ids).keys() == {
         p["id"] for p in parties if p["findings"]}
+
+
+ALERTS = """
+query($status: String, $first: Int!, $after: String) {
+  alerts(status: $status, first: $first, after: $after) {
+    edges { cursor node { id rule severity subjectKind subjectId status asOf signals
+      evidenceNodes { id label } evidencePath { type source target key } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+def test_alerts_page_newest_first_with_their_evidence_path(
+        stores: Stores, portfolio: tuple[Path, dict]) -> None:
+    out, _ = portfolio
+    import_files([out], stores.graph, stores.engine)
+    assert _query(stores, ALERTS, {"first": 5})["alerts"]["edges"] == []
+    run_scan(stores.engine, stores.graph, AS_OF, rules=load_rules(DEFAULT_RULES_FILE),
+             version="test")
+    stored = list_alerts(stores.engine, limit=10_000)
+    first = _query(stores, ALERTS, {"first": 3})["alerts"]
+    second = _query(stores, ALERTS, {"first": 3,
+                                     "after": first["pageInfo"]["endCursor"]})["alerts"]
+    shown = [edge["node"] for edge in first["edges"] + second["edges"]]
+    assert [int(a["id"]) for a in shown] == [a.id for a in stored[:6]]
+    assert first["pageInfo"]["hasNextPage"] is True
+    for alert, record in zip(shown, stored, strict=False):
+        assert (alert["rule"], alert["subjectId"], alert["signals"]) == (
+            record.rule_id, record.subject_id, record.signals)
+        assert alert["evidencePath"] == [
+            {"type": e["type"], "source": e["source"], "target": e["target"],
+             "key": e.get("key", "")} for e in record.evidence.get("edges", [])]
+    with_path = [a for a in shown if a["evidencePath"]]
+    assert with_path, "a page of scan alerts should hold one with a graph path"
+
+
+def test_the_alert_status_filter_and_a_bad_status(stores: Stores,
+                                                  portfolio: tuple[Path, dict]) -> None:
+    out, _ = portfolio
+    import_files([out], stores.graph, stores.engine)
+    run_scan(stores.engine, stores.graph, AS_OF, rules=load_rules(DEFAULT_RULES_FILE),
+             version="test")
+    assert _query(stores, ALERTS, {"status": "resolved", "first": 5})["alerts"]["edges"] == []
+    opened = _query(stores, ALERTS, {"status": "open", "first": 5})["alerts"]["edges"]
+    assert opened and all(edge["node"]["status"] == "open" for edge in opened)
+    result = asyncio.run(build_schema(mask_errors=False).execute(
+        ALERTS, variable_values={"status": "closed", "first": 5},
+        context_value=build_context(stores.graph, records=stores.engine)))
+    assert result.errors is not None
+    assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+    assert "status must be one of" in result.errors[0].message

@@ -1,0 +1,83 @@
+"""Early-warning alerts, read-only: what was raised, why (the signals with their figures),
+and the graph path behind it, ready to draw. Alerts are raised by ``loanwatch alerts run``
+and ``loanwatch scan`` and worked on the command line for now (the front-door issue adds
+mutations)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry.relay import PageInfo
+from strawberry.scalars import JSON
+
+from portfolio.alerts import Alert as AlertRecord
+from schema.pagination import Window, encode_cursor
+from schema.types.assessment import PathEdge
+
+__all__ = ["Alert", "AlertConnection", "AlertEdge", "EvidenceNode", "alert_from_record"]
+
+
+@strawberry.type(description="A node of an alert's evidence path.")
+class EvidenceNode:
+    id: strawberry.ID
+    label: str
+
+
+@strawberry.type(description="An early-warning alert.")
+class Alert:
+    id: strawberry.ID
+    rule: str = strawberry.field(description="The id of the rule that raised it.")
+    severity: str = strawberry.field(description="low, medium, high or critical.")
+    subject_kind: str = strawberry.field(description="loan, party or segment.")
+    subject_id: strawberry.ID
+    status: str = strawberry.field(description="open, acknowledged, assigned or resolved.")
+    assignee: str | None
+    raised_at: datetime
+    as_of: date = strawberry.field(description="The date of the figures behind it.")
+    signals: JSON = strawberry.field(description="The signals that raised it, with figures.")
+    evidence_nodes: list[EvidenceNode]
+    evidence_path: list[PathEdge] = strawberry.field(
+        description="The typed edges behind the alert (open them with `neighbourhood` or "
+        "`shortestPaths`).")
+
+
+@strawberry.type(description="One alert of a page, with its cursor.")
+class AlertEdge:
+    cursor: str
+    node: Alert
+
+
+@strawberry.type(description="A page of alerts, newest first.")
+class AlertConnection:
+    edges: list[AlertEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, records: list[AlertRecord], page: Window) -> AlertConnection:
+        """``records`` fetched from ``page.offset``: the page and at most one more."""
+        edges = [AlertEdge(cursor=encode_cursor(page.offset + i), node=alert_from_record(r))
+                 for i, r in enumerate(records[:page.size])]
+        return cls(edges=edges, page_info=PageInfo(
+            has_next_page=len(records) > page.size, has_previous_page=page.offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None))
+
+
+def _edges(evidence: dict[str, Any]) -> list[PathEdge]:
+    return [PathEdge(type=str(e["type"]), source=strawberry.ID(str(e["source"])),
+                     target=strawberry.ID(str(e["target"])), key=str(e.get("key", "")))
+            for e in evidence.get("edges", [])]
+
+
+def alert_from_record(record: AlertRecord) -> Alert:
+    """The GraphQL view of a stored alert."""
+    return Alert(
+        id=strawberry.ID(str(record.id)), rule=record.rule_id, severity=record.severity,
+        subject_kind=record.subject_kind, subject_id=strawberry.ID(record.subject_id),
+        status=record.status, assignee=record.assignee, raised_at=record.raised_at,
+        as_of=record.as_of, signals=record.signals,
+        evidence_nodes=[EvidenceNode(id=strawberry.ID(str(n["id"])), label=str(n["label"]))
+                        for n in record.evidence.get("nodes", [])],
+        evidence_path=_edges(record.evidence))
