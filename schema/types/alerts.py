@@ -6,7 +6,6 @@ mutations)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from strawberry.relay import PageInfo
@@ -14,7 +13,8 @@ from strawberry.scalars import JSON
 
 from portfolio.alerts import Alert as AlertRecord
 from schema.pagination import Window, encode_cursor
-from schema.types.assessment import PathEdge
+from schema.types.assessment import PathEdge, path_edges
+from schema.types.connection import page_info
 
 __all__ = ["Alert", "AlertConnection", "AlertEdge", "EvidenceNode", "alert_from_record"]
 
@@ -59,16 +59,8 @@ class AlertConnection:
         """``records`` fetched from ``page.offset``: the page and at most one more."""
         edges = [AlertEdge(cursor=encode_cursor(page.offset + i), node=alert_from_record(r))
                  for i, r in enumerate(records[:page.size])]
-        return cls(edges=edges, page_info=PageInfo(
-            has_next_page=len(records) > page.size, has_previous_page=page.offset > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None))
-
-
-def _edges(evidence: dict[str, Any]) -> list[PathEdge]:
-    return [PathEdge(type=str(e["type"]), source=strawberry.ID(str(e["source"])),
-                     target=strawberry.ID(str(e["target"])), key=str(e.get("key", "")))
-            for e in evidence.get("edges", [])]
+        return cls(edges=edges, page_info=page_info(
+            [edge.cursor for edge in edges], page, more=len(records) > page.size))
 
 
 def alert_from_record(record: AlertRecord) -> Alert:
@@ -80,4 +72,4 @@ def alert_from_record(record: AlertRecord) -> Alert:
         as_of=record.as_of, signals=record.signals,
         evidence_nodes=[EvidenceNode(id=strawberry.ID(str(n["id"])), label=str(n["label"]))
                         for n in record.evidence.get("nodes", [])],
-        evidence_path=_edges(record.evidence))
+        evidence_path=path_edges(record.evidence.get("edges", [])))

@@ -17,7 +17,7 @@ from risk.scan_results import FindingResult, LoanResult
 from schema.types.money import Money
 
 __all__ = ["AssessmentReason", "Finding", "LoanAssessment", "PathEdge", "ReviewFlag",
-           "assessment_from_result", "finding_from_result"]
+           "assessment_from_result", "finding_from_result", "path_edges"]
 
 
 @strawberry.type(description="One edge of an evidence path, ready to draw.")
@@ -77,7 +77,9 @@ class Finding:
         "identifiers (rings), as the scan stored them.")
 
 
-def _path(edges: list[dict[str, Any]]) -> list[PathEdge]:
+def path_edges(edges: list[dict[str, Any]]) -> list[PathEdge]:
+    """Stored evidence edges (``type``, ``source``, ``target``, optional ``key``) as
+    GraphQL path edges."""
     return [PathEdge(type=str(e["type"]), source=strawberry.ID(str(e["source"])),
                      target=strawberry.ID(str(e["target"])), key=str(e.get("key", "")))
             for e in edges]
@@ -96,7 +98,7 @@ def assessment_from_result(result: LoanResult) -> LoanAssessment:
             kind=f["kind"], party=strawberry.ID(f["party"]),
             npl_loan=strawberry.ID(f["npl_loan"]), npl_tier=f["npl_tier"],
             loan_non_performing=bool(f["loan_non_performing"]), text=f["text"],
-            path=_path(f["path"])) for f in result.review_flags])
+            path=path_edges(f["path"])) for f in result.review_flags])
 
 
 def finding_from_result(result: FindingResult) -> Finding:

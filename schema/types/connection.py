@@ -11,7 +11,7 @@ from graph.model import Node
 from schema.pagination import Window, encode_cursor
 from schema.types.party import Party, party_from_node
 
-__all__ = ["PageInfo", "PartyConnection", "PartyEdge"]
+__all__ = ["PageInfo", "PartyConnection", "PartyEdge", "page_info"]
 
 
 @strawberry.type(description="One party of a page, with the cursor that points at it.")
@@ -33,12 +33,13 @@ class PartyConnection:
             PartyEdge(cursor=encode_cursor(page.offset + i), node=party_from_node(node))
             for i, node in enumerate(shown)
         ]
-        return cls(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(ranked) > page.offset + page.size,
-                has_previous_page=page.offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        return cls(edges=edges, page_info=page_info(
+            [edge.cursor for edge in edges], page, more=len(ranked) > page.offset + page.size))
+
+
+def page_info(cursors: Sequence[str], page: Window, *, more: bool) -> PageInfo:
+    """The Relay ``PageInfo`` of a page showing ``cursors`` (in order) of ``page``;
+    ``more``: items follow the page."""
+    return PageInfo(has_next_page=more, has_previous_page=page.offset > 0,
+                    start_cursor=cursors[0] if cursors else None,
+                    end_cursor=cursors[-1] if cursors else None)
