@@ -22,7 +22,7 @@ from sqlalchemy import exc as sa_exc
 from portfolio.database import database_unavailable, display_url, driver_reason
 from portfolio.errors import MigrationError
 
-__all__ = ["MIGRATIONS_DIR", "migrate"]
+__all__ = ["MIGRATIONS_DIR", "alembic_config", "migrate"]
 
 MIGRATIONS_DIR: Final = Path(__file__).parent
 
@@ -45,7 +45,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with connection:
         try:
             with connection.begin():
-                command.upgrade(_alembic_config(connection), revision)
+                command.upgrade(alembic_config(connection), revision)
         except sa_exc.SQLAlchemyError as exc:
             raise MigrationError(
                 f"migrating {display_url(engine.url)} failed: {driver_reason(exc)}",
@@ -54,7 +54,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             ) from exc
 
 
-def _alembic_config(connection: Any) -> Config:
+def alembic_config(connection: Any) -> Config:
+    """An Alembic configuration of this history that runs on ``connection``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     # env.py runs on this connection instead of opening its own.

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from loanwatch.migrations import MIGRATIONS_DIR, migrate
+from loanwatch.migrations import MIGRATIONS_DIR, alembic_config, migrate
 from portfolio.database import create_sql_engine
 from portfolio.errors import MigrationError
 from tests.services import postgres_schema
@@ -113,3 +114,13 @@ def test_amounts_that_only_rounding_could_convert_stop_the_upgrade(
     assert "JPY" in caught.value.message
     assert _revision(empty_database) == "0001"
     assert _rows(empty_database, "SELECT principal FROM loan WHERE id = 'L2'") == [(1000000,)]
+
+
+def test_revision_0002_refuses_to_be_undone(empty_database: Engine) -> None:
+    migrate(empty_database, "0002")
+    with empty_database.connect() as connection, connection.begin():
+        config = alembic_config(connection)
+        with pytest.raises(MigrationError, match="cannot be undone") as refused:
+            command.downgrade(config, "0001")
+    assert refused.value.suggestion == "restore the backup taken before the upgrade"
+    assert _revision(empty_database) == "0002"

@@ -139,5 +139,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("amounts cannot go back to NUMERIC columns: restore a backup "
-                              "taken before the upgrade")
+    # One way on purpose: NUMERIC(18, 2) cannot hold a KWD amount's third decimal, so going
+    # back could only round, which is what this revision exists to stop.
+    raise MigrationError(
+        "revision 0002 cannot be undone: amounts in minor units do not fit the old "
+        "NUMERIC(18, 2) columns without rounding",
+        suggestion="restore the backup taken before the upgrade")
