@@ -6,13 +6,16 @@ This is the one place that decides which backend runs. Everything else receives 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine
 
 from graph.store import GraphStore
 from loanwatch.errors import BackendUnavailable
 from loanwatch.settings import Settings
 
-__all__ = ["create_engine_from_settings", "open_graph_store", "open_stores"]
+__all__ = ["create_engine_from_settings", "open_graph_store", "open_stores", "stores"]
 
 
 def create_engine_from_settings(settings: Settings, *, migrate: bool = True) -> Engine:
@@ -84,3 +87,14 @@ def open_stores(settings: Settings) -> tuple[Engine, GraphStore]:
     except BaseException:
         engine.dispose()
         raise
+
+
+@contextmanager
+def stores(settings: Settings) -> Iterator[tuple[Engine, GraphStore]]:
+    """:func:`open_stores` for a ``with`` block: both stores closed when it ends."""
+    engine, graph = open_stores(settings)
+    try:
+        yield engine, graph
+    finally:
+        graph.close()
+        engine.dispose()

@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings, open_graph_store
+from loanwatch.wiring import create_engine_from_settings, stores
 from portfolio.alerts import Alert, AlertEvent
 from risk.alerts.lifecycle import (
     DEFAULT_LIST_LIMIT,
@@ -75,17 +75,10 @@ def run(
     rules = load_rules(rules_file)  # a bad file stops here, before any connection
     day = as_of.date() if as_of is not None else datetime.now(UTC).date()
     settings = Settings.from_environ()
-    engine = create_engine_from_settings(settings)
-    try:
-        graph = open_graph_store(settings, engine)
-        try:
-            result = run_rules(rules, as_of=day, graph=graph, engine=engine,
-                               actor=actor or default_actor(),
-                               delinquency=RepaymentHistory(engine))
-        finally:
-            graph.close()
-    finally:
-        engine.dispose()
+    with stores(settings) as (engine, graph):
+        result = run_rules(rules, as_of=day, graph=graph, engine=engine,
+                           actor=actor or default_actor(),
+                           delinquency=RepaymentHistory(engine))
     if as_json:
         _echo_json(_run_json(result))
     else:

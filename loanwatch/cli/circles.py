@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loanwatch.settings import Settings
-from loanwatch.wiring import open_stores
+from loanwatch.wiring import stores
 from risk.network.circles import (
     DEFAULT_MAX_CYCLE_LENGTH,
     Circle,
@@ -50,14 +50,10 @@ def circles(
     """
     options = CircleOptions(min_size=min_size, max_cycle_length=max_cycle_length)
     settings = Settings.from_environ()
-    engine, graph = open_stores(settings)
     status = Console(stderr=True)
-    try:
-        with nullcontext() if as_json else status.status("reading the guarantee graph"):
-            projection = project_portfolio(graph)
-    finally:
-        graph.close()
-        engine.dispose()
+    with (stores(settings) as (_, graph),
+          nullcontext() if as_json else status.status("reading the guarantee graph")):
+        projection = project_portfolio(graph)
     report = find_circles(projection, options)
     if as_json:
         sys.stdout.buffer.write(orjson.dumps(circles_document(report)) + b"\n")

@@ -11,7 +11,6 @@ controlling owner or circle partner is non-performing, each with its path in the
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from loanwatch.errors import ConfigurationError
+from loanwatch.cli.dates import as_of_date
 from loanwatch.settings import Settings
-from loanwatch.wiring import open_stores
+from loanwatch.wiring import stores
 from risk.classification.assessment import Assessment, assess
 from risk.classification.config import DEFAULT_CLASSIFICATION, load_classification_config
 from risk.classification.graph_flags import GraphFlags, graph_flags
@@ -36,15 +35,6 @@ __all__ = ["classify"]
 
 #: Loans listed in the table when no --loan is given (the worst first).
 DEFAULT_LOANS_SHOWN = 20
-
-
-def _as_of(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigurationError(f"--as-of {text!r} is not a date YYYY-MM-DD") from exc
 
 
 def classify(
@@ -65,12 +55,11 @@ def classify(
         "guarantor, controlling owner or circle partner is non-performing, with the path."),
 ) -> None:
     """Classify loans (正常/关注/次级/可疑/损失), stage them under IFRS 9 and provide."""
-    day = _as_of(as_of)
+    day = as_of_date(as_of)
     classification = DEFAULT_CLASSIFICATION if config is None else \
         load_classification_config(config)
     provisioning = DEFAULT_PROVISIONING if config is None else load_provisioning_config(config)
-    engine, store = open_stores(Settings.from_environ())
-    try:
+    with stores(Settings.from_environ()) as (engine, store):
         result = assess(engine, store, day, loans=loan or None, classification=classification,
                         provisioning=provisioning)
         flags: GraphFlags | None = None
@@ -79,9 +68,6 @@ def classify(
             whole = result if not loan else assess(
                 engine, store, day, classification=classification, provisioning=provisioning)
             flags = graph_flags(whole, store)
-    finally:
-        store.close()
-        engine.dispose()
     wanted = set(loan) if loan else None
     if json_output:
         sys.stdout.buffer.write(orjson.dumps(_document(result, flags, wanted)) + b"\n")

@@ -11,7 +11,6 @@ PageRank. ``--out FILE.csv`` writes every party to a CSV file.
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import orjson
@@ -19,9 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from loanwatch.errors import ConfigurationError, LoanwatchError
+from loanwatch.cli.dates import as_of_date
+from loanwatch.errors import LoanwatchError
 from loanwatch.settings import Settings
-from loanwatch.wiring import open_stores
+from loanwatch.wiring import stores
 from risk.classification.history import RepaymentHistory
 from risk.network.features import (
     DEFAULT_HOPS,
@@ -36,15 +36,6 @@ __all__ = ["features"]
 
 #: Parties shown when no --party is given (highest PageRank first).
 DEFAULT_SHOWN = 20
-
-
-def _as_of(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigurationError(f"--as-of {text!r} is not a date YYYY-MM-DD") from exc
 
 
 def features(
@@ -65,14 +56,10 @@ def features(
                                     help="Write every party's features to a CSV file."),
 ) -> None:
     """Graph features per party for the credit models."""
-    day = _as_of(as_of)
+    day = as_of_date(as_of)
     params = FeatureParameters(hops=hops, public_above=public_above)
-    engine, graph = open_stores(Settings.from_environ())
-    try:
+    with stores(Settings.from_environ()) as (engine, graph):
         result = party_features(graph, RepaymentHistory(engine), as_of=day, params=params)
-    finally:
-        graph.close()
-        engine.dispose()
     unknown = [p for p in party if result.index_of(p) < 0]
     if unknown:
         raise LoanwatchError(f"--party {', '.join(unknown)}: no such party in the graph",

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loanwatch.settings import Settings
-from loanwatch.wiring import open_stores
+from loanwatch.wiring import stores
 from risk.network.control import DEFAULT_PLURALITY, DEFAULT_THRESHOLD
 from risk.network.groups import DEFAULT_MIN_COMPANIES, GroupReport, find_groups
 
@@ -48,12 +48,8 @@ def groups(
     """List corporate groups: members, control tree and exposure per currency."""
     settings = Settings.from_environ()
     day = None if as_of is None else as_of.date()
-    engine, graph = open_stores(settings)
-    try:
+    with stores(settings) as (_, graph):
         report = find_groups(graph, threshold, plurality, min_companies, as_of=day)
-    finally:
-        graph.close()
-        engine.dispose()
     if as_json:
         typer.echo(orjson.dumps(_document(report)).decode())
     else:

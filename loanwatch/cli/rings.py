@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loanwatch.settings import Settings
-from loanwatch.wiring import open_stores
+from loanwatch.wiring import stores
 from risk.network.rings import (
     DEFAULT_MIN_SIZE,
     DEFAULT_PUBLIC_ABOVE,
@@ -51,12 +51,8 @@ def rings(
     """List identity rings and public identifiers."""
     settings = Settings.from_environ()
     day = None if as_of is None else as_of.date()
-    engine, graph = open_stores(settings)
-    try:
+    with stores(settings) as (_, graph):
         report = read_rings(graph, min_size, public_above, masked=not as_json, as_of=day)
-    finally:
-        graph.close()
-        engine.dispose()
     if as_json:
         typer.echo(orjson.dumps(_document(report)).decode())
     else:

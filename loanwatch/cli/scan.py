@@ -11,7 +11,6 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from loanwatch.errors import ConfigurationError
+from loanwatch.cli.dates import as_of_date
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings, open_stores
+from loanwatch.wiring import create_engine_from_settings, stores
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 from risk.scan import DEFAULT_PHASES, DEFAULT_RETENTION, ScanSettings, run_scan
 from risk.scan_results import RunSummary, ScanNotFound, latest_run, run_summary
@@ -34,15 +33,6 @@ __all__ = ["app"]
 app = typer.Typer(help="The whole pass over the portfolio, stored as one versioned run.",
                   invoke_without_command=True)
 JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-
-
-def _as_of(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigurationError(f"--as-of {text!r} is not a date YYYY-MM-DD") from exc
 
 
 def _actor() -> str:
@@ -69,9 +59,8 @@ def scan(
     if ctx.invoked_subcommand is not None:
         return
     rules = load_rules(rules_file)  # a bad file stops here, before any connection
-    day = _as_of(as_of)
+    day = as_of_date(as_of)
     settings = ScanSettings(retention=keep, actor=_actor())
-    engine, store = open_stores(Settings.from_environ())
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total} phases"),
                         TimeElapsedColumn(), console=Console(stderr=True),
@@ -86,13 +75,9 @@ def scan(
         else:
             progress.update(task, completed=index + 1)
 
-    try:
-        with progress:
-            outcome = run_scan(engine, store, day, rules=rules, settings=settings,
-                               on_phase=on_phase)
-    finally:
-        store.close()
-        engine.dispose()
+    with stores(Settings.from_environ()) as (engine, store), progress:
+        outcome = run_scan(engine, store, day, rules=rules, settings=settings,
+                           on_phase=on_phase)
     if as_json:
         _echo(outcome.as_json())
         return

@@ -32,7 +32,7 @@ from rich.table import Table
 
 from graph.store import GraphStore
 from loanwatch.settings import Settings
-from loanwatch.wiring import open_stores
+from loanwatch.wiring import stores
 from portfolio.money import minor_to_decimal
 from risk.contagion.buffers import StressConfig
 from risk.contagion.portfolio import (
@@ -113,12 +113,8 @@ def run_portfolio(request: PortfolioRequest, config: StressConfig) -> None:
     """Open the configured stores, run, print; the stores are closed whatever happens."""
     parse_fraction(request.shock)
     settings = Settings.from_environ()
-    engine, graph = open_stores(settings)
-    try:
+    with stores(settings) as (_, graph):
         pn, run = stress_stored_portfolio(graph, request, config)
-    finally:
-        graph.close()
-        engine.dispose()
     if request.as_json:
         typer.echo(orjson.dumps(portfolio_document(pn, run)).decode())
     else:

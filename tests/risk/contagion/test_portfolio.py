@@ -25,16 +25,10 @@ Values: C1 20, P1 5, C3 10, C5 3 (millions) of 38: additional stress
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
-from graph.stores.embedded import EmbeddedGraphStore
-from loanwatch.migrations import migrate
-from portfolio.database import create_sql_engine
 from risk.contagion.buffers import StressConfig
 from risk.contagion.portfolio import (
     BufferBasis,
@@ -49,21 +43,6 @@ from risk.contagion.portfolio import (
 from risk.errors import ContagionInputError, ShockError
 
 __all__ = ["hand_portfolio"]
-
-
-@pytest.fixture(params=["embedded-sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    """Each backend in turn, empty."""
-    if request.param == "neo4j":
-        backend: GraphStore = request.getfixturevalue("neo4j_store")
-        backend.delete_all()
-        yield backend
-        backend.delete_all()
-        return
-    engine = create_sql_engine(f"sqlite:///{tmp_path / 'graph.db'}")
-    migrate(engine)
-    yield EmbeddedGraphStore(engine)
-    engine.dispose()
 
 
 def _company(node_id: str, capital: int, **props: object) -> Node:

@@ -3,7 +3,6 @@ against the generator's planted groups."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -189,21 +188,6 @@ def test_bad_control_parameters_are_refused(threshold: float, plurality: float) 
 
 
 # -- through the real stores ---------------------------------------------------------------
-
-
-@pytest.fixture(params=["embedded-sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    """Each backend in turn, empty."""
-    if request.param == "neo4j":
-        backend: GraphStore = request.getfixturevalue("neo4j_store")
-        backend.delete_all()
-        yield backend
-        backend.delete_all()
-        return
-    engine = create_sql_engine(f"sqlite:///{tmp_path / 'graph.db'}")
-    migrate(engine)
-    yield EmbeddedGraphStore(engine)
-    engine.dispose()
 
 
 def _loan(loan_id: str, minor: int, currency: str = "CNY") -> Node:

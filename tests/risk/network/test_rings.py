@@ -3,7 +3,6 @@ and against the generator's planted rings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -96,21 +95,6 @@ def test_bad_parameters_are_refused(min_size: int, public_above: int) -> None:
 PHONE_VALUE = "13812345678"
 ADDRESS_VALUE = "88 Nanjing Road, Room 1204, Shanghai"
 DEVICE_VALUE = "a3f9c2d4e5b6"
-
-
-@pytest.fixture(params=["embedded-sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    """Each backend in turn, empty."""
-    if request.param == "neo4j":
-        backend: GraphStore = request.getfixturevalue("neo4j_store")
-        backend.delete_all()
-        yield backend
-        backend.delete_all()
-        return
-    engine = create_sql_engine(f"sqlite:///{tmp_path / 'graph.db'}")
-    migrate(engine)
-    yield EmbeddedGraphStore(engine)
-    engine.dispose()
 
 
 def _ring_graph(public_users: int = 4) -> tuple[list[Node], list[Edge]]:

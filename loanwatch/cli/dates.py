@@ -1,0 +1,23 @@
+"""The ``--as-of DATE`` option of the commands that read the portfolio as of a date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from loanwatch.errors import ConfigurationError
+
+__all__ = ["as_of_date"]
+
+
+def as_of_date(text: str | None) -> date:
+    """``text`` (``YYYY-MM-DD``) as a date; today when it is not given.
+
+    Raises:
+        ConfigurationError: ``text`` is not such a date; the message names the option.
+    """
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"--as-of {text!r} is not a date YYYY-MM-DD") from exc
