@@ -65,19 +65,12 @@ from typing import Any, Final
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from graph.model import RelType
 from graph.store import GraphStore
-from portfolio.money import exponent_of
 from portfolio.scan_runs import (
-    LATEST_POINTER,
-    ScanAlert,
-    ScanFinding,
-    ScanFindingMember,
-    ScanLoanResult,
-    ScanPointer,
     ScanRun,
     ScanStatus,
 )
@@ -102,6 +95,7 @@ from risk.network.rings import read_rings
 from risk.projection import PortfolioProjection, project_portfolio
 from risk.rules.evaluate import evaluate
 from risk.rules.loader import RuleSet
+from risk.scan_store import Finding, fail_run, finish_run, store_results
 
 __all__ = [
     "DEFAULT_PHASES",
@@ -123,8 +117,6 @@ __all__ = [
 DEFAULT_RETENTION: Final = 10
 #: ``RELATED`` kinds that are supply links (the generator writes both directions).
 SUPPLY_KINDS: Final = frozenset({"supplier", "customer"})
-#: Rows per insert statement when storing results.
-_INSERT_CHUNK: Final = 5_000
 _PAGE_BYTES: Final = resource.getpagesize()
 
 
@@ -143,15 +135,6 @@ class ScanSettings:
     def __post_init__(self) -> None:
         if self.retention < 1:
             raise RiskError(f"retention must keep at least 1 run, got {self.retention}")
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One finding to store: ``kind``, member party ids, and the evidence (JSON-ready)."""
-
-    kind: str
-    members: list[str]
-    evidence: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,7 +450,8 @@ def run_scan(engine: Engine, graph: GraphStore, as_of: date, *, rules: RuleSet,
     ctx = ScanContext(engine=engine, graph=graph, as_of=as_of, settings=settings, rules=rules)
     timings: dict[str, dict[str, float]] = {}
     steps = [*phases,
-             Phase("store", lambda c: _store(engine, run_id, c), "storing the results"),
+             Phase("store", lambda c: store_results(engine, run_id, c.loans, c.findings,
+                                                 c.review_flags), "storing the results"),
              Phase("alerts", _raise, "raising the alerts")]
     try:
         for index, phase in enumerate(steps):
@@ -481,9 +465,10 @@ def run_scan(engine: Engine, graph: GraphStore, as_of: date, *, rules: RuleSet,
             if on_phase:
                 on_phase("end", phase.name, index, len(steps))
         summary = _summary(ctx)
-        _finish(engine, run_id, timings, summary, ctx.outcomes, settings.retention, clock())
+        finish_run(engine, run_id, timings, summary, ctx.outcomes, settings.retention,
+                   clock())
     except BaseException as exc:
-        _fail(engine, run_id, timings, exc, clock())
+        fail_run(engine, run_id, timings, exc, clock())
         raise
     return ScanOutcome(run_id=run_id, as_of=as_of, status=ScanStatus.SUCCEEDED.value,
                        phases=timings, summary=summary)
@@ -499,89 +484,6 @@ def _summary(ctx: ScanContext) -> dict[str, Any]:
     return {**ctx.summary, "findings": dict(sorted(findings.items())), "alerts": alerts}
 
 
-def _loan_row(run_id: int, loan: LoanAssessment,
-              flags: GraphFlags | None = None) -> dict[str, Any]:
-    exponent = exponent_of(loan.currency)
-    return {"run_id": run_id, "loan_id": loan.loan_id, "borrower_id": loan.borrower_id,
-            "tier": loan.tier.slug, "stage": loan.stage, "dpd": loan.days_past_due,
-            "currency": loan.currency,
-            "exposure_minor": int(loan.exposure.scaleb(exponent)),
-            "ecl_minor": int(loan.ecl.scaleb(exponent)),
-            "reasons": [reason.as_json() for reason in loan.reasons],
-            "review_flags": [] if flags is None else [
-                flag.as_json() for flag in flags.of(loan.loan_id)]}
-
-
-def _store(engine: Engine, run_id: int, ctx: ScanContext) -> None:
-    """The run's results under its id, in one transaction."""
-    loans = ScanLoanResult.__table__  # type: ignore[attr-defined]
-    findings = ScanFinding.__table__  # type: ignore[attr-defined]
-    members = ScanFindingMember.__table__  # type: ignore[attr-defined]
-    with engine.begin() as connection:
-        for start in range(0, len(ctx.loans), _INSERT_CHUNK):
-            connection.execute(insert(loans), [
-                _loan_row(run_id, loan, ctx.review_flags)
-                for loan in ctx.loans[start:start + _INSERT_CHUNK]])
-        for start in range(0, len(ctx.findings), _INSERT_CHUNK):
-            chunk = ctx.findings[start:start + _INSERT_CHUNK]
-            ids = connection.execute(
-                insert(findings).returning(findings.c.id, sort_by_parameter_order=True),
-                [{"run_id": run_id, "kind": f.kind, "members": f.members,
-                  "evidence": f.evidence} for f in chunk]).scalars().all()
-            rows = [{"finding_id": finding_id, "party_id": party, "run_id": run_id}
-                    for finding_id, f in zip(ids, chunk, strict=True)
-                    for party in dict.fromkeys(f.members)]
-            for at in range(0, len(rows), _INSERT_CHUNK):
-                connection.execute(insert(members), rows[at:at + _INSERT_CHUNK])
-
-
 def _raise(ctx: ScanContext) -> None:
     """The run's alerts, through the alert lifecycle (one transaction of its own)."""
     ctx.outcomes = raise_alerts(ctx.engine, ctx.drafts, actor=ctx.settings.actor)
-
-
-def _finish(engine: Engine, run_id: int, timings: dict[str, dict[str, float]],
-            summary: dict[str, Any], outcomes: list[RaiseOutcome], retention: int,
-            at: datetime) -> None:
-    """Point ``latest`` at the run and mark it succeeded, in one transaction; prune."""
-    pointers = {o.alert_id: o.outcome for o in outcomes}
-    with Session(engine) as session, session.begin():
-        for start in range(0, len(pointers), _INSERT_CHUNK):
-            session.execute(insert(ScanAlert), [
-                {"run_id": run_id, "alert_id": alert_id, "outcome": outcome}
-                for alert_id, outcome in list(pointers.items())[start:start + _INSERT_CHUNK]])
-        session.execute(update(ScanRun).where(ScanRun.id == run_id).values(  # type: ignore[arg-type]
-            status=ScanStatus.SUCCEEDED.value, finished_at=at, phases=timings,
-            summary=summary))
-        pointer = session.get(ScanPointer, LATEST_POINTER, with_for_update=True)
-        if pointer is None:
-            session.add(ScanPointer(name=LATEST_POINTER, run_id=run_id))
-        else:
-            pointer.run_id = run_id
-        session.flush()
-        kept = select(ScanRun.id).where(ScanRun.status == ScanStatus.SUCCEEDED.value) \
-            .order_by(ScanRun.id.desc()).limit(retention)  # type: ignore[union-attr]
-        old = session.execute(select(ScanRun.id).where(
-            ScanRun.id < run_id, ScanRun.id.not_in(kept.scalar_subquery())  # type: ignore
-        )).scalars().all()
-        _delete_rows(session, list(old), runs_too=True)
-
-
-def _delete_rows(session: Session, run_ids: list[int], *, runs_too: bool) -> None:
-    if not run_ids:
-        return
-    for table in (ScanFindingMember, ScanFinding, ScanLoanResult, ScanAlert):
-        session.execute(delete(table).where(table.run_id.in_(run_ids)))  # type: ignore
-    if runs_too:
-        session.execute(delete(ScanRun).where(ScanRun.id.in_(run_ids)))  # type: ignore
-
-
-def _fail(engine: Engine, run_id: int, timings: dict[str, dict[str, float]],
-          exc: BaseException, at: datetime) -> None:
-    """Mark the run failed with its error and delete whatever rows it stored."""
-    with Session(engine) as session, session.begin():
-        _delete_rows(session, [run_id], runs_too=False)
-        session.execute(update(ScanRun).where(ScanRun.id == run_id).values(  # type: ignore[arg-type]
-            status=ScanStatus.FAILED.value, finished_at=at, phases=timings,
-            error=f"{type(exc).__name__}: {exc}"[:4000]))
-

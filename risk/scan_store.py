@@ -1,0 +1,129 @@
+"""Where a scan run's results are written: the loan results and findings under the run's
+id, then the ``latest`` pointer flipped with the status ``succeeded`` in one last small
+transaction (old runs pruned), or, on failure, the run's rows deleted and the run kept as
+``failed`` with its error. See :mod:`risk.scan` for why a pointer and not one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlmodel import Session
+
+from portfolio.money import exponent_of
+from portfolio.scan_runs import (
+    LATEST_POINTER,
+    ScanAlert,
+    ScanFinding,
+    ScanFindingMember,
+    ScanLoanResult,
+    ScanPointer,
+    ScanRun,
+    ScanStatus,
+)
+from risk.alerts.lifecycle import RaiseOutcome
+from risk.classification.assessment import LoanAssessment
+from risk.classification.graph_flags import GraphFlags
+
+__all__ = ["Finding", "fail_run", "finish_run", "store_results"]
+
+#: Rows per insert statement when storing results.
+_INSERT_CHUNK: Final = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One finding to store: ``kind``, member party ids, and the evidence (JSON-ready)."""
+
+    kind: str
+    members: list[str]
+    evidence: dict[str, Any]
+
+
+def _loan_row(run_id: int, loan: LoanAssessment,
+              flags: GraphFlags | None = None) -> dict[str, Any]:
+    exponent = exponent_of(loan.currency)
+    return {"run_id": run_id, "loan_id": loan.loan_id, "borrower_id": loan.borrower_id,
+            "tier": loan.tier.slug, "stage": loan.stage, "dpd": loan.days_past_due,
+            "currency": loan.currency,
+            "exposure_minor": int(loan.exposure.scaleb(exponent)),
+            "ecl_minor": int(loan.ecl.scaleb(exponent)),
+            "reasons": [reason.as_json() for reason in loan.reasons],
+            "review_flags": [] if flags is None else [
+                flag.as_json() for flag in flags.of(loan.loan_id)]}
+
+
+def store_results(engine: Engine, run_id: int, loans: Sequence[LoanAssessment],
+                  findings: Sequence[Finding], flags: GraphFlags | None) -> None:
+    """The run's loan results (with their review ``flags``) and findings under its id, in
+    one transaction."""
+    loan_table = ScanLoanResult.__table__  # type: ignore[attr-defined]
+    finding_table = ScanFinding.__table__  # type: ignore[attr-defined]
+    members = ScanFindingMember.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        for start in range(0, len(loans), _INSERT_CHUNK):
+            connection.execute(insert(loan_table), [
+                _loan_row(run_id, loan, flags) for loan in loans[start:start + _INSERT_CHUNK]])
+        for start in range(0, len(findings), _INSERT_CHUNK):
+            chunk = findings[start:start + _INSERT_CHUNK]
+            ids = connection.execute(
+                insert(finding_table).returning(finding_table.c.id,
+                                                sort_by_parameter_order=True),
+                [{"run_id": run_id, "kind": f.kind, "members": f.members,
+                  "evidence": f.evidence} for f in chunk]).scalars().all()
+            rows = [{"finding_id": finding_id, "party_id": party, "run_id": run_id}
+                    for finding_id, f in zip(ids, chunk, strict=True)
+                    for party in dict.fromkeys(f.members)]
+            for at in range(0, len(rows), _INSERT_CHUNK):
+                connection.execute(insert(members), rows[at:at + _INSERT_CHUNK])
+
+
+def finish_run(engine: Engine, run_id: int, timings: dict[str, dict[str, float]],
+            summary: dict[str, Any], outcomes: list[RaiseOutcome], retention: int,
+            at: datetime) -> None:
+    """Point ``latest`` at the run and mark it succeeded, in one transaction; prune."""
+    pointers = {o.alert_id: o.outcome for o in outcomes}
+    with Session(engine) as session, session.begin():
+        for start in range(0, len(pointers), _INSERT_CHUNK):
+            session.execute(insert(ScanAlert), [
+                {"run_id": run_id, "alert_id": alert_id, "outcome": outcome}
+                for alert_id, outcome in list(pointers.items())[start:start + _INSERT_CHUNK]])
+        session.execute(update(ScanRun).where(ScanRun.id == run_id).values(  # type: ignore[arg-type]
+            status=ScanStatus.SUCCEEDED.value, finished_at=at, phases=timings,
+            summary=summary))
+        pointer = session.get(ScanPointer, LATEST_POINTER, with_for_update=True)
+        if pointer is None:
+            session.add(ScanPointer(name=LATEST_POINTER, run_id=run_id))
+        else:
+            pointer.run_id = run_id
+        session.flush()
+        kept = select(ScanRun.id).where(ScanRun.status == ScanStatus.SUCCEEDED.value) \
+            .order_by(ScanRun.id.desc()).limit(retention)  # type: ignore[union-attr]
+        old = session.execute(select(ScanRun.id).where(
+            ScanRun.id < run_id, ScanRun.id.not_in(kept.scalar_subquery())  # type: ignore
+        )).scalars().all()
+        _delete_rows(session, list(old), runs_too=True)
+
+
+def _delete_rows(session: Session, run_ids: list[int], *, runs_too: bool) -> None:
+    if not run_ids:
+        return
+    for table in (ScanFindingMember, ScanFinding, ScanLoanResult, ScanAlert):
+        session.execute(delete(table).where(table.run_id.in_(run_ids)))  # type: ignore
+    if runs_too:
+        session.execute(delete(ScanRun).where(ScanRun.id.in_(run_ids)))  # type: ignore
+
+
+def fail_run(engine: Engine, run_id: int, timings: dict[str, dict[str, float]],
+          exc: BaseException, at: datetime) -> None:
+    """Mark the run failed with its error and delete whatever rows it stored."""
+    with Session(engine) as session, session.begin():
+        _delete_rows(session, [run_id], runs_too=False)
+        session.execute(update(ScanRun).where(ScanRun.id == run_id).values(  # type: ignore[arg-type]
+            status=ScanStatus.FAILED.value, finished_at=at, phases=timings,
+            error=f"{type(exc).__name__}: {exc}"[:4000]))
+
