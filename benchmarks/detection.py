@@ -37,41 +37,18 @@ import networkx as nx
 from rich.console import Console
 from rich.table import Table
 
-BENCH_DIR = Path("var/bench")
+from benchmarks.portfolios import BENCH_DIR, ImportedStore, ensure_embedded
+
 GRAPH_FILES = ("persons.csv", "companies.csv", "loans.csv", "guarantees.csv")
 KINDS = ("circle", "mutual", "joint")
 
 
 # -- the parent: generate, import, run each size in its own process, print -----------------
 
-def prepare(borrowers: int) -> tuple[Path, Path]:
-    """The generated portfolio and its imported SQLite database (made once, then kept)."""
-    from sqlalchemy import create_engine
-
-    from graph.stores.embedded import EmbeddedGraphStore
-    from ingest.importer import import_paths
-    from loanwatch.migrations import migrate
-    from seeds.config import PortfolioConfig
-    from seeds.generate import generate_portfolio
-
-    out = BENCH_DIR / f"detect-{borrowers}"
-    database = BENCH_DIR / f"detect-{borrowers}.db"
-    if not (out / "ground_truth" / "ground_truth.json").exists():
-        generate_portfolio(PortfolioConfig(borrowers=borrowers, seed=7), out)
-        database.unlink(missing_ok=True)
-    if not database.exists():
-        partial = database.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
-        engine = create_engine(f"sqlite:///{partial}")
-        migrate(engine)
-        report = import_paths([out / name for name in GRAPH_FILES],
-                              graph=EmbeddedGraphStore(engine), engine=engine,
-                              identifier_key=b"benchmark-detection-identifier-key-000000")
-        engine.dispose()
-        if not report.complete:
-            raise SystemExit(f"the import of {out} rejected rows")
-        partial.rename(database)
-    return out, database
+def prepare(borrowers: int) -> ImportedStore:
+    """The generated portfolio and the import of its party and guarantee files (made once,
+    reused while the generator and importer are unchanged)."""
+    return ensure_embedded(borrowers, name="detect", files=GRAPH_FILES)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,18 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 20_000, 100_000])
     parser.add_argument("--max-cycle-length", type=int, default=12)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--portfolio", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        json.dump(measure(args.one, args.max_cycle_length), sys.stdout)
+        json.dump(measure(args.portfolio, args.database, args.max_cycle_length), sys.stdout)
         return 0
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     console = Console(width=180)
     results: list[tuple[int, dict[str, Any]]] = []
     for borrowers in sorted(args.sizes):
         console.print(f"preparing {borrowers:,} borrowers (generate, import) ...")
-        prepare(borrowers)
+        store = prepare(borrowers)
         completed = subprocess.run(
             [sys.executable, "-m", "benchmarks.detection", "--one", str(borrowers),
+             "--portfolio", str(store.portfolio), "--database", str(store.database),
              "--max-cycle-length", str(args.max_cycle_length)],
             check=True, capture_output=True, text=True)
         results.append((borrowers, json.loads(completed.stdout)))
@@ -178,7 +158,7 @@ def networkx_party_graph(store: Any) -> nx.DiGraph:
     return parties
 
 
-def measure(borrowers: int, max_cycle_length: int) -> dict[str, Any]:
+def measure(out: Path, database: Path, max_cycle_length: int) -> dict[str, Any]:
     import resource
 
     from sqlalchemy import create_engine
@@ -188,7 +168,6 @@ def measure(borrowers: int, max_cycle_length: int) -> dict[str, Any]:
     from risk.network.circles import CircleOptions, find_circles
     from risk.projection import project_portfolio
 
-    out, database = BENCH_DIR / f"detect-{borrowers}", BENCH_DIR / f"detect-{borrowers}.db"
     store = EmbeddedGraphStore(create_engine(f"sqlite:///{database}"))
     options = CircleOptions(max_cycle_length=max_cycle_length)
     projection, t_projection = _timed(lambda: project_portfolio(store))

@@ -30,41 +30,25 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, select
 
+from benchmarks.portfolios import ensure_embedded
 from graph.stores.embedded import EmbeddedGraphStore
-from ingest.importer import import_paths
-from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 from portfolio.loans import Loan
 from risk.classification.history import RepaymentHistory
 from risk.rules.evaluate import evaluate
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
-from seeds.config import PortfolioConfig
-from seeds.generate import generate_portfolio
 
-BENCH_DIR = Path("var/bench")
-IDENTIFIER_KEY = b"loanwatch-benchmark-identifier-key-0123456789"
 #: Month ends before the first one evaluated: a book needs some history to warn about.
 WARM_UP_MONTHS = 3
 ALL_RULES = "all rules"
 
 
 def _prepare(borrowers: int, console: Console) -> tuple[dict, Engine]:
-    """The ground truth and a migrated, imported SQLite database (made once)."""
-    out = BENCH_DIR / f"early-warning-{borrowers}"
-    database = BENCH_DIR / f"early-warning-{borrowers}.db"
-    marker = database.with_suffix(".complete")
-    if not marker.exists():
-        console.print(f"generating and importing a {borrowers:,}-borrower portfolio ...")
-        generate_portfolio(PortfolioConfig(borrowers=borrowers, seed=7), out)
-        database.unlink(missing_ok=True)
-        engine = create_sql_engine(f"sqlite:///{database}")
-        migrate(engine)
-        import_paths([out], graph=EmbeddedGraphStore(engine), engine=engine,
-                     identifier_key=IDENTIFIER_KEY)
-        engine.dispose()
-        marker.write_text("imported\n")
-    truth = orjson.loads((out / "ground_truth" / "ground_truth.json").read_bytes())
-    return truth, create_sql_engine(f"sqlite:///{database}")
+    """The ground truth and the imported SQLite database (made once, reused while the
+    generator and importer are unchanged)."""
+    store = ensure_embedded(borrowers, console=console)
+    truth = orjson.loads((store.portfolio / "ground_truth" / "ground_truth.json").read_bytes())
+    return truth, create_sql_engine(f"sqlite:///{store.database}")
 
 
 def _month_ends(months: list[str]) -> list[date]:

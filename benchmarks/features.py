@@ -29,45 +29,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.portfolios import ensure_embedded
 from graph.stores.embedded import EmbeddedGraphStore
-from ingest.importer import import_paths
-from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 from risk.classification.history import RepaymentHistory
 from risk.network.features import PHASES, FeatureParameters, party_features
 from seeds.config import PortfolioConfig
-from seeds.generate import generate_portfolio
 
-BENCH_DIR = Path("var/bench")
 DEFAULT_SIZES = (10_000, 100_000)
-IDENTIFIER_KEY = b"loanwatch-benchmark-identifier-key-0123456789"
 MIB = 1024 * 1024
 #: The generator's last day of history: the features are computed as of it.
 AS_OF = PortfolioConfig().as_of
-
-
-def ensure_store(borrowers: int, console: Console) -> Path:
-    """The generated portfolio of ``borrowers`` imported into a SQLite file, made once."""
-    out = BENCH_DIR / f"portfolio-{borrowers}"
-    if not (out / ".complete").exists():
-        console.print(f"generating a {borrowers:,}-borrower portfolio into {out} ...")
-        started = time.perf_counter()
-        generate_portfolio(PortfolioConfig(borrowers=borrowers, seed=7), out)
-        (out / ".complete").write_text(f"{time.perf_counter() - started:.1f}s\n")
-    database = BENCH_DIR / f"features-{borrowers}.db"
-    marker = database.with_suffix(".complete")
-    if not marker.exists():
-        database.unlink(missing_ok=True)
-        console.print(f"importing it into {database} ...")
-        engine = create_sql_engine(f"sqlite:///{database}")
-        try:
-            migrate(engine)
-            import_paths([out], graph=EmbeddedGraphStore(engine), engine=engine,
-                         identifier_key=IDENTIFIER_KEY)
-        finally:
-            engine.dispose()
-        marker.write_text("imported\n")
-    return database
 
 
 def measure(database: Path, traced: bool, betweenness_k: int) -> dict[str, Any]:
@@ -131,10 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(measure(args.measure, args.traced, args.betweenness_k), sys.stdout)
         return 0
     console = Console()
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
     runs = []
     for size in args.sizes:
-        database = ensure_store(size, console)
+        database = ensure_embedded(size, console=console).database
         timed = _child(database, False, args.betweenness_k)
         traced = None if args.no_memory else _child(database, True, args.betweenness_k)
         runs.append((size, timed, traced))

@@ -38,10 +38,9 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.portfolios import ensure_embedded
 from graph.model import RelType
 from graph.stores.embedded import EmbeddedGraphStore
-from ingest.importer import import_paths
-from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 from risk.network.control import (
     DEFAULT_PLURALITY,
@@ -51,36 +50,8 @@ from risk.network.control import (
 )
 from risk.network.groups import groups_from_control, read_loan_book, read_ownership
 from risk.network.rings import identity_rings, read_identifier_links
-from seeds.config import PortfolioConfig
-from seeds.generate import generate_portfolio
 
-BENCH_DIR = Path("var/bench")
 DEFAULT_SIZES = (5_000, 20_000, 100_000)
-IDENTIFIER_KEY = b"loanwatch-benchmark-identifier-key-0123456789"
-
-
-def ensure_store(borrowers: int, console: Console) -> tuple[Path, Path]:
-    """The generated portfolio of ``borrowers`` and its imported SQLite file, made once."""
-    out = BENCH_DIR / f"portfolio-{borrowers}"
-    if not (out / ".complete").exists():
-        console.print(f"generating a {borrowers:,}-borrower portfolio into {out} ...")
-        started = time.perf_counter()
-        generate_portfolio(PortfolioConfig(borrowers=borrowers, seed=7), out)
-        (out / ".complete").write_text(f"{time.perf_counter() - started:.1f}s\n")
-    database = BENCH_DIR / f"groups-rings-{borrowers}.db"
-    marker = database.with_suffix(".complete")
-    if not marker.exists():
-        database.unlink(missing_ok=True)
-        console.print(f"importing it into {database} ...")
-        engine = create_sql_engine(f"sqlite:///{database}")
-        try:
-            migrate(engine)
-            import_paths([out], graph=EmbeddedGraphStore(engine), engine=engine,
-                         identifier_key=IDENTIFIER_KEY)
-        finally:
-            engine.dispose()
-        marker.write_text("imported\n")
-    return out, database
 
 
 def _connected(graph: nx.MultiDiGraph, members: list[str]) -> bool:
@@ -167,14 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(measure(*args.measure), sys.stdout)
         return 0
     console = Console()
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
     table = Table(title="Corporate groups and identity rings against the ground truth")
     for column in ("borrowers", "structure", "planted", "found", "recall", "precision",
                    "extra: explained", "extra: unexplained", "read graph (s)", "analysis (s)",
                    "peak RSS (MiB)"):
         table.add_column(column, justify="right")
     for size in args.sizes:
-        portfolio, database = ensure_store(size, console)
+        store = ensure_embedded(size, console=console)
+        portfolio, database = store.portfolio, store.database
         child = subprocess.run(
             [sys.executable, "-m", "benchmarks.groups_rings", "--measure", str(portfolio),
              str(database)], check=True, capture_output=True, text=True)

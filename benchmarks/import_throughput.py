@@ -18,29 +18,13 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from benchmarks.import_once import BENCHMARK_NEO4J_URI
-from seeds.config import PortfolioConfig
-from seeds.generate import generate_portfolio
-
-BENCH_DIR = Path("var/bench")
-
-
-def ensure_portfolio(borrowers: int, console: Console) -> Path:
-    """The generated portfolio of ``borrowers`` (seed 7), generated once and then reused."""
-    out = BENCH_DIR / f"portfolio-{borrowers}"
-    done = out / ".complete"
-    if not done.exists():
-        console.print(f"generating a {borrowers:,}-borrower portfolio into {out} ...")
-        started = time.perf_counter()
-        generate_portfolio(PortfolioConfig(borrowers=borrowers, seed=7), out)
-        done.write_text(f"{time.perf_counter() - started:.1f}s\n")
-    return out
+from benchmarks.portfolios import BENCH_DIR, ensure_portfolio
 
 
 def measure(backend: str, source: Path, neo4j_uri: str) -> dict[str, float]:
@@ -78,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console(width=160)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    full = ensure_portfolio(args.borrowers, console)
-    sample = ensure_portfolio(args.sample_borrowers, console)
+    full = ensure_portfolio(args.borrowers, console=console)
+    sample = ensure_portfolio(args.sample_borrowers, console=console)
 
     cases: list[tuple[str, str, Path]] = [("embedded (SQLite)", "embedded", full)]
     if not args.skip_neo4j:

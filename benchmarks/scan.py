@@ -1,14 +1,22 @@
-"""The scan on generated portfolios, on the embedded store: time and peak memory per phase.
+"""The scan on generated portfolios, on the embedded store or Neo4j: time and peak memory per
+phase.
 
-    python -m benchmarks.scan [--sizes 10000 100000] [--bench-dir var/bench]
+    python -m benchmarks.scan [--sizes 10000 100000] [--backend embedded|neo4j]
+                              [--neo4j-uri bolt://127.0.0.1:7688] [--bench-dir var/bench]
+                              [--reuse-stale]
 
-For each size: the generated portfolio ``portfolio-N`` (seed 7) and its imported embedded
-SQLite store are reused when present (``embedded-portfolio-N.db`` of
-``benchmarks/import_throughput.py``, or ``groups-rings-N.db`` of
-``benchmarks/groups_rings.py``), otherwise made once (``scan-portfolio-N.db``). The store is
-copied (the original is never touched), migrated, and scanned in a child process of its
-own, as of the generator's date, so each phase's peak resident memory is the scan's alone
-(``risk.scan`` resets the high-water mark before each phase).
+For each size, the generated portfolio (seed 7) imported into the store is made once and
+reused while the generator and importer are unchanged (:mod:`benchmarks.portfolios`). The
+records database (with the embedded store, the graph too) is copied — the original is never
+touched — migrated, and scanned in a child process of its own, as of the generator's date,
+so each phase's peak resident memory is the scan's alone (``risk.scan`` resets the
+high-water mark before each phase). On Neo4j the graph is the server's (the scan writes
+only its derived ``CONTROLS`` edges there, idempotently); the default URI is the test
+server ``tools/services.sh start`` runs, which the tests empty: for a million borrowers
+start a server of its own with more memory, e.g.
+``loanwatch neo4j start --data-dir var/bench/neo4j --bolt 127.0.0.1:7690 --heap-mb 4096
+--pagecache-mb 4096``, and pass ``--neo4j-uri bolt://127.0.0.1:7690``. Peak memory is
+this process's: the Neo4j server's own memory is its configured heap and page cache.
 
 The table shows each phase per size, the growth exponent k between the two largest sizes
 (time ∝ n^k) and what that exponent predicts for a million borrowers; the ratios, not the
@@ -28,78 +36,54 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.portfolios import BENCH_DIR, ensure_embedded, ensure_neo4j
+
 DEFAULT_SIZES: Final = (10_000, 100_000)
-BENCH_DIR: Final = Path("var/bench")
-IDENTIFIER_KEY: Final = b"loanwatch-benchmark-identifier-key"
+#: The test Neo4j of ``tools/services.sh start``.
+DEFAULT_NEO4J_URI: Final = "bolt://127.0.0.1:7688"
 #: What the extrapolation is for.
 TARGET_BORROWERS: Final = 1_000_000
 
 
-def ensure_database(borrowers: int, bench: Path, console: Console) -> tuple[Path, date]:
-    """An imported embedded store of ``borrowers`` (made once) and its as-of date."""
+def measure(database: Path, as_of: date, neo4j_uri: str | None) -> dict[str, Any]:
+    """One scan of ``database`` (already a copy), in this process; the graph is the
+    embedded one in ``database`` or, with ``neo4j_uri``, that server's."""
+    from neo4j import GraphDatabase
+
+    from graph.store import GraphStore
     from graph.stores.embedded import EmbeddedGraphStore
-    from ingest.importer import import_paths
-    from loanwatch.migrations import migrate
-    from portfolio.database import create_sql_engine
-    from seeds.config import PortfolioConfig
-    from seeds.generate import generate_portfolio
-
-    out = bench / f"portfolio-{borrowers}"
-    if not (out / "ground_truth" / "ground_truth.json").exists():
-        console.print(f"generating a {borrowers:,}-borrower portfolio into {out} ...")
-        generate_portfolio(PortfolioConfig(borrowers=borrowers, seed=7), out)
-    truth = orjson.loads((out / "ground_truth" / "ground_truth.json").read_bytes())
-    as_of = date.fromisoformat(truth["as_of"])
-    for name in (f"embedded-portfolio-{borrowers}.db", f"groups-rings-{borrowers}.db",
-                 f"scan-portfolio-{borrowers}.db"):
-        if (bench / name).exists():
-            return bench / name, as_of
-    database = bench / f"scan-portfolio-{borrowers}.db"
-    partial = database.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    console.print(f"importing it into {database} ...")
-    engine = create_sql_engine(f"sqlite:///{partial}")
-    try:
-        migrate(engine)
-        import_paths([out], graph=EmbeddedGraphStore(engine), engine=engine,
-                     identifier_key=IDENTIFIER_KEY)
-    finally:
-        engine.dispose()
-    partial.rename(database)
-    return database, as_of
-
-
-def measure(database: Path, as_of: date) -> dict[str, Any]:
-    """One scan of ``database`` (already a copy), in this process."""
-    from graph.stores.embedded import EmbeddedGraphStore
+    from graph.stores.neo4j import Neo4jGraphStore
     from loanwatch.migrations import migrate
     from portfolio.database import create_sql_engine
     from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
     from risk.scan import ScanSettings, run_scan
 
     engine = create_sql_engine(f"sqlite:///{database}")
+    graph: GraphStore = EmbeddedGraphStore(engine) if neo4j_uri is None else \
+        Neo4jGraphStore(GraphDatabase.driver(neo4j_uri, auth=None), address=neo4j_uri)
     try:
         migrate(engine)
         started = time.perf_counter()
-        outcome = run_scan(engine, EmbeddedGraphStore(engine), as_of,
-                           rules=load_rules(DEFAULT_RULES_FILE),
+        outcome = run_scan(engine, graph, as_of, rules=load_rules(DEFAULT_RULES_FILE),
                            settings=ScanSettings(actor="benchmark"))
         total = time.perf_counter() - started
     finally:
+        graph.close()
         engine.dispose()
     return {"total": total, "phases": outcome.phases, "summary": {
         k: outcome.summary.get(k) for k in ("parties", "loans", "findings", "alerts",
                                             "components")}}
 
 
-def _child(database: Path, as_of: date) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "benchmarks.scan", "--child", str(database),
-                           "--as-of", as_of.isoformat()], capture_output=True, text=True,
-                          check=False)
+def _child(database: Path, as_of: date, neo4j_uri: str | None) -> dict[str, Any]:
+    command = [sys.executable, "-m", "benchmarks.scan", "--child", str(database),
+               "--as-of", as_of.isoformat()]
+    if neo4j_uri is not None:
+        command += ["--child-neo4j", neo4j_uri]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"the scan of {database} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -111,10 +95,12 @@ def _exponent(small: float, large: float, ratio: float) -> float:
     return math.log(large / small) / math.log(ratio)
 
 
-def report(sizes: list[int], results: dict[int, dict[str, Any]], console: Console) -> None:
+def report(sizes: list[int], results: dict[int, dict[str, Any]], console: Console,
+           backend: str) -> None:
     phases = list(results[sizes[-1]]["phases"])
-    table = Table(title="loanwatch scan, embedded store (SQLite): seconds / peak MiB "
-                        "per phase")
+    store = "embedded store (SQLite)" if backend == "embedded" else \
+        "Neo4j graph, SQLite records"
+    table = Table(title=f"loanwatch scan, {store}: seconds / peak MiB per phase")
     table.add_column("phase")
     for size in sizes:
         table.add_column(f"{size:,} s", justify="right")
@@ -149,25 +135,39 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]], console: Consol
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--backend", choices=("embedded", "neo4j"), default="embedded")
+    parser.add_argument("--neo4j-uri", default=DEFAULT_NEO4J_URI)
     parser.add_argument("--bench-dir", type=Path, default=BENCH_DIR)
+    parser.add_argument("--reuse-stale", action="store_true",
+                        help="reuse imported stores made by other generator/import code")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-neo4j", help=argparse.SUPPRESS)
     parser.add_argument("--as-of", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(measure(args.child, args.as_of)))
+        print(json.dumps(measure(args.child, args.as_of, args.child_neo4j)))
         return 0
     console = Console(width=160)
-    work = BENCH_DIR / "scan-work"
+    work = args.bench_dir / "scan-work"
     work.mkdir(parents=True, exist_ok=True)
+    neo4j_uri = args.neo4j_uri if args.backend == "neo4j" else None
     results: dict[int, dict[str, Any]] = {}
     for size in sorted(args.sizes):
-        source, as_of = ensure_database(size, args.bench_dir, console)
-        copy = work / f"scan-{size}.db"
-        shutil.copyfile(source, copy)  # the scan writes its run; the original stays as is
-        console.print(f"scanning {size:,} borrowers ({source.name}, as of {as_of}) ...")
-        results[size] = _child(copy, as_of)
-        copy.unlink()
-    report(sorted(args.sizes), results, console)
+        if neo4j_uri is None:
+            store = ensure_embedded(size, bench=args.bench_dir, console=console,
+                                    reuse_stale=args.reuse_stale)
+        else:
+            store = ensure_neo4j(size, neo4j_uri, bench=args.bench_dir, console=console,
+                                 reuse_stale=args.reuse_stale)
+        copy = work / f"scan-{args.backend}-{size}.db"
+        shutil.copyfile(store.database, copy)  # the scan writes its run; the original stays
+        console.print(f"scanning {size:,} borrowers ({store.database.name}, {args.backend}, "
+                      f"as of {store.as_of}) ...")
+        try:
+            results[size] = _child(copy, store.as_of, neo4j_uri)
+        finally:
+            copy.unlink()
+    report(sorted(args.sizes), results, console, args.backend)
     return 0
 
 
