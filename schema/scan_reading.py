@@ -13,7 +13,7 @@ import asyncio
 from typing import Final
 
 from risk.scan_circles import CIRCLE_KINDS, circle_ranking, findings_by_id
-from risk.scan_results import latest_run
+from risk.scan_results import FindingResult, latest_run
 from schema.arguments import MAX_PAGE_SIZE, check_range
 from schema.context import Context
 from schema.pagination import window
@@ -43,7 +43,7 @@ async def circle_page(context: Context, kind: CircleKind | None, min_members: in
         return CircleConnection.from_page([], page, total=0, run_id=None)
     kinds = CIRCLE_KINDS if kind is None else (kind.value,)
 
-    def read() -> tuple[int | None, int, list]:
+    def read() -> tuple[int | None, int, list[FindingResult]]:
         ranking = circle_ranking(records, kinds=kinds, min_members=min_members)
         shown = [c.id for c in ranking.circles[page.offset:page.offset + page.size]]
         found = findings_by_id(records, shown) if shown else {}

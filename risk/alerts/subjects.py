@@ -46,7 +46,9 @@ def alerts_of_parties(engine: Engine, loans_of: Mapping[str, Sequence[str]], *,
     with Session(engine, expire_on_commit=False) as session:
         for start in range(0, len(subjects), _SUBJECTS_PER_QUERY):
             chunk = subjects[start:start + _SUBJECTS_PER_QUERY]
-            by_kind = {kind: [i for k, i in chunk if k == kind] for kind, _ in chunk}
+            by_kind: dict[str, list[str]] = {}
+            for kind, subject_id in chunk:
+                by_kind.setdefault(kind, []).append(subject_id)
             query = select(Alert).where(or_(*(
                 and_(col(Alert.subject_kind) == kind, col(Alert.subject_id).in_(ids))
                 for kind, ids in by_kind.items())))
