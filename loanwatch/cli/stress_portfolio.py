@@ -40,7 +40,7 @@ from risk.contagion.portfolio import (
     PortfolioStress,
     ShockSelection,
 )
-from risk.contagion.portfolio import stress_stored_portfolio as stress_portfolio
+from risk.contagion.portfolio import stress_stored_portfolio as stress_service
 from risk.errors import ShockError
 
 __all__ = ["PortfolioRequest", "parse_fraction", "portfolio_document", "run_portfolio",
@@ -94,7 +94,7 @@ def stress_stored_portfolio(store: GraphStore, request: PortfolioRequest,
     fraction = parse_fraction(request.shock)  # a bad shock fails before the reading
     selection = ShockSelection(parties=tuple(request.parties), sector=request.sector,
                                region=request.region, group=request.group)
-    return stress_portfolio(store, selection, fraction, config=config, method=request.method)
+    return stress_service(store, selection, fraction, config=config, method=request.method)
 
 
 def run_portfolio(request: PortfolioRequest, config: StressConfig) -> None:

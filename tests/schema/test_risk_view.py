@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
 from graph.model import Label, RelType
@@ -31,6 +31,7 @@ from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine, sqlite_engine
 from tests.risk.rules.stores import Stores, stores
+from tests.schema.sample import Counting
 
 __all__ = ["postgres_engine", "sqlite_engine", "stores"]
 
@@ -350,3 +351,22 @@ def test_a_page_of_parties_with_their_risk_view_costs_a_constant_number_of_round
     assert {p["id"] for p in large if p["circles"] or p["group"] or p["rings"]} == set(
         findings_by_party(stores.engine, ids))
     assert any(p["alerts"] for p in large)
+
+
+def test_a_page_of_parties_with_their_risk_view_costs_the_same_graph_calls(
+        blank_store: Counting, sqlite_engine: Engine, portfolio: tuple[Path, dict]) -> None:
+    """Counted on the graph store itself, so on Neo4j too: one search, one ``get_nodes``
+    (the rings' identifiers), one ``edges_of`` (the loans, for the alerts), for 3 parties
+    as for 60."""
+    import_files([portfolio[0]], blank_store, sqlite_engine)
+    run_scan(sqlite_engine, blank_store, AS_OF, rules=load_rules(DEFAULT_RULES_FILE),
+             version="test")
+    counted = Stores(sqlite_engine, blank_store)
+    calls = {}
+    for first in (3, 60):
+        blank_store.calls.clear()
+        data = _query(counted, PAGE, {"first": first})
+        assert len(data["searchParties"]["edges"]) == first
+        calls[first] = dict(blank_store.calls)
+    assert calls[60] == {"search_parties": 1, "get_nodes": 1, "edges_of": 1}
+    assert set(calls[3]) <= set(calls[60]) and all(n == 1 for n in calls[3].values())
