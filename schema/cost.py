@@ -14,7 +14,11 @@ what an operation may return and visit, with the argument values it will run wit
 - a walk (a field with ``hops`` or ``maxHops``) also costs ``limit × hops``: each hop may
   visit up to ``limit`` nodes;
 - every alias counts on its own, and every fragment counts (an upper bound when
-  fragments apply to different types); introspection is free.
+  fragments apply to different types); introspection is free;
+- a field that computes over the whole portfolio (``stress``) adds its own cost, declared
+  on the field as ``metadata={OWN_COST: n}`` (:data:`WHOLE_PORTFOLIO_COST` for the stress
+  test): at the defaults it is a heavy query, so it waits for one of the heavy-query slots
+  (:class:`api.admission.HeavyQueryGate`) instead of competing with the light ones.
 
 So ``neighbourhood(hops: 6, limit: 2000) { nodes { id } edges { type } }`` costs
 2000 × 6 for the walk, plus 1 + 2000 + 2000 for what it returns: 16,001.
@@ -36,6 +40,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -50,13 +55,28 @@ from graphql import (
 )
 from graphql.execution import VariableValues, get_argument_values
 
-__all__ = ["DEFAULT_LIST_SIZE", "operation_cost"]
+__all__ = ["DEFAULT_LIST_SIZE", "OWN_COST", "WHOLE_PORTFOLIO_COST", "operation_cost"]
 
 #: Items counted for a list whose size no argument states (a party's loans, say).
 DEFAULT_LIST_SIZE: Final = 10
 #: Arguments that state how many items a field returns, and how far a walk goes.
 SIZE_ARGUMENTS: Final = ("first", "limit")
 HOPS_ARGUMENTS: Final = ("hops", "maxHops")
+#: The metadata key of a field's own cost (``strawberry.field(metadata={OWN_COST: n})``).
+OWN_COST: Final = "loanwatch.cost"
+#: The own cost of a pass over the whole portfolio: twice the default heavy-query cost
+#: (10,000), so it is heavy unless an operator raises that past it; two fit under the
+#: default limit (50,000).
+WHOLE_PORTFOLIO_COST: Final = 20_000
+#: Where Strawberry keeps a field's definition on the graphql-core field.
+_STRAWBERRY_DEFINITION: Final = "strawberry-definition"
+
+
+def _own_cost(definition: GraphQLField) -> int:
+    """The cost a field declares for itself (0 when none)."""
+    field = (definition.extensions or {}).get(_STRAWBERRY_DEFINITION)
+    value = (getattr(field, "metadata", None) or {}).get(OWN_COST, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _is_list(type_: GraphQLOutputType) -> bool:
@@ -117,6 +137,7 @@ class _CostWalk:
         size = _first_int(arguments, SIZE_ARGUMENTS)
         hops = _first_int(arguments, HOPS_ARGUMENTS)
         walk = (size or 1) * hops if hops is not None else 0
+        walk += _own_cost(definition)
         if not is_composite_type(get_named_type(definition.type)) or node.selection_set is None:
             return walk
         if _is_list(definition.type):

@@ -24,9 +24,11 @@ from strawberry.dataloader import DataLoader
 
 from graph.model import Edge, Node, RelType
 from graph.store import Direction, GraphStore
+from portfolio.alerts import Alert
+from risk.alerts.subjects import alerts_of_parties
 from risk.scan_results import FindingResult, LoanResult, findings_by_party, loan_results
 
-__all__ = ["EdgeKey", "Loaders", "create_loaders"]
+__all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "create_loaders"]
 
 
 class EdgeKey(NamedTuple):
@@ -35,6 +37,15 @@ class EdgeKey(NamedTuple):
     node_id: str
     types: frozenset[RelType] | None
     direction: Direction
+
+
+class PartyAlertsKey(NamedTuple):
+    """Which alerts of one party to load: of ``status`` (all when ``None``), ``limit`` at
+    most."""
+
+    party_id: str
+    status: str | None
+    limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +60,9 @@ class Loaders:
     loan_results: DataLoader[str, LoanResult | None]
     #: The findings of the latest scan a party belongs to, by party id.
     findings: DataLoader[str, list[FindingResult]]
+    #: The alerts on a party and on the loans it borrows, newest first, by
+    #: :class:`PartyAlertsKey` (empty without records).
+    party_alerts: DataLoader[PartyAlertsKey, list[Alert]]
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
@@ -83,6 +97,30 @@ def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
         found = await asyncio.to_thread(findings_by_party, records, list(ids))
         return [found.get(party_id, []) for party_id in ids]
 
+    async def load_party_alerts(keys: Sequence[PartyAlertsKey]) -> list[list[Alert]]:
+        if records is None:
+            return [[] for _ in keys]
+        return await asyncio.to_thread(_party_alerts, graph, records, keys)
+
     return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges),
                    loan_results=DataLoader(load_fn=load_loan_results),
-                   findings=DataLoader(load_fn=load_findings))
+                   findings=DataLoader(load_fn=load_findings),
+                   party_alerts=DataLoader(load_fn=load_party_alerts))
+
+
+def _party_alerts(graph: GraphStore, records: Engine,
+                  keys: Sequence[PartyAlertsKey]) -> list[list[Alert]]:
+    """One ``edges_of`` call for the loans of every party asked for, then one query per
+    status asked for (and chunk of subjects)."""
+    parties = list(dict.fromkeys(key.party_id for key in keys))
+    borrowed = graph.edges_of(parties, frozenset({RelType.BORROWS}), "out")
+    loans_of = {party: [edge.target for edge in edges]
+                for party, edges in zip(parties, borrowed, strict=True)}
+    by_status: dict[str | None, dict[str, list[Alert]]] = {}
+    for status in dict.fromkeys(key.status for key in keys):
+        wanted = [key for key in keys if key.status == status]
+        limit = max(key.limit for key in wanted)
+        by_status[status] = alerts_of_parties(
+            records, {key.party_id: loans_of[key.party_id] for key in wanted},
+            status=status, limit=limit)
+    return [by_status[key.status][key.party_id][:key.limit] for key in keys]

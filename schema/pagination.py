@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from strawberry.relay import PageInfo
+
 from schema.errors import InvalidArgument
 
-__all__ = ["Window", "decode_cursor", "encode_cursor", "window"]
+__all__ = ["Window", "decode_cursor", "encode_cursor", "page_info", "window"]
 
 _PREFIX: Final = "offset:"
 
@@ -66,3 +69,11 @@ def window(first: int, after: str | None, *, max_size: int, max_reach: int) -> W
         raise InvalidArgument(f"only the first {max_reach} matches can be paged through",
                               suggestion="narrow the search text")
     return Window(offset=offset, size=first)
+
+
+def page_info(cursors: Sequence[str], page: Window, *, more: bool) -> PageInfo:
+    """The Relay ``PageInfo`` of a page showing ``cursors`` (in order) of ``page``;
+    ``more``: items follow the page."""
+    return PageInfo(has_next_page=more, has_previous_page=page.offset > 0,
+                    start_cursor=cursors[0] if cursors else None,
+                    end_cursor=cursors[-1] if cursors else None)

@@ -8,7 +8,14 @@ import strawberry
 
 from portfolio.alerts import AlertStatus
 from risk.alerts.lifecycle import list_alerts
-from schema import relations, traversals
+from risk.contagion.buffers import (
+    DEFAULT_INCOME_MONTHS,
+    DEFAULT_LGD,
+    DEFAULT_MIN_DISTRESS,
+    DEFAULT_SUPPLY_SHARE,
+)
+from risk.contagion.portfolio import ShockSelection
+from schema import relations, scan_reading, traversals
 from schema.arguments import (
     DEFAULT_HOPS,
     DEFAULT_PAGE_SIZE,
@@ -20,14 +27,19 @@ from schema.arguments import (
     check_text,
 )
 from schema.context import Info
+from schema.cost import OWN_COST, WHOLE_PORTFOLIO_COST
 from schema.enums import Label, RelType, to_model_labels, to_model_types
 from schema.errors import InvalidArgument
 from schema.pagination import window
+from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import AlertConnection
+from schema.types.circles import CircleConnection, CircleKind
 from schema.types.connection import PartyConnection
 from schema.types.graph import Path, Subgraph
 from schema.types.loan import Loan
 from schema.types.party import Party, party_from_node
+from schema.types.scan_run import ScanRun
+from schema.types.stress import StressMethod, StressResult
 
 __all__ = ["Query"]
 
@@ -68,6 +80,48 @@ class Query:
         rows = [] if records is None else await asyncio.to_thread(
             list_alerts, records, status=status, limit=page.size + 1, offset=page.offset)
         return AlertConnection.from_page(rows, page)
+
+    @strawberry.field(
+        description=f"The latest scan's guarantee circles, mutual guarantees and joint-"
+        f"guarantee groups (only those of `kind` when given, of at least `minMembers` "
+        f"parties), largest exposure first, then by id. `first` is at most {MAX_PAGE_SIZE}; "
+        f"empty before any `loanwatch scan`."
+    )
+    async def circles(self, info: Info, kind: CircleKind | None = None, min_members: int = 2,
+                      first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+                      ) -> CircleConnection:
+        return await scan_reading.circle_page(info.context, kind, min_members, first, after)
+
+    @strawberry.field(description="The scan run the risk fields read (the latest that "
+                      "succeeded): its date, status, phase timings and counts; null before "
+                      "any `loanwatch scan`.")
+    async def scan_run(self, info: Info) -> ScanRun | None:
+        return await scan_reading.latest_scan_run(info.context)
+
+    @strawberry.field(
+        description="A contagion stress test on the stored portfolio, as `loanwatch stress` "
+        "runs it: shock `parties`, a `sector`, a `region` (province or city) or the companies "
+        "of the `group` headed by a controller by `shock` (a share of each one's buffer, 0 to "
+        "1) and propagate over guarantee, ownership and supply links. Reads the whole "
+        "portfolio: a heavy query. At most `first` parties and loans hit are listed.",
+        metadata={OWN_COST: WHOLE_PORTFOLIO_COST},
+    )
+    async def stress(
+        self, info: Info, parties: list[strawberry.ID] | None = None,
+        sector: str | None = None, region: str | None = None,
+        group: strawberry.ID | None = None, shock: float = 1.0,
+        method: StressMethod = StressMethod.DEBTRANK, currency: str | None = None,
+        lgd: float = DEFAULT_LGD, min_distress: float = DEFAULT_MIN_DISTRESS,
+        income_months: float = DEFAULT_INCOME_MONTHS,
+        supply_share: float = DEFAULT_SUPPLY_SHARE, first: int = DEFAULT_STRESS_ROWS,
+    ) -> StressResult:
+        return await run_stress(info.context, StressArguments(
+            selection=ShockSelection(parties=tuple(str(p) for p in parties or ()),
+                                     sector=sector, region=region,
+                                     group=None if group is None else str(group)),
+            shock=shock, method=method, first=first, currency=currency, lgd=lgd,
+            min_distress=min_distress, income_months=income_months,
+            supply_share=supply_share))
 
     @strawberry.field(description="The person or company `id`; NOT_FOUND when there is none.")
     async def party(self, info: Info, id: strawberry.ID) -> Party | None:

@@ -2,7 +2,7 @@
 
 The portfolio mode of :mod:`loanwatch.cli.stress` (``--party ID... | --sector S |
 --region R | --group ID [--shock FRACTION]``). It opens the configured stores, builds the
-exposure network (:func:`risk.contagion.portfolio.read_portfolio_network`), shocks the
+exposure network (:func:`risk.contagion.portfolio.stress_stored_portfolio`), shocks the
 selection and prints a loss table, or with ``--json`` one document::
 
     {"method", "currency", "shock", "lgd", "shocked": [ids], "rounds",
@@ -38,14 +38,10 @@ from risk.contagion.buffers import StressConfig
 from risk.contagion.portfolio import (
     PortfolioNetwork,
     PortfolioStress,
-    read_portfolio_network,
-    select_group,
-    select_parties,
-    select_region,
-    select_sector,
-    stress_portfolio,
+    ShockSelection,
 )
-from risk.errors import RiskError, ShockError
+from risk.contagion.portfolio import stress_stored_portfolio as stress_service
+from risk.errors import ShockError
 
 __all__ = ["PortfolioRequest", "parse_fraction", "portfolio_document", "run_portfolio",
            "stress_stored_portfolio"]
@@ -93,20 +89,12 @@ def parse_fraction(shock: list[str]) -> float:
 
 def stress_stored_portfolio(store: GraphStore, request: PortfolioRequest,
                             config: StressConfig) -> tuple[PortfolioNetwork, PortfolioStress]:
-    """Read the network from ``store``, select and shock, run: the service the CLI calls."""
+    """Read the network from ``store``, select and shock, run: the service of
+    :mod:`risk.contagion.portfolio`, which the GraphQL ``stress`` query calls too."""
     fraction = parse_fraction(request.shock)  # a bad shock fails before the reading
-    pn = read_portfolio_network(store, config)
-    if request.parties:
-        selected = select_parties(store, pn, request.parties)
-    elif request.sector is not None:
-        selected = select_sector(pn, request.sector)
-    elif request.region is not None:
-        selected = select_region(pn, request.region)
-    elif request.group is not None:
-        selected = select_group(store, pn, request.group)
-    else:
-        raise RiskError("no selection: give --party, --sector, --region or --group")
-    return pn, stress_portfolio(pn, selected, fraction, method=request.method)
+    selection = ShockSelection(parties=tuple(request.parties), sector=request.sector,
+                               region=request.region, group=request.group)
+    return stress_service(store, selection, fraction, config=config, method=request.method)
 
 
 def run_portfolio(request: PortfolioRequest, config: StressConfig) -> None:

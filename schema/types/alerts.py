@@ -12,9 +12,8 @@ from strawberry.relay import PageInfo
 from strawberry.scalars import JSON
 
 from portfolio.alerts import Alert as AlertRecord
-from schema.pagination import Window, encode_cursor
+from schema.pagination import Window, encode_cursor, page_info
 from schema.types.assessment import PathEdge, path_edges
-from schema.types.connection import page_info
 
 __all__ = ["Alert", "AlertConnection", "AlertEdge", "EvidenceNode", "alert_from_record"]
 

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.relay import PageInfo
 
 from graph.model import Node
-from schema.pagination import Window, encode_cursor
+from schema.pagination import Window, encode_cursor, page_info
 from schema.types.party import Party, party_from_node
 
 __all__ = ["PageInfo", "PartyConnection", "PartyEdge", "page_info"]
@@ -35,11 +35,3 @@ class PartyConnection:
         ]
         return cls(edges=edges, page_info=page_info(
             [edge.cursor for edge in edges], page, more=len(ranked) > page.offset + page.size))
-
-
-def page_info(cursors: Sequence[str], page: Window, *, more: bool) -> PageInfo:
-    """The Relay ``PageInfo`` of a page showing ``cursors`` (in order) of ``page``;
-    ``more``: items follow the page."""
-    return PageInfo(has_next_page=more, has_previous_page=page.offset > 0,
-                    start_cursor=cursors[0] if cursors else None,
-                    end_cursor=cursors[-1] if cursors else None)

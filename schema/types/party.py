@@ -12,11 +12,13 @@ import strawberry
 
 from graph.model import Label as ModelLabel
 from graph.model import Node
-from schema import relations, traversals
-from schema.arguments import DEFAULT_HOPS, DEFAULT_SUBGRAPH_NODES
+from schema import party_risk, relations, traversals
+from schema.arguments import DEFAULT_HOPS, DEFAULT_PAGE_SIZE, DEFAULT_SUBGRAPH_NODES, MAX_PAGE_SIZE
 from schema.context import Info
 from schema.enums import Label, from_model_label
+from schema.types.alerts import Alert
 from schema.types.assessment import Finding, finding_from_result
+from schema.types.circles import GuaranteeCircle
 from schema.types.graph import Subgraph
 from schema.types.money import Money, money_prop
 from schema.types.properties import (
@@ -25,6 +27,7 @@ from schema.types.properties import (
     shown_value,
     str_prop,
 )
+from schema.types.structures import CorporateGroup, IdentityRing
 
 if TYPE_CHECKING:
     from schema.types.loan import Guarantee, Loan
@@ -75,6 +78,31 @@ class Party:
     async def findings(self, info: Info) -> list[Finding]:
         found = await info.context.loaders.findings.load(self.node.id)
         return [finding_from_result(result) for result in found]
+
+    @strawberry.field(description="The guarantee circles, mutual guarantees and joint-"
+                      "guarantee groups this party belongs to in the latest scan, each with "
+                      "its guarantee edges and evidence path.")
+    async def circles(self, info: Info) -> list[GuaranteeCircle]:
+        return await party_risk.circles_of(info.context, self.node.id)
+
+    @strawberry.field(description="The corporate group this party heads or belongs to in the "
+                      "latest scan: controller, members, control edges, group exposure; null "
+                      "when none.")
+    async def group(self, info: Info) -> CorporateGroup | None:
+        return await party_risk.group_of(info.context, self.node.id)
+
+    @strawberry.field(description="The identity rings this party belongs to in the latest "
+                      "scan, with the identifiers shared (masked unless the caller may see "
+                      "personal data).")
+    async def rings(self, info: Info) -> list[IdentityRing]:
+        return await party_risk.rings_of(info.context, self.node.id)
+
+    @strawberry.field(description="Alerts on this party and on the loans it borrows, newest "
+                      "first, each with its signals and evidence path; only those of "
+                      f"`status` when given; at most `first` (≤ {MAX_PAGE_SIZE}).")
+    async def alerts(self, info: Info, status: str | None = None,
+                     first: int = DEFAULT_PAGE_SIZE) -> list[Alert]:
+        return await party_risk.alerts_of(info.context, self.node.id, status, first)
 
     @strawberry.field(description="Loans this party borrows (BORROWS).")
     async def loans(self, info: Info) -> list[Annotated[Loan, strawberry.lazy(_LOAN_MODULE)]]:
