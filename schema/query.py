@@ -7,7 +7,7 @@ import asyncio
 import strawberry
 
 from portfolio.alerts import AlertStatus
-from risk.alerts.lifecycle import list_alerts
+from risk.alerts.lifecycle import get_alert, list_alerts
 from risk.contagion.buffers import (
     DEFAULT_INCOME_MONTHS,
     DEFAULT_LGD,
@@ -15,6 +15,7 @@ from risk.contagion.buffers import (
     DEFAULT_SUPPLY_SHARE,
 )
 from risk.contagion.portfolio import ShockSelection
+from risk.errors import AlertNotFound
 from schema import relations, scan_reading, traversals
 from schema.arguments import (
     DEFAULT_HOPS,
@@ -32,7 +33,7 @@ from schema.enums import Label, RelType, to_model_labels, to_model_types
 from schema.errors import InvalidArgument
 from schema.pagination import window
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
-from schema.types.alerts import AlertConnection
+from schema.types.alerts import Alert, AlertConnection, alert_from_record
 from schema.types.circles import CircleConnection, CircleKind
 from schema.types.connection import PartyConnection
 from schema.types.graph import Path, Subgraph
@@ -80,6 +81,18 @@ class Query:
         rows = [] if records is None else await asyncio.to_thread(
             list_alerts, records, status=status, limit=page.size + 1, offset=page.offset)
         return AlertConnection.from_page(rows, page)
+
+    @strawberry.field(description="The alert `id`, with its signals and evidence path; "
+                      "NOT_FOUND when there is none.")
+    async def alert(self, info: Info, id: strawberry.ID) -> Alert:
+        records = info.context.records
+        try:
+            alert_id = int(str(id))
+        except ValueError:
+            raise InvalidArgument(f"id must be an alert number; got {str(id)!r}") from None
+        if records is None:
+            raise AlertNotFound(alert_id)
+        return alert_from_record(await asyncio.to_thread(get_alert, records, alert_id))
 
     @strawberry.field(
         description=f"The latest scan's guarantee circles, mutual guarantees and joint-"

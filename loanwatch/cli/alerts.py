@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from loanwatch.cli.graphiql_links import ALERT_QUERY, graphiql_link
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, stores
 from portfolio.alerts import Alert, AlertEvent
@@ -118,14 +119,17 @@ def list_(
 def show(alert_id: int = typer.Argument(..., help="The alert's id."),
          as_json: bool = JsonOption) -> None:
     """One alert: its signals, its evidence path and its history."""
-    engine = create_engine_from_settings(Settings.from_environ())
+    settings = Settings.from_environ()
+    engine = create_engine_from_settings(settings)
     try:
         alert = get_alert(engine, alert_id)
         events = history(engine, alert_id)
     finally:
         engine.dispose()
+    link = graphiql_link(settings.host, settings.port, ALERT_QUERY, {"id": str(alert.id)})
     if as_json:
-        document = _alert_json(alert) | {"history": [_event_json(e) for e in events]}
+        document = _alert_json(alert) | {"history": [_event_json(e) for e in events],
+                                         "graphiql": link}
         _echo_json(document)
         return
     console.print(f"alert {alert.id}: {alert.severity} {escape(alert.rule_id)} on "
@@ -145,6 +149,8 @@ def show(alert_id: int = typer.Argument(..., help="The alert's id."),
     for event in events:
         console.print(f"  {event.at:%Y-%m-%d %H:%M} {escape(event.actor)} {event.action}"
                       f"{': ' + escape(event.note) if event.note else ''}", highlight=False)
+    console.print(f"  open in GraphiQL (with `loanwatch serve` running): {escape(link)}",
+                  highlight=False, soft_wrap=True)
 
 
 @app.command(name="ack")

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from api.app import GRAPHQL_PATH, HEALTHZ_PATH, READYZ_PATH, create_app
 from graph.store import GraphStore
+from loanwatch.cli.graphiql_links import base_url
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
@@ -53,13 +54,6 @@ def check_bind_host(host: str, *, allow_remote: bool) -> None:
             "listens on loopback only (127.0.0.1, ::1, localhost)",
             suggestion="use --host 127.0.0.1, or pass --allow-remote on a trusted network",
         )
-
-
-def _base_url(host: str, port: int) -> str:
-    shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-    if ":" in shown and not shown.startswith("["):
-        shown = f"[{shown}]"
-    return f"http://{shown}:{port}"
 
 
 def serve(
@@ -132,7 +126,7 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
     """
     check_port_free(host, port)
     app = create_app(settings, graph, engine)
-    base = _base_url(host, port)
+    base = base_url(host, port)
     console.print(
         f"GraphiQL:  {base}{GRAPHQL_PATH}  (open in a browser)\n"
         f"liveness:  {base}{HEALTHZ_PATH}\n"

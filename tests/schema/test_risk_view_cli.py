@@ -8,6 +8,7 @@ import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import pytest
@@ -101,3 +102,36 @@ def test_circles_and_alert_paths_are_the_edges_the_command_line_prints(
     assert paths[str(alert.id)] == [
         {"type": e["type"], "source": e["source"], "target": e["target"], "key": e["key"]}
         for e in printed_alert["evidence"]["edges"]]
+
+
+def test_the_graphiql_link_of_an_alert_runs_and_shows_its_evidence_path(
+        scanned: tuple[Engine, EmbeddedGraphStore], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    engine, graph = scanned
+    monkeypatch.setenv("LOANWATCH_PORT", "8123")
+    alert = next(a for a in list_alerts(engine, limit=10_000) if a.evidence.get("edges"))
+
+    printed = _printed(monkeypatch, capsys, "alerts", "show", str(alert.id), "--json")
+
+    link = urlsplit(printed["graphiql"])
+    assert (link.scheme, link.netloc, link.path) == ("http", "127.0.0.1:8123", "/graphql")
+    parameters = parse_qs(link.query)
+    shown = _query(engine, graph, parameters["q"][0],
+                   orjson.loads(parameters["variables"][0]))["alert"]
+    assert shown["id"] == str(alert.id)
+    assert shown["rule"] == alert.rule_id
+    assert shown["evidencePath"] == [
+        {"type": e["type"], "source": e["source"], "target": e["target"], "key": e["key"]}
+        for e in printed["evidence"]["edges"]]
+    assert {n["id"] for n in shown["evidenceNodes"]} >= {
+        e["source"] for e in printed["evidence"]["edges"]}
+
+
+def test_an_unknown_alert_is_not_found(scanned: tuple[Engine, EmbeddedGraphStore]) -> None:
+    engine, graph = scanned
+    result = asyncio.run(build_schema(mask_errors=False).execute(
+        'query { alert(id: "987654321") { id } }',
+        context_value=build_context(graph, records=engine)))
+    assert result.errors is not None
+    assert result.errors[0].extensions["code"] == "NOT_FOUND"
+    assert "no alert with id 987654321" in result.errors[0].message
