@@ -2,12 +2,13 @@
 
 ``neo4j-local/`` (shipped inside this package: a ``pom.xml`` and one Java class) is a small
 program that runs Neo4j Community embedded with the Bolt connector open and authentication
-off. This module builds it with Maven into a per-user cache (never into the installed
-package or the source tree), runs it detached (its output in ``DATA_DIR/neo4j-local.log``,
-its pid in ``DATA_DIR/neo4j.pid``) and waits until Bolt really answers a driver. Everything
-the server writes stays under ``DATA_DIR``; the Java process gets only the environment it
-needs (:func:`jvm_environment`), never the caller's ``LOANWATCH_*`` secrets. For
-development and tests only: bind it to a loopback address.
+off. This module has it built with Maven into a per-user cache (never into the installed
+package or the source tree: :mod:`loanwatch.devtools.neo4j_build`), runs it detached (its
+output in ``DATA_DIR/neo4j-local.log``, its pid in ``DATA_DIR/neo4j.pid``) and waits until
+Bolt really answers a driver. Everything the server writes stays under ``DATA_DIR``; the
+Java process gets only the environment it needs (:func:`jvm_environment`), never the
+caller's ``LOANWATCH_*`` secrets. For development and tests only: bind it to a loopback
+address.
 
     >>> start(Path("var/neo4j"), DEFAULT_BOLT_ADDRESS)   # doctest: +SKIP
     >>> stop(Path("var/neo4j"))                          # doctest: +SKIP
@@ -16,25 +17,30 @@ development and tests only: bind it to a loopback address.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import os
-import shutil
 import signal
 import socket
-import subprocess
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.resources import files
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Final
 
 import psutil
 
-from loanwatch.errors import BackendUnavailable, ConfigurationError, LoanwatchError
+from loanwatch.devtools.neo4j_build import (
+    JAR_NAME,
+    JVM_ENVIRONMENT,
+    Neo4jServerError,
+    build_dir,
+    build_jar,
+    default_build_root,
+    java_executable,
+    jvm_environment,
+    locked,
+    project_sources,
+)
+from loanwatch.errors import BackendUnavailable, ConfigurationError
 
 __all__ = [
     "DATA_SUBDIR",
@@ -61,16 +67,12 @@ __all__ = [
     "stop",
 ]
 
-#: The Maven project, as package data of this package.
-PROJECT_NAME: Final = "neo4j-local"
-JAR_NAME: Final = "neo4j-local.jar"
 #: Where a server's data goes inside the data folder of the settings (``var/neo4j``).
 DATA_SUBDIR: Final = "neo4j"
 DEFAULT_BOLT_ADDRESS: Final = "127.0.0.1:7687"
 
 DEFAULT_START_TIMEOUT_S: Final = 180.0
 DEFAULT_STOP_TIMEOUT_S: Final = 60.0
-DEFAULT_BUILD_TIMEOUT_S: Final = 900.0
 KILL_WAIT_S: Final = 10.0
 POLL_INTERVAL_S: Final = 0.5
 BOLT_PROBE_TIMEOUT_S: Final = 3.0
@@ -83,25 +85,7 @@ DEFAULT_PAGECACHE_MB: Final = 512
 PID_FILE_NAME: Final = "neo4j.pid"
 LOG_FILE_NAME: Final = "neo4j-local.log"
 LOCK_FILE_NAME: Final = "neo4j.lock"
-BUILD_LOCK_SUFFIX: Final = ".lock"
-BUILT_STAMP_NAME: Final = ".built"
-#: Hex digits of the sources' digest that name a build folder.
-DIGEST_CHARS: Final = 16
 LOG_TAIL_LINES: Final = 15
-BUILD_OUTPUT_TAIL_CHARS: Final = 3000
-
-#: The variables Java and Maven see (plus ``LC_*``): what they need to find Java, the
-#: user's ``~/.m2`` and the locale, and nothing else of the caller's environment.
-JVM_ENVIRONMENT: Final = (
-    "PATH", "HOME", "USER", "JAVA_HOME", "LANG", "LANGUAGE", "TZ",
-    "MAVEN_OPTS", "MAVEN_ARGS", "M2_HOME", "MAVEN_HOME",
-)
-
-INSTALL_HINT: Final = "apt-get install -y openjdk-17-jdk-headless maven"
-
-
-class Neo4jServerError(LoanwatchError):
-    """The local Neo4j server cannot be built, or the request conflicts with what runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,152 +123,6 @@ def parse_bolt_address(address: str) -> tuple[str, int]:
 def _bolt_uri(address: str) -> str:
     host, port = parse_bolt_address(address)
     return f"bolt://[{host}]:{port}" if ":" in host else f"bolt://{host}:{port}"
-
-
-# ---------------------------------------------------------------------------------------
-# Building the jar
-
-
-def jvm_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The part of ``environ`` (``os.environ`` when omitted) that Java and Maven are given:
-    the names in :data:`JVM_ENVIRONMENT` and the locale's ``LC_*``."""
-    source = os.environ if environ is None else environ
-    return {name: value for name, value in source.items()
-            if name in JVM_ENVIRONMENT or name.startswith("LC_")}
-
-
-def _project() -> Traversable:
-    return files(__package__ or "loanwatch.devtools") / PROJECT_NAME
-
-
-def project_sources() -> dict[str, bytes]:
-    """The Maven project shipped in this package: relative POSIX path -> content."""
-    found: dict[str, bytes] = {}
-
-    def walk(folder: Traversable, prefix: str) -> None:
-        for entry in folder.iterdir():
-            if entry.name in ("target", "__pycache__"):
-                continue
-            if entry.is_dir():
-                walk(entry, f"{prefix}{entry.name}/")
-            elif entry.is_file():
-                found[f"{prefix}{entry.name}"] = entry.read_bytes()
-
-    walk(_project(), "")
-    if "pom.xml" not in found:
-        raise Neo4jServerError(
-            f"the Maven project {PROJECT_NAME}/pom.xml is missing from the installed package",
-            suggestion="reinstall loanwatch; its wheel ships loanwatch/devtools/neo4j-local",
-        )
-    return found
-
-
-def default_build_root(environ: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_CACHE_HOME/loanwatch/neo4j-local`` (``~/.cache/...`` by default)."""
-    source = os.environ if environ is None else environ
-    cache = source.get("XDG_CACHE_HOME") or str(Path(source.get("HOME") or Path.home()) / ".cache")
-    return Path(cache) / "loanwatch" / PROJECT_NAME
-
-
-def build_dir(build_root: Path, sources: Mapping[str, bytes]) -> Path:
-    """The folder under ``build_root`` that builds ``sources``: named after their digest,
-    so a changed source builds afresh and two versions of Loanwatch never share a jar."""
-    digest = hashlib.sha256()
-    for name in sorted(sources):
-        digest.update(name.encode() + b"\0" + sources[name] + b"\0")
-    return Path(build_root) / digest.hexdigest()[:DIGEST_CHARS]
-
-
-def _is_built(folder: Path) -> bool:
-    lib = folder / "target" / "lib"
-    return ((folder / BUILT_STAMP_NAME).is_file() and (folder / "target" / JAR_NAME).is_file()
-            and lib.is_dir() and any(lib.glob("*.jar")))
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``path`` (created if missing) for the ``with`` block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _write_sources(folder: Path, sources: Mapping[str, bytes]) -> None:
-    for name, content in sources.items():
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-
-
-def build_jar(build_root: Path | None = None, *, force: bool = False,
-              timeout_s: float = DEFAULT_BUILD_TIMEOUT_S) -> Path:
-    """Build the shipped Maven project under ``build_root`` unless built; return the jar.
-
-    ``build_root`` defaults to :func:`default_build_root`. The sources are copied into a
-    folder named after their digest (:func:`build_dir`) and built there, so the installed
-    package is never written to. The first build downloads Neo4j's jars from Maven Central
-    (about 125 MiB) into ``~/.m2``.
-
-    Raises:
-        Neo4jServerError: Maven is missing, fails or times out, or the folder cannot be
-            written; the message names it.
-    """
-    sources = project_sources()
-    folder = build_dir(default_build_root() if build_root is None else build_root, sources)
-    jar = folder / "target" / JAR_NAME
-    if not force and _is_built(folder):
-        return jar
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise Neo4jServerError("Maven (mvn) is not installed", suggestion=INSTALL_HINT)
-    try:
-        with _locked(folder.with_name(folder.name + BUILD_LOCK_SUFFIX)):
-            if not force and _is_built(folder):  # built by someone else while we waited
-                return jar
-            (folder / BUILT_STAMP_NAME).unlink(missing_ok=True)
-            _write_sources(folder, sources)
-            _run_maven(mvn, folder, timeout_s)
-            if not jar.is_file():
-                raise Neo4jServerError(f"Maven succeeded but {jar} is missing")
-            (folder / BUILT_STAMP_NAME).write_text(datetime.now(UTC).isoformat() + "\n")
-    except OSError as exc:
-        raise Neo4jServerError(
-            f"cannot build the Neo4j server in {folder}: {exc.strerror or exc}",
-            suggestion="make that folder writable, or set XDG_CACHE_HOME to one that is",
-        ) from exc
-    return jar
-
-
-def _run_maven(mvn: str, folder: Path, timeout_s: float) -> None:
-    command = [mvn, "-q", "-B", "-f", str(folder / "pom.xml"), "package"]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
-                                check=False, cwd=folder, env=jvm_environment())
-    except subprocess.TimeoutExpired as exc:
-        raise Neo4jServerError(
-            f"building {folder} took longer than {timeout_s:.0f} s",
-            suggestion=f"run `{' '.join(command)}` by hand to see why",
-        ) from exc
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr)[-BUILD_OUTPUT_TAIL_CHARS:]
-        raise Neo4jServerError(
-            f"building {folder} failed (mvn exit {result.returncode}):\n{output}",
-            suggestion=f"run `{' '.join(command)}` by hand",
-        )
-
-
-def _java() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "java").is_file():
-        return str(Path(java_home) / "bin" / "java")
-    java = shutil.which("java")
-    if java is None:
-        raise Neo4jServerError("Java (17 or newer) is not installed", suggestion=INSTALL_HINT)
-    return java
 
 
 # ---------------------------------------------------------------------------------------
@@ -381,7 +219,7 @@ def _spawn(data_dir: Path, address: str, heap_mb: int, pagecache_mb: int, jar: P
     tmp_dir = data_dir / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     java_command = [
-        _java(),
+        java_executable(),
         f"-Xms{min(INITIAL_HEAP_MB, heap_mb)}m",
         f"-Xmx{heap_mb}m",
         "-XX:+ExitOnOutOfMemoryError",
@@ -467,7 +305,7 @@ def start(
     if heap_mb <= 0 or pagecache_mb <= 0:
         raise ConfigurationError("heap and page cache sizes must be positive (MiB)")
     data_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(data_dir / LOCK_FILE_NAME):
+    with locked(data_dir / LOCK_FILE_NAME):
         pid = _running_pid(data_dir)
         if pid is not None:
             running_on = _bolt_option(pid)
@@ -501,7 +339,7 @@ def stop(data_dir: Path, timeout_s: float = DEFAULT_STOP_TIMEOUT_S) -> bool:
     data_dir = Path(data_dir).resolve()
     if not data_dir.is_dir():
         return False
-    with _locked(data_dir / LOCK_FILE_NAME):
+    with locked(data_dir / LOCK_FILE_NAME):
         pid = _running_pid(data_dir)
         if pid is None:
             return False
