@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from api.app import GRAPHQL_PATH
 
@@ -40,5 +40,7 @@ def base_url(host: str, port: int) -> str:
 
 def graphiql_link(host: str, port: int, query: str, variables: dict[str, Any]) -> str:
     """The GraphiQL page of the API on ``host:port`` opened on ``query`` and ``variables``."""
-    parameters = urlencode({"q": query, "variables": json.dumps(variables)})
+    # The page decodes its parameters with decodeURIComponent, which leaves a "+" a plus
+    # sign: spaces must be %20, not the form encoding's "+".
+    parameters = urlencode({"q": query, "variables": json.dumps(variables)}, quote_via=quote)
     return f"{base_url(host, port)}{GRAPHQL_PATH}?{parameters}"

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from graph.stores.embedded import EmbeddedGraphStore
+from loanwatch.cli.graphiql_links import graphiql_link
 from risk.alerts.lifecycle import list_alerts
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 from risk.scan import run_scan
@@ -135,3 +136,10 @@ def test_an_unknown_alert_is_not_found(scanned: tuple[Engine, EmbeddedGraphStore
     assert result.errors is not None
     assert result.errors[0].extensions["code"] == "NOT_FOUND"
     assert "no alert with id 987654321" in result.errors[0].message
+
+
+def test_a_graphiql_link_encodes_spaces_as_the_page_decodes_them() -> None:
+    # The page reads its parameters with decodeURIComponent: "+" would stay a plus sign.
+    link = graphiql_link("0.0.0.0", 8000, "query A { b }", {"id": "1"})
+    assert link == ("http://127.0.0.1:8000/graphql?q=query%20A%20%7B%20b%20%7D"
+                    "&variables=%7B%22id%22%3A%20%221%22%7D")
