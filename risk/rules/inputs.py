@@ -132,6 +132,11 @@ class RuleInputs:
         ``j`` (party indices, sorted)."""
         return self._once("loan_borrowers", lambda: self.projection.borrows.tocsc())
 
+    def loan_position(self) -> dict[str, int]:
+        """The projection's index of each loan id (for the loans of many small findings)."""
+        return self._once("loan_position", lambda: {
+            loan: j for j, loan in enumerate(self.projection.loan_ids.tolist())})
+
     def party_is_company(self) -> np.ndarray:
         """Which parties of the projection are companies (a bool per party index)."""
         return self._once("party_is_company", lambda: self.companies().contains(

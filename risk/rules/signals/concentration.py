@@ -135,10 +135,11 @@ def _sector(rule: Concentration, ctx: EvaluationContext) -> list[AlertDraft]:
     return drafts
 
 
-def _live_loans(projection: PortfolioProjection, live: np.ndarray,
-                loan_ids: Iterable[str]) -> np.ndarray:
-    at = projection.loan_index(list(loan_ids))
-    at = np.unique(at[at >= 0])
+def _live_loans(ctx: EvaluationContext, live: np.ndarray, loan_ids: Iterable[str]
+                ) -> np.ndarray:
+    position = ctx.inputs.loan_position()
+    at = np.unique(np.array([position.get(loan, -1) for loan in loan_ids], dtype=np.int64))
+    at = at[at >= 0]
     return at[live[at]]
 
 
@@ -160,7 +161,7 @@ def _groups(rule: Concentration, ctx: EvaluationContext, projection: PortfolioPr
             live: np.ndarray, portfolio: dict[str, int]) -> list[AlertDraft]:
     flagged: list[tuple[CorporateGroup, np.ndarray, list[dict[str, Any]]]] = []
     for group in ctx.inputs.groups:
-        loans = _live_loans(projection, live, group.loans)
+        loans = _live_loans(ctx, live, group.loans)
         signals = _signals(rule, _by_currency(projection, loans), portfolio,
                            group=group.controller, companies=len(group.members),
                            loans=len(loans))
@@ -196,7 +197,7 @@ def _circles(rule: Concentration, ctx: EvaluationContext, projection: PortfolioP
              live: np.ndarray, portfolio: dict[str, int]) -> list[AlertDraft]:
     flagged: list[tuple[Circle, np.ndarray, list[dict[str, Any]]]] = []
     for circle in ctx.inputs.circles.circles:
-        loans = _live_loans(projection, live, circle.loans)
+        loans = _live_loans(ctx, live, circle.loans)
         signals = _signals(rule, _by_currency(projection, loans), portfolio, kind=circle.kind,
                            members=len(circle.members), loans=len(loans))
         if signals:
