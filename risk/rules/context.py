@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine
 
@@ -22,7 +22,7 @@ __all__ = ["EvaluationContext"]
 
 #: The label drawn for a node the graph does not hold (a bureau snapshot of a party
 #: imported separately).
-UNKNOWN_LABEL = "Unknown"
+UNKNOWN_LABEL: Final = "Unknown"
 
 
 @dataclass

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,7 +33,7 @@ from risk.network.circles import CircleReport, find_circles
 from risk.network.groups import CorporateGroup, OwnershipArrays, find_groups, read_ownership
 from risk.projection import PortfolioProjection, project_portfolio
 
-__all__ = ["Companies", "EdgeColumns", "RuleInputs", "text_array"]
+__all__ = ["Companies", "EdgeColumns", "RuleInputs", "integers", "text_array", "texts"]
 
 _T = TypeVar("_T")
 
@@ -45,6 +45,24 @@ def text_array(values: Sequence[str] | np.ndarray) -> np.ndarray:
     if len(values) == 0:
         return np.empty(0, dtype="<U1")
     return np.asarray(values).astype(str)
+
+
+def integers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers of an object column as (int64 values, known mask): ints and floats (floats
+    truncated), ``None``, booleans and anything else unknown (0)."""
+    known = np.array([isinstance(v, int | float) and not isinstance(v, bool) for v in values],
+                     dtype=bool)
+    found = np.zeros(len(values), dtype=np.int64)
+    if known.any():
+        found[known] = [int(v) for v in values[known]]
+    return found, known
+
+
+def texts(values: np.ndarray) -> np.ndarray:
+    """An object column as strings: ``""`` where a value is missing or not text."""
+    found = np.empty(len(values), dtype=object)
+    found[:] = [v if isinstance(v, str) else "" for v in values]
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +96,7 @@ class EdgeColumns:
 
 
 #: Node properties the rules read from companies.
-_COMPANY_PROPS = ("sector", "registered_capital_minor", "registered_capital_currency")
+_COMPANY_PROPS: Final = ("sector", "registered_capital_minor", "registered_capital_currency")
 
 
 @dataclass

@@ -42,9 +42,8 @@ from risk.network.groups import CorporateGroup
 from risk.projection import PortfolioProjection
 from risk.rules.context import EvaluationContext
 from risk.rules.evidence import Evidence
-from risk.rules.inputs import text_array
+from risk.rules.inputs import text_array, texts
 from risk.rules.schema import Concentration
-from risk.rules.signals.guarantors import texts
 
 __all__ = ["circle_subject", "evaluate_concentration"]
 

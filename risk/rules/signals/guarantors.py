@@ -15,7 +15,7 @@ judged (counted in the run's notes, as are guarantors without a known capacity).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -24,34 +24,17 @@ from portfolio.alerts import SubjectKind
 from risk.alerts.lifecycle import AlertDraft
 from risk.rules.context import EvaluationContext
 from risk.rules.evidence import Evidence
+from risk.rules.inputs import integers, texts
 from risk.rules.schema import GuarantorOverextended
 
-__all__ = ["evaluate_guarantor_overextended", "integers", "texts"]
+__all__ = ["evaluate_guarantor_overextended"]
 
 _EDGE_PROPS = ("amount_minor", "amount_currency", "signed_on")
 _CAPACITY_PROPS = ("registered_capital_minor", "registered_capital_currency",
                    "monthly_income_minor", "monthly_income_currency")
 _LOAN_PROPS = ("disbursed_on", "maturity_on", "currency")
 #: Slack of the float pre-filter; the exact test is in Decimal on the few that pass it.
-_FLOAT_SLACK = 1e-9
-
-
-def integers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers of an object column as (int64 values, known mask): ints and floats (floats
-    truncated), ``None``, booleans and anything else unknown (0)."""
-    known = np.array([isinstance(v, int | float) and not isinstance(v, bool) for v in values],
-                     dtype=bool)
-    found = np.zeros(len(values), dtype=np.int64)
-    if known.any():
-        found[known] = [int(v) for v in values[known]]
-    return found, known
-
-
-def texts(values: np.ndarray) -> np.ndarray:
-    """An object column as strings: ``""`` where a value is missing or not text."""
-    found = np.empty(len(values), dtype=object)
-    found[:] = [v if isinstance(v, str) else "" for v in values]
-    return found
+_FLOAT_SLACK: Final = 1e-9
 
 
 def evaluate_guarantor_overextended(rule: GuarantorOverextended,

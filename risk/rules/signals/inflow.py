@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -29,14 +29,13 @@ from portfolio.alerts import SubjectKind
 from risk.alerts.lifecycle import AlertDraft
 from risk.rules.context import EvaluationContext
 from risk.rules.evidence import Evidence
-from risk.rules.inputs import text_array
+from risk.rules.inputs import integers, text_array, texts
 from risk.rules.schema import InflowDrop
-from risk.rules.signals.guarantors import integers, texts
 
 __all__ = ["evaluate_inflow_drop", "judged_month", "months_before"]
 
 #: Slack of the float pre-filter; the exact test is in Decimal on the few that pass it.
-_FLOAT_SLACK = 1e-9
+_FLOAT_SLACK: Final = 1e-9
 
 
 def judged_month(as_of: date) -> str:
