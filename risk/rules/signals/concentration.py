@@ -137,8 +137,7 @@ def _sector(rule: Concentration, ctx: EvaluationContext) -> list[AlertDraft]:
 def _live_loans(ctx: EvaluationContext, live: np.ndarray, loan_ids: Iterable[str]
                 ) -> np.ndarray:
     position = ctx.inputs.loan_position()
-    at = np.unique(np.array([position.get(loan, -1) for loan in loan_ids], dtype=np.int64))
-    at = at[at >= 0]
+    at = np.array(sorted({position.get(loan, -1) for loan in loan_ids} - {-1}), dtype=np.int64)
     return at[live[at]]
 
 
