@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 import numpy as np
@@ -32,6 +33,7 @@ from graph.store import DEFAULT_EDGE_BATCH, GraphStore
 
 __all__ = [
     "NO_CURRENCY",
+    "NO_DAY",
     "NO_PARTY",
     "PortfolioProjection",
     "project_portfolio",
@@ -41,8 +43,12 @@ __all__ = [
 NO_CURRENCY: Final = -1
 #: ``loan_borrower`` of a loan no party borrows (a guaranteed loan whose borrower is absent).
 NO_PARTY: Final = -1
+#: ``loan_disbursed`` / ``loan_maturity`` of a loan whose date is unknown.
+NO_DAY: Final = np.iinfo(np.int32).min
 
-_LOAN_PROPS: Final = ("principal_minor", "principal_currency", "currency")
+_LOAN_PROPS: Final = ("principal_minor", "principal_currency", "currency", "disbursed_on",
+                      "maturity_on")
+_EPOCH: Final = np.datetime64("1970-01-01", "D")
 _GUARANTEE_PROPS: Final = ("amount_minor", "amount_currency")
 
 
@@ -63,6 +69,10 @@ class PortfolioProjection:
       with several borrowers keeps the smallest index; ``borrows`` has them all).
     * ``loan_principal_minor`` (int64): the principal in minor units (0 when unknown).
     * ``loan_currency`` (int16): index into ``currencies``, :data:`NO_CURRENCY` when unknown.
+    * ``loan_disbursed``, ``loan_maturity`` (int32): the loan node's ``disbursed_on`` and
+      ``maturity_on`` as days since 1970-01-01, :data:`NO_DAY` when unknown (or the loan
+      is only guaranteed: its node's properties are read with its ``BORROWS`` edges);
+      :meth:`live_on` reads them.
 
     Relations (scipy CSR matrices, ``int32`` counts of edges as data):
 
@@ -105,6 +115,8 @@ class PortfolioProjection:
     party_graph: sp.csr_matrix
     pair_ptr: np.ndarray
     pair_guarantees: np.ndarray
+    loan_disbursed: np.ndarray
+    loan_maturity: np.ndarray
 
     @property
     def n_parties(self) -> int:
@@ -160,6 +172,16 @@ class PortfolioProjection:
             shape=(self.n_loans, len(self.currencies)), dtype=np.int64)
         return np.asarray((self.borrows.astype(np.int64) @ by_currency).todense())
 
+    def live_on(self, as_of: date) -> np.ndarray:
+        """Which loans are live on ``as_of`` (a bool per loan): disbursed on or before it and
+        maturing after it (a loan without a maturity date never matures; one without a
+        disbursement date is not live)."""
+        day = (np.datetime64(as_of, "D") - _EPOCH).astype(np.int64)
+        disbursed = self.loan_disbursed.astype(np.int64)
+        maturity = self.loan_maturity.astype(np.int64)
+        return ((disbursed != NO_DAY) & (disbursed <= day)
+                & ((maturity == NO_DAY) | (maturity > day)))
+
     def loan_exposure(self, loans: np.ndarray) -> dict[str, int]:
         """Total principal of ``loans`` (indices, each counted once) per currency."""
         unique = np.unique(np.asarray(loans, dtype=np.int64))
@@ -186,6 +208,27 @@ def _columns(batches: Iterable[list[tuple]], width: int) -> tuple[list[str], lis
             targets.append(target)
             values.append(props if width else ())
     return sources, targets, values
+
+
+def _day_numbers(values: list[object]) -> np.ndarray:
+    """ISO dates (``YYYY-MM-DD`` text, as the importer writes them) as int32 days since
+    1970-01-01; :data:`NO_DAY` for a missing or unreadable one."""
+    text = [value[:10] if isinstance(value, str) and value else "NaT" for value in values]
+    try:
+        days = np.array(text, dtype="datetime64[D]")
+    except ValueError:  # one unreadable date: parse one by one, leaving it unknown
+        days = np.array([_one_day(value) for value in text], dtype="datetime64[D]")
+    found = np.full(len(values), NO_DAY, dtype=np.int32)
+    known = ~np.isnat(days)
+    found[known] = (days[known] - _EPOCH).astype(np.int32)
+    return found
+
+
+def _one_day(text: str) -> np.datetime64:
+    try:
+        return np.datetime64(text, "D")
+    except ValueError:
+        return np.datetime64("NaT", "D")
 
 
 def _minor(value: object) -> int:
@@ -225,9 +268,13 @@ def project_portfolio(store: GraphStore, *,
 
     loan_principal = np.zeros(n_loans, dtype=np.int64)
     loan_currency = np.full(n_loans, NO_CURRENCY, dtype=np.int16)
+    loan_disbursed = np.full(n_loans, NO_DAY, dtype=np.int32)
+    loan_maturity = np.full(n_loans, NO_DAY, dtype=np.int32)
     if n_b:
         loan_principal[b_loan_ix] = [_minor(v[0]) for v in b_vals]
         loan_currency[b_loan_ix] = [code_of(v[1] or v[2]) for v in b_vals]
+        loan_disbursed[b_loan_ix] = _day_numbers([v[3] for v in b_vals])
+        loan_maturity[b_loan_ix] = _day_numbers([v[4] for v in b_vals])
     loan_borrower = np.full(n_loans, NO_PARTY, dtype=np.int32)
     # Smallest borrower index wins: assign in descending order so the smallest lands last.
     order = np.lexsort((-b_party.astype(np.int64), b_loan_ix))
@@ -259,6 +306,7 @@ def project_portfolio(store: GraphStore, *,
         guarantee_party=g_party, guarantee_loan=g_loan_ix,
         guarantee_amount_minor=g_amount, guarantee_currency=g_currency,
         party_graph=party_graph, pair_ptr=pair_ptr, pair_guarantees=pair_guarantees,
+        loan_disbursed=loan_disbursed, loan_maturity=loan_maturity,
     )
 
 

@@ -90,10 +90,17 @@ from risk.classification.graph_flags import GraphFlags, flag_loans
 from risk.classification.history import RepaymentHistory
 from risk.errors import RiskError
 from risk.network.circles import CircleOptions, CircleReport, find_circles
-from risk.network.groups import find_groups, read_ownership, write_control_edges
+from risk.network.groups import (
+    GroupReport,
+    OwnershipArrays,
+    find_groups,
+    read_ownership,
+    write_control_edges,
+)
 from risk.network.rings import read_rings
 from risk.projection import PortfolioProjection, project_portfolio
 from risk.rules.evaluate import evaluate
+from risk.rules.inputs import RuleInputs
 from risk.rules.loader import RuleSet
 from risk.scan_store import Finding, fail_run, finish_run, store_results
 
@@ -172,6 +179,9 @@ class ScanContext:
     outcomes: list[RaiseOutcome] = field(default_factory=list)
     components: Components | None = None
     circles: CircleReport | None = None
+    groups: GroupReport | None = None
+    #: The ``OWNS`` edges, read once by the first phase that needs them (:func:`_ownership`).
+    ownership: OwnershipArrays | None = None
     assessment: Assessment | None = None
     review_flags: GraphFlags | None = None
     summary: dict[str, Any] = field(default_factory=dict)
@@ -227,9 +237,17 @@ def _circles(ctx: ScanContext) -> None:
     ctx.summary["truncated_components"] = len(report.truncated_components)
 
 
+def _ownership(ctx: ScanContext) -> OwnershipArrays:
+    """The ``OWNS`` edges, read on first use and shared by every phase after it."""
+    if ctx.ownership is None:
+        ctx.ownership = read_ownership(ctx.graph)
+    return ctx.ownership
+
+
 def _groups(ctx: ScanContext) -> None:
     report = find_groups(ctx.graph, threshold=ctx.settings.control_threshold,
-                         plurality=ctx.settings.control_plurality)
+                         plurality=ctx.settings.control_plurality, ownership=_ownership(ctx))
+    ctx.groups = report
     for g in report.groups:
         ctx.findings.append(Finding("group", [g.controller, *g.members], {
             "controller": g.controller, "controller_label": str(g.controller_label),
@@ -242,7 +260,8 @@ def _groups(ctx: ScanContext) -> None:
 
 def _control(ctx: ScanContext) -> None:
     written = write_control_edges(ctx.graph, threshold=ctx.settings.control_threshold,
-                                  plurality=ctx.settings.control_plurality)
+                                  plurality=ctx.settings.control_plurality,
+                                  ownership=_ownership(ctx))
     ctx.summary["control_edges"] = {"current": written.current, "stale": written.stale}
 
 
@@ -257,7 +276,7 @@ def _rings(ctx: ScanContext) -> None:
 
 def _components(ctx: ScanContext) -> None:
     assert ctx.projection is not None
-    ownership = read_ownership(ctx.graph)
+    ownership = _ownership(ctx)
     owners = np.asarray(ownership.ids, dtype=object)
     supply_a: list[str] = []
     supply_b: list[str] = []
@@ -309,13 +328,19 @@ class _ScannedHistory(RepaymentHistory):
 
 
 def _rules(ctx: ScanContext) -> None:
+    """The early-warning rules, on what the earlier phases read: the repayment history of
+    the classification, the projection, the ownership edges, the circles and groups."""
     history = RepaymentHistory(ctx.engine) if ctx.book is None or ctx.delinquency is None \
         else _ScannedHistory(ctx.engine, ctx.book, ctx.delinquency, ctx.as_of)
+    inputs = RuleInputs(ctx.graph, projection_given=ctx.projection,
+                        ownership_given=_ownership(ctx), circles_given=ctx.circles,
+                        groups_given=None if ctx.groups is None else ctx.groups.groups)
     found = evaluate(ctx.rules.rules, as_of=ctx.as_of, graph=ctx.graph, engine=ctx.engine,
-                     delinquency=history)
+                     delinquency=history, inputs=inputs)
     ctx.drafts = list(found.drafts)
     ctx.summary["rules"] = {"file": ctx.rules.file, "evaluated": found.evaluated,
-                            "skipped": [s.rule_id for s in found.skipped]}
+                            "skipped": [s.rule_id for s in found.skipped],
+                            "seconds": found.seconds}
 
 
 def _review_flags(ctx: ScanContext) -> None:
@@ -323,7 +348,7 @@ def _review_flags(ctx: ScanContext) -> None:
     from the tiers just computed and the projection and circles already read."""
     assert ctx.assessment is not None and ctx.projection is not None
     assert ctx.circles is not None
-    flags = flag_loans(ctx.assessment, ctx.projection, read_ownership(ctx.graph), ctx.circles,
+    flags = flag_loans(ctx.assessment, ctx.projection, _ownership(ctx), ctx.circles,
                        threshold=ctx.settings.control_threshold,
                        plurality=ctx.settings.control_plurality)
     ctx.review_flags = flags

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import numpy as np
 from sqlalchemy import Engine
@@ -97,8 +97,21 @@ class Assessment:
                 "summary": self.summary}
 
 
+#: Loans above which :func:`secured_loans` streams every ``SECURED_BY`` edge.
+_STREAM_ABOVE: Final = 5_000
+
+
 def secured_loans(store: GraphStore, loan_ids: Sequence[str]) -> np.ndarray:
-    """Whether each loan has collateral (a ``SECURED_BY`` edge), as the graph stands."""
+    """Whether each loan has collateral (a ``SECURED_BY`` edge), as the graph stands.
+
+    For many loans (a whole book) the ``SECURED_BY`` edges are streamed once and matched
+    in numpy, instead of asking for every loan's edges; for a few, their edges are asked.
+    """
+    if len(loan_ids) > _STREAM_ABOVE:
+        secured = [source for batch in store.iter_edges([RelType.SECURED_BY])
+                   for _, source, _, _, _ in batch]
+        return np.isin(np.asarray(loan_ids).astype(str),
+                       np.asarray(secured, dtype=str) if secured else np.empty(0, dtype=str))
     flags: list[bool] = []
     for start in range(0, len(loan_ids), _EDGE_BATCH):
         chunk = list(loan_ids[start:start + _EDGE_BATCH])

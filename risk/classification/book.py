@@ -290,12 +290,22 @@ def _bureau_figures(connection: Connection, as_of: date,
                  _bureau.c.party_id)
     # Two snapshots of one party on one day: the greatest id wins, deterministically.
     by_party = {row[0]: row for row in sorted(rows, key=lambda r: (r[0], r[5]))}
-    for i, party in enumerate(borrower_ids.tolist()):
-        row = by_party.get(party)
-        if row is None:
-            continue
-        figures.as_of[i] = day_number(row[1])
-        figures.total_debt[i] = -1 if row[2] is None else row[2]
-        figures.overdue_90[i] = -1 if row[3] is None else row[3]
-        figures.currency[i] = row[4]
+    if not by_party:
+        return figures
+    # Spread over the loans in numpy: each loan's borrower looked up among the parties.
+    known = sorted(by_party)
+    found = [by_party[party] for party in known]
+    names = np.asarray(known).astype(str)
+    borrowers = np.asarray(borrower_ids).astype(str)
+    at = np.minimum(np.searchsorted(names, borrowers), len(names) - 1)
+    hit = names[at] == borrowers
+    rows_at = at[hit]
+
+    def column(i: int) -> np.ndarray:
+        return np.array([-1 if row[i] is None else row[i] for row in found], dtype=np.int64)
+
+    figures.as_of[hit] = _days([row[1] for row in found])[rows_at]
+    figures.total_debt[hit] = column(2)[rows_at]
+    figures.overdue_90[hit] = column(3)[rows_at]
+    figures.currency[hit] = np.array([row[4] for row in found], dtype=object)[rows_at]
     return figures

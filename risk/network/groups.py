@@ -226,9 +226,10 @@ def groups_from_control(ids: Sequence[str], labels: Sequence[Label], ctrl: Contr
     return groups
 
 
-def _derive(store: GraphStore, threshold: float, plurality: float, as_of: date | None = None
+def _derive(store: GraphStore, threshold: float, plurality: float, as_of: date | None = None,
+            ownership: OwnershipArrays | None = None
             ) -> tuple[OwnershipArrays, Control, CashFlowRights]:
-    arrays = read_ownership(store, as_of)
+    arrays = read_ownership(store, as_of) if ownership is None else ownership
     a = ownership_matrix(len(arrays.ids), arrays.holders, arrays.held, arrays.pct,
                          names=arrays.ids)
     return arrays, control(a, threshold, plurality), cash_flow_rights(a)
@@ -241,16 +242,18 @@ def _named_degenerate(ids: Sequence[str], found: list[Degenerate]
 
 def find_groups(store: GraphStore, threshold: float = DEFAULT_THRESHOLD,
                 plurality: float = DEFAULT_PLURALITY,
-                min_companies: int = DEFAULT_MIN_COMPANIES, as_of: date | None = None
-                ) -> GroupReport:
+                min_companies: int = DEFAULT_MIN_COMPANIES, as_of: date | None = None,
+                ownership: OwnershipArrays | None = None) -> GroupReport:
     """Every corporate group of the graph in ``store``, with its exposure; with ``as_of``,
-    of the ownership as it stood that day (see :func:`read_ownership`).
+    of the ownership as it stood that day (see :func:`read_ownership`). ``ownership``: the
+    edges already read by the caller (read with the same ``as_of``), instead of reading
+    them again.
 
     Raises:
         risk.network.control.InvalidOwnership: a stored ``pct`` outside (0, 1], or bad
             parameters.
     """
-    arrays, ctrl, rights = _derive(store, threshold, plurality, as_of)
+    arrays, ctrl, rights = _derive(store, threshold, plurality, as_of, ownership)
     book = read_loan_book(store)
     groups = groups_from_control(arrays.ids, arrays.labels, ctrl, book, min_companies)
     return GroupReport(groups=groups, degenerate=_named_degenerate(arrays.ids, rights.degenerate),
@@ -287,14 +290,16 @@ class ControlEdgeWrite:
 
 
 def write_control_edges(store: GraphStore, threshold: float = DEFAULT_THRESHOLD,
-                        plurality: float = DEFAULT_PLURALITY) -> ControlEdgeWrite:
-    """Derive the ``CONTROLS`` edges and upsert them, in one transaction.
+                        plurality: float = DEFAULT_PLURALITY,
+                        ownership: OwnershipArrays | None = None) -> ControlEdgeWrite:
+    """Derive the ``CONTROLS`` edges and upsert them, in one transaction (from
+    ``ownership`` when the caller read it already, every stored ``OWNS`` edge).
 
     Idempotent: a second run writes the same edges. Edges stored before that no longer
     hold are marked ``current = false`` in the same batch (the store cannot delete one
     edge).
     """
-    arrays, ctrl, rights = _derive(store, threshold, plurality)
+    arrays, ctrl, rights = _derive(store, threshold, plurality, ownership=ownership)
     edges = control_edges(arrays.ids, ctrl, rights)
     fresh = {e.identity for e in edges}
     stale = [

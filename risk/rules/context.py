@@ -5,43 +5,53 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
-import networkx as nx
 from sqlalchemy import Engine
 
-from graph.model import RelType
+from graph.model import Label
 from graph.store import GraphStore
 from portfolio.alerts import SubjectKind
 from risk.alerts.lifecycle import AlertDraft
 from risk.rules.delinquency import DelinquencySource
 from risk.rules.evidence import Evidence
+from risk.rules.inputs import RuleInputs
 from risk.rules.schema import Rule
 
 __all__ = ["EvaluationContext"]
 
+#: The label drawn for a node the graph does not hold (a bureau snapshot of a party
+#: imported separately).
+UNKNOWN_LABEL: Final = "Unknown"
+
 
 @dataclass
 class EvaluationContext:
-    """The stores and the as-of date of one evaluation. Projections of the graph are read
-    once per set of relationship types and shared by every rule of the run."""
+    """The stores and the as-of date of one evaluation, and the graph read as arrays once
+    (:class:`risk.rules.inputs.RuleInputs`) for every rule of the run."""
 
     as_of: date
     graph: GraphStore
     engine: Engine
+    inputs: RuleInputs
     delinquency: DelinquencySource | None = None
     #: What rules had to say beyond their alerts (data they could not judge), by rule id.
     notes: dict[str, list[str]] = field(default_factory=dict)
-    _projections: dict[frozenset[RelType], nx.MultiDiGraph] = field(default_factory=dict)
+    _labels: dict[str, str] = field(default_factory=dict)
 
     def note(self, rule: Rule, text: str) -> None:
         self.notes.setdefault(rule.id, []).append(text)
 
-    def projection(self, types: Collection[RelType]) -> nx.MultiDiGraph:
-        wanted = frozenset(types)
-        if wanted not in self._projections:
-            self._projections[wanted] = self.graph.project(wanted)
-        return self._projections[wanted]
+    def labels(self, ids: Collection[str]) -> dict[str, str]:
+        """The label of each of ``ids`` (``"Unknown"`` where the graph has no such node),
+        read in one batch for the ids not read before in this run."""
+        missing = [node_id for node_id in ids if node_id not in self._labels]
+        if missing:
+            found: dict[str, Label] = self.graph.labels_of(missing)
+            for node_id in missing:
+                label = found.get(node_id)
+                self._labels[node_id] = UNKNOWN_LABEL if label is None else label.value
+        return {node_id: self._labels[node_id] for node_id in ids}
 
     def draft(self, rule: Rule, subject_kind: SubjectKind, subject_id: str,
               signals: list[dict[str, Any]], evidence: Evidence) -> AlertDraft:

@@ -4,11 +4,17 @@ Everything is read as of the date: bureau snapshots, events, monthly transfers a
 dated after it are ignored, so that adding later data changes nothing about an earlier date.
 A rule that cannot run is never dropped silently: it is listed in
 :attr:`Evaluation.skipped` with the reason (disabled; needs the PD model; needs the
-delinquency source or the network analytics not wired in).
+delinquency source).
+
+The rules read the graph as arrays through one :class:`risk.rules.inputs.RuleInputs` per
+evaluation: a scan passes the one it filled with what its earlier phases read (the
+projection, the ownership edges, the circles and groups); a standalone run passes none and
+each part is read on first use. The rules run the same code either way.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +25,7 @@ from graph.store import GraphStore
 from risk.alerts.lifecycle import AlertDraft
 from risk.rules.context import EvaluationContext
 from risk.rules.delinquency import DelinquencySource
+from risk.rules.inputs import RuleInputs
 from risk.rules.schema import (
     MODEL_SIGNALS,
     BureauScoreDrop,
@@ -32,7 +39,7 @@ from risk.rules.schema import (
     Rule,
 )
 from risk.rules.signals.bureau import evaluate_bureau_score_drop
-from risk.rules.signals.concentration import evaluate_sector_concentration
+from risk.rules.signals.concentration import evaluate_concentration
 from risk.rules.signals.events import evaluate_external_event
 from risk.rules.signals.guarantors import evaluate_guarantor_overextended
 from risk.rules.signals.inflow import evaluate_inflow_drop
@@ -45,8 +52,6 @@ NO_PD_MODEL = ("no production PD model exists yet (the models issue adds one): "
                "PD rules are validated but not evaluated")
 NO_DELINQUENCY = ("no delinquency source was given (risk.classification.delinquency): "
                   "days past due, missed installments and defaults are unknown")
-NO_NETWORK = ("group and circle concentration need the network analytics (risk.network), "
-              "not wired in yet; only scope: sector is evaluated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +71,31 @@ class Evaluation:
     skipped: list[SkippedRule] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
     evaluated: list[str] = field(default_factory=list)
+    #: Wall-clock seconds per evaluated rule (the first rule to need a read pays for it).
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def evaluate(rules: Sequence[Rule], *, as_of: date, graph: GraphStore, engine: Engine,
-             delinquency: DelinquencySource | None = None) -> Evaluation:
-    """Run every enabled rule of ``rules`` on the portfolio as it stood on ``as_of``."""
-    ctx = EvaluationContext(as_of=as_of, graph=graph, engine=engine, delinquency=delinquency)
+             delinquency: DelinquencySource | None = None,
+             inputs: RuleInputs | None = None) -> Evaluation:
+    """Run every enabled rule of ``rules`` on the portfolio as it stood on ``as_of``.
+
+    ``inputs``: what the caller already read of ``graph`` (a scan); by default everything
+    is read from ``graph`` as the rules need it.
+    """
+    if inputs is not None and inputs.graph is not graph:
+        raise ValueError("inputs must be read from the graph the rules evaluate")
+    ctx = EvaluationContext(as_of=as_of, graph=graph, engine=engine,
+                            inputs=inputs or RuleInputs(graph), delinquency=delinquency)
     result = Evaluation(as_of=as_of, notes=ctx.notes)
     for rule in rules:
         reason = _skip_reason(rule, delinquency)
         if reason is not None:
             result.skipped.append(SkippedRule(rule.id, rule.signal, reason))
             continue
+        started = time.perf_counter()
         result.drafts.extend(_run(rule, ctx, delinquency))
+        result.seconds[rule.id] = round(time.perf_counter() - started, 3)
         result.evaluated.append(rule.id)
     return result
 
@@ -91,8 +108,6 @@ def _skip_reason(rule: Rule, delinquency: DelinquencySource | None) -> str | Non
     if isinstance(rule, DaysPastDue | MissedInstallments | RelatedDefault) \
             and delinquency is None:
         return NO_DELINQUENCY
-    if isinstance(rule, Concentration) and rule.scope != "sector":
-        return NO_NETWORK
     return None
 
 
@@ -108,7 +123,7 @@ def _run(rule: Rule, ctx: EvaluationContext,
         case GuarantorOverextended():
             return evaluate_guarantor_overextended(rule, ctx)
         case Concentration():
-            return evaluate_sector_concentration(rule, ctx)
+            return evaluate_concentration(rule, ctx)
     assert delinquency is not None  # _skip_reason guarantees it for the rest
     match rule:
         case DaysPastDue():

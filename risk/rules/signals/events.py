@@ -8,9 +8,10 @@ Reads ``MENTIONED_IN`` edges to ``ExternalEvent`` nodes (``kind``, ``occurred_on
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 from typing import Any
+
+import numpy as np
 
 from graph.model import RelType
 from portfolio.alerts import SubjectKind
@@ -21,33 +22,43 @@ from risk.rules.schema import ExternalEvent
 
 __all__ = ["evaluate_external_event"]
 
+_EVENT_PROPS = ("kind", "occurred_on", "severity", "title")
+
 
 def evaluate_external_event(rule: ExternalEvent, ctx: EvaluationContext) -> list[AlertDraft]:
     """One alert per party, carrying every event that matched; path party → event."""
-    graph = ctx.projection([RelType.MENTIONED_IN])
+    edges = ctx.inputs.edges(RelType.MENTIONED_IN, target_props=_EVENT_PROPS)
+    if not len(edges):
+        return []
     start = (ctx.as_of - timedelta(days=rule.within_days)).isoformat()
     end = ctx.as_of.isoformat()
-    kinds = set(rule.kinds)
-    found: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for party_id, event_id in graph.edges():
-        event = graph.nodes[event_id]
-        occurred = str(event.get("occurred_on", ""))
-        severity = event.get("severity")
-        if event.get("kind") not in kinds or not start < occurred <= end:
-            continue
-        if (severity if isinstance(severity, int) else 1) < rule.min_severity:
-            continue
-        found[party_id].append((event_id, event))
+    kind, occurred, severity = (edges.props[name] for name in _EVENT_PROPS[:3])
+    occurred_text = np.array([value if isinstance(value, str) else "" for value in occurred],
+                             dtype=object)
+    # An event without an integer severity counts as severity 1.
+    level = np.array([value if isinstance(value, int) else 1 for value in severity],
+                     dtype=np.int64)
+    kind_text = np.array([value if isinstance(value, str) else "" for value in kind],
+                         dtype=object)
+    keep = (np.isin(kind_text, list(rule.kinds)) & (occurred_text > start)
+            & (occurred_text <= end) & (level >= rule.min_severity))
+    # By party, then by occurrence and event id, as the alert lists them.
+    hit = sorted(np.flatnonzero(keep).tolist(), key=lambda i: (
+        edges.source[i], occurred_text[i], edges.target[i]))
+    found: dict[str, list[int]] = {}
+    for i in hit:
+        found.setdefault(str(edges.source[i]), []).append(i)
+    labels = ctx.labels(list(found))
     drafts = []
-    for party_id, events in sorted(found.items()):
-        evidence = Evidence().node(party_id, graph.nodes[party_id]["label"])
-        signals = []
-        for event_id, event in sorted(events, key=lambda item: (item[1]["occurred_on"],
-                                                                  item[0])):
+    for party_id, rows in found.items():
+        evidence = Evidence().node(party_id, labels[party_id])
+        signals: list[dict[str, Any]] = []
+        for i in rows:
+            event_id = str(edges.target[i])
             evidence.node(event_id, "ExternalEvent").edge(RelType.MENTIONED_IN.value,
                                                           party_id, event_id)
             signals.append({"signal": rule.signal, "event_id": event_id,
-                            "kind": event["kind"], "occurred_on": event["occurred_on"],
-                            "severity": event.get("severity"), "title": event.get("title")})
+                            "kind": kind[i], "occurred_on": occurred[i],
+                            "severity": severity[i], "title": edges.props["title"][i]})
         drafts.append(ctx.draft(rule, SubjectKind.PARTY, party_id, signals, evidence))
     return drafts

@@ -14,86 +14,105 @@ judged (counted in the run's notes, as are guarantors without a known capacity).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
-from graph.model import Label, RelType
+import numpy as np
+
+from graph.model import RelType
 from portfolio.alerts import SubjectKind
 from risk.alerts.lifecycle import AlertDraft
 from risk.rules.context import EvaluationContext
 from risk.rules.evidence import Evidence
+from risk.rules.inputs import integers, texts
 from risk.rules.schema import GuarantorOverextended
 
-__all__ = ["capacity_of", "evaluate_guarantor_overextended", "live_on"]
+__all__ = ["evaluate_guarantor_overextended"]
 
-
-def live_on(loan: dict[str, Any], as_of: str) -> bool:
-    """Whether a loan node's dates make it live on ``as_of`` (ISO text)."""
-    disbursed = loan.get("disbursed_on")
-    maturity = loan.get("maturity_on")
-    if disbursed is None or str(disbursed) > as_of:
-        return False
-    return maturity is None or str(maturity) > as_of
-
-
-def capacity_of(party: dict[str, Any], income_multiple: float) -> tuple[str, Decimal] | None:
-    """A party's capacity as (currency, minor units), or ``None`` when unknown."""
-    if party.get("label") == Label.COMPANY.value:
-        amount, code = party.get("registered_capital_minor"), \
-            party.get("registered_capital_currency")
-        multiple = Decimal(1)
-    else:
-        amount, code = party.get("monthly_income_minor"), party.get("monthly_income_currency")
-        multiple = Decimal(str(income_multiple))
-    if amount is None or code is None or int(amount) <= 0:
-        return None
-    return str(code), Decimal(int(amount)) * multiple
+_EDGE_PROPS = ("amount_minor", "amount_currency", "signed_on")
+_CAPACITY_PROPS = ("registered_capital_minor", "registered_capital_currency",
+                   "monthly_income_minor", "monthly_income_currency")
+_LOAN_PROPS = ("disbursed_on", "maturity_on", "currency")
+#: Slack of the float pre-filter; the exact test is in Decimal on the few that pass it.
+_FLOAT_SLACK: Final = 1e-9
 
 
 def evaluate_guarantor_overextended(rule: GuarantorOverextended,
                                     ctx: EvaluationContext) -> list[AlertDraft]:
-    """One alert per overextended guarantor; path guarantor → GUARANTEES → loans."""
-    graph = ctx.projection([RelType.GUARANTEES])
+    """One alert per overextended guarantor; path guarantor → GUARANTEES → loans.
+
+    One streamed read of the guarantees with their loans' dates and their guarantors'
+    capacity, filtered and summed per guarantor in numpy; the exact comparison, in
+    ``Decimal``, runs only for the guarantors a float pre-filter cannot clear.
+    """
+    edges = ctx.inputs.edges(RelType.GUARANTEES, props=_EDGE_PROPS,
+                             source_props=_CAPACITY_PROPS, target_props=_LOAN_PROPS)
+    if not len(edges):
+        return []
     as_of = ctx.as_of.isoformat()
-    guarantees: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for guarantor, loan_id, data in graph.edges(data=True):
-        signed = data.get("signed_on")
-        if signed is not None and str(signed) > as_of:
+    minor, has_amount = integers(edges.props["amount_minor"])
+    signed = texts(edges.props["signed_on"])
+    disbursed = texts(edges.props["disbursed_on"])
+    maturity = texts(edges.props["maturity_on"])
+    code = texts(edges.props["amount_currency"])
+    code = np.where(code == "", texts(edges.props["currency"]), code)
+    keep = (has_amount & ((signed == "") | (signed <= as_of))
+            & (disbursed != "") & (disbursed <= as_of) & ((maturity == "") | (maturity > as_of)))
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return []
+    guarantors, inverse = np.unique(edges.source[rows], return_inverse=True)
+    first = np.zeros(len(guarantors), dtype=np.int64)
+    first[inverse[::-1]] = rows[::-1]  # any edge of a guarantor carries its node's props
+    company = ctx.inputs.companies().contains(guarantors)
+    cap_minor, cap_known = integers(np.where(
+        company, edges.props["registered_capital_minor"][first],
+        edges.props["monthly_income_minor"][first]))
+    cap_code = texts(np.where(company, edges.props["registered_capital_currency"][first],
+                              edges.props["monthly_income_currency"][first]))
+    known = cap_known & (cap_minor > 0) & (cap_code != "")
+    multiple = np.where(company, 1.0, rule.income_multiple)
+    in_code = code[rows] == cap_code[inverse]
+    counted = np.bincount(inverse, weights=in_code, minlength=len(guarantors)) > 0
+    total = np.bincount(inverse, weights=np.where(in_code, minor[rows], 0).astype(float),
+                        minlength=len(guarantors))
+    judged = known & counted
+    limit = rule.max_share * cap_minor.astype(float) * multiple
+    candidates = np.flatnonzero(judged & (total > limit * (1 - _FLOAT_SLACK)))
+    unknown = int(np.count_nonzero(~known))
+    other_currency = int(np.count_nonzero(known & ~counted))
+
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(guarantors) + 1))
+    max_share = Decimal(str(rule.max_share))
+    alerted: list[tuple[str, dict[str, Any], list[tuple[str, str, int]]]] = []
+    for g in candidates.tolist():
+        held = sorted((str(edges.target[i]), str(code[i]), int(minor[i]))
+                      for i in rows[order[bounds[g]:bounds[g + 1]]].tolist())
+        totals: dict[str, int] = {}
+        for _, currency, amount in held:
+            totals[currency] = totals.get(currency, 0) + amount
+        capacity = Decimal(int(cap_minor[g])) * (
+            Decimal(1) if company[g] else Decimal(str(rule.income_multiple)))
+        currency = str(cap_code[g])
+        share = Decimal(totals[currency]) / capacity
+        if share <= max_share:
             continue
-        if not live_on(graph.nodes[loan_id], as_of) or "amount_minor" not in data:
-            continue
-        code = str(data.get("amount_currency") or graph.nodes[loan_id].get("currency", ""))
-        guarantees[guarantor].append((loan_id, code, int(data["amount_minor"])))
-    unknown = other_currency = 0
-    drafts = []
-    for guarantor, held in sorted(guarantees.items()):
-        capacity = capacity_of(graph.nodes[guarantor], rule.income_multiple)
-        if capacity is None:
-            unknown += 1
-            continue
-        code, amount = capacity
-        totals: dict[str, int] = defaultdict(int)
-        for _, currency, minor in held:
-            totals[currency] += minor
-        if code not in totals:
-            other_currency += 1
-            continue
-        share = Decimal(totals[code]) / amount
-        if share <= Decimal(str(rule.max_share)):
-            continue
-        evidence = Evidence().node(guarantor, graph.nodes[guarantor]["label"])
-        for loan_id, currency, minor in sorted(held):
-            evidence.node(loan_id, "Loan").edge(RelType.GUARANTEES.value, guarantor, loan_id,
-                                                amount_minor=minor, currency=currency)
-        signal = {
-            "signal": rule.signal, "currency": code, "guaranteed_minor": totals[code],
-            "capacity_minor": str(amount.quantize(Decimal(1))),
-            "capacity_basis": "registered_capital" if graph.nodes[guarantor]["label"]
-            == Label.COMPANY.value else f"monthly_income x {rule.income_multiple:g}",
+        alerted.append((str(guarantors[g]), {
+            "signal": rule.signal, "currency": currency, "guaranteed_minor": totals[currency],
+            "capacity_minor": str(capacity.quantize(Decimal(1))),
+            "capacity_basis": "registered_capital" if company[g]
+            else f"monthly_income x {rule.income_multiple:g}",
             "share": str(share.quantize(Decimal("0.0001"))), "max_share": rule.max_share,
             "loans": len(held),
-            "not_compared": {c: v for c, v in sorted(totals.items()) if c != code}}
+            "not_compared": {c: v for c, v in sorted(totals.items()) if c != currency}}, held))
+    labels = ctx.labels([guarantor for guarantor, _, _ in alerted])
+    drafts = []
+    for guarantor, signal, held in alerted:
+        evidence = Evidence().node(guarantor, labels[guarantor])
+        for loan_id, currency, amount in held:
+            evidence.node(loan_id, "Loan").edge(RelType.GUARANTEES.value, guarantor, loan_id,
+                                                amount_minor=amount, currency=currency)
         drafts.append(ctx.draft(rule, SubjectKind.PARTY, guarantor, [signal], evidence))
     if unknown:
         ctx.note(rule, f"{unknown} guarantors not judged: no registered capital or monthly "

@@ -2,7 +2,8 @@
 
 The figures come from the :class:`risk.rules.delinquency.DelinquencySource` the caller
 passes (the repayment history read as of the date); this module only applies the rule's
-thresholds and draws the path borrower → BORROWS → loan.
+thresholds and draws the path borrower → BORROWS → loan, from the ``BORROWS`` edges of the
+portfolio projection (:attr:`risk.rules.inputs.RuleInputs.projection`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import calendar
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+
+import numpy as np
 
 from graph.model import RelType
 from portfolio.alerts import SubjectKind
@@ -53,13 +56,23 @@ def evaluate_missed_installments(rule: MissedInstallments, ctx: EvaluationContex
 
 def _loan_drafts(rule: DaysPastDue | MissedInstallments, ctx: EvaluationContext,
                  found: Mapping[str, dict[str, Any]]) -> list[AlertDraft]:
-    borrows = ctx.projection([RelType.BORROWS])
+    if not found:
+        return []
+    projection = ctx.inputs.projection
+    loans = sorted(found)
+    at = projection.loan_index(loans)
+    by_loan = ctx.inputs.loan_borrowers()
+    borrowers: dict[str, list[str]] = {}
+    for loan_id, j in zip(loans, at.tolist(), strict=True):
+        rows = by_loan.indices[by_loan.indptr[j]:by_loan.indptr[j + 1]] if j >= 0 \
+            else np.empty(0, dtype=np.int32)
+        borrowers[loan_id] = projection.party_ids[rows].tolist()
+    labels = ctx.labels({party for parties in borrowers.values() for party in parties})
     drafts = []
-    for loan_id, figures in sorted(found.items()):
+    for loan_id in loans:
         evidence = Evidence().node(loan_id, "Loan")
-        if loan_id in borrows:
-            for borrower in sorted(borrows.predecessors(loan_id)):
-                evidence.node(borrower, borrows.nodes[borrower]["label"]).edge(
-                    RelType.BORROWS.value, borrower, loan_id)
-        drafts.append(ctx.draft(rule, SubjectKind.LOAN, loan_id, [figures], evidence))
+        for borrower in borrowers[loan_id]:
+            evidence.node(borrower, labels[borrower]).edge(RelType.BORROWS.value, borrower,
+                                                           loan_id)
+        drafts.append(ctx.draft(rule, SubjectKind.LOAN, loan_id, [found[loan_id]], evidence))
     return drafts

@@ -77,7 +77,7 @@ def test_rules_check_prints_the_default_rules(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("COLUMNS", "200")
     assert run(monkeypatch, "rules", "check") == 0
     out = capsys.readouterr().out
-    assert "12 rules, 12 enabled" in out
+    assert "14 rules, 14 enabled" in out
     assert "dpd-30" in out and "min_days=30" in out
     assert "pd-high, pd-rising: validated, but skipped when run" in out
 

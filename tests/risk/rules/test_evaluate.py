@@ -10,7 +10,7 @@ import pytest
 
 from graph.model import Edge, Label, Node, RelType
 from risk.alerts.lifecycle import AlertDraft
-from risk.rules.evaluate import NO_DELINQUENCY, NO_NETWORK, NO_PD_MODEL, evaluate
+from risk.rules.evaluate import NO_DELINQUENCY, NO_PD_MODEL, evaluate
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules, parse_rules
 from risk.rules.schema import Rule
 from tests.risk.rules.hand_data import (
@@ -162,11 +162,12 @@ def test_rules_that_cannot_run_are_reported_never_silently_dropped(stores: Store
     build_portfolio(stores)
     result = evaluate(_rules(), as_of=AS_OF, graph=stores.graph, engine=stores.engine)
     skipped = {s.rule_id: s.reason for s in result.skipped}
-    assert skipped == {"pd": NO_PD_MODEL, "pd-up": NO_PD_MODEL, "circles": NO_NETWORK,
+    assert skipped == {"pd": NO_PD_MODEL, "pd-up": NO_PD_MODEL,
                        "disabled": "disabled in the rules file", "dpd": NO_DELINQUENCY,
                        "missed": NO_DELINQUENCY, "related": NO_DELINQUENCY}
     assert "no production PD model" in NO_PD_MODEL
-    assert set(result.evaluated) == {"bureau", "court", "news", "inflow", "guarantor", "sector"}
+    assert set(result.evaluated) == {"bureau", "court", "news", "inflow", "guarantor", "sector",
+                                     "circles"}
 
 
 def test_nothing_dated_after_the_as_of_date_changes_the_result(stores: Stores) -> None:
