@@ -2,9 +2,11 @@
 
 For each guarantor, the sum of the ``amount_minor`` of its ``GUARANTEES`` edges to loans live
 on the as-of date (disbursed on or before it, maturing after it; a guarantee signed after it
-does not count), against its capacity: a company's ``registered_capital_minor``, a person's
-``monthly_income_minor`` × the rule's ``income_multiple``. The guarantor is alerted when the
-guaranteed total exceeds ``max_share`` × capacity.
+does not count), against its capacity as the stress test defines it
+(:func:`risk.contagion.capacity.party_capacity`): its imported ``loss_buffer`` when it has
+one, else a company's ``registered_capital``, else a person's ``monthly_income`` × the rule's
+``income_multiple``. The guarantor is alerted when the guaranteed total exceeds
+``max_share`` × capacity.
 
 Currencies: Loanwatch holds no exchange rates, so only guarantees in the capacity's currency
 are compared with it. Guarantees in other currencies are not converted: the alert lists them
@@ -18,14 +20,15 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from graph.model import Label, RelType
+from graph.model import RelType
 from portfolio.alerts import SubjectKind
 from risk.alerts.lifecycle import AlertDraft
+from risk.contagion.capacity import CapacityBasis, party_capacity
 from risk.rules.context import EvaluationContext
 from risk.rules.evidence import Evidence
 from risk.rules.schema import GuarantorOverextended
 
-__all__ = ["capacity_of", "evaluate_guarantor_overextended", "live_on"]
+__all__ = ["evaluate_guarantor_overextended", "live_on"]
 
 
 def live_on(loan: dict[str, Any], as_of: str) -> bool:
@@ -37,18 +40,10 @@ def live_on(loan: dict[str, Any], as_of: str) -> bool:
     return maturity is None or str(maturity) > as_of
 
 
-def capacity_of(party: dict[str, Any], income_multiple: float) -> tuple[str, Decimal] | None:
-    """A party's capacity as (currency, minor units), or ``None`` when unknown."""
-    if party.get("label") == Label.COMPANY.value:
-        amount, code = party.get("registered_capital_minor"), \
-            party.get("registered_capital_currency")
-        multiple = Decimal(1)
-    else:
-        amount, code = party.get("monthly_income_minor"), party.get("monthly_income_currency")
-        multiple = Decimal(str(income_multiple))
-    if amount is None or code is None or int(amount) <= 0:
-        return None
-    return str(code), Decimal(int(amount)) * multiple
+def _basis_text(basis: CapacityBasis, income_multiple: float) -> str:
+    if basis is CapacityBasis.INCOME:
+        return f"monthly_income x {income_multiple:g}"
+    return "loss_buffer" if basis is CapacityBasis.OVERRIDE else basis.value
 
 
 def evaluate_guarantor_overextended(rule: GuarantorOverextended,
@@ -68,11 +63,11 @@ def evaluate_guarantor_overextended(rule: GuarantorOverextended,
     unknown = other_currency = 0
     drafts = []
     for guarantor, held in sorted(guarantees.items()):
-        capacity = capacity_of(graph.nodes[guarantor], rule.income_multiple)
+        capacity = party_capacity(graph.nodes[guarantor], income_months=rule.income_multiple)
         if capacity is None:
             unknown += 1
             continue
-        code, amount = capacity
+        code, amount = capacity.currency, capacity.minor
         totals: dict[str, int] = defaultdict(int)
         for _, currency, minor in held:
             totals[currency] += minor
@@ -89,15 +84,14 @@ def evaluate_guarantor_overextended(rule: GuarantorOverextended,
         signal = {
             "signal": rule.signal, "currency": code, "guaranteed_minor": totals[code],
             "capacity_minor": str(amount.quantize(Decimal(1))),
-            "capacity_basis": "registered_capital" if graph.nodes[guarantor]["label"]
-            == Label.COMPANY.value else f"monthly_income x {rule.income_multiple:g}",
+            "capacity_basis": _basis_text(capacity.basis, rule.income_multiple),
             "share": str(share.quantize(Decimal("0.0001"))), "max_share": rule.max_share,
             "loans": len(held),
             "not_compared": {c: v for c, v in sorted(totals.items()) if c != code}}
         drafts.append(ctx.draft(rule, SubjectKind.PARTY, guarantor, [signal], evidence))
     if unknown:
-        ctx.note(rule, f"{unknown} guarantors not judged: no registered capital or monthly "
-                       "income")
+        ctx.note(rule, f"{unknown} guarantors not judged: no loss buffer, registered "
+                       "capital or monthly income")
     if other_currency:
         ctx.note(rule, f"{other_currency} guarantors not judged: no guarantee in the currency "
                        "of their capacity (no exchange rates)")
