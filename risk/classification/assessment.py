@@ -172,11 +172,12 @@ def assess_book(book: LoanBook, dq: Delinquency, retail: np.ndarray, secured: np
     tiers = classify_tiers(book, dq, retail, config=classification, qualitative=qualitative)
     overrides = overrides or {}
     floors = [result.tier for result in tiers]
-    if overrides:
+    staging = computed = stage_loans(book, dq, tiers, config=provisioning)
+    if any(o.tier is not None for o in overrides.values()):
         # An overridden tier, held at the regulatory floor, stages the loan like any tier.
         tiers = [result if (o := overrides.get(result.loan_id)) is None or o.tier is None
                  else replace(result, tier=max(o.tier, result.tier)) for result in tiers]
-    staging = stage_loans(book, dq, tiers, config=provisioning)
+        staging = stage_loans(book, dq, tiers, config=provisioning)
     tier_array = np.array([int(t.tier) for t in tiers], dtype=np.int64)
     stage = staging.stage.copy()
     for i, result in enumerate(tiers):
@@ -196,7 +197,7 @@ def assess_book(book: LoanBook, dq: Delinquency, retail: np.ndarray, secured: np
             if override.ecl_minor is not None:
                 ecl_minor = override.ecl_minor
             reasons.insert(0, _override_reason(override, Tier(int(tier_array[i])),
-                                               floors[i], int(staging.stage[i]),
+                                               floors[i], int(computed.stage[i]),
                                                minor_to_decimal(int(ecl[i]), currency)))
         horizon = "12-month" if stage[i] == 1 else "lifetime"
         reasons.append(Reason("ecl", Tier(int(tier_array[i])), (
