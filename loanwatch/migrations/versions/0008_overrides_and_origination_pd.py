@@ -1,7 +1,9 @@
 """Audited manual overrides of a loan's tier, stage or ECL (append-only), and the PD at
 origination of each loan.
 
-Additive only: a new table, and a nullable column on ``loan``.
+Additive only: a new table, and a nullable column on ``loan``. The table is append-only in
+the database itself: triggers refuse an UPDATE or a DELETE of its rows on both SQLite and
+PostgreSQL, so the audit trail cannot be rewritten by a stray statement either.
 
 Revision ID: 0008
 Revises: 0006
@@ -21,6 +23,34 @@ revision: str = "0008"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+_REFUSAL = "loan_override is append-only: record a revocation or a new override instead"
+
+
+def _append_only() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"""
+            CREATE FUNCTION loan_override_append_only() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION '{_REFUSAL}';
+            END;
+            $$ LANGUAGE plpgsql""")
+        op.execute("CREATE TRIGGER loan_override_append_only BEFORE UPDATE OR DELETE ON "
+                   "loan_override FOR EACH ROW EXECUTE FUNCTION loan_override_append_only()")
+        return
+    for event in ("UPDATE", "DELETE"):
+        op.execute(f"CREATE TRIGGER loan_override_no_{event.lower()} BEFORE {event} ON "
+                   f"loan_override BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END")
+
+
+def _drop_append_only() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER loan_override_append_only ON loan_override")
+        op.execute("DROP FUNCTION loan_override_append_only()")
+        return
+    for event in ("update", "delete"):
+        op.execute(f"DROP TRIGGER loan_override_no_{event}")
 
 
 def upgrade() -> None:
@@ -44,9 +74,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_loan_override_loan_id", "loan_override", ["loan_id", "id"])
     op.create_index("ix_loan_override_revokes_id", "loan_override", ["revokes_id"])
+    _append_only()
 
 
 def downgrade() -> None:
+    _drop_append_only()
     op.drop_index("ix_loan_override_revokes_id", table_name="loan_override")
     op.drop_index("ix_loan_override_loan_id", table_name="loan_override")
     op.drop_table("loan_override")

@@ -10,6 +10,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from loanwatch.migrations import MIGRATIONS_DIR, migrate
 from portfolio.database import create_sql_engine
@@ -62,6 +63,15 @@ def test_0008_adds_and_removes_its_table_and_column(empty_database: Engine) -> N
             "created_at) VALUES ('L1', 'set', 'loss', 'fraud', 'ann', '2024-06-01', "
             "'2024-06-01 10:00:00')"))
         assert connection.execute(text("SELECT origination_pd FROM loan")).scalar() == 0.0125
+    # Append-only in the database itself: no statement rewrites or removes the trail.
+    for statement in ("UPDATE loan_override SET reason = 'nothing happened'",
+                      "DELETE FROM loan_override"):
+        with pytest.raises(DBAPIError, match="loan_override is append-only"), \
+                empty_database.begin() as connection:
+            connection.execute(text(statement))
+    with empty_database.connect() as connection:
+        assert connection.execute(text("SELECT reason FROM loan_override")).all() == [
+            ("fraud",)]
 
     _downgrade(empty_database, "0006")
     inspector = inspect(empty_database)
