@@ -80,6 +80,10 @@ PERSONAL_PROPERTIES: Final[tuple[PersonalProperty, ...]] = (
     PersonalProperty(Label.PERSON, "birth_date", Masking.YEAR_ONLY, "a date of birth"),
     PersonalProperty(Label.PERSON, "gender", Masking.WITHHELD, "a person's gender"),
     PersonalProperty(Label.PERSON, "monthly_income", Masking.WITHHELD, "a person's income"),
+    # What the bank assesses a person could lose (savings, assets, income): as revealing of
+    # the person's finances as the income it is often derived from.
+    PersonalProperty(Label.PERSON, "loss_buffer", Masking.WITHHELD,
+                     "a person's assessed loss-absorbing capacity"),
     PersonalProperty(Label.PHONE, "value", Masking.KEEP_LAST_4, "a phone number"),
     PersonalProperty(Label.ADDRESS, "value", Masking.CITY_ONLY, "a postal address"),
     PersonalProperty(Label.DEVICE, "value", Masking.WITHHELD, "a device id"),

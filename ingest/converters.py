@@ -35,6 +35,7 @@ __all__ = [
     "integer",
     "minor_units",
     "month",
+    "probability",
     "rate_text",
     "text",
 ]
@@ -290,6 +291,15 @@ def fraction(*, exclude_zero: bool = False) -> Converter:
         return number
 
     return convert
+
+
+def probability(value: Any) -> float:
+    """A probability strictly between 0 and 1 (a PD: 0 and 1 are certainties, not
+    estimates), as a float."""
+    number = _float(value)
+    if not 0.0 < number < 1.0:
+        raise InvalidValue(f"must be above 0 and below 1; got {value}")
+    return number
 
 
 def rate_text(value: Any) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, Insert, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ingest.errors import IngestError
@@ -38,6 +38,9 @@ RECORD_TABLES: Final[dict[str, Table]] = {
     for table in (Loan.__table__, Installment.__table__, Repayment.__table__,  # type: ignore[attr-defined]
                   BureauSnapshot.__table__, Modification.__table__)  # type: ignore[attr-defined]
 }
+#: Optional columns that a re-import leaving them empty does not clear (as a graph property
+#: left out of a row is kept): table -> columns.
+_KEPT_WHEN_EMPTY: Final[dict[str, frozenset[str]]] = {"loan": frozenset({"origination_pd"})}
 _IDS_PER_QUERY: Final = 1_000
 _FIELD_LENGTH: Final = 128
 
@@ -58,9 +61,11 @@ def _dialect_insert(engine: Engine) -> Callable[[Table], Any]:
 def _upsert(dialect_insert: Callable[[Table], Any], table: Table) -> Insert:
     statement = dialect_insert(table)
     keys = [column.name for column in table.primary_key.columns]
+    kept = _KEPT_WHEN_EMPTY.get(table.name, frozenset())
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=keys,
-        set_={c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key},
+        set_={c.name: func.coalesce(statement.excluded[c.name], c) if c.name in kept
+              else statement.excluded[c.name] for c in table.columns if not c.primary_key},
     )
 
 

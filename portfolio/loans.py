@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import BigInteger, Date, Index, Integer, Numeric, String
+from sqlalchemy import BigInteger, Date, Float, Index, Integer, Numeric, String
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -44,7 +44,11 @@ class LoanStatus(StrEnum):
 
 class Loan(SQLModel, table=True):
     """A loan as disbursed: ``principal_minor`` in minor units of ``currency`` (cents for
-    CNY; see :mod:`portfolio.money`), the rate per year in 0..1."""
+    CNY; see :mod:`portfolio.money`), the rate per year in 0..1.
+
+    ``origination_pd`` is the annual probability of default the lender estimated when it
+    granted the loan, in (0, 1), or ``None`` when unknown: the IFRS 9 significant-increase
+    test compares the PD now with it (:mod:`risk.classification.ifrs9`)."""
 
     __tablename__ = "loan"
     __table_args__ = (Index("ix_loan_borrower_id", "borrower_id"),)
@@ -60,3 +64,4 @@ class Loan(SQLModel, table=True):
     maturity_on: date = Field(sa_type=Date)
     repayment_method: str = Field(sa_type=String(16))
     status: str = Field(default=LoanStatus.ACTIVE.value, sa_type=String(16))
+    origination_pd: float | None = Field(default=None, sa_type=Float)

@@ -88,6 +88,7 @@ from risk.classification.delinquency import Delinquency, delinquency
 from risk.classification.five_tier import borrower_is_retail
 from risk.classification.graph_flags import GraphFlags, flag_loans
 from risk.classification.history import RepaymentHistory
+from risk.classification.overrides import StoredOverrides
 from risk.errors import RiskError
 from risk.network.circles import CircleOptions, CircleReport, find_circles
 from risk.network.groups import (
@@ -310,7 +311,8 @@ def _classification(ctx: ScanContext) -> None:
         ctx.graph, book.borrower_ids.tolist(),
         unknown_retail=DEFAULT_CLASSIFICATION.unknown_borrower_retail)
     dq = delinquency(book)
-    result = assess_book(book, dq, retail, secured_loans(ctx.graph, ids))
+    overrides = StoredOverrides(ctx.engine).overrides_for(ids, ctx.as_of)
+    result = assess_book(book, dq, retail, secured_loans(ctx.graph, ids), overrides=overrides)
     ctx.assessment = result
     ctx.book, ctx.delinquency, ctx.loans = book, dq, result.loans
     ctx.summary["loans"] = len(result.loans)

@@ -14,6 +14,12 @@ borrows before its default: its loans are disbursed within one term before the d
 so the default shows on a loan outstanding at the time. Disbursement days are at most the
 28th, so every installment keeps the day of month.
 
+Each loan carries the annual PD the lender estimated when granting it (``origination_pd``),
+from the same noisy view of the borrower's risk that prices it: 0.60 % for the best,
+2.00 % for the worst, inside the Pass band of the staging rules, so that a loan still rated
+Pass is not a significant increase in credit risk by itself. One loan in ten has none
+(booked before the bank scored loans at origination), and is staged on the rating proxy.
+
 Loans are numbered party by party: party ``i``'s loans are ``first[i] .. first[i] +
 count[i] - 1``, ids ``L000000001``…
 """
@@ -40,6 +46,10 @@ __all__ = ["LoanBook", "attach_guarantees", "loan_ids", "plan_loans", "write_gua
 _PERSON_PRODUCTS = [i for i, p in enumerate(cat.PRODUCTS) if not p.for_company]
 _COMPANY_PRODUCTS = [i for i, p in enumerate(cat.PRODUCTS) if p.for_company]
 _BUSINESS = [p.code for p in cat.PRODUCTS].index("personal_business")
+#: Origination PDs, in ten-thousandths: the best and the worst priced loans.
+_PD_LOW, _PD_HIGH = 60, 200
+#: Loans booked without a PD at origination.
+_PD_MISSING_SHARE = 0.10
 
 
 @dataclass(slots=True)
@@ -58,6 +68,8 @@ class LoanBook:
     maturity: np.ndarray
     first: np.ndarray
     count: np.ndarray
+    origination_pd: np.ndarray  # ten-thousandths
+    origination_pd_missing: np.ndarray
 
     def __len__(self) -> int:
         return len(self.borrower)
@@ -131,11 +143,15 @@ def plan_loans(config: PortfolioConfig, parties: Parties, structures: Structures
     high = np.array([p.rate_high for p in cat.PRODUCTS])[product]
     rate = np.round((low + (high - low) * position) * 10_000).astype(np.int64)
     disbursed = _disbursement_days(rng, timeline, risk.default_day[borrower], term)
+    pd_rng = stage_rng(config.seed, "origination-pd")
+    origination_pd = (_PD_LOW + np.round((_PD_HIGH - _PD_LOW) * position)).astype(np.int64)
     return LoanBook(
         borrower=borrower, product=product.astype(np.int8), method=method.astype(np.int8),
         period=period.astype(np.int64), term=term, installments=term // period,
         principal=(principal_yuan * 100).astype(np.int64), rate=rate, disbursed=disbursed,
-        maturity=add_months(disbursed, term), first=first, count=count.astype(np.int64))
+        maturity=add_months(disbursed, term), first=first, count=count.astype(np.int64),
+        origination_pd=origination_pd,
+        origination_pd_missing=pd_rng.random(total) < _PD_MISSING_SHARE)
 
 
 def _disbursement_days(rng: np.random.Generator, timeline: Timeline, default_day: np.ndarray,

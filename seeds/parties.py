@@ -3,6 +3,12 @@
 Party ``i`` of the portfolio is a person when ``i < n_persons`` and a company otherwise;
 ids are ``P00000001``… and ``C00000001``…, numbered within each kind. Names are Chinese,
 national ids and unified social credit codes carry valid check characters and never repeat.
+
+Some parties carry a ``loss_buffer``, the capacity the bank assessed itself: most medium and
+large companies and a few small ones (audited equity, 0.5 to 4 times the registered capital,
+around 1.5), four in ten company owners and one person in twenty otherwise (an assessed
+capacity of 2 to 10 years of income). The others leave it to the registered capital or
+the income multiple.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from seeds.randomness import affine_permutation, stage_rng, weighted_choice
 from seeds.timeline import Timeline, days_to_months, month_start_day
 from seeds.writer import PortfolioWriter
 
-__all__ = ["OWNER_OCCUPATION_CODE", "Parties", "generate_parties", "party_ids", "write_parties"]
+__all__ = ["OWNER_OCCUPATION_CODE", "Parties", "generate_parties", "loss_buffers", "party_ids",
+           "write_parties"]
 
 OWNER_OCCUPATION_CODE = len(cat.OCCUPATIONS)
 _SIZE_NAMES = np.array([s[0] for s in cat.COMPANY_SIZES])
@@ -181,6 +188,30 @@ def _credit_codes(parties: Parties, idx: np.ndarray, org: np.ndarray) -> list[st
     return ["".join(row) for row in chars[np.concatenate([values, check[:, None]], axis=1)]]
 
 
+#: Share of companies of each size (micro .. large) whose equity the bank audited.
+_AUDITED_SHARE = np.array([0.0, 0.2, 0.7, 0.9])
+_OWNER_BUFFER_SHARE = 0.4
+_PERSON_BUFFER_SHARE = 0.05
+
+
+def loss_buffers(parties: Parties, config: PortfolioConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Each party's assessed ``loss_buffer`` in cents, and where it has none (persons first).
+
+    Drawn from a stage of its own, once for all parties, so chunking changes nothing.
+    Complexity: O(parties).
+    """
+    rng = stage_rng(config.seed, "loss-buffers")
+    n_p, n_c = parties.n_persons, parties.n_companies
+    owner = parties.occupation == OWNER_OCCUPATION_CODE
+    has_person = rng.random(n_p) < np.where(owner, _OWNER_BUFFER_SHARE, _PERSON_BUFFER_SHARE)
+    person = parties.income * rng.uniform(24, 120, n_p)
+    has_company = rng.random(n_c) < _AUDITED_SHARE[parties.size]
+    company = parties.capital * np.clip(rng.lognormal(np.log(1.5), 0.5, n_c), 0.5, 4.0)
+    buffer = np.round(np.concatenate([person, company]) / 10_000) * 10_000
+    missing = ~np.concatenate([has_person, has_company]) | (buffer <= 0)
+    return np.maximum(buffer, 10_000).astype(np.int64), missing
+
+
 def write_parties(parties: Parties, writer: PortfolioWriter, config: PortfolioConfig,
                   chunk: int = 200_000) -> None:
     """Write ``persons`` and ``companies`` rows, ``chunk`` parties at a time.
@@ -188,6 +219,7 @@ def write_parties(parties: Parties, writer: PortfolioWriter, config: PortfolioCo
     Complexity: O(borrowers) time; O(chunk) extra memory.
     """
     seq_all = _id_sequences(parties)
+    buffer, no_buffer = loss_buffers(parties, config)
     occupations = [o.name for o in cat.OCCUPATIONS] + [cat.OWNER_OCCUPATION.name]
     city_names = np.array([c.name for c in cat.CITIES])
     provinces = np.array([c.province for c in cat.CITIES])
@@ -203,8 +235,9 @@ def write_parties(parties: Parties, writer: PortfolioWriter, config: PortfolioCo
             "province": provinces[parties.city[idx]],
             "occupation": [occupations[o] for o in parties.occupation[idx].tolist()],
             "monthly_income": parties.income[idx],
+            "loss_buffer": buffer[idx],
             "currency": [cat.CURRENCY] * len(idx),
-        }, missing={"monthly_income": parties.income_missing[idx]})
+        }, missing={"monthly_income": parties.income_missing[idx], "loss_buffer": no_buffer[idx]})
     org_codes = affine_permutation(np.arange(parties.n_companies), 10**8,
                                    stage_rng(config.seed, "credit-codes"))
     for start in range(0, parties.n_companies, chunk):
@@ -221,5 +254,6 @@ def write_parties(parties: Parties, writer: PortfolioWriter, config: PortfolioCo
             "founded_on": parties.founded_day[idx],
             "registered_capital": parties.capital[idx],
             "annual_revenue": parties.revenue[idx],
+            "loss_buffer": buffer[glob],
             "currency": [cat.CURRENCY] * len(idx),
-        })
+        }, missing={"loss_buffer": no_buffer[glob]})

@@ -162,7 +162,8 @@ def _simulate_chunk(config: PortfolioConfig, book: LoanBook, risk: RiskOutcome,
         "repayment_method": np.array(["annuity", "equal_principal", "interest_only",
                                       "bullet"])[book.method[idx]],
         "status": np.array(STATUSES)[status],
-    })
+        "origination_pd": book.origination_pd[idx],
+    }, missing={"origination_pd": book.origination_pd_missing[idx]})
     loan_row, seq = np.nonzero(valid)
     writer.write("installments", {
         "loan_id": ids[loan_row], "seq": seq + 1, "due_on": due[loan_row, seq],

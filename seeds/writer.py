@@ -47,6 +47,7 @@ _KIND_OF_CONVERTER: Final[dict[Converter, str]] = {
     converters.month: "month",
     converters.id_list: "list",
     converters.rate_text: "ratio",
+    converters.probability: "ratio",
 }
 #: Converters made by a factory, known by the factory's name (``integer(1)`` -> "int").
 _KIND_OF_FACTORY: Final = {"integer": "int", "fraction": "ratio"}

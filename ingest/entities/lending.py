@@ -12,6 +12,7 @@ from ingest.converters import (
     external_id,
     fraction,
     integer,
+    probability,
     rate_text,
     text,
 )
@@ -73,6 +74,8 @@ def _check_loan(values: Values) -> None:
 
 
 _LOAN_AMOUNTS = ("principal",)
+#: Optional loan properties kept on the node as they are.
+_LOAN_PROPS = ("origination_pd",)
 
 
 def _build_loan(values: Values, out: BatchOutput) -> None:
@@ -94,6 +97,7 @@ def _build_loan(values: Values, out: BatchOutput) -> None:
         "maturity_on": maturity,
         "repayment_method": values["repayment_method"],
         "status": status,
+        **pick(values, _LOAN_PROPS),
     }))
     out.edges.append(Edge(RelType.BORROWS, values["borrower_id"], loan_id))
     out.add_record("loan", {
@@ -108,6 +112,8 @@ def _build_loan(values: Values, out: BatchOutput) -> None:
         "maturity_on": maturity,
         "repayment_method": values["repayment_method"],
         "status": status,
+        # None keeps a PD stored earlier (the upsert does not overwrite it with NULL).
+        "origination_pd": values.get("origination_pd"),
     })
 
 
@@ -126,6 +132,7 @@ LOANS = EntitySpec(
         FieldSpec("maturity_on", date_text, required=True),
         FieldSpec("repayment_method", choice([m.value for m in RepaymentMethod]), required=True),
         FieldSpec("status", choice([s.value for s in LoanStatus])),
+        FieldSpec("origination_pd", probability),
     ),
     key=("id",),
     build=_build_loan,

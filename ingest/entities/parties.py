@@ -1,6 +1,14 @@
-"""``persons`` and ``companies``: the parties, each a node named by its external id."""
+"""``persons`` and ``companies``: the parties, each a node named by its external id.
+
+``loss_buffer`` is a party's loss-absorbing capacity as the bank assesses it (audited
+equity, an assessed capacity of a person); when given, the stress test and the
+guarantor-capacity rule use it instead of the registered capital or the income multiple
+(:mod:`risk.contagion.capacity`). It is an amount in the row's ``currency`` like the others.
+"""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from graph.model import Label, Node
 from ingest.converters import (
@@ -12,12 +20,13 @@ from ingest.converters import (
     text,
 )
 from ingest.entities.lending import money_props
+from ingest.errors import RowRejected
 from ingest.specs import BatchOutput, EntitySpec, FieldSpec, MoneyFields, Values
 
 __all__ = ["COMPANIES", "PERSONS"]
 
-_PERSON_AMOUNTS = ("monthly_income",)
-_COMPANY_AMOUNTS = ("registered_capital", "annual_revenue")
+_PERSON_AMOUNTS = ("monthly_income", "loss_buffer")
+_COMPANY_AMOUNTS = ("registered_capital", "annual_revenue", "loss_buffer")
 
 
 def _node_props(values: Values, amounts: tuple[str, ...]) -> dict[str, object]:
@@ -30,6 +39,14 @@ def _node_props(values: Values, amounts: tuple[str, ...]) -> dict[str, object]:
         props.pop(name, None)
     props.update(money_props(values, amounts))
     return props
+
+
+def _check_party(values: Values) -> None:
+    # A buffer of 0 would take a party to default at the first cent of loss (DebtRank
+    # refuses zero capital): a party without a known buffer leaves the cell empty.
+    buffer = values.get("loss_buffer")
+    if buffer is not None and Decimal(buffer) == 0:
+        raise RowRejected("loss_buffer", "must be above 0 (leave it empty when unknown)")
 
 
 def _build_person(values: Values, out: BatchOutput) -> None:
@@ -53,11 +70,13 @@ PERSONS = EntitySpec(
         FieldSpec("province", text()),
         FieldSpec("occupation", text()),
         FieldSpec("monthly_income", amount),
+        FieldSpec("loss_buffer", amount),
         FieldSpec("currency", currency),
     ),
     key=("id",),
     build=_build_person,
     node_label=Label.PERSON,
+    check=_check_party,
     money=MoneyFields(_PERSON_AMOUNTS),
 )
 
@@ -75,10 +94,12 @@ COMPANIES = EntitySpec(
         FieldSpec("founded_on", date_text),
         FieldSpec("registered_capital", amount),
         FieldSpec("annual_revenue", amount),
+        FieldSpec("loss_buffer", amount),
         FieldSpec("currency", currency),
     ),
     key=("id",),
     build=_build_company,
     node_label=Label.COMPANY,
+    check=_check_party,
     money=MoneyFields(_COMPANY_AMOUNTS),
 )

@@ -5,7 +5,9 @@ of every loan as of a date, with the reasons, and totals by tier and stage per c
 "exposure", "ecl", "reasons", "review_flags"}], "summary": {"by_tier", "by_stage",
 "review_flags"}}``. Review flags (``--graph-flags``, the default) mark loans whose guarantor,
 controlling owner or circle partner is non-performing, each with its path in the graph
-(:mod:`risk.classification.graph_flags`); they never change a tier.
+(:mod:`risk.classification.graph_flags`); they never change a tier. Manual overrides in
+force on the date (``loanwatch override``) are applied, each shown first among its loan's
+reasons with its actor.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from loanwatch.wiring import stores
 from risk.classification.assessment import Assessment, assess
 from risk.classification.config import DEFAULT_CLASSIFICATION, load_classification_config
 from risk.classification.graph_flags import GraphFlags, graph_flags
+from risk.classification.overrides import StoredOverrides
 from risk.classification.provisioning_config import (
     DEFAULT_PROVISIONING,
     load_provisioning_config,
@@ -60,13 +63,15 @@ def classify(
         load_classification_config(config)
     provisioning = DEFAULT_PROVISIONING if config is None else load_provisioning_config(config)
     with stores(Settings.from_environ()) as (engine, store):
+        overrides = StoredOverrides(engine)
         result = assess(engine, store, day, loans=loan or None, classification=classification,
-                        provisioning=provisioning)
+                        provisioning=provisioning, override_source=overrides)
         flags: GraphFlags | None = None
         if with_flags:
             # A related party's loans lie outside the loans named: flag from the whole book.
             whole = result if not loan else assess(
-                engine, store, day, classification=classification, provisioning=provisioning)
+                engine, store, day, classification=classification, provisioning=provisioning,
+                override_source=overrides)
             flags = graph_flags(whole, store)
     wanted = set(loan) if loan else None
     if json_output:

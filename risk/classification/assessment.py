@@ -2,17 +2,20 @@
 expected credit loss per loan, with every reason, and the summary by tier and stage.
 
 Manual overrides: an officer may overrule a loan's tier, stage or ECL (a rebutted 90-day
-presumption, a known fraud). Those decisions must be audited, which needs the alert and
-audit tables a later issue adds; until then :func:`assess` takes any
-:class:`OverrideSource` and applies what it returns, recording the override, its actor and
-its reason among the loan's reasons. Nothing in this package stores overrides.
+presumption, a known fraud). :func:`assess` takes any :class:`OverrideSource` (the audited
+store is :class:`risk.classification.overrides.StoredOverrides`) and applies what it
+returns, recording the override, its actor and its reason first among the loan's reasons.
+An overridden tier never goes below the loan's computed tier, which is the highest of its
+regulatory floors: it is held at the floor, and the reason says so. The loan is then staged
+from its overridden tier (non-performing is credit-impaired), and an overridden stage and
+ECL replace the computed ones.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final, Protocol
@@ -46,6 +49,9 @@ class ManualOverride:
     tier: Tier | None = None
     stage: int | None = None
     ecl_minor: int | None = None
+    #: The stored override's id and first day, when it comes from the audited store.
+    override_id: int | None = None
+    valid_from: date | None = None
 
 
 class OverrideSource(Protocol):
@@ -143,6 +149,32 @@ def _summary(loans: Sequence[LoanAssessment]) -> dict[str, Any]:
     return {"loans": len(loans), "by_tier": table("tier"), "by_stage": table("stage")}
 
 
+def _override_reason(override: ManualOverride, tier: Tier, floor: Tier, computed_stage: int,
+                     computed_ecl: Decimal) -> Reason:
+    """The reason an override puts first among a loan's reasons: who, why, what it set."""
+    changes = []
+    if override.tier is not None:
+        changes.append(f"tier {override.tier.slug}" if override.tier >= floor else
+                       f"tier {override.tier.slug}, held at the floor {floor.slug}")
+    if override.stage is not None:
+        changes.append(f"stage {override.stage}")
+    if override.ecl_minor is not None:
+        changes.append("ECL")
+    label = "manual override" if override.override_id is None else \
+        f"manual override #{override.override_id}"
+    since = "" if override.valid_from is None else \
+        f" from {override.valid_from.isoformat()}"
+    return Reason("override.manual", tier, (
+        f"{label} by {override.actor}{since} ({', '.join(changes)}): {override.reason}"),
+        {"actor": override.actor, "override": override.override_id,
+         "valid_from": None if override.valid_from is None else
+         override.valid_from.isoformat(),
+         "tier": None if override.tier is None else override.tier.slug,
+         "stage": override.stage, "held_at_floor": override.tier is not None
+         and override.tier < floor, "computed_tier": floor.slug,
+         "computed_stage": computed_stage, "computed_ecl": str(computed_ecl)})
+
+
 def assess_book(book: LoanBook, dq: Delinquency, retail: np.ndarray, secured: np.ndarray, *,
                 classification: ClassificationConfig = DEFAULT_CLASSIFICATION,
                 provisioning: ProvisioningConfig = DEFAULT_PROVISIONING,
@@ -151,17 +183,20 @@ def assess_book(book: LoanBook, dq: Delinquency, retail: np.ndarray, secured: np
     """Tiers, stages and ECL of ``book`` from arrays already at hand; loans repaid in full
     by the date are left out."""
     tiers = classify_tiers(book, dq, retail, config=classification, qualitative=qualitative)
-    staging = stage_loans(book, dq, tiers, config=provisioning)
+    overrides = overrides or {}
+    floors = [result.tier for result in tiers]
+    staging = computed = stage_loans(book, dq, tiers, config=provisioning)
+    if any(o.tier is not None for o in overrides.values()):
+        # An overridden tier, held at the regulatory floor, stages the loan like any tier.
+        tiers = [result if (o := overrides.get(result.loan_id)) is None or o.tier is None
+                 else replace(result, tier=max(o.tier, result.tier)) for result in tiers]
+        staging = stage_loans(book, dq, tiers, config=provisioning)
     tier_array = np.array([int(t.tier) for t in tiers], dtype=np.int64)
     stage = staging.stage.copy()
-    overrides = overrides or {}
     for i, result in enumerate(tiers):
         override = overrides.get(result.loan_id)
-        if override is not None:
-            if override.tier is not None:
-                tier_array[i] = int(override.tier)
-            if override.stage is not None:
-                stage[i] = override.stage
+        if override is not None and override.stage is not None:
+            stage[i] = override.stage
     ecl, inputs = expected_credit_loss(book, dq, tier_array, stage, secured, config=provisioning)
     loans: list[LoanAssessment] = []
     for i, result in enumerate(tiers):
@@ -174,11 +209,9 @@ def assess_book(book: LoanBook, dq: Delinquency, retail: np.ndarray, secured: np
         if override is not None:
             if override.ecl_minor is not None:
                 ecl_minor = override.ecl_minor
-            reasons.insert(0, Reason("override.manual", Tier(int(tier_array[i])), (
-                f"manual override by {override.actor}: {override.reason}"),
-                {"actor": override.actor, "computed_tier": result.tier.slug,
-                 "computed_stage": int(staging.stage[i]), "computed_ecl": str(
-                     minor_to_decimal(int(ecl[i]), currency))}))
+            reasons.insert(0, _override_reason(override, Tier(int(tier_array[i])),
+                                               floors[i], int(computed.stage[i]),
+                                               minor_to_decimal(int(ecl[i]), currency)))
         horizon = "12-month" if stage[i] == 1 else "lifetime"
         reasons.append(Reason("ecl", Tier(int(tier_array[i])), (
             f"{horizon} ECL over {int(inputs.periods[i])} yearly period(s): PD "

@@ -111,6 +111,8 @@ class LoanBook:
     disbursed: np.ndarray
     maturity: np.ndarray
     repayment_method: np.ndarray
+    #: The annual PD estimated at origination, NaN where none is stored.
+    origination_pd: np.ndarray
     inst_loan: np.ndarray
     inst_due: np.ndarray
     inst_principal: np.ndarray
@@ -190,7 +192,7 @@ def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = No
             _loan.c.id, _loan.c.borrower_id, _loan.c.product, _loan.c.currency,
             _loan.c.principal_minor, _loan.c.annual_rate,
             _day_of(_loan.c.disbursed_on, dialect), _day_of(_loan.c.maturity_on, dialect),
-            _loan.c.repayment_method,
+            _loan.c.repayment_method, _loan.c.origination_pd,
         ).where(_loan.c.disbursed_on <= as_of), wanted, _loan.c.id))
         ids = np.array([row[0] for row in loan_rows], dtype=object)
         disbursed_ok = _loan.c.disbursed_on <= as_of
@@ -258,6 +260,8 @@ def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = No
         disbursed=column(loan_rows, 6, np.int64),
         maturity=column(loan_rows, 7, np.int64),
         repayment_method=column(loan_rows, 8, object),
+        origination_pd=np.array([np.nan if row[9] is None else row[9] for row in loan_rows],
+                                dtype=np.float64),
         inst_loan=inst_loan[inst_order],
         inst_due=np.array(inst_columns[2], dtype=np.int64)[inst_order],
         inst_principal=np.array(inst_columns[3], dtype=np.int64)[inst_order],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from loanwatch.errors import LoanwatchError
 
-__all__ = ["AsOfBeforeData", "ClassificationConfigError", "ClassificationError"]
+__all__ = ["AsOfBeforeData", "ClassificationConfigError", "ClassificationError",
+           "OverrideError", "OverrideNotFound"]
 
 
 class ClassificationError(LoanwatchError):
@@ -17,3 +18,11 @@ class AsOfBeforeData(ClassificationError):
 
 class ClassificationConfigError(ClassificationError):
     """A classification or provisioning setting is malformed (the message names it)."""
+
+
+class OverrideError(ClassificationError):
+    """A manual override is refused (the message says why); nothing was stored."""
+
+
+class OverrideNotFound(OverrideError):
+    """No stored override has the id given."""

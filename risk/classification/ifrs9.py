@@ -9,10 +9,12 @@ Stages (IFRS 9 5.5.3, 5.5.11, B5.5.37):
   non-performing and vice versa). A forborne loan that is non-performing is stage 3 too.
 * ``stage.backstop_30dpd`` (2): more than ``backstop_dpd`` (30) days past due.
 * ``stage.sicr_pd`` (2): the annual PD now is at least ``sicr_pd_ratio`` times the PD at
-  origination. Until the models issue stores a PD at origination, both come from the rules:
-  the PD now is the configured PD of the loan's current tier, the PD at origination that of
-  Pass (the origination rating proxy: a lender originates only loans it rates Pass), each
-  scaled by the product's factor.
+  origination. The PD now is the configured PD of the loan's current tier, scaled by the
+  product's factor (until the models issue scores loans). The PD at origination is the
+  loan's stored ``origination_pd`` (imported with the loan, or written by
+  :func:`risk.classification.origination.store_origination_pd`) when it has one, else the
+  rating proxy: the PD of Pass scaled by the product's factor (a lender originates only
+  loans it rates Pass). The reason says which source it used.
 * ``stage.forborne`` (2): restructured for financial difficulty within the last
   ``forbearance_months`` (a concession: 展期, grace, a pause granted for difficulty).
 
@@ -99,7 +101,9 @@ def stage_loans(book: LoanBook, dq: Delinquency, tiers: Sequence[TierResult], *,
             reasons.setdefault(loan, []).append(Reason(rule, tier_of[loan], text, figures))
 
     pd_now = annual_pd(tier, book, config)
-    pd_origin = annual_pd(np.zeros(n, dtype=np.int64), book, config)
+    stored_pd = ~np.isnan(book.origination_pd)
+    pd_origin = np.where(stored_pd, book.origination_pd,
+                         annual_pd(np.zeros(n, dtype=np.int64), book, config))
     impaired_dpd = (dpd > config.impaired_dpd) & config.impaired_presumption
     npl = tier >= Tier.SUBSTANDARD
     add(impaired_dpd | npl, 3, rule="stage.credit_impaired", text_of=lambda i: (
@@ -113,8 +117,10 @@ def stage_loans(book: LoanBook, dq: Delinquency, tiers: Sequence[TierResult], *,
     sicr = (pd_origin > 0) & (pd_now >= config.sicr_pd_ratio * pd_origin)
     add(sicr, 2, rule="stage.sicr_pd", text_of=lambda i: (
         f"annual PD {pd_now[i]:.4f} is {pd_now[i] / pd_origin[i]:.1f} times the "
-        f"{pd_origin[i]:.4f} at origination (rating proxy: Pass)",
-        {"pd_now": round(float(pd_now[i]), 6), "pd_origination": round(float(pd_origin[i]), 6)}))
+        f"{pd_origin[i]:.4f} at origination ("
+        + ("stored PD at origination" if stored_pd[i] else "rating proxy: Pass") + ")",
+        {"pd_now": round(float(pd_now[i]), 6), "pd_origination": round(float(pd_origin[i]), 6),
+         "pd_origination_source": "stored" if stored_pd[i] else "proxy_pass"}))
     mods = book.modifications
     window_start = int(add_months(np.array([book.as_of_day]), -config.forbearance_months)[0])
     forborne_rows = np.flatnonzero(mods.restructured & (mods.effective >= window_start))

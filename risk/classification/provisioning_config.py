@@ -53,9 +53,9 @@ class ProvisioningConfig:
             rebuttable presumption (90); ``impaired_presumption``: False rebuts it for the
             whole book (then only a non-performing tier makes stage 3).
         sicr_pd_ratio: stage 2 when the annual PD now is at least this multiple of the PD at
-            origination (2.0). The PD at origination is the Pass PD of the loan's product:
-            a lender originates only loans it rates Pass (the rating proxy, until the models
-            issue stores an origination PD).
+            origination (2.0). The PD at origination is the loan's stored
+            ``origination_pd`` when it has one, else the Pass PD of the loan's product: a
+            lender originates only loans it rates Pass (the rating proxy).
         forbearance_months: a loan restructured for financial difficulty within this many
             months is forborne: at least stage 2 (24, the usual probation).
         annual_pd: annual PD by tier; ``product_pd_factor``: a multiplier per product code.

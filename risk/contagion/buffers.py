@@ -5,7 +5,9 @@ default that a caller may override (the CLI passes plain values; nothing here re
 settings):
 
 **Loss-absorbing buffer** (the ``capital`` of DebtRank: the loss that takes a party to
-distress 1), in minor units of the run's currency, the first of:
+distress 1), in minor units of the run's currency: the party's capacity as
+:func:`risk.contagion.capacity.party_capacity` defines it for the ``guarantor_overextended``
+rule too, in the run's currency, else a floor; that is the first of:
 
 1. the party's own ``<override_property>_minor`` (default ``loss_buffer_minor``, with
    ``loss_buffer_currency``) when the graph holds one above 0 — a column a bank imports
@@ -49,6 +51,7 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
+from risk.contagion.capacity import DEFAULT_CAPACITY_INCOME_MONTHS, LOSS_BUFFER_PROPERTY
 from risk.errors import ContagionInputError
 
 __all__ = [
@@ -63,7 +66,7 @@ __all__ = [
 ]
 
 #: A person's buffer in months of income (the guarantor-capacity rule's multiple).
-DEFAULT_INCOME_MONTHS: Final[float] = 36.0
+DEFAULT_INCOME_MONTHS: Final[float] = DEFAULT_CAPACITY_INCOME_MONTHS
 #: The buffer of a party with no known capital or income, in minor units (100,000.00).
 DEFAULT_FLOOR_MINOR: Final[int] = 10_000_000
 #: Loss given default: Basel foundation IRB, senior unsecured claims.
@@ -75,7 +78,7 @@ DEFAULT_SUPPLY_SHARE: Final[float] = 0.25
 #: Months of ``TRANSFERS`` a supply exposure is measured over.
 DEFAULT_SUPPLY_MONTHS: Final[int] = 12
 #: The party property that overrides the computed buffer (``<name>_minor``, ``<name>_currency``).
-DEFAULT_OVERRIDE_PROPERTY: Final[str] = "loss_buffer"
+DEFAULT_OVERRIDE_PROPERTY: Final[str] = LOSS_BUFFER_PROPERTY
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,6 +171,12 @@ class Company(Party):
     def annual_revenue(self) -> Money | None:
         return money_prop(self.node.props, "annual_revenue")
 
+    @strawberry.field(description="The loss-absorbing capacity the bank assessed (audited "
+                      "equity), exact; the stress test and the guarantor-capacity rule use it "
+                      "before the registered capital.")
+    def loss_buffer(self) -> Money | None:
+        return money_prop(self.node.props, "loss_buffer")
+
 
 def party_from_node(node: Node) -> Party:
     """The GraphQL party of ``node``, which must be a Person or a Company."""

@@ -59,6 +59,7 @@ def test_the_registry_names_each_personal_property_once_with_its_rule() -> None:
         (P, "birth_date"): Masking.YEAR_ONLY,
         (P, "gender"): Masking.WITHHELD,
         (P, "monthly_income"): Masking.WITHHELD,
+        (P, "loss_buffer"): Masking.WITHHELD,
         (PHONE, "value"): Masking.KEEP_LAST_4,
         (ADDRESS, "value"): Masking.CITY_ONLY,
         (DEVICE, "value"): Masking.WITHHELD,
@@ -66,6 +67,12 @@ def test_the_registry_names_each_personal_property_once_with_its_rule() -> None:
     assert is_personal(P, "name") and not is_personal(Label.COMPANY, "name")
     assert personal_property(PHONE, "value").what == "a phone number"  # type: ignore[union-attr]
     assert personal_property(Label.ACCOUNT, "bank") is None
+    # A person's assessed capacity is withheld with all its exact parts; a company's is not
+    # personal.
+    assert masked_props(P, {"loss_buffer": 1.0, "loss_buffer_minor": 100,
+                            "loss_buffer_currency": "CNY", "city": "Ningbo"}) == {
+        "city": "Ningbo"}
+    assert not is_personal(Label.COMPANY, "loss_buffer_minor")
 
 
 def test_a_masked_value_never_contains_the_hidden_part() -> None:

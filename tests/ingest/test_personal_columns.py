@@ -23,6 +23,8 @@ PERSONAL: Final = {
     ("persons", "birth_date"): (Label.PERSON, "birth_date"),
     ("persons", "gender"): (Label.PERSON, "gender"),
     ("persons", "monthly_income"): (Label.PERSON, "monthly_income"),
+    # A person's assessed capacity says as much about their finances as the income.
+    ("persons", "loss_buffer"): (Label.PERSON, "loss_buffer"),
     # The currency of the income is stored as monthly_income_currency.
     ("persons", "currency"): (Label.PERSON, "monthly_income_currency"),
     # One column, three node labels: the kind column decides which.
@@ -41,9 +43,13 @@ NOT_PERSONAL: Final = {
     **{("companies", column): "a company is a legal person; its register data is public"
        for column in ("id", "name", "registration_no", "sector", "size", "city", "province",
                       "founded_on", "registered_capital", "annual_revenue", "currency")},
+    ("companies", "loss_buffer"): "the bank's assessment of a legal person's capacity (its "
+                                  "equity): not personal data, though not public either",
     **{("loans", column): "contract terms" for column in (
         "product", "principal", "currency", "annual_rate", "term_months", "disbursed_on",
         "maturity_on", "repayment_method", "status")},
+    ("loans", "origination_pd"): "the lender's own estimate about the loan, like the rate it "
+                                 "priced; kept on the loan, never on the person",
     ("loans", "id"): _ID, ("loans", "borrower_id"): _REF,
     **{("installments", column): "schedule terms" for column in (
         "seq", "due_on", "principal_due", "interest_due")},

@@ -67,7 +67,8 @@ INSTALLMENTS = """
     """
 
 KNOWN_LOAN_FIELDS = ("id, borrower_id, product, principal, currency, annual_rate, "
-                     "term_months, disbursed_on, maturity_on, repayment_method, status")
+                     "term_months, disbursed_on, maturity_on, repayment_method, status, "
+                     "origination_pd")
 
 
 def test_bad_rows_are_rejected_and_good_rows_imported(tmp_path: Path, database: Engine,
@@ -130,7 +131,7 @@ def test_a_header_problem_rejects_every_row_of_the_file(tmp_path: Path,
     report = import_files([unknown, missing], sqlite_graph, sqlite_engine)
 
     known = ("id, name, national_id, birth_date, gender, city, province, occupation, "
-             "monthly_income, currency")
+             "monthly_income, loss_buffer, currency")
     assert rejects_of(report) == [
         ("persons.csv", 2, "nickname", f"unknown column 'nickname'; known columns: {known}"),
         ("companies.csv", 2, "name", "required column 'name' is missing from the header"),

@@ -31,7 +31,7 @@ from portfolio.schedule import Installment
 TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modification",
           "import_batch", "rejected_row", "graph_node", "graph_edge", "alembic_version",
           "alert", "alert_event", "scan_run", "scan_pointer", "scan_loan_result",
-          "scan_finding", "scan_finding_member", "scan_alert"}
+          "scan_finding", "scan_finding_member", "scan_alert", "loan_override"}
 
 
 def _closed_port() -> int:
@@ -98,7 +98,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0006"
+        assert context.get_current_revision() == "0008"
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 
@@ -107,13 +107,14 @@ def test_migrations_create_the_indexes_queries_need(sqlite_engine: Engine) -> No
     inspector = inspect(sqlite_engine)
     indexes = {table: {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
                for table in ("loan", "repayment", "bureau_snapshot", "rejected_row",
-                             "loan_modification")}
+                             "loan_modification", "loan_override")}
     assert indexes == {
         "loan": {("borrower_id",)},
         "repayment": {("loan_id", "paid_on")},
         "bureau_snapshot": {("party_id", "as_of")},
         "rejected_row": {("batch_id", "id")},
         "loan_modification": {("loan_id", "effective_on")},
+        "loan_override": {("loan_id", "id"), ("revokes_id",)},
     }
     assert inspector.get_pk_constraint("installment")["constrained_columns"] == ["loan_id", "seq"]
 

@@ -22,6 +22,7 @@ KEY = b"schema-tests-identifier-key-0123456789"
 PERSON = Node("P9", Label.PERSON, {
     "name": "Zhang Wei", "national_id": "330102197803150011", "birth_date": "1978-03-15",
     "gender": "M", "monthly_income": 85000.0, "city": "Hangzhou", "occupation": "teacher",
+    "loss_buffer": 4800000.0,
 })
 VALUES = {Label.PHONE: "+8613800138000", Label.ADDRESS: "12 wenyi road, xihu, hangzhou",
           Label.DEVICE: "imei 3569 8704 1122 334"}
@@ -82,7 +83,8 @@ def test_every_personal_property_comes_back_masked(schema: LoanwatchSchema,
         assert shown == (None if expected is None else str(expected)), (label, name)
     # Nothing personal anywhere in the response: not in names, ids or properties.
     text = json.dumps(data)
-    for secret in ("Wei", "197803150", "03-15", "85000", "13800138", "wenyi", "3569"):
+    for secret in ("Wei", "197803150", "03-15", "85000", "4800000", "13800138", "wenyi",
+                   "3569"):
         assert secret not in text, secret
     assert data["party"]["name"] == "Zhang *"
     assert data["searchParties"]["edges"] == [{"node": {"id": "P9", "name": "Zhang *"}}]

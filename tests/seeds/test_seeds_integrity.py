@@ -116,9 +116,13 @@ def test_values_have_the_documented_types_and_ranges(portfolio: PortfolioFiles) 
             for name, kind in fields:
                 value = row[name]
                 if value == "":
-                    # A restructuring has no pause end; only pauses name one.
+                    # A restructuring has no pause end; only pauses name one. Buffers and
+                    # PDs at origination are known for some parties and loans only.
                     assert (entity, name) in {("persons", "monthly_income"),
-                                              ("modifications", "pause_until")} or name in {
+                                              ("modifications", "pause_until"),
+                                              ("persons", "loss_buffer"),
+                                              ("companies", "loss_buffer"),
+                                              ("loans", "origination_pd")} or name in {
                         "valid_from", "valid_to"}
                     continue
                 if kind == "money":

@@ -2,9 +2,11 @@
 
 For each guarantor, the sum of the ``amount_minor`` of its ``GUARANTEES`` edges to loans live
 on the as-of date (disbursed on or before it, maturing after it; a guarantee signed after it
-does not count), against its capacity: a company's ``registered_capital_minor``, a person's
-``monthly_income_minor`` × the rule's ``income_multiple``. The guarantor is alerted when the
-guaranteed total exceeds ``max_share`` × capacity.
+does not count), against its capacity as the stress test defines it
+(:func:`risk.contagion.capacity.party_capacity`): its imported ``loss_buffer`` when it has
+one, else a company's ``registered_capital``, else a person's ``monthly_income`` × the rule's
+``income_multiple``. The guarantor is alerted when the guaranteed total exceeds
+``max_share`` × capacity.
 
 Currencies: Loanwatch holds no exchange rates, so only guarantees in the capacity's currency
 are compared with it. Guarantees in other currencies are not converted: the alert lists them
@@ -22,6 +24,12 @@ import numpy as np
 from graph.model import RelType
 from portfolio.alerts import SubjectKind
 from risk.alerts.lifecycle import AlertDraft
+from risk.contagion.capacity import (
+    CAPACITY_PROPERTIES,
+    Capacity,
+    CapacityBasis,
+    party_capacity,
+)
 from risk.rules.context import EvaluationContext
 from risk.rules.evidence import Evidence
 from risk.rules.inputs import integers, texts
@@ -30,11 +38,24 @@ from risk.rules.schema import GuarantorOverextended
 __all__ = ["evaluate_guarantor_overextended"]
 
 _EDGE_PROPS = ("amount_minor", "amount_currency", "signed_on")
-_CAPACITY_PROPS = ("registered_capital_minor", "registered_capital_currency",
-                   "monthly_income_minor", "monthly_income_currency")
 _LOAN_PROPS = ("disbursed_on", "maturity_on", "currency")
 #: Slack of the float pre-filter; the exact test is in Decimal on the few that pass it.
 _FLOAT_SLACK: Final = 1e-9
+
+
+def _basis_text(basis: CapacityBasis, income_multiple: float) -> str:
+    if basis is CapacityBasis.INCOME:
+        return f"monthly_income x {income_multiple:g}"
+    return "loss_buffer" if basis is CapacityBasis.OVERRIDE else basis.value
+
+
+def _capacities(edges: Any, first: np.ndarray, income_multiple: float
+                ) -> list[Capacity | None]:
+    """Each guarantor's capacity, from the node properties its first edge carries: one
+    call of the shared definition per guarantor (never per edge)."""
+    columns = [(name, edges.props[name][first]) for name in CAPACITY_PROPERTIES]
+    return [party_capacity({name: column[i] for name, column in columns},
+                           income_months=income_multiple) for i in range(len(first))]
 
 
 def evaluate_guarantor_overextended(rule: GuarantorOverextended,
@@ -46,7 +67,7 @@ def evaluate_guarantor_overextended(rule: GuarantorOverextended,
     ``Decimal``, runs only for the guarantors a float pre-filter cannot clear.
     """
     edges = ctx.inputs.edges(RelType.GUARANTEES, props=_EDGE_PROPS,
-                             source_props=_CAPACITY_PROPS, target_props=_LOAN_PROPS)
+                             source_props=CAPACITY_PROPERTIES, target_props=_LOAN_PROPS)
     if not len(edges):
         return []
     as_of = ctx.as_of.isoformat()
@@ -64,20 +85,17 @@ def evaluate_guarantor_overextended(rule: GuarantorOverextended,
     guarantors, inverse = np.unique(edges.source[rows], return_inverse=True)
     first = np.zeros(len(guarantors), dtype=np.int64)
     first[inverse[::-1]] = rows[::-1]  # any edge of a guarantor carries its node's props
-    company = ctx.inputs.companies().contains(guarantors)
-    cap_minor, cap_known = integers(np.where(
-        company, edges.props["registered_capital_minor"][first],
-        edges.props["monthly_income_minor"][first]))
-    cap_code = texts(np.where(company, edges.props["registered_capital_currency"][first],
-                              edges.props["monthly_income_currency"][first]))
-    known = cap_known & (cap_minor > 0) & (cap_code != "")
-    multiple = np.where(company, 1.0, rule.income_multiple)
+    capacities = _capacities(edges, first, rule.income_multiple)
+    known = np.array([c is not None for c in capacities], dtype=bool)
+    cap_code = np.array([c.currency if c is not None else "" for c in capacities],
+                        dtype=object)
+    cap_float = np.array([float(c.minor) if c is not None else 0.0 for c in capacities])
     in_code = code[rows] == cap_code[inverse]
     counted = np.bincount(inverse, weights=in_code, minlength=len(guarantors)) > 0
     total = np.bincount(inverse, weights=np.where(in_code, minor[rows], 0).astype(float),
                         minlength=len(guarantors))
     judged = known & counted
-    limit = rule.max_share * cap_minor.astype(float) * multiple
+    limit = rule.max_share * cap_float
     candidates = np.flatnonzero(judged & (total > limit * (1 - _FLOAT_SLACK)))
     unknown = int(np.count_nonzero(~known))
     other_currency = int(np.count_nonzero(known & ~counted))
@@ -92,17 +110,16 @@ def evaluate_guarantor_overextended(rule: GuarantorOverextended,
         totals: dict[str, int] = {}
         for _, currency, amount in held:
             totals[currency] = totals.get(currency, 0) + amount
-        capacity = Decimal(int(cap_minor[g])) * (
-            Decimal(1) if company[g] else Decimal(str(rule.income_multiple)))
-        currency = str(cap_code[g])
+        found = capacities[g]
+        assert found is not None  # judged guarantors have a capacity
+        capacity, currency = found.minor, found.currency
         share = Decimal(totals[currency]) / capacity
         if share <= max_share:
             continue
         alerted.append((str(guarantors[g]), {
             "signal": rule.signal, "currency": currency, "guaranteed_minor": totals[currency],
             "capacity_minor": str(capacity.quantize(Decimal(1))),
-            "capacity_basis": "registered_capital" if company[g]
-            else f"monthly_income x {rule.income_multiple:g}",
+            "capacity_basis": _basis_text(found.basis, rule.income_multiple),
             "share": str(share.quantize(Decimal("0.0001"))), "max_share": rule.max_share,
             "loans": len(held),
             "not_compared": {c: v for c, v in sorted(totals.items()) if c != currency}}, held))
@@ -115,8 +132,8 @@ def evaluate_guarantor_overextended(rule: GuarantorOverextended,
                                                 amount_minor=amount, currency=currency)
         drafts.append(ctx.draft(rule, SubjectKind.PARTY, guarantor, [signal], evidence))
     if unknown:
-        ctx.note(rule, f"{unknown} guarantors not judged: no registered capital or monthly "
-                       "income")
+        ctx.note(rule, f"{unknown} guarantors not judged: no loss buffer, registered "
+                       "capital or monthly income")
     if other_currency:
         ctx.note(rule, f"{other_currency} guarantors not judged: no guarantee in the currency "
                        "of their capacity (no exchange rates)")

@@ -1,0 +1,86 @@
+"""Audited manual overrides of a loan's tier, stage or ECL (append-only), and the PD at
+origination of each loan.
+
+Additive only: a new table, and a nullable column on ``loan``. The table is append-only in
+the database itself: triggers refuse an UPDATE or a DELETE of its rows on both SQLite and
+PostgreSQL, so the audit trail cannot be rewritten by a stray statement either.
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-01 00:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from portfolio.types import UtcDateTime
+
+revision: str = "0008"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+_REFUSAL = "loan_override is append-only: record a revocation or a new override instead"
+
+
+def _append_only() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"""
+            CREATE FUNCTION loan_override_append_only() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION '{_REFUSAL}';
+            END;
+            $$ LANGUAGE plpgsql""")
+        op.execute("CREATE TRIGGER loan_override_append_only BEFORE UPDATE OR DELETE ON "
+                   "loan_override FOR EACH ROW EXECUTE FUNCTION loan_override_append_only()")
+        return
+    for event in ("UPDATE", "DELETE"):
+        op.execute(f"CREATE TRIGGER loan_override_no_{event.lower()} BEFORE {event} ON "
+                   f"loan_override BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END")
+
+
+def _drop_append_only() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER loan_override_append_only ON loan_override")
+        op.execute("DROP FUNCTION loan_override_append_only()")
+        return
+    for event in ("update", "delete"):
+        op.execute(f"DROP TRIGGER loan_override_no_{event}")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("loan") as batch:
+        batch.add_column(sa.Column("origination_pd", sa.Float(), nullable=True))
+    op.create_table(
+        "loan_override",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("loan_id", sa.String(128), sa.ForeignKey("loan.id"), nullable=False),
+        sa.Column("action", sa.String(8), nullable=False),
+        sa.Column("tier", sa.String(16), nullable=True),
+        sa.Column("stage", sa.Integer(), nullable=True),
+        sa.Column("ecl_minor", sa.BigInteger(), nullable=True),
+        sa.Column("currency", sa.String(3), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("actor", sa.String(255), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("revokes_id", sa.Integer(), sa.ForeignKey("loan_override.id"),
+                  nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+    )
+    op.create_index("ix_loan_override_loan_id", "loan_override", ["loan_id", "id"])
+    op.create_index("ix_loan_override_revokes_id", "loan_override", ["revokes_id"])
+    _append_only()
+
+
+def downgrade() -> None:
+    _drop_append_only()
+    op.drop_index("ix_loan_override_revokes_id", table_name="loan_override")
+    op.drop_index("ix_loan_override_loan_id", table_name="loan_override")
+    op.drop_table("loan_override")
+    with op.batch_alter_table("loan") as batch:
+        batch.drop_column("origination_pd")
