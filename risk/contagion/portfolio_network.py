@@ -28,6 +28,7 @@ from scipy import sparse
 from graph.model import RelType
 from graph.store import GraphStore
 from risk.contagion.buffers import StressConfig
+from risk.contagion.capacity import capacity_properties, party_capacity
 from risk.contagion.network import ExposureNetwork, build_network
 from risk.errors import ContagionInputError
 from risk.projection import PortfolioProjection, project_portfolio
@@ -65,9 +66,8 @@ class BufferBasis(StrEnum):
 class _Party:
     """What the network needs of a party node."""
 
-    buffer: tuple[int, str] | None
-    capital: tuple[int, str] | None
-    income: tuple[int, str] | None
+    #: The properties :func:`risk.contagion.capacity.party_capacity` reads.
+    capacity: dict[str, object]
     sector: str | None
     province: str | None
     city: str | None
@@ -96,27 +96,20 @@ class PortfolioNetwork:
     left_out: dict[str, int] = field(default_factory=dict)
 
 
-def _money(minor: object, code: object) -> tuple[int, str] | None:
-    if isinstance(minor, int) and not isinstance(minor, bool) and isinstance(code, str):
-        return minor, code
-    return None
-
-
 def _text(value: object) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _party_props(config: StressConfig) -> tuple[str, ...]:
-    name = config.override_property
-    return (f"{name}_minor", f"{name}_currency", "registered_capital_minor",
-            "registered_capital_currency", "monthly_income_minor", "monthly_income_currency",
-            "sector", "province", "city")
+    return (*capacity_properties(config.override_property), "sector", "province", "city")
 
 
-def _party(values: Sequence[object]) -> _Party:
-    return _Party(buffer=_money(values[0], values[1]), capital=_money(values[2], values[3]),
-                  income=_money(values[4], values[5]), sector=_text(values[6]),
-                  province=_text(values[7]), city=_text(values[8]))
+def _party(values: Sequence[object], capacity_names: Sequence[str]) -> _Party:
+    """A party from ``values`` of :func:`_party_props` (its capacity properties first)."""
+    n = len(capacity_names)
+    return _Party(capacity=dict(zip(capacity_names, values[:n], strict=True)),
+                  sector=_text(values[n]), province=_text(values[n + 1]),
+                  city=_text(values[n + 2]))
 
 
 def _resolve_currency(projection: PortfolioProjection, wanted: str | None) -> str:
@@ -152,23 +145,24 @@ def read_portfolio_network(
     projection = project_portfolio(store)
     currency = _resolve_currency(projection, config.currency)
     props = _party_props(config)
+    names = capacity_properties(config.override_property)
     parties: dict[str, _Party] = {}
     for batch in store.iter_edges([RelType.BORROWS, RelType.GUARANTEES], source_props=props):
         for _, source, _, _, values in batch:
             if source not in parties:
-                parties[source] = _party(values)
+                parties[source] = _party(values, names)
     owns: list[tuple[str, str, object]] = []
     for batch in store.iter_edges([RelType.OWNS], props=("pct",), source_props=props,
                                   target_props=props):
         width = len(props)
         for _, source, target, _, values in batch:
             owns.append((source, target, values[0]))
-            parties.setdefault(source, _party(values[1:1 + width]))
-            parties.setdefault(target, _party(values[1 + width:]))
+            parties.setdefault(source, _party(values[1:1 + width], names))
+            parties.setdefault(target, _party(values[1 + width:], names))
     holder: dict[str, str] = {}
     for batch in store.iter_edges([RelType.HOLDS], source_props=props):
         for _, source, account, _, values in batch:
-            parties.setdefault(source, _party(values))
+            parties.setdefault(source, _party(values, names))
             if account not in holder or source < holder[account]:
                 holder[account] = source
     left_out: dict[str, int] = {}
@@ -212,13 +206,13 @@ def read_portfolio_network(
 
 
 def _buffer(party: _Party, currency: str, config: StressConfig) -> tuple[float, BufferBasis]:
-    if party.buffer is not None and party.buffer[1] == currency and party.buffer[0] > 0:
-        return float(party.buffer[0]), BufferBasis.OVERRIDE
-    if party.capital is not None and party.capital[1] == currency and party.capital[0] > 0:
-        return float(party.capital[0]), BufferBasis.REGISTERED_CAPITAL
-    if party.income is not None and party.income[1] == currency and party.income[0] > 0:
-        return party.income[0] * config.income_months, BufferBasis.INCOME
-    return float(config.floor_minor), BufferBasis.FLOOR
+    """The party's capacity in the run's currency (the definition the guarantor rule shares),
+    else the configured floor."""
+    found = party_capacity(party.capacity, income_months=config.income_months,
+                           currency=currency, override_property=config.override_property)
+    if found is None:
+        return float(config.floor_minor), BufferBasis.FLOOR
+    return float(found.minor), BufferBasis(found.basis.value)
 
 
 Links = tuple[IntArray, IntArray, FloatArray]

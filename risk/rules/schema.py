@@ -12,6 +12,8 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from risk.contagion.capacity import DEFAULT_CAPACITY_INCOME_MONTHS
+
 __all__ = [
     "DEFAULT_COOLDOWN_DAYS",
     "MODEL_SIGNALS",
@@ -125,12 +127,14 @@ class RelatedDefault(_Rule):
 
 
 class GuarantorOverextended(_Rule):
-    """A guarantor whose guaranteed total exceeds ``max_share`` of its capacity: a
-    company's registered capital, a person's monthly income × ``income_multiple``."""
+    """A guarantor whose guaranteed total exceeds ``max_share`` of its capacity as the stress
+    test defines it (:func:`risk.contagion.capacity.party_capacity`): its imported loss
+    buffer, else a company's registered capital, else a person's monthly income ×
+    ``income_multiple``."""
 
     signal: Literal["guarantor_overextended"]
     max_share: Annotated[float, Field(gt=0, le=100)]
-    income_multiple: Annotated[float, Field(gt=0, le=1200)] = 36.0
+    income_multiple: Annotated[float, Field(gt=0, le=1200)] = DEFAULT_CAPACITY_INCOME_MONTHS
 
 
 class Concentration(_Rule):
