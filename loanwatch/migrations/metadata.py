@@ -27,6 +27,7 @@ RECORD_MODULES: Final = (
     "portfolio.imports",
     "portfolio.alerts",
     "portfolio.scan_runs",
+    "portfolio.scan_features",
 )
 
 

@@ -31,7 +31,8 @@ from portfolio.schedule import Installment
 TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modification",
           "import_batch", "rejected_row", "graph_node", "graph_edge", "alembic_version",
           "alert", "alert_event", "scan_run", "scan_pointer", "scan_loan_result",
-          "scan_finding", "scan_finding_member", "scan_alert"}
+          "scan_finding", "scan_finding_member", "scan_alert", "scan_party_features",
+          "scan_party_exposure"}
 
 
 def _closed_port() -> int:
@@ -98,7 +99,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0006"
+        assert context.get_current_revision() == "0007"
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 
