@@ -24,7 +24,14 @@ from strawberry.dataloader import DataLoader
 
 from graph.model import Edge, Node, RelType
 from graph.store import Direction, GraphStore
-from risk.scan_results import FindingResult, LoanResult, findings_by_party, loan_results
+from risk.scan_results import (
+    FindingResult,
+    LoanResult,
+    StoredFeatures,
+    findings_by_party,
+    loan_results,
+    party_features,
+)
 
 __all__ = ["EdgeKey", "Loaders", "create_loaders"]
 
@@ -49,6 +56,8 @@ class Loaders:
     loan_results: DataLoader[str, LoanResult | None]
     #: The findings of the latest scan a party belongs to, by party id.
     findings: DataLoader[str, list[FindingResult]]
+    #: A party's graph features in the latest scan, by party id (``None``: none stored).
+    graph_features: DataLoader[str, StoredFeatures | None]
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
@@ -83,6 +92,13 @@ def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
         found = await asyncio.to_thread(findings_by_party, records, list(ids))
         return [found.get(party_id, []) for party_id in ids]
 
+    async def load_graph_features(ids: Sequence[str]) -> list[StoredFeatures | None]:
+        if records is None:
+            return [None] * len(ids)
+        found = await asyncio.to_thread(party_features, records, list(ids))
+        return [found.get(party_id) for party_id in ids]
+
     return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges),
                    loan_results=DataLoader(load_fn=load_loan_results),
-                   findings=DataLoader(load_fn=load_findings))
+                   findings=DataLoader(load_fn=load_findings),
+                   graph_features=DataLoader(load_fn=load_graph_features))

@@ -17,6 +17,7 @@ from schema.arguments import DEFAULT_HOPS, DEFAULT_SUBGRAPH_NODES
 from schema.context import Info
 from schema.enums import Label, from_model_label
 from schema.types.assessment import Finding, finding_from_result
+from schema.types.features import GraphFeatures, graph_features_from_stored
 from schema.types.graph import Subgraph
 from schema.types.money import Money, money_prop
 from schema.types.properties import (
@@ -75,6 +76,14 @@ class Party:
     async def findings(self, info: Info) -> list[Finding]:
         found = await info.context.loaders.findings.load(self.node.id)
         return [finding_from_result(result) for result in found]
+
+    @strawberry.field(description="Graph features (degrees, exposure within k hops, "
+                      "delinquent and defaulted neighbours, distance to default, community, "
+                      "PageRank, betweenness) in the latest `loanwatch scan`; null before any "
+                      "scan.")
+    async def graph_features(self, info: Info) -> GraphFeatures | None:
+        stored = await info.context.loaders.graph_features.load(self.node.id)
+        return None if stored is None else graph_features_from_stored(stored)
 
     @strawberry.field(description="Loans this party borrows (BORROWS).")
     async def loans(self, info: Info) -> list[Annotated[Loan, strawberry.lazy(_LOAN_MODULE)]]:
