@@ -243,10 +243,37 @@ def test_cli_json_table_and_csv(cli_env: dict[str, str], tmp_path: Path) -> None
     assert "Graph features of 3 of 7 parties" in table.output
 
 
+def test_cli_reads_the_latest_scans_features(cli_env: dict[str, str]) -> None:
+    runner = CliRunner()
+    scanned = runner.invoke(app, ["scan", "--as-of", "2024-12-31", "--json"], env=cli_env)
+    assert scanned.exit_code == 0, scanned.output
+    run = orjson.loads(scanned.stdout)["run"]
+
+    stored = runner.invoke(app, ["features", "--from-scan", "--json", "--party", "C001",
+                                 "--party", "P001"], env=cli_env)
+    computed = runner.invoke(app, ["features", "--as-of", "2024-12-31", "--json", "--party",
+                                   "C001", "--party", "P001"], env=cli_env)
+
+    assert stored.exit_code == 0 and computed.exit_code == 0, stored.output + computed.output
+    document = orjson.loads(stored.stdout)
+    assert (document["as_of"], document["hops"], document["scan_run"]) == (
+        "2024-12-31", 2, run)
+    rows = document["parties"]
+    assert all(row.pop("scan_run") == run for row in rows)
+    assert rows == orjson.loads(computed.stdout)["parties"]
+    table = runner.invoke(app, ["features", "--from-scan", "--show", "3"], env=cli_env)
+    assert table.exit_code == 0, table.output
+    assert f"Graph features of 3 of 7 parties, stored by scan run {run}" in table.output
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--party", "NOPE"], "--party NOPE: no such party in the graph"),
     (["--as-of", "2020-01-01"], "the as-of date 2020-01-01 is before any data"),
     (["--as-of", "31/12/2024"], "--as-of '31/12/2024' is not a date YYYY-MM-DD"),
+    (["--from-scan", "--hops", "3", "--out", "x.csv"],
+     "--hops, --out cannot be used with --from-scan"),
+    (["--run", "42"], "no scan run with id 42"),
+    (["--from-scan"], "no scan has succeeded yet"),
 ])
 def test_cli_bad_input_is_a_clear_error(
         cli_env: dict[str, str], args: list[str], message: str,
