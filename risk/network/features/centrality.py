@@ -1,9 +1,9 @@
-"""The graph features networkx computes: Louvain communities and approximate betweenness,
-both on the parties with at least one risk link.
+"""The graph feature networkx computes: Louvain communities on the parties with at least one
+risk link (betweenness: :mod:`risk.network.features.betweenness`, on sparse matrices).
 
 networkx was kept: it is the library the project already depends on, and the measured cost
 (``benchmarks/features.py``) is seconds at 100k borrowers; igraph/rustworkx were not
-measured. Both are seeded (:attr:`FeatureParameters.seed`), so a run repeats exactly.
+measured. It is seeded (:attr:`FeatureParameters.seed`), so a run repeats exactly.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from risk.network.features.parameters import FeatureParameters
 
-__all__ = ["betweenness", "louvain"]
+__all__ = ["louvain"]
 
 
 def louvain(adjacency: sp.csr_matrix, active: np.ndarray,
@@ -35,24 +35,3 @@ def louvain(adjacency: sp.csr_matrix, active: np.ndarray,
     alone = np.flatnonzero(community < 0)
     community[alone] = len(groups) + np.arange(len(alone), dtype=np.int32)
     return community
-
-
-def betweenness(adjacency: sp.csr_matrix, active: np.ndarray,
-                 params: FeatureParameters) -> np.ndarray:
-    """Approximate betweenness from sampled sources, normalised over ordered pairs of all
-    ``n`` parties as networkx normalises a whole graph."""
-    n = adjacency.shape[0]
-    result = np.zeros(n)
-    if len(active) < 3 or n < 3:
-        return result
-    graph = nx.from_scipy_sparse_array(adjacency[active][:, active])
-    k = min(params.betweenness_k, len(active))
-    # Unnormalised (unordered pairs, rescaled by |active| / k); the ordered-pair
-    # normalisation over all parties divides by (n-1)(n-2)/2.
-    raw = nx.betweenness_centrality(graph, k=None if k == len(active) else k,
-                                    normalized=False, seed=params.seed)
-    values = np.fromiter((raw[v] for v in range(len(active))), dtype=np.float64,
-                         count=len(active))
-    result[active] = values / ((n - 1) * (n - 2) / 2.0)
-    return result
-

@@ -14,7 +14,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from graph.store import GraphStore
 from risk.classification.history import RepaymentHistory
-from risk.network.features.centrality import betweenness, louvain
+from risk.network.features.betweenness import betweenness
+from risk.network.features.centrality import louvain
 from risk.network.features.links import live_loans, read_links
 from risk.network.features.parameters import FeatureParameters
 from risk.network.features.result import PartyFeatures
