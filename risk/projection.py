@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 import numpy as np
@@ -42,7 +43,7 @@ NO_CURRENCY: Final = -1
 #: ``loan_borrower`` of a loan no party borrows (a guaranteed loan whose borrower is absent).
 NO_PARTY: Final = -1
 
-_LOAN_PROPS: Final = ("principal_minor", "principal_currency", "currency")
+_LOAN_PROPS: Final = ("principal_minor", "principal_currency", "currency", "disbursed_on")
 _GUARANTEE_PROPS: Final = ("amount_minor", "amount_currency")
 
 
@@ -63,6 +64,9 @@ class PortfolioProjection:
       with several borrowers keeps the smallest index; ``borrows`` has them all).
     * ``loan_principal_minor`` (int64): the principal in minor units (0 when unknown).
     * ``loan_currency`` (int16): index into ``currencies``, :data:`NO_CURRENCY` when unknown.
+    * ``loan_disbursed`` (``datetime64[D]``): the loan's ``disbursed_on``, ``NaT`` when
+      unknown, so an as-of pass (the graph features) drops later loans without reading the
+      loans again. ``None`` in a projection built without it.
 
     Relations (scipy CSR matrices, ``int32`` counts of edges as data):
 
@@ -105,6 +109,7 @@ class PortfolioProjection:
     party_graph: sp.csr_matrix
     pair_ptr: np.ndarray
     pair_guarantees: np.ndarray
+    loan_disbursed: np.ndarray | None = None
 
     @property
     def n_parties(self) -> int:
@@ -193,6 +198,27 @@ def _minor(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _day_text(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value[:10] if isinstance(value, str) and len(value) >= 10 else "NaT"
+
+
+def _days(values: list[object]) -> np.ndarray:
+    """ISO dates (or ``date`` objects) as ``datetime64[D]``; anything else ``NaT``."""
+    texts = [_day_text(v) for v in values]
+    try:
+        return np.asarray(texts, dtype="datetime64[D]")
+    except ValueError:  # a malformed date among them: parse one by one
+        out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[D]")
+        for i, text in enumerate(texts):
+            try:
+                out[i] = np.datetime64(date.fromisoformat(text), "D")
+            except ValueError:
+                continue  # not a date: unknown
+        return out
+
+
 def project_portfolio(store: GraphStore, *,
                       batch_size: int = DEFAULT_EDGE_BATCH) -> PortfolioProjection:
     """Read ``BORROWS`` and ``GUARANTEES`` from ``store`` into a :class:`PortfolioProjection`.
@@ -228,6 +254,9 @@ def project_portfolio(store: GraphStore, *,
     if n_b:
         loan_principal[b_loan_ix] = [_minor(v[0]) for v in b_vals]
         loan_currency[b_loan_ix] = [code_of(v[1] or v[2]) for v in b_vals]
+    loan_disbursed = np.full(n_loans, np.datetime64("NaT"), dtype="datetime64[D]")
+    if n_b:
+        loan_disbursed[b_loan_ix] = _days([v[3] for v in b_vals])
     loan_borrower = np.full(n_loans, NO_PARTY, dtype=np.int32)
     # Smallest borrower index wins: assign in descending order so the smallest lands last.
     order = np.lexsort((-b_party.astype(np.int64), b_loan_ix))
@@ -259,6 +288,7 @@ def project_portfolio(store: GraphStore, *,
         guarantee_party=g_party, guarantee_loan=g_loan_ix,
         guarantee_amount_minor=g_amount, guarantee_currency=g_currency,
         party_graph=party_graph, pair_ptr=pair_ptr, pair_guarantees=pair_guarantees,
+        loan_disbursed=loan_disbursed,
     )
 
 

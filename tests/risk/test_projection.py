@@ -103,3 +103,19 @@ def test_small_batches_project_the_same(loaded: GraphStore) -> None:
     assert (whole.party_graph != batched.party_graph).nnz == 0
     assert whole.guarantee_amount_minor.tolist() == batched.guarantee_amount_minor.tolist()
     assert whole.pair_guarantees.tolist() == batched.pair_guarantees.tolist()
+
+
+def test_disbursement_dates_are_kept_and_unknown_ones_are_nat(
+        store: GraphStore) -> None:  # noqa: F811 - the fixture imported above
+    store.upsert_batch(
+        [Node("C1", Label.COMPANY, {}),
+         Node("L1", Label.LOAN, {"disbursed_on": "2024-03-01"}),
+         Node("L2", Label.LOAN, {"disbursed_on": "2024-13-45"}),  # malformed: unknown
+         Node("L3", Label.LOAN, {}),
+         Node("L4", Label.LOAN, {"disbursed_on": "2025-01-31T00:00:00"})],
+        [Edge(B, "C1", loan) for loan in ("L1", "L2", "L3", "L4")])
+
+    p = project_portfolio(store)
+
+    assert p.loan_disbursed is not None
+    assert [str(d) for d in p.loan_disbursed] == ["2024-03-01", "NaT", "NaT", "2025-01-31"]

@@ -66,10 +66,16 @@ def read_links(store: GraphStore, as_of: date | None) -> Links:
 
 def live_loans(store: GraphStore, projection: PortfolioProjection,
                as_of: date | None) -> np.ndarray:
-    """A mask over the projection's loans: disbursed on or before ``as_of`` (or undated)."""
+    """A mask over the projection's loans: disbursed on or before ``as_of`` (or undated).
+
+    From the projection's ``loan_disbursed`` when it has them (no second read); otherwise
+    the loans' ``disbursed_on`` are streamed from ``store``.
+    """
     live = np.ones(projection.n_loans, dtype=bool)
     if as_of is None or not projection.n_loans:
         return live
+    if projection.loan_disbursed is not None:
+        return ~(projection.loan_disbursed > np.datetime64(as_of, "D"))
     late: list[str] = []
     # A loan nobody borrows adds no exposure and links no guarantor: BORROWS suffices.
     for batch in store.iter_edges([RelType.BORROWS], target_props=("disbursed_on",)):
