@@ -92,10 +92,18 @@ def _nullable(values: list[float]) -> list[float | None]:
 
 def _insert_many(connection: Connection, table: Table, names: list[str],
                  rows: list[tuple[object, ...]]) -> None:
-    """Insert ``rows`` (tuples in the order of ``names``) in chunks. On SQLite and psycopg a
-    plain driver ``executemany``: SQLAlchemy's per-row parameter processing is two thirds of
-    the time of its own ``insert`` at a million rows (measured), and these values need none.
+    """Insert ``rows`` (tuples in the order of ``names``): on PostgreSQL (psycopg) one
+    ``COPY ... FROM STDIN`` (measured 4x faster than ``executemany`` at 200,000 parties); on
+    SQLite a plain driver ``executemany`` in chunks (SQLAlchemy's per-row parameter processing
+    was two thirds of the time of its own ``insert``, and these values need none).
     """
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        raw = connection.connection.driver_connection  # psycopg's, in our transaction
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(connection.dialect.paramstyle)
     if marks is None:  # another driver: SQLAlchemy's own executemany
         for start in range(0, len(rows), _INSERT_CHUNK):
