@@ -2,8 +2,8 @@
 
 :func:`run_scan` runs the phases of :data:`DEFAULT_PHASES` in order (the portfolio
 projection, guarantee circles, corporate groups and their ``CONTROLS`` edges, identity rings,
-the risk components, classification and provisioning, the graph review flags, the
-early-warning rules), then stores
+the risk components, classification and provisioning, the graph features per party, the
+graph review flags, the early-warning rules), then stores
 everything the run found under a new run id (``portfolio/scan_runs.py``). Each phase is a
 :class:`Phase` entry: a name and a function of the :class:`ScanContext`; adding a phase (the
 graph features, ``risk/scan_features.py``) is one entry in :data:`DEFAULT_PHASES`, and

@@ -5,6 +5,7 @@ adds and removes the tables on both SQL backends."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +109,20 @@ def test_a_failed_run_leaves_the_previous_runs_features_readable(stores: Stores,
     # The next good run replaces them whole.
     run_scan(stores.engine, stores.graph, AS_OF, rules=rules, settings=SETTINGS)
     assert stored_features(stores.engine, ["E"])["E"].delinquent is False
+
+
+def test_retention_deletes_the_features_of_pruned_runs(stores: Stores, rules: RuleSet) -> None:
+    build_hand_portfolio(stores)
+    keep_one = dataclasses.replace(SETTINGS, retention=1)
+    first = run_scan(stores.engine, stores.graph, AS_OF, rules=rules, settings=keep_one)
+    assert _count(stores.engine, ScanPartyFeatures, first.run_id) == len(PARTIES)
+
+    second = run_scan(stores.engine, stores.graph, AS_OF, rules=rules, settings=keep_one)
+
+    for table in (ScanPartyFeatures, ScanPartyExposure):
+        assert _count(stores.engine, table, first.run_id) == 0
+    assert _count(stores.engine, ScanPartyFeatures, second.run_id) == len(PARTIES)
+    assert _count(stores.engine, ScanPartyExposure, second.run_id) > 0
 
 
 FEATURE_TABLES = {"scan_party_features", "scan_party_exposure"}
