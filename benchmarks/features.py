@@ -6,7 +6,8 @@ For each size, generates the portfolio (seed 7, kept under ``var/bench`` for the
 and imports it into an embedded SQLite store of its own (``var/bench/features-N.db``, kept
 too), then computes :func:`risk.network.features.party_features` as of the generator's last
 day (2025-06-30) twice, each time in a
-fresh child process: once for the time of each phase, once under ``tracemalloc`` for the
+fresh child process: once for the time of each phase (wall and CPU seconds: on a shared
+machine the CPU time is the steadier figure), once under ``tracemalloc`` for the
 memory each phase allocated above what was live when it began (numpy, scipy and networkx
 allocations are all traced; tracemalloc slows the Python-heavy phases, so its times are
 not the ones reported). Prints one rich table.
@@ -45,6 +46,7 @@ AS_OF = PortfolioConfig().as_of
 def measure(database: Path, traced: bool, betweenness_k: int) -> dict[str, Any]:
     """Compute the features of the store in ``database``, in this process."""
     seconds: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     peaks: dict[str, float] = {}
 
     @contextmanager
@@ -52,9 +54,10 @@ def measure(database: Path, traced: bool, betweenness_k: int) -> dict[str, Any]:
         if traced:
             tracemalloc.reset_peak()
             before = tracemalloc.get_traced_memory()[0]
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         yield
         seconds[name] = time.perf_counter() - started
+        cpu[name] = time.process_time() - started_cpu
         if traced:
             peaks[name] = (tracemalloc.get_traced_memory()[1] - before) / MIB
 
@@ -76,7 +79,7 @@ def measure(database: Path, traced: bool, betweenness_k: int) -> dict[str, Any]:
         "risk_edges": int(features.degrees[:, -1].sum()) // 2,
         "defaulted": int(features.defaulted.sum()),
         "communities": int(features.community.max()) + 1 if features.n_parties else 0,
-        "seconds": seconds, "peaks_mib": peaks, "total_s": total,
+        "seconds": seconds, "cpu_seconds": cpu, "peaks_mib": peaks, "total_s": total,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -111,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append((size, timed, traced))
     table = Table(title=f"Graph features per party as of {AS_OF} (betweenness k = "
                   f"{args.betweenness_k}): "
-                  "seconds / MiB allocated above the live set, per phase")
+                  "seconds (CPU seconds) / MiB allocated above the live set, per phase")
     table.add_column("phase")
     for size, timed, _ in runs:
         table.add_column(f"{size:,} borrowers ({timed['parties']:,} parties, "
@@ -120,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         cells = []
         for _, timed, traced in runs:
             mib = "" if traced is None else f" / {traced['peaks_mib'][name]:.0f} MiB"
-            cells.append(f"{timed['seconds'][name]:.2f} s{mib}")
+            cells.append(f"{timed['seconds'][name]:.2f} s "
+                         f"({timed['cpu_seconds'][name]:.2f}){mib}")
         table.add_row(name, *cells)
     table.add_row("total (peak RSS)", *[
         f"{timed['total_s']:.2f} s ({timed['peak_rss_mib']:.0f} MiB RSS)"

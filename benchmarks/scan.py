@@ -75,7 +75,7 @@ def measure(database: Path, as_of: date, neo4j_uri: str | None) -> dict[str, Any
         engine.dispose()
     return {"total": total, "phases": outcome.phases, "summary": {
         k: outcome.summary.get(k) for k in ("parties", "loans", "findings", "alerts",
-                                            "components")}}
+                                            "components", "features")}}
 
 
 def _child(database: Path, as_of: date, neo4j_uri: str | None) -> dict[str, Any]:

@@ -182,6 +182,13 @@ class PortfolioProjection:
         return ((disbursed != NO_DAY) & (disbursed <= day)
                 & ((maturity == NO_DAY) | (maturity > day)))
 
+    def disbursed_by(self, as_of: date) -> np.ndarray:
+        """Which loans were disbursed on or before ``as_of``, or have no known disbursement
+        date (a bool per loan): what an as-of pass over exposures keeps."""
+        day = (np.datetime64(as_of, "D") - _EPOCH).astype(np.int64)
+        disbursed = self.loan_disbursed.astype(np.int64)
+        return (disbursed == NO_DAY) | (disbursed <= day)
+
     def loan_exposure(self, loans: np.ndarray) -> dict[str, int]:
         """Total principal of ``loans`` (indices, each counted once) per currency."""
         unique = np.unique(np.asarray(loans, dtype=np.int64))
@@ -211,9 +218,9 @@ def _columns(batches: Iterable[list[tuple]], width: int) -> tuple[list[str], lis
 
 
 def _day_numbers(values: list[object]) -> np.ndarray:
-    """ISO dates (``YYYY-MM-DD`` text, as the importer writes them) as int32 days since
-    1970-01-01; :data:`NO_DAY` for a missing or unreadable one."""
-    text = [value[:10] if isinstance(value, str) and value else "NaT" for value in values]
+    """ISO dates (``YYYY-MM-DD`` text, as the importer writes them, or ``date`` objects) as
+    int32 days since 1970-01-01; :data:`NO_DAY` for a missing or unreadable one."""
+    text = [_day_text(value) for value in values]
     try:
         days = np.array(text, dtype="datetime64[D]")
     except ValueError:  # one unreadable date: parse one by one, leaving it unknown
@@ -234,6 +241,12 @@ def _one_day(text: str) -> np.datetime64:
 def _minor(value: object) -> int:
     # Booleans and floats are not minor units; what the importer wrote is an int.
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _day_text(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value[:10] if isinstance(value, str) and len(value) >= 10 else "NaT"
 
 
 def project_portfolio(store: GraphStore, *,

@@ -2,13 +2,13 @@
 
 :func:`run_scan` runs the phases of :data:`DEFAULT_PHASES` in order (the portfolio
 projection, guarantee circles, corporate groups and their ``CONTROLS`` edges, identity rings,
-the risk components, classification and provisioning, the graph review flags, the
-early-warning rules), then stores
+the risk components, classification and provisioning, the graph features per party, the
+graph review flags, the early-warning rules), then stores
 everything the run found under a new run id (``portfolio/scan_runs.py``). Each phase is a
 :class:`Phase` entry: a name and a function of the :class:`ScanContext`; adding a phase (the
-graph features of ``risk/network/features.py``) is one entry in
-:data:`DEFAULT_PHASES`, at the place marked there, and the phase adds its findings to
-``ctx.findings`` and its counts to ``ctx.summary``.
+graph features, ``risk/scan_features.py``) is one entry in :data:`DEFAULT_PHASES`, and
+the phase adds its findings to ``ctx.findings`` and its counts to ``ctx.summary``, or
+writes its own rows under ``ctx.run_id`` (a failed run deletes them with the rest).
 
 Atomicity, and why a pointer: the run row is written first (status ``running``), the
 results are written under its id, and the ``latest`` :class:`portfolio.scan_runs.ScanPointer`
@@ -91,6 +91,7 @@ from risk.classification.history import RepaymentHistory
 from risk.classification.overrides import StoredOverrides
 from risk.errors import RiskError
 from risk.network.circles import CircleOptions, CircleReport, find_circles
+from risk.network.features import FeatureParameters, PartyFeatures
 from risk.network.groups import (
     GroupReport,
     OwnershipArrays,
@@ -103,6 +104,7 @@ from risk.projection import PortfolioProjection, project_portfolio
 from risk.rules.evaluate import evaluate
 from risk.rules.inputs import RuleInputs
 from risk.rules.loader import RuleSet
+from risk.scan_features import features_phase
 from risk.scan_store import Finding, fail_run, finish_run, store_results
 
 __all__ = [
@@ -139,6 +141,9 @@ class ScanSettings:
     ring_public_above: int = 50
     retention: int = DEFAULT_RETENTION
     actor: str = "scan"
+    #: The graph features' k hops and betweenness sample (public identifiers: as the rings).
+    feature_hops: int = FeatureParameters().hops
+    feature_betweenness_k: int = FeatureParameters().betweenness_k
 
     def __post_init__(self) -> None:
         if self.retention < 1:
@@ -186,6 +191,8 @@ class ScanContext:
     assessment: Assessment | None = None
     review_flags: GraphFlags | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    run_id: int | None = None  # for phases that write their own rows (``features``)
+    features: PartyFeatures | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +364,8 @@ def _review_flags(ctx: ScanContext) -> None:
     ctx.summary["review_flags"] = flags.summary
 
 
-#: The phases of a scan, in order. Graph features (``risk/network/features.py``) go after
-#: ``components``: one ``Phase`` entry.
+#: The phases of a scan, in order. Graph features (``risk/scan_features.py``) follow the
+#: classification, whose delinquency they reuse.
 DEFAULT_PHASES: Final[tuple[Phase, ...]] = (
     Phase("projection", _projection, "reading the guarantee graph into arrays"),
     Phase("circles", _circles, "guarantee circles, mutual and joint guarantees"),
@@ -367,6 +374,7 @@ DEFAULT_PHASES: Final[tuple[Phase, ...]] = (
     Phase("rings", _rings, "identity rings"),
     Phase("components", _components, "connected components of the risk links"),
     Phase("classification", _classification, "five tiers, IFRS 9 stages, ECL"),
+    Phase("features", features_phase, "graph features per party, stored"),
     Phase("review_flags", _review_flags, "flags from non-performing guarantors, owners, "
           "circle partners"),
     Phase("rules", _rules, "early-warning rules"),
@@ -474,7 +482,8 @@ def run_scan(engine: Engine, graph: GraphStore, as_of: date, *, rules: RuleSet,
         session.flush()
         assert run.id is not None
         run_id = run.id
-    ctx = ScanContext(engine=engine, graph=graph, as_of=as_of, settings=settings, rules=rules)
+    ctx = ScanContext(engine=engine, graph=graph, as_of=as_of, settings=settings, rules=rules,
+                      run_id=run_id)
     timings: dict[str, dict[str, float]] = {}
     steps = [*phases,
              Phase("store", lambda c: store_results(engine, run_id, c.loans, c.findings,

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from portfolio.money import minor_to_decimal
+from portfolio.scan_features import ScanPartyExposure, ScanPartyFeatures
 from portfolio.scan_runs import (
     LATEST_POINTER,
     ScanAlert,
@@ -30,20 +31,24 @@ from portfolio.scan_runs import (
     ScanStatus,
 )
 from risk.errors import RiskError
+from risk.network.features import DEGREE_NAMES
 
 __all__ = [
     "FindingResult",
     "LoanResult",
     "RunSummary",
     "ScanNotFound",
+    "StoredFeatures",
     "findings_by_party",
     "latest_run",
     "list_runs",
     "loan_result",
     "loan_results",
+    "party_features",
     "party_findings",
     "run_alert_ids",
     "run_summary",
+    "top_features_by_pagerank",
 ]
 
 
@@ -104,6 +109,47 @@ class FindingResult:
     kind: str
     members: list[str]
     evidence: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFeatures:
+    """One party's graph features as run ``run_id`` (as of ``as_of``) stored them.
+
+    ``degrees`` by the names of :data:`risk.network.features.DEGREE_NAMES`; ``exposure``
+    (the party's own loans) and ``exposure_within`` (the other parties within ``hops``) exact
+    per currency; the shares ``None`` without neighbours; ``distance_to_default`` ``None``
+    beyond the search cap.
+    """
+
+    run_id: int
+    as_of: date
+    party_id: str
+    hops: int
+    degrees: dict[str, int]
+    exposure: dict[str, Decimal]
+    exposure_within: dict[str, Decimal]
+    delinquent: bool
+    defaulted: bool
+    delinquent_share: float | None
+    defaulted_share: float | None
+    distance_to_default: int | None
+    community: int
+    pagerank: float
+    betweenness: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape of :meth:`risk.network.features.PartyFeatures.party` (money as decimal
+        strings per currency), with the run."""
+        return {"party": self.party_id, **self.degrees,
+                "exposure": {c: str(v) for c, v in self.exposure.items()},
+                f"exposure_{self.hops}_hops": {c: str(v)
+                                               for c, v in self.exposure_within.items()},
+                "delinquent": self.delinquent, "defaulted": self.defaulted,
+                "delinquent_neighbour_share": self.delinquent_share,
+                "defaulted_neighbour_share": self.defaulted_share,
+                "distance_to_default": self.distance_to_default, "community": self.community,
+                "pagerank": self.pagerank, "betweenness": self.betweenness,
+                "scan_run": self.run_id}
 
 
 def _latest_id(session: Session) -> int | None:
@@ -237,3 +283,64 @@ def run_alert_ids(engine: Engine, run_id: int | None = None) -> dict[int, str]:
         rows = session.execute(select(ScanAlert.alert_id, ScanAlert.outcome).where(
             ScanAlert.run_id == run).order_by(ScanAlert.alert_id)).all()  # type: ignore
         return {int(a): str(o) for a, o in rows}
+
+
+def party_features(engine: Engine, party_ids: Sequence[str],
+                   run: int | None = None) -> dict[str, StoredFeatures]:
+    """The graph features of ``party_ids`` that the latest run (or succeeded run ``run``)
+    stored, by party id, in two queries per chunk of ids (a page of parties in the API costs
+    one round trip per table). A party the run has no features for is absent; so is every
+    party before any scan.
+
+    Raises:
+        ScanNotFound: ``run`` does not exist or did not succeed.
+    """
+    found: dict[str, StoredFeatures] = {}
+    with Session(engine) as session:
+        run_id = _readable(session, run)
+        scan = None if run_id is None else session.get(ScanRun, run_id)
+        if scan is None:
+            return found
+        hops = int(scan.settings.get("feature_hops", 0))
+        wanted = list(dict.fromkeys(party_ids))
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start:start + _IDS_PER_QUERY]
+            money: dict[str, tuple[dict[str, Decimal], dict[str, Decimal]]] = {}
+            for m in session.execute(select(ScanPartyExposure).where(
+                    ScanPartyExposure.run_id == run_id,  # type: ignore[arg-type]
+                    col(ScanPartyExposure.party_id).in_(chunk)).order_by(
+                    col(ScanPartyExposure.currency))).scalars():
+                own, within = money.setdefault(m.party_id, ({}, {}))
+                if m.own_minor:
+                    own[m.currency] = minor_to_decimal(m.own_minor, m.currency)
+                if m.within_minor:
+                    within[m.currency] = minor_to_decimal(m.within_minor, m.currency)
+            for r in session.execute(select(ScanPartyFeatures).where(
+                    ScanPartyFeatures.run_id == run_id,  # type: ignore[arg-type]
+                    col(ScanPartyFeatures.party_id).in_(chunk))).scalars():
+                own, within = money.get(r.party_id, ({}, {}))
+                found[r.party_id] = StoredFeatures(
+                    run_id=run_id, as_of=scan.as_of, party_id=r.party_id, hops=hops,
+                    degrees={name: int(getattr(r, name)) for name in DEGREE_NAMES},
+                    exposure=own, exposure_within=within, delinquent=bool(r.delinquent),
+                    defaulted=bool(r.defaulted), delinquent_share=r.delinquent_share,
+                    defaulted_share=r.defaulted_share,
+                    distance_to_default=r.distance_to_default, community=int(r.community),
+                    pagerank=float(r.pagerank), betweenness=float(r.betweenness))
+    return found
+
+
+def top_features_by_pagerank(engine: Engine, count: int,
+                             run: int | None = None) -> list[StoredFeatures]:
+    """The ``count`` parties of highest PageRank in the latest run (or succeeded run
+    ``run``), highest first (ties by id), as :func:`party_features` reads them."""
+    with Session(engine) as session:
+        run_id = _readable(session, run)
+        if run_id is None or count <= 0:
+            return []
+        ids = list(session.execute(select(ScanPartyFeatures.party_id).where(
+            ScanPartyFeatures.run_id == run_id).order_by(  # type: ignore[arg-type]
+            col(ScanPartyFeatures.pagerank).desc(), col(ScanPartyFeatures.party_id))
+            .limit(count)).scalars())
+    found = party_features(engine, ids, run_id)
+    return [found[p] for p in ids]

@@ -6,15 +6,18 @@ transaction (old runs pruned), or, on failure, the run's rows deleted and the ru
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Engine, delete, insert, select, update
+import numpy as np
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlmodel import Session
 
 from portfolio.money import exponent_of
+from portfolio.scan_features import ScanPartyExposure, ScanPartyFeatures
 from portfolio.scan_runs import (
     LATEST_POINTER,
     ScanAlert,
@@ -28,8 +31,9 @@ from portfolio.scan_runs import (
 from risk.alerts.lifecycle import RaiseOutcome
 from risk.classification.assessment import LoanAssessment
 from risk.classification.graph_flags import GraphFlags
+from risk.network.features import DEGREE_NAMES, PartyFeatures
 
-__all__ = ["Finding", "fail_run", "finish_run", "store_results"]
+__all__ = ["Finding", "fail_run", "finish_run", "store_features", "store_results"]
 
 #: Rows per insert statement when storing results.
 _INSERT_CHUNK: Final = 5_000
@@ -82,6 +86,73 @@ def store_results(engine: Engine, run_id: int, loans: Sequence[LoanAssessment],
                 connection.execute(insert(members), rows[at:at + _INSERT_CHUNK])
 
 
+def _nullable(values: list[float]) -> list[float | None]:
+    return [None if math.isnan(v) else v for v in values]
+
+
+def _insert_many(connection: Connection, table: Table, names: list[str],
+                 rows: list[tuple[object, ...]]) -> None:
+    """Insert ``rows`` (tuples in the order of ``names``): on PostgreSQL (psycopg) one
+    ``COPY ... FROM STDIN`` (measured 4x faster than ``executemany`` at 200,000 parties); on
+    SQLite a plain driver ``executemany`` in chunks (SQLAlchemy's per-row parameter processing
+    was two thirds of the time of its own ``insert``, and these values need none).
+    """
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        raw = connection.connection.driver_connection  # psycopg's, in our transaction
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(connection.dialect.paramstyle)
+    if marks is None:  # another driver: SQLAlchemy's own executemany
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            connection.execute(insert(table), [dict(zip(names, row, strict=True))
+                                               for row in rows[start:start + _INSERT_CHUNK]])
+        return
+    statement = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+                 f"VALUES ({', '.join([marks] * len(names))})")
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        connection.exec_driver_sql(statement, rows[start:start + _INSERT_CHUNK])
+
+
+def store_features(engine: Engine, run_id: int, features: PartyFeatures) -> int:
+    """Every party's graph features under the run id, in one transaction: one
+    ``scan_party_features`` row per party, one ``scan_party_exposure`` row per party and
+    currency with a non-zero exposure (exact minor units). Returns the rows written.
+
+    Built column by column from the arrays (``tolist`` once per column), then inserted in
+    chunks of plain executemany: linear in the parties, no JSON encoding.
+    """
+    table = ScanPartyFeatures.__table__  # type: ignore[attr-defined]
+    exposure = ScanPartyExposure.__table__  # type: ignore[attr-defined]
+    n = features.n_parties
+    distance = features.distance_to_default
+    columns: dict[str, list[object]] = {
+        "run_id": [run_id] * n, "party_id": features.party_ids.tolist(),
+        **{name: features.degrees[:, k].tolist() for k, name in enumerate(DEGREE_NAMES)},
+        "delinquent": features.delinquent.tolist(), "defaulted": features.defaulted.tolist(),
+        "delinquent_share": _nullable(features.delinquent_share.tolist()),
+        "defaulted_share": _nullable(features.defaulted_share.tolist()),
+        "distance_to_default": [None if math.isinf(d) else int(d) for d in distance.tolist()],
+        "community": features.community.tolist(), "pagerank": features.pagerank.tolist(),
+        "betweenness": features.betweenness.tolist()}
+    rows = list(zip(*columns.values(), strict=True))
+    names = list(columns)
+    del columns
+    at_party, at_currency = np.nonzero((features.exposure_own != 0)
+                                       | (features.exposure_k != 0))
+    money = list(zip([run_id] * len(at_party), features.party_ids[at_party].tolist(),
+                     [features.currencies[c] for c in at_currency.tolist()],
+                     features.exposure_own[at_party, at_currency].tolist(),
+                     features.exposure_k[at_party, at_currency].tolist(), strict=True))
+    with engine.begin() as connection:
+        _insert_many(connection, table, names, rows)
+        _insert_many(connection, exposure, ["run_id", "party_id", "currency", "own_minor",
+                                            "within_minor"], money)
+    return len(rows) + len(money)
+
+
 def finish_run(engine: Engine, run_id: int, timings: dict[str, dict[str, float]],
             summary: dict[str, Any], outcomes: list[RaiseOutcome], retention: int,
             at: datetime) -> None:
@@ -112,7 +183,8 @@ def finish_run(engine: Engine, run_id: int, timings: dict[str, dict[str, float]]
 def _delete_rows(session: Session, run_ids: list[int], *, runs_too: bool) -> None:
     if not run_ids:
         return
-    for table in (ScanFindingMember, ScanFinding, ScanLoanResult, ScanAlert):
+    for table in (ScanFindingMember, ScanFinding, ScanLoanResult, ScanAlert,
+                  ScanPartyExposure, ScanPartyFeatures):
         session.execute(delete(table).where(table.run_id.in_(run_ids)))  # type: ignore
     if runs_too:
         session.execute(delete(ScanRun).where(ScanRun.id.in_(run_ids)))  # type: ignore

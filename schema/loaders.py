@@ -26,7 +26,14 @@ from graph.model import Edge, Node, RelType
 from graph.store import Direction, GraphStore
 from portfolio.alerts import Alert
 from risk.alerts.subjects import alerts_of_parties
-from risk.scan_results import FindingResult, LoanResult, findings_by_party, loan_results
+from risk.scan_results import (
+    FindingResult,
+    LoanResult,
+    StoredFeatures,
+    findings_by_party,
+    loan_results,
+    party_features,
+)
 
 __all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "create_loaders"]
 
@@ -63,6 +70,8 @@ class Loaders:
     #: The alerts on a party and on the loans it borrows, newest first, by
     #: :class:`PartyAlertsKey` (empty without records).
     party_alerts: DataLoader[PartyAlertsKey, list[Alert]]
+    #: A party's graph features in the latest scan, by party id (``None``: none stored).
+    graph_features: DataLoader[str, StoredFeatures | None]
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
@@ -102,10 +111,17 @@ def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
             return [[] for _ in keys]
         return await asyncio.to_thread(_party_alerts, graph, records, keys)
 
+    async def load_graph_features(ids: Sequence[str]) -> list[StoredFeatures | None]:
+        if records is None:
+            return [None] * len(ids)
+        found = await asyncio.to_thread(party_features, records, list(ids))
+        return [found.get(party_id) for party_id in ids]
+
     return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges),
                    loan_results=DataLoader(load_fn=load_loan_results),
                    findings=DataLoader(load_fn=load_findings),
-                   party_alerts=DataLoader(load_fn=load_party_alerts))
+                   party_alerts=DataLoader(load_fn=load_party_alerts),
+                   graph_features=DataLoader(load_fn=load_graph_features))
 
 
 def _party_alerts(graph: GraphStore, records: Engine,

@@ -28,6 +28,7 @@ RECORD_MODULES: Final = (
     "portfolio.alerts",
     "portfolio.scan_runs",
     "portfolio.overrides",
+    "portfolio.scan_features",
 )
 
 

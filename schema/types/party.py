@@ -19,6 +19,7 @@ from schema.enums import Label, from_model_label
 from schema.types.alerts import Alert
 from schema.types.assessment import Finding, finding_from_result
 from schema.types.circles import GuaranteeCircle
+from schema.types.features import GraphFeatures, graph_features_from_stored
 from schema.types.graph import Subgraph
 from schema.types.money import Money, money_prop
 from schema.types.properties import (
@@ -103,6 +104,14 @@ class Party:
     async def alerts(self, info: Info, status: str | None = None,
                      first: int = DEFAULT_PAGE_SIZE) -> list[Alert]:
         return await party_risk.alerts_of(info.context, self.node.id, status, first)
+
+    @strawberry.field(description="Graph features (degrees, exposure within k hops, "
+                      "delinquent and defaulted neighbours, distance to default, community, "
+                      "PageRank, betweenness) in the latest `loanwatch scan`; null before any "
+                      "scan.")
+    async def graph_features(self, info: Info) -> GraphFeatures | None:
+        stored = await info.context.loaders.graph_features.load(self.node.id)
+        return None if stored is None else graph_features_from_stored(stored)
 
     @strawberry.field(description="Loans this party borrows (BORROWS).")
     async def loans(self, info: Info) -> list[Annotated[Loan, strawberry.lazy(_LOAN_MODULE)]]:

@@ -31,7 +31,8 @@ from portfolio.schedule import Installment
 TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modification",
           "import_batch", "rejected_row", "graph_node", "graph_edge", "alembic_version",
           "alert", "alert_event", "scan_run", "scan_pointer", "scan_loan_result",
-          "scan_finding", "scan_finding_member", "scan_alert", "loan_override"}
+          "scan_finding", "scan_finding_member", "scan_alert", "scan_party_features",
+          "scan_party_exposure", "loan_override"}
 
 
 def _closed_port() -> int:

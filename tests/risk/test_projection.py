@@ -3,12 +3,14 @@ graph with its loans and exact amounts, read through each real graph store."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 
 from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
-from risk.projection import NO_CURRENCY, NO_PARTY, project_portfolio
+from risk.projection import NO_CURRENCY, NO_DAY, NO_PARTY, project_portfolio
 from tests.graph.conftest import postgres_graph_store, store  # noqa: F401 - fixtures
 
 B, G = RelType.BORROWS, RelType.GUARANTEES
@@ -103,3 +105,23 @@ def test_small_batches_project_the_same(loaded: GraphStore) -> None:
     assert (whole.party_graph != batched.party_graph).nnz == 0
     assert whole.guarantee_amount_minor.tolist() == batched.guarantee_amount_minor.tolist()
     assert whole.pair_guarantees.tolist() == batched.pair_guarantees.tolist()
+
+
+def test_disbursement_dates_are_kept_and_unknown_ones_are_no_day(
+        store: GraphStore) -> None:  # noqa: F811 - the fixture imported above
+    store.upsert_batch(
+        [Node("C1", Label.COMPANY, {}),
+         Node("L1", Label.LOAN, {"disbursed_on": "2024-03-01"}),
+         Node("L2", Label.LOAN, {"disbursed_on": "2024-13-45"}),  # malformed: unknown
+         Node("L3", Label.LOAN, {}),
+         Node("L4", Label.LOAN, {"disbursed_on": "2025-01-31T00:00:00"})],
+        [Edge(B, "C1", loan) for loan in ("L1", "L2", "L3", "L4")])
+
+    p = project_portfolio(store)
+
+    epoch = date(1970, 1, 1)
+    assert p.loan_disbursed.tolist() == [(date(2024, 3, 1) - epoch).days, NO_DAY, NO_DAY,
+                                         (date(2025, 1, 31) - epoch).days]
+    # Undated loans are kept by an as-of pass; a loan disbursed after the date is not.
+    assert p.disbursed_by(date(2024, 12, 31)).tolist() == [True, True, True, False]
+    assert p.disbursed_by(date(2025, 1, 31)).tolist() == [True, True, True, True]

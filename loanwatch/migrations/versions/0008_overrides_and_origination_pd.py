@@ -6,7 +6,7 @@ the database itself: triggers refuse an UPDATE or a DELETE of its rows on both S
 PostgreSQL, so the audit trail cannot be rewritten by a stray statement either.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 00:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from portfolio.types import UtcDateTime
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -43,7 +43,7 @@ def _loans(engine: Engine) -> list[tuple[object, ...]]:
 
 
 def test_0008_adds_and_removes_its_table_and_column(empty_database: Engine) -> None:
-    migrate(empty_database, "0006")
+    migrate(empty_database, "0007")
     with empty_database.begin() as connection:
         connection.execute(text(
             "INSERT INTO loan (id, borrower_id, product, principal_minor, currency, "
@@ -73,7 +73,7 @@ def test_0008_adds_and_removes_its_table_and_column(empty_database: Engine) -> N
         assert connection.execute(text("SELECT reason FROM loan_override")).all() == [
             ("fraud",)]
 
-    _downgrade(empty_database, "0006")
+    _downgrade(empty_database, "0007")
     inspector = inspect(empty_database)
     assert "loan_override" not in inspector.get_table_names()
     assert "origination_pd" not in {c["name"] for c in inspector.get_columns("loan")}

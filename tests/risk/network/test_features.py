@@ -28,7 +28,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from graph.model import Edge, Label, Node, RelType
+from graph.model import Edge, RelType
 from loanwatch.cli.main import app, main
 from risk.classification.history import RepaymentHistory
 from risk.network.features import (
@@ -40,62 +40,12 @@ from risk.network.features import (
 )
 from tests.ingest.importing import EXAMPLES
 from tests.portfolio.databases import postgres_engine, sqlite_engine  # noqa: F401
-from tests.risk.classification.books import add_loan, pay
+from tests.risk.classification.books import pay
+from tests.risk.network.hand_graph import AS_OF, PARAMS, PARTIES, RISK_EDGES, build_hand_portfolio
 from tests.risk.rules.stores import Stores
 
 # The fixture running each test on every backend, re-exported so that pytest finds it.
 from tests.risk.rules.stores import stores as stores
-
-AS_OF = date(2025, 3, 31)
-PARAMS = FeatureParameters(public_above=3, betweenness_k=1_000)
-PARTIES = ["A", "B", "C", "D", "E", "F", "G", "H", "Q", "R", "S", "T", "X"]
-RISK_EDGES = [("A", "B"), ("A", "C"), ("A", "D"), ("B", "C"), ("B", "D"), ("C", "D"),
-              ("D", "X"), ("X", "E"), ("E", "F"), ("E", "G"), ("E", "H"), ("F", "G"),
-              ("F", "H"), ("G", "H")]
-
-
-def _loan(loan_id: str, minor: int, code: str = "CNY",
-          disbursed: str = "2024-01-01") -> Node:
-    return Node(loan_id, Label.LOAN, {"principal_minor": minor, "principal_currency": code,
-                                      "currency": code, "disbursed_on": disbursed})
-
-
-def _build(stores: Stores) -> None:
-    companies = {"A", "D", "X", "E", "H"}
-    nodes = [Node(p, Label.COMPANY if p in companies else Label.PERSON, {"name": p})
-             for p in PARTIES]
-    nodes += [_loan("LA", 100_000), _loan("LB", 50_000, "USD"), _loan("LD", 40_000),
-              _loan("LE", 20_000), _loan("LX", 30_000), _loan("LZ", 999, disbursed="2025-05-01"),
-              Node("phone:bc", Label.PHONE, {"value": "+861"}),
-              Node("phone:pub", Label.PHONE, {"value": "+862"}),
-              Node("acct:cd", Label.ACCOUNT, {"opened_on": "2020-01-01"})]
-    related = [("B", "D"), ("X", "E"), ("E", "F"), ("E", "G"), ("E", "H"), ("F", "G"),
-               ("F", "H"), ("G", "H")]
-    edges = [
-        Edge(RelType.BORROWS, "A", "LA"), Edge(RelType.BORROWS, "B", "LB"),
-        Edge(RelType.BORROWS, "D", "LD"), Edge(RelType.BORROWS, "E", "LE"),
-        Edge(RelType.BORROWS, "X", "LX"), Edge(RelType.BORROWS, "H", "LZ"),
-        Edge(RelType.GUARANTEES, "B", "LA", props={"amount_minor": 100_000,
-                                                   "amount_currency": "CNY"}),
-        Edge(RelType.GUARANTEES, "X", "LD", props={"amount_minor": 40_000,
-                                                   "amount_currency": "CNY"}),
-        Edge(RelType.OWNS, "C", "A", props={"pct": 0.6}),
-        Edge(RelType.OWNS, "D", "A", props={"pct": 0.4}),
-        Edge(RelType.USES, "B", "phone:bc"), Edge(RelType.USES, "C", "phone:bc"),
-        Edge(RelType.HOLDS, "C", "acct:cd"), Edge(RelType.HOLDS, "D", "acct:cd"),
-        Edge(RelType.DIRECTS, "F", "H"),
-        *[Edge(RelType.RELATED, a, b) for a, b in related],
-        *[Edge(RelType.USES, p, "phone:pub") for p in ("Q", "R", "S", "T")],
-    ]
-    stores.graph.upsert_batch(nodes, edges)
-    monthly = [date(2024, 11, 1), date(2024, 12, 1), date(2025, 1, 1), date(2025, 2, 1),
-               date(2025, 3, 1), date(2025, 5, 1)]
-    add_loan(stores.engine, "LA", "A", monthly)
-    pay(stores.engine, "LA", [(d, 1_100) for d in monthly[:5]])
-    add_loan(stores.engine, "LD", "D", monthly)
-    pay(stores.engine, "LD", [(monthly[0], 1_100)])
-    add_loan(stores.engine, "LE", "E", monthly)
-    pay(stores.engine, "LE", [(d, 1_100) for d in monthly[:4]])
 
 
 def _features(stores: Stores, as_of: date | None = AS_OF,
@@ -110,7 +60,7 @@ def _degrees(features: PartyFeatures, party: str) -> dict[str, int]:
 
 
 def test_degrees_by_relationship(stores: Stores) -> None:
-    _build(stores)
+    build_hand_portfolio(stores)
     f = _features(stores)
     assert f.party_ids.tolist() == PARTIES
     assert _degrees(f, "A") == {"borrows": 1, "guaranteed_by": 1, "owns_in": 2,
@@ -129,7 +79,7 @@ def test_degrees_by_relationship(stores: Stores) -> None:
 
 
 def test_public_identifier_links_nobody(stores: Stores) -> None:
-    _build(stores)
+    build_hand_portfolio(stores)
     f = _features(stores)
     for party in ("Q", "R", "S", "T"):
         assert _degrees(f, party) == {"uses": 1}
@@ -140,7 +90,7 @@ def test_public_identifier_links_nobody(stores: Stores) -> None:
 
 
 def test_dated_relationships_count_only_while_in_force(stores: Stores) -> None:
-    _build(stores)
+    build_hand_portfolio(stores)
     stores.graph.upsert_edges([
         Edge(RelType.RELATED, "Q", "R", props={"valid_from": "2025-04-01"}),
         Edge(RelType.RELATED, "S", "T", props={"valid_from": "2024-01-01",
@@ -155,7 +105,7 @@ def test_dated_relationships_count_only_while_in_force(stores: Stores) -> None:
 
 
 def test_exposure_within_one_and_two_hops(stores: Stores) -> None:
-    _build(stores)
+    build_hand_portfolio(stores)
     one = _features(stores, params=FeatureParameters(public_above=3, hops=1))
     two = _features(stores)
     assert two.party("A")["exposure"] == {"CNY": "1000.00"}
@@ -173,7 +123,7 @@ def test_exposure_within_one_and_two_hops(stores: Stores) -> None:
 
 
 def test_delinquent_and_defaulted_neighbours_and_distance(stores: Stores) -> None:
-    _build(stores)
+    build_hand_portfolio(stores)
     f = _features(stores)
     flags = {p: (f.party(p)["delinquent"], f.party(p)["defaulted"]) for p in PARTIES}
     assert {p for p, (late, _) in flags.items() if late} == {"D", "E"}
@@ -195,7 +145,7 @@ def test_delinquent_and_defaulted_neighbours_and_distance(stores: Stores) -> Non
 
 
 def test_later_repayments_leave_earlier_features_alone(stores: Stores) -> None:
-    _build(stores)
+    build_hand_portfolio(stores)
     before = _features(stores)
     pay(stores.engine, "LE", [(date(2025, 4, 10), 1_100)])
     pay(stores.engine, "LD", [(date(2025, 4, 10), 4_400)])
@@ -216,7 +166,7 @@ def _hand_graph() -> nx.Graph:
 
 
 def test_pagerank_community_and_betweenness(stores: Stores) -> None:
-    _build(stores)
+    build_hand_portfolio(stores)
     f = _features(stores)
     graph = _hand_graph()
     expected = nx.pagerank(graph, tol=1e-12)
@@ -240,7 +190,7 @@ def test_pagerank_community_and_betweenness(stores: Stores) -> None:
 
 
 def test_csv_export_and_unknown_party(stores: Stores, tmp_path: Path) -> None:
-    _build(stores)
+    build_hand_portfolio(stores)
     f = _features(stores)
     out = tmp_path / "features.csv"
     assert f.write_csv(out) == len(PARTIES)
@@ -293,10 +243,37 @@ def test_cli_json_table_and_csv(cli_env: dict[str, str], tmp_path: Path) -> None
     assert "Graph features of 3 of 7 parties" in table.output
 
 
+def test_cli_reads_the_latest_scans_features(cli_env: dict[str, str]) -> None:
+    runner = CliRunner()
+    scanned = runner.invoke(app, ["scan", "--as-of", "2024-12-31", "--json"], env=cli_env)
+    assert scanned.exit_code == 0, scanned.output
+    run = orjson.loads(scanned.stdout)["run"]
+
+    stored = runner.invoke(app, ["features", "--from-scan", "--json", "--party", "C001",
+                                 "--party", "P001"], env=cli_env)
+    computed = runner.invoke(app, ["features", "--as-of", "2024-12-31", "--json", "--party",
+                                   "C001", "--party", "P001"], env=cli_env)
+
+    assert stored.exit_code == 0 and computed.exit_code == 0, stored.output + computed.output
+    document = orjson.loads(stored.stdout)
+    assert (document["as_of"], document["hops"], document["scan_run"]) == (
+        "2024-12-31", 2, run)
+    rows = document["parties"]
+    assert all(row.pop("scan_run") == run for row in rows)
+    assert rows == orjson.loads(computed.stdout)["parties"]
+    table = runner.invoke(app, ["features", "--from-scan", "--show", "3"], env=cli_env)
+    assert table.exit_code == 0, table.output
+    assert f"Graph features of 3 of 7 parties, stored by scan run {run}" in table.output
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--party", "NOPE"], "--party NOPE: no such party in the graph"),
     (["--as-of", "2020-01-01"], "the as-of date 2020-01-01 is before any data"),
     (["--as-of", "31/12/2024"], "--as-of '31/12/2024' is not a date YYYY-MM-DD"),
+    (["--from-scan", "--hops", "3", "--out", "x.csv"],
+     "--hops, --out cannot be used with --from-scan"),
+    (["--run", "42"], "no scan run with id 42"),
+    (["--from-scan"], "no scan has succeeded yet"),
 ])
 def test_cli_bad_input_is_a_clear_error(
         cli_env: dict[str, str], args: list[str], message: str,

@@ -50,11 +50,13 @@ def _rules() -> tuple[Rule, ...]:
 
 
 def _scanned(engine: Engine, graph: GraphStore, rules: tuple[Rule, ...]) -> list[AlertDraft]:
-    """The drafts of the scan's rules phase, after every phase before it."""
+    """The drafts of the scan's rules phase, after every phase before it (but the features
+    phase, which stores rows under a run this test does not make; no rule reads them)."""
     ctx = ScanContext(engine=engine, graph=graph, as_of=AS_OF, settings=ScanSettings(),
                       rules=RuleSet(file="test.yaml", rules=rules, lines={}))
     for phase in DEFAULT_PHASES:
-        phase.run(ctx)
+        if phase.name != "features":
+            phase.run(ctx)
     return ctx.drafts
 
 
