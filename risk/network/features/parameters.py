@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_BETWEENNESS_K",
     "DEFAULT_DISTANCE_CAP",
     "DEFAULT_HOPS",
+    "DEFAULT_LOUVAIN_ALONE_FROM",
     "DEFAULT_SEED",
     "DEGREE_NAMES",
     "FeatureParameters",
@@ -30,6 +31,9 @@ DEFAULT_DISTANCE_CAP: Final = 6
 DEFAULT_BETWEENNESS_K: Final = 64
 #: Seed of Louvain and of the betweenness sample.
 DEFAULT_SEED: Final = 20240101
+#: A connected component of at least this many linked parties is partitioned by Louvain on
+#: its own; the smaller ones together.
+DEFAULT_LOUVAIN_ALONE_FROM: Final = 10_000
 #: The degree columns, in order.
 DEGREE_NAMES: Final = (
     "borrows", "guarantees_given", "guaranteed_by", "owns_out", "owns_in", "directs_out",
@@ -49,6 +53,7 @@ class FeatureParameters:
     public_above: int = DEFAULT_PUBLIC_ABOVE
     distance_cap: int = DEFAULT_DISTANCE_CAP
     louvain_resolution: float = 1.0
+    louvain_alone_from: int = DEFAULT_LOUVAIN_ALONE_FROM
     betweenness_k: int = DEFAULT_BETWEENNESS_K
     seed: int = DEFAULT_SEED
     pagerank_alpha: float = 0.85
@@ -65,6 +70,9 @@ class FeatureParameters:
         if self.distance_cap < 1:
             raise InvalidFeatureParameters(
                 f"distance cap {self.distance_cap} must be at least 1")
+        if self.louvain_alone_from < 1:
+            raise InvalidFeatureParameters(
+                f"Louvain component size {self.louvain_alone_from} must be at least 1")
         if self.betweenness_k < 1:
             raise InvalidFeatureParameters(
                 f"betweenness sample {self.betweenness_k} must be at least 1")
