@@ -56,15 +56,13 @@ import importlib.metadata
 import resource
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -105,6 +103,7 @@ from risk.rules.evaluate import evaluate
 from risk.rules.inputs import RuleInputs
 from risk.rules.loader import RuleSet
 from risk.scan_features import features_phase
+from risk.scan_partition import Components, risk_components
 from risk.scan_store import Finding, fail_run, finish_run, store_results
 
 __all__ = [
@@ -148,23 +147,6 @@ class ScanSettings:
     def __post_init__(self) -> None:
         if self.retention < 1:
             raise RiskError(f"retention must keep at least 1 run, got {self.retention}")
-
-
-@dataclass(frozen=True, slots=True)
-class Components:
-    """Parties labelled by connected component of the risk links: party ``ids[i]`` (sorted)
-    is in component ``labels[i]``; components are numbered largest first."""
-
-    ids: np.ndarray
-    labels: np.ndarray
-    sizes: np.ndarray
-
-    @property
-    def count(self) -> int:
-        return len(self.sizes)
-
-    def members(self, component: int) -> list[str]:
-        return self.ids[self.labels == component].tolist()
 
 
 @dataclass(slots=True)
@@ -327,20 +309,11 @@ def _classification(ctx: ScanContext) -> None:
     ctx.summary["by_stage"] = result.summary.get("by_stage", {})
 
 
-class _ScannedHistory(RepaymentHistory):
-    """The repayment history over the book the classification phase already read, so the
-    rules and the classifier share one as-of pass (and one read of the book)."""
-
-    def __init__(self, engine: Engine, book: LoanBook, dq: Delinquency, as_of: date) -> None:
-        super().__init__(engine)
-        self._passes[as_of] = (book, dq)
-
-
 def _rules(ctx: ScanContext) -> None:
     """The early-warning rules, on what the earlier phases read: the repayment history of
     the classification, the projection, the ownership edges, the circles and groups."""
     history = RepaymentHistory(ctx.engine) if ctx.book is None or ctx.delinquency is None \
-        else _ScannedHistory(ctx.engine, ctx.book, ctx.delinquency, ctx.as_of)
+        else RepaymentHistory.seeded(ctx.engine, ctx.as_of, ctx.book, ctx.delinquency)
     inputs = RuleInputs(ctx.graph, projection_given=ctx.projection,
                         ownership_given=_ownership(ctx), circles_given=ctx.circles,
                         groups_given=None if ctx.groups is None else ctx.groups.groups)
@@ -379,42 +352,6 @@ DEFAULT_PHASES: Final[tuple[Phase, ...]] = (
           "circle partners"),
     Phase("rules", _rules, "early-warning rules"),
 )
-
-
-# ---- partition --------------------------------------------------------------------------
-
-def risk_components(parties: Sequence[str] | np.ndarray,
-                    links: Iterable[tuple[Sequence[str] | np.ndarray,
-                                          Sequence[str] | np.ndarray]]) -> Components:
-    """Partition ``parties`` and every party the ``links`` name into connected components.
-
-    ``links`` are pairs of equal-length id sequences (sources, targets), one pair per kind
-    of link (guarantee, ownership, ring, supply); direction is ignored. Components are
-    numbered by size, largest first (ties by smallest member id), so component 0 is the
-    giant one. O(V log V + E) for the id lookups, then scipy's linear-time labelling.
-    """
-    sources: list[np.ndarray] = []
-    targets: list[np.ndarray] = []
-    for a, b in links:
-        a_arr, b_arr = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
-        if len(a_arr) != len(b_arr):
-            raise RiskError(f"a link list has {len(a_arr)} sources but {len(b_arr)} targets")
-        sources.append(a_arr)
-        targets.append(b_arr)
-    everyone = np.concatenate([np.asarray(parties, dtype=object), *sources, *targets])
-    ids = np.unique(everyone) if len(everyone) else np.empty(0, dtype=object)
-    n = len(ids)
-    row = np.searchsorted(ids, np.concatenate(sources)) if sources else np.empty(0, np.int64)
-    col = np.searchsorted(ids, np.concatenate(targets)) if targets else np.empty(0, np.int64)
-    adjacency = sp.csr_matrix((np.ones(len(row), dtype=np.int8), (row, col)), shape=(n, n))
-    _, raw = connected_components(adjacency, directed=False)
-    sizes = np.bincount(raw) if n else np.empty(0, dtype=np.int64)
-    # Largest first; among equal sizes the component of the smallest id first (raw labels
-    # are numbered in order of first appearance over the sorted ids).
-    order = np.lexsort((np.arange(len(sizes)), -sizes))
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return Components(ids=ids, labels=rank[raw].astype(np.int32), sizes=sizes[order])
 
 
 # ---- measuring --------------------------------------------------------------------------

@@ -21,13 +21,8 @@ deletes them with the rest of its rows.
 from __future__ import annotations
 
 import time
-from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from risk.classification.book import LoanBook
-from risk.classification.delinquency import Delinquency
 from risk.classification.history import RepaymentHistory
 from risk.errors import RiskError
 from risk.network.features import FeatureParameters, party_features
@@ -39,14 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["features_phase"]
 
 
-class _BookHistory(RepaymentHistory):
-    """The repayment history over the book and delinquency already computed as of one date."""
-
-    def __init__(self, engine: Engine, book: LoanBook, dq: Delinquency, as_of: date) -> None:
-        super().__init__(engine)
-        self._passes[as_of] = (book, dq)
-
-
 def features_phase(ctx: ScanContext) -> None:
     """Compute the graph features of every party as of ``ctx.as_of`` and store them under
     ``ctx.run_id``; keep them on ``ctx.features`` for later phases; count them in the
@@ -55,7 +42,7 @@ def features_phase(ctx: ScanContext) -> None:
     if ctx.projection is None or ctx.run_id is None:
         raise RiskError("the features phase needs the projection phase and a run id")
     history = RepaymentHistory(ctx.engine) if ctx.book is None or ctx.delinquency is None \
-        else _BookHistory(ctx.engine, ctx.book, ctx.delinquency, ctx.as_of)
+        else RepaymentHistory.seeded(ctx.engine, ctx.as_of, ctx.book, ctx.delinquency)
     params = FeatureParameters(hops=ctx.settings.feature_hops,
                                public_above=ctx.settings.ring_public_above,
                                betweenness_k=ctx.settings.feature_betweenness_k)

@@ -37,6 +37,16 @@ class RepaymentHistory:
         self._default_days = default_days
         self._passes: dict[date, tuple[LoanBook, Delinquency]] = {}
 
+    @classmethod
+    def seeded(cls, engine: Engine, as_of: date, book: LoanBook, dq: Delinquency,
+               **options: int) -> RepaymentHistory:
+        """A history that already holds the pass as of ``as_of`` (a book and its delinquency
+        computed by the caller, e.g. the scan's classification phase), so it is not read
+        again; other dates are read from ``engine`` as usual."""
+        history = cls(engine, **options)
+        history._passes[as_of] = (book, dq)
+        return history
+
     def _pass(self, as_of: date) -> tuple[LoanBook, Delinquency]:
         found = self._passes.get(as_of)
         if found is None:
