@@ -44,6 +44,8 @@ FromOption = typer.Option(None, "--from", metavar="DATE",
                           help="The first day it holds (YYYY-MM-DD) [default: today].",
                           show_default=False)
 JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+ReasonOption = typer.Option(None, "--reason", metavar="TEXT",
+                            help="Why (required; kept in the trail).")
 
 
 def _day(text: str | None) -> date:
@@ -80,8 +82,7 @@ def set_(
     stage: int | None = typer.Option(None, "--stage", metavar="N", help="IFRS 9 stage 1-3."),
     ecl: str | None = typer.Option(None, "--ecl", metavar="AMOUNT",
                                    help="Expected credit loss in the loan's currency."),
-    reason: str | None = typer.Option(None, "--reason", metavar="TEXT",
-                                      help="Why (required; kept in the trail)."),
+    reason: str | None = ReasonOption,
     actor: str | None = ActorOption,
     valid_from: str | None = FromOption,
     as_json: bool = JsonOption,
@@ -106,8 +107,7 @@ def set_(
 @app.command()
 def revoke(
     override_id: int = typer.Argument(..., metavar="ID", help="The override to revoke."),
-    reason: str | None = typer.Option(None, "--reason", metavar="TEXT",
-                                      help="Why (required; kept in the trail)."),
+    reason: str | None = ReasonOption,
     actor: str | None = ActorOption,
     valid_from: str | None = FromOption,
     as_json: bool = JsonOption,
