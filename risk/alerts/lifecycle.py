@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -153,13 +153,13 @@ def _last_resolved(session: Session, keys: Sequence[str]) -> dict[str, Alert]:
 def _raise_all(session: Session, drafts: Sequence[AlertDraft], actor: str,
                now: datetime) -> list[RaiseOutcome]:
     """Each draft's outcome. The stored alerts of every key are read in a few queries, and
-    the new alerts are inserted together in one flush, so a run of 100,000 alerts costs a
-    few hundred statements, not several per alert."""
+    the new alerts and their first events are inserted many rows per statement, so a run
+    of 100,000 alerts costs a few hundred statements, not several per alert."""
     keys = [draft.key for draft in drafts]
     live = _live_alerts(session, keys)
     resolved = _last_resolved(session, [key for key in keys if key not in live])
     outcomes: list[RaiseOutcome | None] = []
-    fresh: list[tuple[int, Alert, str | None]] = []
+    fresh: list[tuple[int, dict[str, Any], str | None]] = []
     for draft in drafts:
         current = live.get(draft.key)
         if current is not None:
@@ -180,20 +180,26 @@ def _raise_all(session: Session, drafts: Sequence[AlertDraft], actor: str,
             note = f"raised again after alert {last.id} (resolved) at higher severity" \
                 if severity_rank(draft.severity) > severity_rank(last.severity) \
                 else f"raised again after alert {last.id}'s cool-down"
-        alert = Alert(
-            rule_id=draft.rule_id, severity=draft.severity, subject_kind=draft.subject_kind,
-            subject_id=draft.subject_id, status=AlertStatus.OPEN.value, raised_at=now,
-            updated_at=now, as_of=draft.as_of, signals=draft.signals,
-            evidence=draft.evidence, dedupe_key=draft.key)
-        session.add(alert)
-        fresh.append((len(outcomes), alert, note))
+        fresh.append((len(outcomes), {
+            "rule_id": draft.rule_id, "severity": draft.severity,
+            "subject_kind": draft.subject_kind, "subject_id": draft.subject_id,
+            "status": AlertStatus.OPEN.value, "raised_at": now, "updated_at": now,
+            "as_of": draft.as_of, "signals": draft.signals, "evidence": draft.evidence,
+            "dedupe_key": draft.key}, note))
         outcomes.append(None)
-    session.flush()  # the new alerts, in one batched insert; their ids come back
-    for index, alert, note in fresh:
-        assert alert.id is not None
-        _record(session, alert.id, now, actor, AlertAction.RAISED, None, AlertStatus.OPEN,
-                note)
-        outcomes[index] = RaiseOutcome(drafts[index], "raised", alert.id, note or "new")
+    if fresh:
+        # Core inserts, many rows per statement, ids returned in the rows' order: building
+        # an ORM object per alert and flushing them cost 0.3 ms an alert, most of a run.
+        ids = session.execute(
+            insert(Alert).returning(col(Alert.id), sort_by_parameter_order=True),
+            [row for _, row, _ in fresh]).scalars().all()
+        session.execute(insert(AlertEvent), [
+            {"alert_id": alert_id, "at": now, "actor": actor,
+             "action": AlertAction.RAISED.value, "from_status": None,
+             "to_status": AlertStatus.OPEN.value, "note": note}
+            for alert_id, (_, _, note) in zip(ids, fresh, strict=True)])
+        for alert_id, (index, _, note) in zip(ids, fresh, strict=True):
+            outcomes[index] = RaiseOutcome(drafts[index], "raised", alert_id, note or "new")
     return [outcome for outcome in outcomes if outcome is not None]
 
 
