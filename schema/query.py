@@ -6,7 +6,6 @@ import asyncio
 
 import strawberry
 
-from portfolio.alerts import AlertStatus
 from risk.alerts.lifecycle import get_alert, list_alerts
 from risk.contagion.buffers import (
     DEFAULT_INCOME_MONTHS,
@@ -32,6 +31,7 @@ from schema.cost import OWN_COST, WHOLE_PORTFOLIO_COST
 from schema.enums import Label, RelType, to_model_labels, to_model_types
 from schema.errors import InvalidArgument
 from schema.pagination import window
+from schema.party_risk import check_status
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import Alert, AlertConnection, alert_from_record
 from schema.types.circles import CircleConnection, CircleKind
@@ -46,7 +46,6 @@ __all__ = ["Query"]
 
 #: How deep the alert list can be paged (a work queue, not an export).
 MAX_ALERT_REACH = 10_000
-ALERT_STATUSES = frozenset(status.value for status in AlertStatus)
 
 
 @strawberry.type
@@ -74,9 +73,7 @@ class Query:
                      first: int = DEFAULT_PAGE_SIZE, after: str | None = None
                      ) -> AlertConnection:
         page = window(first, after, max_size=MAX_PAGE_SIZE, max_reach=MAX_ALERT_REACH)
-        if status is not None and status not in ALERT_STATUSES:
-            raise InvalidArgument(f"status must be one of {', '.join(sorted(ALERT_STATUSES))};"
-                                  f" got {status!r}")
+        check_status(status)
         records = info.context.records
         rows = [] if records is None else await asyncio.to_thread(
             list_alerts, records, status=status, limit=page.size + 1, offset=page.offset)
