@@ -17,6 +17,7 @@ import pytest
 from graph.stores.neo4j import Neo4jGraphStore
 from loanwatch.settings import TEST_VARIABLE_PREFIX
 from tests.services import open_neo4j_store
+from tests.unmigrated import unmigrated_database  # noqa: F401 - a fixture for every module
 
 
 @pytest.fixture(scope="session", autouse=True)

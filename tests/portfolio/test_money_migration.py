@@ -3,9 +3,6 @@ SQLite and PostgreSQL, and refuses (changing nothing) amounts it could only roun
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from alembic import command
 from alembic.migration import MigrationContext
@@ -14,9 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from loanwatch.migrations import MIGRATIONS_DIR, alembic_config, migrate
-from portfolio.database import create_sql_engine
 from portfolio.errors import MigrationError
-from tests.services import postgres_schema
 
 #: Rows as 0.1.0 stored them: amounts as NUMERIC(18, 2) text, no currency but the loan's.
 OLD_ROWS = [
@@ -40,18 +35,6 @@ OLD_ROWS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of each backend, not migrated."""
-    if request.param == "sqlite":
-        engine = create_sql_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with postgres_schema("lw_money") as engine:
-        yield engine
-
-
 def _rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(sql))]
@@ -67,60 +50,61 @@ def _revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def test_a_foundation_database_gets_exact_minor_units(empty_database: Engine) -> None:
-    migrate(empty_database, "0001")
-    with empty_database.begin() as connection:
+def test_a_foundation_database_gets_exact_minor_units(unmigrated_database: Engine) -> None:
+    migrate(unmigrated_database, "0001")
+    with unmigrated_database.begin() as connection:
         for statement in OLD_ROWS:
             connection.execute(text(statement))
 
-    migrate(empty_database)
+    migrate(unmigrated_database)
 
-    assert _revision(empty_database) == _head()
-    assert _rows(empty_database, "SELECT id, principal_minor, currency, status FROM loan "
+    assert _revision(unmigrated_database) == _head()
+    assert _rows(unmigrated_database, "SELECT id, principal_minor, currency, status FROM loan "
                                  "ORDER BY id") == [
         ("L1", 1234567890123, "CNY", "active"), ("L2", 1000000, "JPY", "active"),
         ("L3", 1250, "KWD", "closed")]
-    assert _rows(empty_database, "SELECT loan_id, seq, principal_due_minor, interest_due_minor, "
-                                 "currency FROM installment ORDER BY loan_id, seq") == [
+    assert _rows(unmigrated_database,
+                 "SELECT loan_id, seq, principal_due_minor, interest_due_minor, "
+                 "currency FROM installment ORDER BY loan_id, seq") == [
         ("L1", 1, 10, 20, "CNY"), ("L1", 2, 20, 10, "CNY"), ("L2", 1, 500000, 834, "JPY"),
         ("L3", 1, 620, 10, "KWD")]
-    assert _rows(empty_database, "SELECT id, amount_minor, currency, channel FROM repayment "
+    assert _rows(unmigrated_database, "SELECT id, amount_minor, currency, channel FROM repayment "
                                  "ORDER BY id") == [
         ("R1", 10, "CNY", "bank"), ("R2", 20, "CNY", None), ("R3", 500834, "JPY", None)]
-    assert _rows(empty_database, "SELECT id, total_debt_minor, currency, open_loans FROM "
+    assert _rows(unmigrated_database, "SELECT id, total_debt_minor, currency, open_loans FROM "
                                  "bureau_snapshot ORDER BY id") == [
         ("B1", 9999999, "CNY", 2), ("B2", None, None, None)]
     # The schedules and repayments are still tied to their loans.
-    with pytest.raises(IntegrityError), empty_database.begin() as connection:
+    with pytest.raises(IntegrityError), unmigrated_database.begin() as connection:
         connection.execute(text("INSERT INTO installment (loan_id, seq, due_on, "
                                 "principal_due_minor, interest_due_minor, currency) "
                                 "VALUES ('L404', 1, '2024-02-15', 1, 1, 'CNY')"))
-    migrate(empty_database)  # again: nothing to do
+    migrate(unmigrated_database)  # again: nothing to do
 
 
 def test_amounts_that_only_rounding_could_convert_stop_the_upgrade(
-        empty_database: Engine) -> None:
-    migrate(empty_database, "0001")
-    with empty_database.begin() as connection:
+        unmigrated_database: Engine) -> None:
+    migrate(unmigrated_database, "0001")
+    with unmigrated_database.begin() as connection:
         for statement in OLD_ROWS:
             connection.execute(text(statement))
         connection.execute(text("UPDATE installment SET interest_due = 834.50 "
                                 "WHERE loan_id = 'L2'"))
 
     with pytest.raises(MigrationError) as caught:
-        migrate(empty_database)
+        migrate(unmigrated_database)
 
     assert "installment L2#1: interest_due 834.5" in caught.value.message
     assert "JPY" in caught.value.message
-    assert _revision(empty_database) == "0001"
-    assert _rows(empty_database, "SELECT principal FROM loan WHERE id = 'L2'") == [(1000000,)]
+    assert _revision(unmigrated_database) == "0001"
+    assert _rows(unmigrated_database, "SELECT principal FROM loan WHERE id = 'L2'") == [(1000000,)]
 
 
-def test_revision_0002_refuses_to_be_undone(empty_database: Engine) -> None:
-    migrate(empty_database, "0002")
-    with empty_database.connect() as connection, connection.begin():
+def test_revision_0002_refuses_to_be_undone(unmigrated_database: Engine) -> None:
+    migrate(unmigrated_database, "0002")
+    with unmigrated_database.connect() as connection, connection.begin():
         config = alembic_config(connection)
         with pytest.raises(MigrationError, match="cannot be undone") as refused:
             command.downgrade(config, "0001")
     assert refused.value.suggestion == "restore the backup taken before the upgrade"
-    assert _revision(empty_database) == "0002"
+    assert _revision(unmigrated_database) == "0002"

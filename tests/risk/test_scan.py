@@ -11,14 +11,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, func, inspect, select
 from sqlmodel import Session
 
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.cli.main import main
-from loanwatch.migrations import MIGRATIONS_DIR, migrate
+from loanwatch.migrations import migrate
 from portfolio.alerts import Alert
 from portfolio.database import create_sql_engine
 from portfolio.scan_runs import (
@@ -55,7 +53,7 @@ from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine, sqlite_engine
 from tests.risk.rules.stores import Stores, empty_database, stores
-from tests.services import postgres_schema
+from tests.unmigrated import downgrade
 
 __all__ = ["postgres_engine", "sqlite_engine", "stores"]
 
@@ -320,27 +318,12 @@ SCAN_TABLES = {"scan_run", "scan_pointer", "scan_loan_result", "scan_finding",
                "scan_finding_member", "scan_alert"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def bare_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = create_sql_engine(f"sqlite:///{tmp_path / 'bare.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with postgres_schema("lw_0006") as engine:
-        yield engine
+def test_migration_0006_adds_and_removes_the_scan_tables(unmigrated_database: Engine) -> None:
+    migrate(unmigrated_database, "0005")
+    assert not SCAN_TABLES & set(inspect(unmigrated_database).get_table_names())
 
+    migrate(unmigrated_database, "0006")
+    assert set(inspect(unmigrated_database).get_table_names()) >= SCAN_TABLES
 
-def test_migration_0006_adds_and_removes_the_scan_tables(bare_database: Engine) -> None:
-    migrate(bare_database, "0005")
-    assert not SCAN_TABLES & set(inspect(bare_database).get_table_names())
-
-    migrate(bare_database, "0006")
-    assert set(inspect(bare_database).get_table_names()) >= SCAN_TABLES
-
-    with bare_database.connect() as connection, connection.begin():
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005")
-    assert not SCAN_TABLES & set(inspect(bare_database).get_table_names())
+    downgrade(unmigrated_database, "0005")
+    assert not SCAN_TABLES & set(inspect(unmigrated_database).get_table_names())

@@ -6,17 +6,12 @@ adds and removes the tables on both SQL backends."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, func, inspect, select
 from sqlmodel import Session
 
-from loanwatch.migrations import MIGRATIONS_DIR, migrate
-from portfolio.database import create_sql_engine
+from loanwatch.migrations import migrate
 from portfolio.scan_features import ScanPartyExposure, ScanPartyFeatures
 from portfolio.scan_runs import ScanRun, ScanStatus
 from risk.classification.history import RepaymentHistory
@@ -30,7 +25,7 @@ from tests.portfolio.databases import postgres_engine, sqlite_engine
 from tests.risk.classification.books import pay
 from tests.risk.network.hand_graph import AS_OF, PARTIES, build_hand_portfolio
 from tests.risk.rules.stores import Stores, stores
-from tests.services import postgres_schema
+from tests.unmigrated import downgrade
 
 __all__ = ["postgres_engine", "sqlite_engine", "stores"]
 
@@ -128,31 +123,16 @@ def test_retention_deletes_the_features_of_pruned_runs(stores: Stores, rules: Ru
 FEATURE_TABLES = {"scan_party_features", "scan_party_exposure"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def bare_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = create_sql_engine(f"sqlite:///{tmp_path / 'bare.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with postgres_schema("lw_0007") as engine:
-        yield engine
+def test_migration_0007_adds_and_removes_the_feature_tables(unmigrated_database: Engine) -> None:
+    migrate(unmigrated_database, "0006")
+    assert not FEATURE_TABLES & set(inspect(unmigrated_database).get_table_names())
 
-
-def test_migration_0007_adds_and_removes_the_feature_tables(bare_database: Engine) -> None:
-    migrate(bare_database, "0006")
-    assert not FEATURE_TABLES & set(inspect(bare_database).get_table_names())
-
-    migrate(bare_database, "0007")
-    tables = set(inspect(bare_database).get_table_names())
+    migrate(unmigrated_database, "0007")
+    tables = set(inspect(unmigrated_database).get_table_names())
     assert tables >= FEATURE_TABLES
-    keys = inspect(bare_database).get_pk_constraint("scan_party_exposure")
+    keys = inspect(unmigrated_database).get_pk_constraint("scan_party_exposure")
     assert keys["constrained_columns"] == ["run_id", "party_id", "currency"]
 
-    with bare_database.connect() as connection, connection.begin():
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
-    assert not FEATURE_TABLES & set(inspect(bare_database).get_table_names())
-    assert "scan_run" in set(inspect(bare_database).get_table_names())
+    downgrade(unmigrated_database, "0006")
+    assert not FEATURE_TABLES & set(inspect(unmigrated_database).get_table_names())
+    assert "scan_run" in set(inspect(unmigrated_database).get_table_names())

@@ -3,37 +3,12 @@ arrive without touching stored rows, and go again on downgrade."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from loanwatch.migrations import MIGRATIONS_DIR, migrate
-from portfolio.database import create_sql_engine
-from tests.services import postgres_schema
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = create_sql_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with postgres_schema("lw_0008") as engine:
-        yield engine
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    with engine.connect() as connection, connection.begin():
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+from loanwatch.migrations import migrate
+from tests.unmigrated import downgrade
 
 
 def _loans(engine: Engine) -> list[tuple[object, ...]]:
@@ -42,21 +17,21 @@ def _loans(engine: Engine) -> list[tuple[object, ...]]:
             "SELECT id, principal_minor, status FROM loan ORDER BY id"))]
 
 
-def test_0008_adds_and_removes_its_table_and_column(empty_database: Engine) -> None:
-    migrate(empty_database, "0007")
-    with empty_database.begin() as connection:
+def test_0008_adds_and_removes_its_table_and_column(unmigrated_database: Engine) -> None:
+    migrate(unmigrated_database, "0007")
+    with unmigrated_database.begin() as connection:
         connection.execute(text(
             "INSERT INTO loan (id, borrower_id, product, principal_minor, currency, "
             "annual_rate, term_months, disbursed_on, maturity_on, repayment_method, status) "
             "VALUES ('L1', 'C1', 'working_capital', 12345, 'CNY', 0.05, 12, '2024-01-01', "
             "'2025-01-01', 'bullet', 'active')"))
 
-    migrate(empty_database, "0008")
-    inspector = inspect(empty_database)
+    migrate(unmigrated_database, "0008")
+    inspector = inspect(unmigrated_database)
     assert "loan_override" in inspector.get_table_names()
     assert "origination_pd" in {c["name"] for c in inspector.get_columns("loan")}
-    assert _loans(empty_database) == [("L1", 12345, "active")]
-    with empty_database.begin() as connection:
+    assert _loans(unmigrated_database) == [("L1", 12345, "active")]
+    with unmigrated_database.begin() as connection:
         connection.execute(text("UPDATE loan SET origination_pd = 0.0125"))
         connection.execute(text(
             "INSERT INTO loan_override (loan_id, action, tier, reason, actor, valid_from, "
@@ -67,14 +42,14 @@ def test_0008_adds_and_removes_its_table_and_column(empty_database: Engine) -> N
     for statement in ("UPDATE loan_override SET reason = 'nothing happened'",
                       "DELETE FROM loan_override"):
         with pytest.raises(DBAPIError, match="loan_override is append-only"), \
-                empty_database.begin() as connection:
+                unmigrated_database.begin() as connection:
             connection.execute(text(statement))
-    with empty_database.connect() as connection:
+    with unmigrated_database.connect() as connection:
         assert connection.execute(text("SELECT reason FROM loan_override")).all() == [
             ("fraud",)]
 
-    _downgrade(empty_database, "0007")
-    inspector = inspect(empty_database)
+    downgrade(unmigrated_database, "0007")
+    inspector = inspect(unmigrated_database)
     assert "loan_override" not in inspector.get_table_names()
     assert "origination_pd" not in {c["name"] for c in inspector.get_columns("loan")}
-    assert _loans(empty_database) == [("L1", 12345, "active")]
+    assert _loans(unmigrated_database) == [("L1", 12345, "active")]
