@@ -40,8 +40,6 @@ def command_line_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
 def run_loanwatch(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
     """Run ``loanwatch ARGS...`` in this process; its exit code."""
     monkeypatch.setattr(sys, "argv", ["loanwatch", *args])
-    try:
+    with pytest.raises(SystemExit) as caught:  # every command ends through sys.exit
         main()
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
+    return int(caught.value.code or 0)

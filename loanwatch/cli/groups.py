@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from loanwatch.cli.dates import RelationshipsAsOfOption
 from loanwatch.settings import Settings
 from loanwatch.wiring import stores
 from risk.network.control import DEFAULT_PLURALITY, DEFAULT_THRESHOLD
@@ -39,10 +40,7 @@ def groups(
     min_companies: int = typer.Option(
         DEFAULT_MIN_COMPANIES, "--min-companies", min=1,
         help="Companies a controller needs under it to make a group."),
-    as_of: datetime | None = typer.Option(
-        None, "--as-of", formats=["%Y-%m-%d"], metavar="DATE",
-        help="Read the relationships as they stood on DATE (valid_from/valid_to); "
-             "undated ones are taken as they stand. Default: every stored relationship."),
+    as_of: datetime | None = RelationshipsAsOfOption,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """List corporate groups: members, control tree and exposure per currency."""

@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from loanwatch.cli.dates import RelationshipsAsOfOption
 from loanwatch.settings import Settings
 from loanwatch.wiring import stores
 from risk.network.rings import (
@@ -42,10 +43,7 @@ def rings(
     public_above: int = typer.Option(
         DEFAULT_PUBLIC_ABOVE, "--public-above", min=2,
         help="An identifier with more users than this is public, not a ring."),
-    as_of: datetime | None = typer.Option(
-        None, "--as-of", formats=["%Y-%m-%d"], metavar="DATE",
-        help="Read the relationships as they stood on DATE (valid_from/valid_to); "
-             "undated ones are taken as they stand. Default: every stored relationship."),
+    as_of: datetime | None = RelationshipsAsOfOption,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """List identity rings and public identifiers."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from loanwatch.cli.main import main
+from tests.command_line import run_loanwatch as run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "import-examples"
 
@@ -27,13 +28,6 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["loanwatch", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    return int(caught.value.code or 0)
 
 
 def test_an_unreachable_neo4j_names_its_address(

@@ -4,7 +4,6 @@ pointer moves only when a run stored everything; a failed run leaves nothing rea
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,7 +14,6 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlmodel import Session
 
 from graph.stores.embedded import EmbeddedGraphStore
-from loanwatch.cli.main import main
 from loanwatch.migrations import migrate
 from portfolio.alerts import Alert
 from portfolio.database import create_sql_engine
@@ -50,6 +48,7 @@ from risk.scan_results import (
 )
 from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
+from tests.command_line import run_loanwatch as _cli
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine, sqlite_engine
 from tests.risk.rules.stores import Stores, empty_database, stores
@@ -284,13 +283,6 @@ def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     import_files([portfolio[0]], EmbeddedGraphStore(engine), engine)
     yield engine
     engine.dispose()
-
-
-def _cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["loanwatch", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    return int(caught.value.code or 0)
 
 
 def test_the_command_line_scans_and_shows_the_run(

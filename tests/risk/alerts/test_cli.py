@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -16,11 +15,11 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from graph.stores.embedded import EmbeddedGraphStore
-from loanwatch.cli.main import main
 from loanwatch.migrations import migrate
 from portfolio.alerts import Alert, AlertEvent
 from portfolio.database import create_sql_engine
 from portfolio.loans import Loan
+from tests.command_line import run_loanwatch as run
 from tests.risk.rules.hand_data import build_portfolio
 from tests.risk.rules.stores import Stores
 
@@ -57,13 +56,6 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
                          repayment_method="annuity"))
     yield engine
     engine.dispose()
-
-
-def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["loanwatch", *args])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    return int(caught.value.code or 0)
 
 
 def _alerts(engine: Engine) -> tuple[int, int]:

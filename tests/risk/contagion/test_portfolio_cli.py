@@ -3,7 +3,6 @@ named, and a planted group of a generated portfolio."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import orjson
@@ -12,10 +11,9 @@ from sqlalchemy import Engine
 
 from graph.model import Label, Node
 from graph.stores.embedded import EmbeddedGraphStore
-from loanwatch.cli.main import main
 from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
-from tests.command_line import command_line_database
+from tests.command_line import command_line_database, run_loanwatch
 from tests.ingest.importing import import_files
 from tests.risk.contagion.test_portfolio import hand_portfolio
 
@@ -36,12 +34,7 @@ def hand(cli_database: Engine) -> Engine:
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["loanwatch", "stress", *args])
-    try:
-        main()
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
+    return run_loanwatch(monkeypatch, "stress", *args)
 
 
 def test_json_reports_parties_loans_paths_and_losses(

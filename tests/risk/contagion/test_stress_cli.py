@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from loanwatch.cli.main import main
+from tests.command_line import run_loanwatch
 from tests.risk.contagion.example import EXAMPLES
 
 NODES = "id,capital,value\nA,10,4\nB,8,2\nC,4,1\nD,16,1\n"
@@ -22,12 +21,7 @@ def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["loanwatch", "stress", *args])
-    try:
-        main()
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
+    return run_loanwatch(monkeypatch, "stress", *args)
 
 
 def files(tmp_path: Path, nodes: str = NODES, exposures: str = EXPOSURES) -> list[str]:
