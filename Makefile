@@ -7,8 +7,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+ML_STAMP := $(VENV)/.installed-ml-stamp
 
-.PHONY: install demo serve test test-fast services neo4j neo4j-stop stop lint bench clean
+.PHONY: install install-ml demo serve test test-fast services neo4j neo4j-stop stop lint bench clean
 
 install: $(STAMP)
 
@@ -18,6 +19,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
+
+# The GNN's torch (several GiB from PyPI): `make test` installs it, `make demo` does not.
+install-ml: $(ML_STAMP)
+
+$(ML_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ml]'
+	@touch $(ML_STAMP)
 
 demo: install
 	$(BIN)/loanwatch demo
@@ -40,7 +48,7 @@ stop:
 	tools/services.sh stop
 
 # The lint and the layer contract run first, so that they cannot drift from the tests.
-test: install lint services
+test: install-ml lint services
 	$(BIN)/python -m pytest
 
 # Unit tests only: no server needed.
