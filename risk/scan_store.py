@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlmodel import Session
 
+from portfolio.models import ScanPartyScore
 from portfolio.money import exponent_of
 from portfolio.scan_features import ScanPartyExposure, ScanPartyFeatures
 from portfolio.scan_runs import (
@@ -184,7 +185,7 @@ def _delete_rows(session: Session, run_ids: list[int], *, runs_too: bool) -> Non
     if not run_ids:
         return
     for table in (ScanFindingMember, ScanFinding, ScanLoanResult, ScanAlert,
-                  ScanPartyExposure, ScanPartyFeatures):
+                  ScanPartyExposure, ScanPartyFeatures, ScanPartyScore):
         session.execute(delete(table).where(table.run_id.in_(run_ids)))  # type: ignore
     if runs_too:
         session.execute(delete(ScanRun).where(ScanRun.id.in_(run_ids)))  # type: ignore
