@@ -63,6 +63,8 @@ class PortfolioDataset:
     in_default: int = 0
     defaults: DefaultEvents | None = field(default=None, repr=False)
     horizon_months: int | None = None
+    #: The borrowers left out for being in default on ``as_of`` (sorted ids).
+    in_default_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="<U1"))
 
 
 def build_dataset(engine: Engine, graph: GraphStore, as_of: date, *,
@@ -110,4 +112,5 @@ def build_dataset(engine: Engine, graph: GraphStore, as_of: date, *,
         as_of=as_of, party_ids=rows, frame=table.frame,
         graph_columns=table.graph_columns, label=label,
         describe=FeatureWords(as_of, table.facts), in_default=int(defaulted.sum()),
-        defaults=defaults, horizon_months=horizon_months)
+        defaults=defaults, horizon_months=horizon_months,
+        in_default_ids=borrowers[defaulted])
