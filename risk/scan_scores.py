@@ -25,12 +25,12 @@ __all__ = ["scoring_phase"]
 
 def scoring_phase(ctx: ScanContext) -> None:
     """Score every borrower as of ``ctx.as_of`` with the production portfolio model."""
-    if ctx.run_id is None:
-        raise RuntimeError("the scoring phase needs a run id")
     registered = production_model(ctx.engine)
     if registered is None:
         ctx.summary["scores"] = {"model": None, "note": NO_PD_MODEL}
         return
+    if ctx.run_id is None:
+        raise RuntimeError("the scoring phase needs a run id")
     scored = score_portfolio(ctx.engine, ctx.graph, ctx.as_of, registered)
     scores = scored.scores
     store_scores(ctx.engine, ctx.run_id, scores)

@@ -22,10 +22,12 @@ from risk.models.dataset import PortfolioDataset, build_dataset
 from risk.models.default_definition import DEFAULT, DefaultDefinition, definition_from_mapping
 from risk.models.drift import DRIFT_WATCH, psi_against
 from risk.models.errors import ModelError
-from risk.models.registry import RegisteredModel
+from risk.models.portfolio_features.party import PERSONAL_COLUMNS
+from risk.models.registry import RegisteredModel, production_model
 from risk.models.scores import PartyScores
 
-__all__ = ["REASONS_PER_BORROWER", "ScoredPortfolio", "model_definition", "score_portfolio"]
+__all__ = ["REASONS_PER_BORROWER", "ScoredPortfolio", "model_definition", "production_scores",
+           "score_portfolio"]
 
 #: Reason codes kept per borrower.
 REASONS_PER_BORROWER: Final = 3
@@ -110,7 +112,7 @@ def score_portfolio(engine: Engine, graph: GraphStore, as_of: date, registered: 
     pd_scored = np.asarray(model.predict_pd(frame), dtype=np.float64)
     reasons = _reason_dicts(model.reasons(frame, top=REASONS_PER_BORROWER,
                                           describe=dataset.describe),
-                            frozenset(getattr(dataset, "personal_columns", ())))
+                            PERSONAL_COLUMNS)
     points = np.full(len(frame), np.nan)
     if hasattr(model, "score_points"):
         points = np.asarray(model.score_points(frame), dtype=np.float64)
@@ -134,3 +136,13 @@ def score_portfolio(engine: Engine, graph: GraphStore, as_of: date, registered: 
                     for c, bins in (reference.get("features") or {}).items()
                     if c in frame.columns and len(frame)}
     return ScoredPortfolio(scores, psi_score, psi_features)
+
+
+def production_scores(engine: Engine, graph: GraphStore, as_of: date, *,
+                      progress: Callable[[str], None] | None = None) -> PartyScores | None:
+    """Every borrower's PD on ``as_of`` by the production portfolio model, ``None`` when no
+    model was promoted (what ``loanwatch alerts run`` gives the PD rules)."""
+    registered = production_model(engine)
+    if registered is None:
+        return None
+    return score_portfolio(engine, graph, as_of, registered, progress=progress).scores

@@ -22,11 +22,15 @@ import numpy as np
 from graph.model import RelType
 from risk.models.portfolio_features.inputs import AsOfInputs, FeatureBlock, major, row_index
 
-__all__ = ["COLUMNS", "party_features_of"]
+__all__ = ["COLUMNS", "PERSONAL_COLUMNS", "party_features_of"]
 
 COLUMNS: Final = ("is_company", "age_years", "company_age_years", "monthly_income",
                   "registered_capital", "annual_revenue", "sector", "company_size",
                   "debt_to_income")
+#: Columns computed from a person's personal data (``graph/personal_data.py``: birth date,
+#: income): the words of a reason code built from them are masked unless the caller may see
+#: personal data.
+PERSONAL_COLUMNS: Final = frozenset({"age_years", "monthly_income", "debt_to_income"})
 _PROPS: Final = ("birth_date", "monthly_income_minor", "founded_on", "registered_capital_minor",
                  "annual_revenue_minor", "sector", "size")
 _DAYS_PER_YEAR: Final = 365.25
