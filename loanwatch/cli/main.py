@@ -14,6 +14,7 @@ from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
 from loanwatch.cli import model_fit as model_fit_cli
+from loanwatch.cli import model_tabular as model_tabular_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import override as override_cli
 from loanwatch.cli import purge as purge_cli
@@ -54,6 +55,8 @@ app.add_typer(override_cli.app, name="override", help="Audited manual overrides 
 model_cli.app.command(name="fit")(model_fit_cli.fit)
 app.add_typer(model_cli.app, name="model", help="Credit models: train, register, score, "
               "and choose the production model.")
+model_cli.app.command(name="train")(model_tabular_cli.train)
+model_cli.app.command(name="score")(model_tabular_cli.score)
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
 
 
