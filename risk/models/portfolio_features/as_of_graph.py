@@ -49,10 +49,6 @@ _DATES: Final[dict[RelType, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 }
 
 
-def _after(value: object, day: str) -> bool:
-    return isinstance(value, str) and len(value) >= 10 and value[:10] > day
-
-
 class AsOfGraph(GraphStore):
     """``store`` as of ``as_of`` for edge streams (see the module)."""
 
@@ -78,21 +74,33 @@ class AsOfGraph(GraphStore):
                   batch_size: int) -> Iterator[list[EdgeRow]]:
         extra_edge, extra_target = _DATES.get(rel_type, ((), ()))
         n_p, n_s, n_t = len(props), len(source_props), len(target_props)
-        n_e = len(extra_edge)
+        # Where the dates sit in a row of the wrapped stream, and the slices kept.
+        dated = [n_p + i for i in range(len(extra_edge))] + [
+            n_p + len(extra_edge) + n_s + n_t + i for i in range(len(extra_target))]
+        head, middle = slice(0, n_p), slice(n_p + len(extra_edge), n_p + len(extra_edge)
+                                            + n_s + n_t)
+        plain = not extra_edge and not extra_target
         day, month = self._day, self._month
         transfers = rel_type == RelType.TRANSFERS
         for batch in self._store.iter_edges(
                 [rel_type], props=props + extra_edge, source_props=source_props,
                 target_props=target_props + extra_target, batch_size=batch_size):
-            kept: list[EdgeRow] = []
-            for type_name, source, target, key, values in batch:
-                if transfers and key[:7] > month:
-                    continue
-                dated = values[n_p:n_p + n_e] + values[n_p + n_e + n_s + n_t:]
-                if any(_after(value, day) for value in dated):
-                    continue
-                kept.append((type_name, source, target, key,
-                             values[:n_p] + values[n_p + n_e:n_p + n_e + n_s + n_t]))
+            if transfers:
+                kept = [row for row in batch if row[3][:7] <= month]
+            elif plain:
+                kept = batch
+            else:
+                kept = []
+                for type_name, source, target, key, values in batch:
+                    late = False
+                    for at in dated:
+                        value = values[at]
+                        if value.__class__ is str and value[:10] > day:
+                            late = True
+                            break
+                    if not late:
+                        kept.append((type_name, source, target, key,
+                                     values[head] + values[middle]))
             if kept:
                 yield kept
 
