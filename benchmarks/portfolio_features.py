@@ -5,7 +5,8 @@
         [--as-of 2024-06-30] [--no-graph]
 
 For each embedded store (one SQLite file: graph and records; copy the benchmark stores
-before pointing at them, SQLite writes its WAL beside the file), builds the dataset as of
+before pointing at them, SQLite writes its WAL beside the file; a store imported before a
+migration needs ``loanwatch migrate`` on the copy), builds the dataset as of
 ``--as-of`` (12 months before the generator's last day, so that every label is observed)
 in a fresh child process and times every step: reading the whole loan history (the SQL
 read and the delinquency pass over every installment on record), reading the events,
@@ -94,7 +95,10 @@ def _child(database: Path, as_of: date, graph_features: bool) -> dict[str, Any]:
                str(database), "--as-of", as_of.isoformat()]
     if not graph_features:
         command.append("--no-graph")
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise SystemExit(f"{database}: the measuring process failed:\n{tail}")
     found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return found
 

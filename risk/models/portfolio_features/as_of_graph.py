@@ -10,7 +10,8 @@ after D out of all of them at once. An edge is left out when
   node), or the guarantee was signed after D (``signed_on``);
 * ``OWNS``/``DIRECTS``/``RELATED``/``USES``: it held only from after D (``valid_from``);
 * ``HOLDS``: the account was opened after D (``opened_on``);
-* ``TRANSFERS``: its month (the key, ``YYYY-MM``) is after D's month;
+* ``TRANSFERS``: its month (the key, ``YYYY-MM``) had not ended on D (a monthly
+  aggregate holds days after D until its month is over);
 * ``SECURED_BY``: the collateral was valued after D (``valued_on``);
 * ``MENTIONED_IN``: the event occurred after D (``occurred_on``).
 
@@ -23,7 +24,7 @@ wrapped store's. Writes are refused: this is a view.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 import networkx as nx
@@ -56,7 +57,10 @@ class AsOfGraph(GraphStore):
         self._store = store
         self.as_of = as_of
         self._day = as_of.isoformat()
-        self._month = self._day[:7]
+        # A month's aggregate is known once the month has ended.
+        ended = (as_of + timedelta(days=1)).day == 1
+        last_month = as_of if ended else as_of.replace(day=1) - timedelta(days=1)
+        self._month = last_month.isoformat()[:7]
 
     def __repr__(self) -> str:
         return f"AsOfGraph({self._store!r}, {self._day})"
