@@ -95,17 +95,24 @@ def test_ecl_by_hand_two_scenarios_three_periods_discounted(sqlite_engine: Engin
                          provisioning=config)
     (loan,) = result.loans
     assert (loan.tier, loan.stage) == (Tier.SPECIAL_MENTION, 2)  # restructured, forborne
-    # By hand: EAD 1,000,000 (flat, bullet), LGD 0.45 unsecured, EIR 12%, lifetime.
+    # By hand: EAD 1,000,000 principal plus interest accrued since disbursement, 184 days
+    # at 12% (Actual/365): 60,493.15 -> 60,493; flat (bullet); LGD 0.45 unsecured (no
+    # workouts: the prior); EIR 12%; lifetime.
+    ead = 1_000_000 + 60_493
     t = 913 / 365.25
     base = 0.45 * ((1 - 0.92) * 1.12 ** -1 + (0.92 - 0.92 ** 2) * 1.12 ** -2
-                   + (0.92 ** 2 - 0.92 ** t) * 1.12 ** -t) * 1_000_000
+                   + (0.92 ** 2 - 0.92 ** t) * 1.12 ** -t) * ead
     down = 0.54 * ((1 - 0.84) * 1.12 ** -1 + (0.84 - 0.84 ** 2) * 1.12 ** -2
-                   + (0.84 ** 2 - 0.84 ** t) * 1.12 ** -t) * 1_000_000
+                   + (0.84 ** 2 - 0.84 ** t) * 1.12 ** -t) * ead
     expected = Decimal(round(0.7 * base + 0.3 * down)).scaleb(-2)
-    assert loan.ecl == expected == Decimal("968.62")
+    assert loan.ecl == expected == Decimal("1027.21")
     rationale = loan.reasons[-1]
     assert (rationale.rule, rationale.figures["horizon"], rationale.figures["ead"]) == (
-        "ecl", "lifetime", "10000.00")
+        "ecl", "lifetime", "10604.93")
+    assert rationale.figures["ead_parts"]["accrued_interest"] == "604.93"
+    assert (rationale.figures["pd_source"], rationale.figures["lgd_segment"]["coverage"]) == (
+        "tier table", "unsecured")
+    assert loan.exposure == Decimal("10000.00")  # the balance owed: principal, no arrears
 
 
 def test_stage_1_takes_twelve_months_and_a_manual_override_is_recorded(
