@@ -13,6 +13,7 @@ from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
+from loanwatch.cli import model_loss as model_loss_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import override as override_cli
 from loanwatch.cli import purge as purge_cli
@@ -52,6 +53,7 @@ app.add_typer(override_cli.app, name="override", help="Audited manual overrides 
               "tier, stage or ECL.")
 app.add_typer(model_cli.app, name="model", help="Credit models: train, register, score, "
               "and choose the production model.")
+model_cli.app.command(name="loss")(model_loss_cli.loss)
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
 
 

@@ -230,7 +230,7 @@ def expected_credit_loss(book: LoanBook, dq: Delinquency, tiers: np.ndarray,
     ead0 = exposure.ead
     band = coverage_band(collateral, collateral.value_in(book.currency), ead0)
     if lgd_model is None:
-        live = np.where(exposure.balance + dq.overdue > 0, band, -1)
+        live = np.where((dq.outstanding + dq.overdue) > 0, band, -1)
         lgd_model = estimate_lgd(book, dq, collateral, live, config.lgd_settings())
     lgd = lgd_model.estimate(collateral.kind, band)
     remaining = np.maximum((book.maturity - book.as_of_day) / DAYS_PER_YEAR, _MIN_HORIZON_YEARS)

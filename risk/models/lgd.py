@@ -194,7 +194,9 @@ class LgdSegment:
     collateral: str
     band: int
     observations: int
-    pending: int
+    #: Workouts not counted yet: too recent, or awaiting the collateral's disposal.
+    recent: int
+    awaiting_disposal: int
     realised_mean: float | None
     prior: float
     estimate: float
@@ -206,7 +208,8 @@ class LgdSegment:
 
     def as_json(self) -> dict[str, Any]:
         return {"collateral": self.collateral, "coverage": BANDS[self.band],
-                "observations": self.observations, "pending": self.pending,
+                "observations": self.observations, "recent": self.recent,
+                "awaiting_disposal": self.awaiting_disposal,
                 "realised_mean": None if self.realised_mean is None
                 else round(self.realised_mean, 6),
                 "prior": round(self.prior, 6), "estimate": round(self.estimate, 6),
@@ -228,7 +231,7 @@ class LgdModel:
         for segment in self.segments:
             if (segment.collateral, segment.band) == key:
                 return segment
-        return _segment(key[0], key[1], np.zeros(0), 0, self.settings)
+        return _segment(key[0], key[1], np.zeros(0), (0, 0), self.settings)
 
     def estimate(self, kind: np.ndarray, band: np.ndarray) -> np.ndarray:
         """The LGD of each loan from its collateral kind and coverage band."""
@@ -251,7 +254,7 @@ class LgdModel:
                 "segments": [segment.as_json() for segment in self.segments]}
 
 
-def _segment(kind: str, band: int, realised: np.ndarray, pending: int,
+def _segment(kind: str, band: int, realised: np.ndarray, pending: tuple[int, int],
              settings: LgdSettings) -> LgdSegment:
     n = len(realised)
     prior = settings.prior(kind, band)
@@ -259,7 +262,8 @@ def _segment(kind: str, band: int, realised: np.ndarray, pending: int,
     k = settings.credibility
     blended = prior if n == 0 else (n * float(mean) + k * prior) / (n + k)  # type: ignore[arg-type]
     estimate = min(max(blended, settings.floor), 1.0)
-    return LgdSegment(collateral=kind, band=band, observations=n, pending=pending,
+    return LgdSegment(collateral=kind, band=band, observations=n, recent=pending[0],
+                      awaiting_disposal=pending[1],
                       realised_mean=mean, prior=prior, estimate=estimate,
                       floored=blended < settings.floor)
 
@@ -278,6 +282,8 @@ def estimate_lgd(book: LoanBook, dq: Delinquency, collateral: LoanCollateral,
     segments = []
     for kind, band in sorted(keys, key=lambda key: (key[1] != 0, key[0], key[1])):
         mine = (found.band == band) & ((found.kind == kind) | (band == 0))
-        segments.append(_segment(kind, band, found.realised[mine & found.counted],
-                                 int((mine & ~found.counted).sum()), settings))
+        pending = (int((mine & (found.pending == "recent")).sum()),
+                   int((mine & (found.pending == "awaiting disposal")).sum()))
+        segments.append(_segment(kind, band, found.realised[mine & found.counted], pending,
+                                 settings))
     return LgdModel(as_of=book.as_of, settings=settings, segments=tuple(segments))

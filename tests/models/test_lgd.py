@@ -108,7 +108,7 @@ def test_segments_blend_each_realised_mean_with_its_prior_by_credibility(
     table = {(s.collateral, s.band): s for s in model.segments}
     u1 = 1 - 1_100 * 1.12 ** (-184 / 365.25) / 2_200
     unsecured = table[(UNSECURED, 0)]
-    assert (unsecured.observations, unsecured.pending) == (2, 1)
+    assert (unsecured.observations, unsecured.recent, unsecured.awaiting_disposal) == (2, 1, 0)
     assert unsecured.realised_mean == pytest.approx((u1 + 1) / 2)
     # n / (n + k) = 2 / 4 on the data, the rest on the prior 0.45.
     assert unsecured.estimate == pytest.approx((u1 + 1 + 2 * 0.45) / 4)
@@ -119,8 +119,8 @@ def test_segments_blend_each_realised_mean_with_its_prior_by_credibility(
     assert partly.estimate == pytest.approx((s2 + 2 * 0.30) / 3)
     # S1 awaits its collateral's sale: pending, so its segment stays on the prior.
     full = table[("real_estate", 3)]
-    assert (full.observations, full.pending, full.realised_mean, full.estimate) == (
-        0, 1, None, 0.25)
+    assert (full.observations, full.recent, full.awaiting_disposal, full.realised_mean,
+            full.estimate) == (0, 0, 1, None, 0.25)
     assert [s.label for s in model.segments] == [
         "unsecured", "real_estate 50-100%", "real_estate >=100%"]
     # A loan of a segment the book never showed takes that segment's prior.
