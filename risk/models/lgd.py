@@ -234,15 +234,16 @@ class LgdModel:
         return _segment(key[0], key[1], np.zeros(0), (0, 0), self.settings)
 
     def estimate(self, kind: np.ndarray, band: np.ndarray) -> np.ndarray:
-        """The LGD of each loan from its collateral kind and coverage band."""
-        cache: dict[tuple[str, int], float] = {}
-        out = np.empty(len(kind), dtype=np.float64)
-        for i, (k, b) in enumerate(zip(kind.tolist(), band.tolist(), strict=True)):
-            key = (str(k), int(b))
-            if key not in cache:
-                cache[key] = self.segment(*key).estimate
-            out[i] = cache[key]
-        return out
+        """The LGD of each loan from its collateral kind and coverage band (one lookup per
+        distinct pair: O(loans log loans))."""
+        if len(kind) == 0:
+            return np.zeros(0, dtype=np.float64)
+        kinds, kind_code = np.unique(np.asarray(kind).astype(str), return_inverse=True)
+        pairs, pair_code = np.unique(kind_code * len(BANDS) + np.asarray(band, dtype=np.int64),
+                                     return_inverse=True)
+        values = np.array([self.segment(str(kinds[p // len(BANDS)]), int(p % len(BANDS))).estimate
+                           for p in pairs.tolist()], dtype=np.float64)
+        return values[pair_code]
 
     def as_json(self) -> dict[str, Any]:
         s = self.settings
