@@ -14,6 +14,7 @@ from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
 from loanwatch.cli import model_fit as model_fit_cli
+from loanwatch.cli import model_loss as model_loss_cli
 from loanwatch.cli import model_tabular as model_tabular_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import override as override_cli
@@ -57,6 +58,7 @@ app.add_typer(model_cli.app, name="model", help="Credit models: train, register,
               "and choose the production model.")
 model_cli.app.command(name="train")(model_tabular_cli.train)
 model_cli.app.command(name="score")(model_tabular_cli.score)
+model_cli.app.command(name="loss")(model_loss_cli.loss)
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
 
 
