@@ -46,7 +46,7 @@ __all__ = [
 #: Every graph feature column starts with it, so that none can clash with an attribute.
 GRAPH_PREFIX: Final = "graph_"
 DAMPING: Final = 0.85
-PAGERANK_ITERATIONS: Final = 50
+PAGERANK_ITERATIONS: Final = 100
 PAGERANK_TOLERANCE: Final = 1e-10
 
 
