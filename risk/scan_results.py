@@ -15,9 +15,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Engine, select
+import orjson
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
+from portfolio.models import ScanPartyScore, model_key
 from portfolio.money import minor_to_decimal
 from portfolio.scan_features import ScanPartyExposure, ScanPartyFeatures
 from portfolio.scan_runs import (
@@ -39,13 +41,16 @@ __all__ = [
     "RunSummary",
     "ScanNotFound",
     "StoredFeatures",
+    "StoredScore",
     "findings_by_party",
     "latest_run",
     "list_runs",
     "loan_result",
     "loan_results",
+    "lowest_scores_between",
     "party_features",
     "party_findings",
+    "party_scores",
     "run_alert_ids",
     "run_summary",
     "top_features_by_pagerank",
@@ -344,3 +349,62 @@ def top_features_by_pagerank(engine: Engine, count: int,
             .limit(count)).scalars())
     found = party_features(engine, ids, run_id)
     return [found[p] for p in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScore:
+    """A borrower's PD as a scan stored it, with the model that produced it and its reason
+    codes (``feature``, ``value``, ``contribution``, ``text``), largest first."""
+
+    run_id: int
+    as_of: date
+    party_id: str
+    model_id: str
+    pd: float
+    points: float | None
+    reasons: list[dict[str, Any]]
+
+
+def party_scores(engine: Engine, party_ids: Sequence[str],
+                 run: int | None = None) -> dict[str, StoredScore]:
+    """The PD of ``party_ids`` that the latest run (or succeeded run ``run``) stored, by
+    party id, one query per chunk of ids; a party without a score is absent (no production
+    model at the time of the run, or not a borrower).
+
+    Raises:
+        ScanNotFound: ``run`` does not exist or did not succeed.
+    """
+    found: dict[str, StoredScore] = {}
+    with Session(engine) as session:
+        run_id = _readable(session, run)
+        scan = None if run_id is None else session.get(ScanRun, run_id)
+        if scan is None:
+            return found
+        wanted = list(dict.fromkeys(party_ids))
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start:start + _IDS_PER_QUERY]
+            for r in session.execute(select(ScanPartyScore).where(
+                    ScanPartyScore.run_id == run_id,  # type: ignore[arg-type]
+                    col(ScanPartyScore.party_id).in_(chunk))).scalars():
+                found[r.party_id] = StoredScore(
+                    run_id=run_id, as_of=scan.as_of, party_id=r.party_id,
+                    model_id=model_key(r.model_id), pd=float(r.pd), points=r.points,
+                    reasons=orjson.loads(r.reasons))
+    return found
+
+
+def lowest_scores_between(engine: Engine, start: date, end: date
+                          ) -> tuple[dict[str, float], list[date]]:
+    """For the PD-rise rule: per borrower, the lowest PD stored by the succeeded runs dated
+    ``start <= as_of < end`` (one grouped query), and the dates of those runs, oldest first.
+    Empty when no succeeded run falls in the window."""
+    with Session(engine) as session:
+        runs = dict(session.execute(select(ScanRun.id, ScanRun.as_of).where(
+            ScanRun.status == ScanStatus.SUCCEEDED.value,  # type: ignore[arg-type]
+            ScanRun.as_of >= start, ScanRun.as_of < end)).all())  # type: ignore[operator]
+        if not runs:
+            return {}, []
+        lowest = select(ScanPartyScore.party_id, func.min(ScanPartyScore.pd)).where(
+            col(ScanPartyScore.run_id).in_(list(runs))).group_by(ScanPartyScore.party_id)
+        return ({str(p): float(v) for p, v in session.execute(lowest).all()},
+                sorted(set(runs.values())))

@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
+import orjson
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlmodel import Session
 
+from portfolio.models import ScanPartyScore
 from portfolio.money import exponent_of
 from portfolio.scan_features import ScanPartyExposure, ScanPartyFeatures
 from portfolio.scan_runs import (
@@ -31,9 +33,12 @@ from portfolio.scan_runs import (
 from risk.alerts.lifecycle import RaiseOutcome
 from risk.classification.assessment import LoanAssessment
 from risk.classification.graph_flags import GraphFlags
+from risk.models.registry import parse_model_id
+from risk.models.scores import PartyScores
 from risk.network.features import DEGREE_NAMES, PartyFeatures
 
-__all__ = ["Finding", "fail_run", "finish_run", "store_features", "store_results"]
+__all__ = ["Finding", "fail_run", "finish_run", "store_features", "store_results",
+           "store_scores"]
 
 #: Rows per insert statement when storing results.
 _INSERT_CHUNK: Final = 5_000
@@ -153,6 +158,21 @@ def store_features(engine: Engine, run_id: int, features: PartyFeatures) -> int:
     return len(rows) + len(money)
 
 
+def store_scores(engine: Engine, run_id: int, scores: PartyScores) -> int:
+    """Every borrower's PD under the run id, in one transaction: one ``scan_party_score``
+    row per borrower naming the model that produced it, the reason codes as JSON."""
+    table = ScanPartyScore.__table__  # type: ignore[attr-defined]
+    model = parse_model_id(scores.model_id)
+    n = len(scores)
+    rows = list(zip([run_id] * n, scores.party_ids.tolist(), [model] * n,
+                    scores.pd.tolist(), _nullable(scores.points.tolist()),
+                    [orjson.dumps(r).decode() for r in scores.reasons], strict=True))
+    with engine.begin() as connection:
+        _insert_many(connection, table, ["run_id", "party_id", "model_id", "pd", "points",
+                                         "reasons"], rows)
+    return n
+
+
 def finish_run(engine: Engine, run_id: int, timings: dict[str, dict[str, float]],
             summary: dict[str, Any], outcomes: list[RaiseOutcome], retention: int,
             at: datetime) -> None:
@@ -184,7 +204,7 @@ def _delete_rows(session: Session, run_ids: list[int], *, runs_too: bool) -> Non
     if not run_ids:
         return
     for table in (ScanFindingMember, ScanFinding, ScanLoanResult, ScanAlert,
-                  ScanPartyExposure, ScanPartyFeatures):
+                  ScanPartyExposure, ScanPartyFeatures, ScanPartyScore):
         session.execute(delete(table).where(table.run_id.in_(run_ids)))  # type: ignore
     if runs_too:
         session.execute(delete(ScanRun).where(ScanRun.id.in_(run_ids)))  # type: ignore

@@ -30,9 +30,11 @@ from risk.scan_results import (
     FindingResult,
     LoanResult,
     StoredFeatures,
+    StoredScore,
     findings_by_party,
     loan_results,
     party_features,
+    party_scores,
 )
 
 __all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "create_loaders"]
@@ -72,6 +74,8 @@ class Loaders:
     party_alerts: DataLoader[PartyAlertsKey, list[Alert]]
     #: A party's graph features in the latest scan, by party id (``None``: none stored).
     graph_features: DataLoader[str, StoredFeatures | None]
+    #: A borrower's PD in the latest scan, by party id (``None``: not scored).
+    pd_scores: DataLoader[str, StoredScore | None]
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
@@ -117,11 +121,18 @@ def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
         found = await asyncio.to_thread(party_features, records, list(ids))
         return [found.get(party_id) for party_id in ids]
 
+    async def load_pd_scores(ids: Sequence[str]) -> list[StoredScore | None]:
+        if records is None:
+            return [None] * len(ids)
+        found = await asyncio.to_thread(party_scores, records, list(ids))
+        return [found.get(party_id) for party_id in ids]
+
     return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges),
                    loan_results=DataLoader(load_fn=load_loan_results),
                    findings=DataLoader(load_fn=load_findings),
                    party_alerts=DataLoader(load_fn=load_party_alerts),
-                   graph_features=DataLoader(load_fn=load_graph_features))
+                   graph_features=DataLoader(load_fn=load_graph_features),
+                   pd_scores=DataLoader(load_fn=load_pd_scores))
 
 
 def _party_alerts(graph: GraphStore, records: Engine,

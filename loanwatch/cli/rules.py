@@ -50,7 +50,7 @@ def check(
     console.print(table)
     waiting = [rule.id for rule in rules.enabled() if rule.signal in MODEL_SIGNALS]
     if waiting:
-        console.print(f"valid. {', '.join(waiting)}: validated, but skipped when run until a "
-                      "production PD model exists.", highlight=False)
+        console.print(f"valid. {', '.join(waiting)}: validated; evaluated when a production "
+                      "PD model exists (`loanwatch model list`).", highlight=False)
     else:
         console.print("valid.", highlight=False)

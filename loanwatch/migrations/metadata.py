@@ -29,6 +29,7 @@ RECORD_MODULES: Final = (
     "portfolio.scan_runs",
     "portfolio.overrides",
     "portfolio.scan_features",
+    "portfolio.models",
 )
 
 

@@ -13,6 +13,7 @@ from graph.model import Label
 from graph.store import GraphStore
 from portfolio.alerts import SubjectKind
 from risk.alerts.lifecycle import AlertDraft
+from risk.models.scores import PartyScores
 from risk.rules.delinquency import DelinquencySource
 from risk.rules.evidence import Evidence
 from risk.rules.inputs import RuleInputs
@@ -35,6 +36,8 @@ class EvaluationContext:
     engine: Engine
     inputs: RuleInputs
     delinquency: DelinquencySource | None = None
+    #: The PD of every borrower by the production model (``None``: PD rules are skipped).
+    scores: PartyScores | None = None
     #: What rules had to say beyond their alerts (data they could not judge), by rule id.
     notes: dict[str, list[str]] = field(default_factory=dict)
     _labels: dict[str, str] = field(default_factory=dict)

@@ -3,8 +3,8 @@
 Everything is read as of the date: bureau snapshots, events, monthly transfers and loans
 dated after it are ignored, so that adding later data changes nothing about an earlier date.
 A rule that cannot run is never dropped silently: it is listed in
-:attr:`Evaluation.skipped` with the reason (disabled; needs the PD model; needs the
-delinquency source).
+:attr:`Evaluation.skipped` with the reason (disabled; no PD scores, which need a
+production PD model; needs the delinquency source).
 
 The rules read the graph as arrays through one :class:`risk.rules.inputs.RuleInputs` per
 evaluation: a scan passes the one it filled with what its earlier phases read (the
@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from graph.store import GraphStore
 from risk.alerts.lifecycle import AlertDraft
+from risk.models.scores import PartyScores
 from risk.rules.context import EvaluationContext
 from risk.rules.delinquency import DelinquencySource
 from risk.rules.inputs import RuleInputs
@@ -35,6 +36,8 @@ from risk.rules.schema import (
     GuarantorOverextended,
     InflowDrop,
     MissedInstallments,
+    PdRise,
+    PdThreshold,
     RelatedDefault,
     Rule,
 )
@@ -44,12 +47,14 @@ from risk.rules.signals.events import evaluate_external_event
 from risk.rules.signals.guarantors import evaluate_guarantor_overextended
 from risk.rules.signals.inflow import evaluate_inflow_drop
 from risk.rules.signals.overdue import evaluate_days_past_due, evaluate_missed_installments
+from risk.rules.signals.pd import evaluate_pd_rise, evaluate_pd_threshold
 from risk.rules.signals.related import evaluate_related_default
 
 __all__ = ["NO_PD_MODEL", "Evaluation", "SkippedRule", "evaluate"]
 
-NO_PD_MODEL = ("no production PD model exists yet (the models issue adds one): "
-               "PD rules are validated but not evaluated")
+NO_PD_MODEL = ("no PD scores: no production PD model was promoted (`loanwatch model fit "
+               "--promote` trains one on the portfolio): PD rules are validated but not "
+               "evaluated")
 NO_DELINQUENCY = ("no delinquency source was given (risk.classification.delinquency): "
                   "days past due, missed installments and defaults are unknown")
 
@@ -77,19 +82,23 @@ class Evaluation:
 
 def evaluate(rules: Sequence[Rule], *, as_of: date, graph: GraphStore, engine: Engine,
              delinquency: DelinquencySource | None = None,
-             inputs: RuleInputs | None = None) -> Evaluation:
+             inputs: RuleInputs | None = None,
+             scores: PartyScores | None = None) -> Evaluation:
     """Run every enabled rule of ``rules`` on the portfolio as it stood on ``as_of``.
 
     ``inputs``: what the caller already read of ``graph`` (a scan); by default everything
-    is read from ``graph`` as the rules need it.
+    is read from ``graph`` as the rules need it. ``scores``: the PD of every borrower by the
+    production model (:func:`risk.models.scoring.score_portfolio`); without them the PD rules
+    are skipped.
     """
     if inputs is not None and inputs.graph is not graph:
         raise ValueError("inputs must be read from the graph the rules evaluate")
     ctx = EvaluationContext(as_of=as_of, graph=graph, engine=engine,
-                            inputs=inputs or RuleInputs(graph), delinquency=delinquency)
+                            inputs=inputs or RuleInputs(graph), delinquency=delinquency,
+                            scores=scores)
     result = Evaluation(as_of=as_of, notes=ctx.notes)
     for rule in rules:
-        reason = _skip_reason(rule, delinquency)
+        reason = _skip_reason(rule, delinquency, scores)
         if reason is not None:
             result.skipped.append(SkippedRule(rule.id, rule.signal, reason))
             continue
@@ -100,10 +109,11 @@ def evaluate(rules: Sequence[Rule], *, as_of: date, graph: GraphStore, engine: E
     return result
 
 
-def _skip_reason(rule: Rule, delinquency: DelinquencySource | None) -> str | None:
+def _skip_reason(rule: Rule, delinquency: DelinquencySource | None,
+                 scores: PartyScores | None) -> str | None:
     if not rule.enabled:
         return "disabled in the rules file"
-    if rule.signal in MODEL_SIGNALS:
+    if rule.signal in MODEL_SIGNALS and scores is None:
         return NO_PD_MODEL
     if isinstance(rule, DaysPastDue | MissedInstallments | RelatedDefault) \
             and delinquency is None:
@@ -124,6 +134,12 @@ def _run(rule: Rule, ctx: EvaluationContext,
             return evaluate_guarantor_overextended(rule, ctx)
         case Concentration():
             return evaluate_concentration(rule, ctx)
+        case PdThreshold():
+            assert ctx.scores is not None  # _skip_reason guarantees it
+            return evaluate_pd_threshold(rule, ctx, ctx.scores)
+        case PdRise():
+            assert ctx.scores is not None
+            return evaluate_pd_rise(rule, ctx, ctx.scores)
     assert delinquency is not None  # _skip_reason guarantees it for the rest
     match rule:
         case DaysPastDue():

@@ -22,6 +22,7 @@ from schema.types.circles import GuaranteeCircle
 from schema.types.features import GraphFeatures, graph_features_from_stored
 from schema.types.graph import Subgraph
 from schema.types.money import Money, money_prop
+from schema.types.pd_score import PdScore, pd_score_from_stored
 from schema.types.properties import (
     Property,
     list_properties,
@@ -112,6 +113,15 @@ class Party:
     async def graph_features(self, info: Info) -> GraphFeatures | None:
         stored = await info.context.loaders.graph_features.load(self.node.id)
         return None if stored is None else graph_features_from_stored(stored)
+
+    @strawberry.field(description="Probability of default within 12 months with its reason "
+                      "codes, by the production PD model in the latest `loanwatch scan`; null "
+                      "before any scan with a production model, and for a party that borrows "
+                      "nothing.")
+    async def pd(self, info: Info) -> PdScore | None:
+        stored = await info.context.loaders.pd_scores.load(self.node.id)
+        return None if stored is None else pd_score_from_stored(
+            stored, personal_data_visible=info.context.personal_data_visible)
 
     @strawberry.field(description="Loans this party borrows (BORROWS).")
     async def loans(self, info: Info) -> list[Annotated[Loan, strawberry.lazy(_LOAN_MODULE)]]:

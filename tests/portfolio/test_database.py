@@ -99,7 +99,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0008"
+        assert context.get_current_revision() == "0009"
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 

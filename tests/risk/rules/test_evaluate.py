@@ -165,7 +165,7 @@ def test_rules_that_cannot_run_are_reported_never_silently_dropped(stores: Store
     assert skipped == {"pd": NO_PD_MODEL, "pd-up": NO_PD_MODEL,
                        "disabled": "disabled in the rules file", "dpd": NO_DELINQUENCY,
                        "missed": NO_DELINQUENCY, "related": NO_DELINQUENCY}
-    assert "no production PD model" in NO_PD_MODEL
+    assert "no production PD model was promoted" in NO_PD_MODEL
     assert set(result.evaluated) == {"bureau", "court", "news", "inflow", "guarantor", "sector",
                                      "circles"}
 

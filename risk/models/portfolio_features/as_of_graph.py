@@ -1,0 +1,140 @@
+"""The graph as it stood on a date: a read-only :class:`~graph.store.GraphStore` view whose
+edge stream leaves out every edge dated after the as-of date.
+
+Every whole-portfolio pass of the features (part 1's graph features, the projection, the
+relational default facts, inflows, events, collateral) streams edges through
+:meth:`GraphStore.iter_edges`; reading them through this view is what keeps data dated
+after D out of all of them at once. An edge is left out when
+
+* ``BORROWS``/``GUARANTEES``: its loan was disbursed after D (``disbursed_on`` of the loan
+  node), or the guarantee was signed after D (``signed_on``);
+* ``OWNS``/``DIRECTS``/``RELATED``/``USES``: it held only from after D (``valid_from``);
+* ``HOLDS``: the account was opened after D (``opened_on``);
+* ``TRANSFERS``: its month (the key, ``YYYY-MM``) is after D's month;
+* ``SECURED_BY``: the collateral was valued after D (``valued_on``);
+* ``MENTIONED_IN``: the event occurred after D (``occurred_on``).
+
+An edge without the date is taken as it stands. ``valid_to`` is left to the readers (an
+edge that ended before D is the readers' business: part 1 applies it, see
+:mod:`risk.network.features.links`). Everything else (nodes, neighbourhoods) is the
+wrapped store's. Writes are refused: this is a view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Final
+
+import networkx as nx
+
+from graph.model import Edge, Label, Node, RelType
+from graph.store import DEFAULT_EDGE_BATCH, DEFAULT_SEARCH_LIMIT, BatchWrite, EdgeRow, GraphStore
+from risk.errors import RiskError
+
+__all__ = ["AsOfGraph"]
+
+#: Per type: (edge properties, target properties) that date an edge; an edge dated after the
+#: as-of date is left out.
+_DATES: Final[dict[RelType, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    RelType.BORROWS: ((), ("disbursed_on",)),
+    RelType.GUARANTEES: (("signed_on",), ("disbursed_on",)),
+    RelType.OWNS: (("valid_from",), ()),
+    RelType.DIRECTS: (("valid_from",), ()),
+    RelType.RELATED: (("valid_from",), ()),
+    RelType.USES: (("valid_from",), ()),
+    RelType.HOLDS: ((), ("opened_on",)),
+    RelType.SECURED_BY: ((), ("valued_on",)),
+    RelType.MENTIONED_IN: ((), ("occurred_on",)),
+}
+
+
+def _after(value: object, day: str) -> bool:
+    return isinstance(value, str) and len(value) >= 10 and value[:10] > day
+
+
+class AsOfGraph(GraphStore):
+    """``store`` as of ``as_of`` for edge streams (see the module)."""
+
+    def __init__(self, store: GraphStore, as_of: date) -> None:
+        self._store = store
+        self.as_of = as_of
+        self._day = as_of.isoformat()
+        self._month = self._day[:7]
+
+    def __repr__(self) -> str:
+        return f"AsOfGraph({self._store!r}, {self._day})"
+
+    def iter_edges(self, types: Collection[RelType], *, props: Sequence[str] = (),
+                   source_props: Sequence[str] = (), target_props: Sequence[str] = (),
+                   batch_size: int = DEFAULT_EDGE_BATCH) -> Iterator[list[EdgeRow]]:
+        """The wrapped store's edges of ``types`` dated on or before the as-of date."""
+        for rel_type in types:
+            yield from self._one_type(RelType(rel_type), tuple(props), tuple(source_props),
+                                      tuple(target_props), batch_size)
+
+    def _one_type(self, rel_type: RelType, props: tuple[str, ...],
+                  source_props: tuple[str, ...], target_props: tuple[str, ...],
+                  batch_size: int) -> Iterator[list[EdgeRow]]:
+        extra_edge, extra_target = _DATES.get(rel_type, ((), ()))
+        n_p, n_s, n_t = len(props), len(source_props), len(target_props)
+        n_e = len(extra_edge)
+        day, month = self._day, self._month
+        transfers = rel_type == RelType.TRANSFERS
+        for batch in self._store.iter_edges(
+                [rel_type], props=props + extra_edge, source_props=source_props,
+                target_props=target_props + extra_target, batch_size=batch_size):
+            kept: list[EdgeRow] = []
+            for type_name, source, target, key, values in batch:
+                if transfers and key[:7] > month:
+                    continue
+                dated = values[n_p:n_p + n_e] + values[n_p + n_e + n_s + n_t:]
+                if any(_after(value, day) for value in dated):
+                    continue
+                kept.append((type_name, source, target, key,
+                             values[:n_p] + values[n_p + n_e:n_p + n_e + n_s + n_t]))
+            if kept:
+                yield kept
+
+    # -- the rest is the wrapped store's ------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        self._store.ensure_schema()
+
+    def ping(self) -> None:
+        self._store.ping()
+
+    def close(self) -> None:
+        """Nothing to release: the wrapped store belongs to the caller."""
+
+    def upsert_batch(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> BatchWrite:
+        raise RiskError("an as-of view of the graph is read-only")
+
+    def rename_nodes(self, renames: Mapping[str, str]) -> int:
+        raise RiskError("an as-of view of the graph is read-only")
+
+    def delete_all(self) -> None:
+        raise RiskError("an as-of view of the graph is read-only")
+
+    def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
+        return self._store.get_nodes(ids)
+
+    def nodes_with_label(self, label: Label) -> list[Node]:
+        return self._store.nodes_with_label(label)
+
+    def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
+        return self._store.labels_of(ids)
+
+    def _incident_edges(self, ids: Sequence[str],
+                        types: Collection[RelType] | None) -> list[Edge]:
+        return self._store._incident_edges(ids, types)
+
+    def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
+        return self._store.search_parties(text, limit)
+
+    def project(self, types: Collection[RelType],
+                labels: Collection[Label] | None = None) -> nx.MultiDiGraph:
+        return self._store.project(types, labels)
+
+    def count(self) -> dict[str, int]:
+        return self._store.count()
