@@ -13,6 +13,7 @@ from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
+from loanwatch.cli import model_graph as model_graph_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import override as override_cli
 from loanwatch.cli import purge as purge_cli
@@ -50,6 +51,7 @@ app.add_typer(alerts_cli.app, name="alerts", help="Early-warning alerts: run the
 app.command(name="stress")(stress_cli.stress)
 app.add_typer(override_cli.app, name="override", help="Audited manual overrides of a loan's "
               "tier, stage or ECL.")
+model_cli.app.command(name="train-graph")(model_graph_cli.train_graph)
 app.add_typer(model_cli.app, name="model", help="Credit models: train, register, score, "
               "and choose the production model.")
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")

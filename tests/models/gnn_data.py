@@ -31,9 +31,21 @@ class GeneratedNetwork:
     weight: np.ndarray
 
 
+def _neighbour_mean(values: np.ndarray, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    total = np.zeros(len(values))
+    count = np.zeros(len(values))
+    np.add.at(total, source, values[target])
+    np.add.at(count, source, 1)
+    np.add.at(total, target, values[source])
+    np.add.at(count, target, 1)
+    return np.divide(total, count, out=np.zeros(len(values)), where=count > 0)
+
+
 def generate_network(n: int = 1500, *, degree: float = 3.0, own: float = 0.3,
-                     neighbours: float = 2.5, unlabelled: float = 0.1,
+                     neighbours: float = 2.5, shared: float = 0.0, unlabelled: float = 0.1,
                      seed: int = 0) -> GeneratedNetwork:
+    """``shared`` > 0 mixes the neighbours' risk into each node's own (groups that default
+    together: the neighbours' labels then say something too)."""
     rng = np.random.default_rng(seed)
     z = rng.normal(size=n)
     m = int(n * degree / 2)
@@ -41,13 +53,9 @@ def generate_network(n: int = 1500, *, degree: float = 3.0, own: float = 0.3,
     target = rng.integers(0, n, m)
     keep = source != target
     source, target = source[keep], target[keep]
-    total = np.zeros(n)
-    count = np.zeros(n)
-    np.add.at(total, source, z[target])
-    np.add.at(count, source, 1)
-    np.add.at(total, target, z[source])
-    np.add.at(count, target, 1)
-    mean = np.divide(total, count, out=np.zeros(n), where=count > 0)
+    if shared:
+        z = z + shared * _neighbour_mean(z, source, target)
+    mean = _neighbour_mean(z, source, target)
     logit = -2.0 + own * z + neighbours * mean
     label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
     label[rng.random(n) < unlabelled] = -1

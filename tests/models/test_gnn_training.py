@@ -121,3 +121,35 @@ def test_bad_masks_are_refused() -> None:
         train_gnn(graph, "node", y, parts["train"], parts["train"], threads=1)
     with pytest.raises(ValueError, match="the valid part needs both classes"):
         train_gnn(graph, "node", y, parts["train"], parts["valid"] & (y == 0), threads=1)
+
+
+def test_known_labels_as_inputs_carry_what_attributes_do_not() -> None:
+    # Groups of 8 share a hidden risk that no attribute shows: only the labels of the other
+    # members tell. A node never sees its own label (half the train labels shown per epoch,
+    # test labels never), so only the label-input model can rank the test nodes.
+    rng = np.random.default_rng(7)
+    groups, size = 150, 8
+    n = groups * size
+    group = np.repeat(np.arange(groups), size)
+    risk = rng.normal(size=groups)[group] * 2.0
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-2.0 + risk)))).astype(np.int64)
+    pairs = [(a, b) for g in range(groups) for a in range(g * size, (g + 1) * size)
+             for b in range(a + 1, (g + 1) * size) if rng.random() < 0.5]
+    index = np.array(pairs).T
+    graph = HeteroGraph({"node": rng.normal(size=(n, 2)).astype(np.float32)},
+                        {("node", "knows", "node"): index}, {"node": ["a", "b"]})
+    u = rng.random(n)
+    train, valid, test = u < 0.6, (u >= 0.6) & (u < 0.8), u >= 0.8
+    known = np.where(train, y, -1)
+    blind = train_gnn(graph, "node", y, train, valid, GnnConfig(seed=0, max_epochs=60),
+                      threads=1)
+    told = train_gnn(graph, "node", y, train, valid,
+                     GnnConfig(seed=0, max_epochs=60, label_inputs=True), threads=1)
+    told_auc = roc_auc_score(y[test], told.predict_pd(graph, known)[test])
+    assert told_auc > roc_auc_score(y[test], blind.predict_pd(graph)[test]) + 0.1
+    assert told_auc > 0.7
+    with pytest.raises(ValueError, match="reads known labels"):
+        told.predict_pd(graph)
+    # The known labels travel with the scoring call, not inside the model.
+    assert np.array_equal(GnnModel.from_bytes(told.to_bytes()).predict_pd(graph, known),
+                          told.predict_pd(graph, known))

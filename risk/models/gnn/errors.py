@@ -1,5 +1,6 @@
 """Errors of the graph models: a node or edge file that cannot be used, a split that cannot
-train or test, a model that cannot be read back. A leaf: it imports only the error root.
+train or test, a model that cannot be read back. A leaf: it imports only the credit models'
+error root (:class:`risk.models.errors.ModelError`).
 
 Each message names the file, the line and the column (``EDGES.csv:7 target: no node has the
 id 'C9'``), for the CLI to print as one line.
@@ -7,12 +8,12 @@ id 'C9'``), for the CLI to print as one line.
 
 from __future__ import annotations
 
-from risk.errors import RiskError
+from risk.models.errors import ModelError
 
 __all__ = ["GraphModelError", "GraphModelUnavailable"]
 
 
-class GraphModelError(RiskError):
+class GraphModelError(ModelError):
     """Base class of the graph models' errors: bad input files, unusable splits, a damaged
     model artefact."""
 

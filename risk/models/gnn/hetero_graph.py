@@ -7,7 +7,8 @@ portfolio) each have ``n`` nodes numbered ``0..n-1`` and a ``float32`` feature m
 ``(source type, relation, target type)``, each with an ``int64`` array ``2 × E`` of source
 and target indices (parallel edges allowed). :meth:`HeteroGraph.with_reverse` adds each
 relation read backwards (``relation~rev``), so that a message passes both ways and every
-node type is reached.
+node type is reached; a relation named ``…~both`` already holds both directions (a shared
+phone, "any neighbour") and is not reversed again.
 
 No torch here: the arrays become tensors inside :mod:`.training`.
 """
@@ -20,10 +21,12 @@ from typing import Final
 
 import numpy as np
 
-__all__ = ["REVERSE", "EdgeType", "HeteroGraph"]
+__all__ = ["REVERSE", "SYMMETRIC", "EdgeType", "HeteroGraph"]
 
 #: Suffix of a relation read backwards.
 REVERSE: Final = "~rev"
+#: Suffix of a relation that holds each link both ways already (never reversed).
+SYMMETRIC: Final = "~both"
 
 EdgeType = tuple[str, str, str]
 
@@ -77,10 +80,11 @@ class HeteroGraph:
 
     def with_reverse(self) -> HeteroGraph:
         """This graph with every relation also read backwards, as ``relation~rev`` from its
-        target type to its source type (relations already reversed are kept as they are)."""
+        target type to its source type (reversed and symmetric relations are kept as they
+        are)."""
         edges: dict[EdgeType, np.ndarray] = dict(self.edges)
         for (source, relation, target), index in self.edges.items():
-            if relation.endswith(REVERSE):
+            if relation.endswith((REVERSE, SYMMETRIC)):
                 continue
             edges.setdefault((target, relation + REVERSE, source), index[::-1].copy())
         return HeteroGraph(self.features, edges, self.feature_names)
