@@ -14,6 +14,7 @@ from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
 from loanwatch.cli import model_fit as model_fit_cli
+from loanwatch.cli import model_graph as model_graph_cli
 from loanwatch.cli import model_loss as model_loss_cli
 from loanwatch.cli import model_tabular as model_tabular_cli
 from loanwatch.cli import neo4j as neo4j_cli
@@ -54,6 +55,7 @@ app.command(name="stress")(stress_cli.stress)
 app.add_typer(override_cli.app, name="override", help="Audited manual overrides of a loan's "
               "tier, stage or ECL.")
 model_cli.app.command(name="fit")(model_fit_cli.fit)
+model_cli.app.command(name="train-graph")(model_graph_cli.train_graph)
 app.add_typer(model_cli.app, name="model", help="Credit models: train, register, score, "
               "and choose the production model.")
 model_cli.app.command(name="train")(model_tabular_cli.train)
