@@ -55,12 +55,12 @@ app.command(name="stress")(stress_cli.stress)
 app.add_typer(override_cli.app, name="override", help="Audited manual overrides of a loan's "
               "tier, stage or ECL.")
 model_cli.app.command(name="fit")(model_fit_cli.fit)
-model_cli.app.command(name="train-graph")(model_graph_cli.train_graph)
-app.add_typer(model_cli.app, name="model", help="Credit models: train, register, score, "
-              "and choose the production model.")
 model_cli.app.command(name="train")(model_tabular_cli.train)
 model_cli.app.command(name="score")(model_tabular_cli.score)
+model_cli.app.command(name="train-graph")(model_graph_cli.train_graph)
 model_cli.app.command(name="loss")(model_loss_cli.loss)
+app.add_typer(model_cli.app, name="model", help="Credit models: train, register, score, "
+              "and choose the production model.")
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
 
 
