@@ -306,7 +306,12 @@ def _classification(ctx: ScanContext) -> None:
         unknown_retail=DEFAULT_CLASSIFICATION.unknown_borrower_retail)
     dq = delinquency(book)
     overrides = StoredOverrides(ctx.engine).overrides_for(ids, ctx.as_of)
-    result = assess_book(book, dq, retail, secured_loans(ctx.graph, ids), overrides=overrides)
+    # The PD now of IFRS 9: the borrower's PD by the production model where it scored it
+    # (NaN elsewhere: the tier table's PD), so the SICR test and the ECL read the model.
+    pd_now = None if ctx.scores is None else ctx.scores.pd_of(book.borrower_ids)
+    result = assess_book(book, dq, retail, secured_loans(ctx.graph, ids), overrides=overrides,
+                         pd_now=pd_now,
+                         pd_model=None if ctx.scores is None else ctx.scores.model_id)
     ctx.assessment = result
     ctx.book, ctx.delinquency, ctx.loans = book, dq, result.loans
     ctx.summary["loans"] = len(result.loans)
