@@ -26,6 +26,7 @@ the average. LightGBM's own TreeSHAP gives the same additivity but costs ten tim
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -41,7 +42,7 @@ from risk.models.pd_model import Describe, Reason
 from risk.models.reason_codes import generic_text, is_missing, top_reasons
 from risk.models.tree_paths import PathCredits
 
-__all__ = ["FORMAT", "MIN_LEVEL_ROWS", "GbmModel", "default_params", "fit_gbm"]
+__all__ = ["FORMAT", "MIN_LEVEL_ROWS", "GbmModel", "cpu_threads", "default_params", "fit_gbm"]
 
 #: The artefact's format tag, checked on load.
 FORMAT: Final = "loanwatch.gbm/1"
@@ -51,7 +52,22 @@ MIN_LEVEL_ROWS: Final = 10
 INNER_FOLDS: Final = 5
 #: Upper bound on boosting rounds; early stopping ends far sooner.
 MAX_ROUNDS: Final = 5000
+#: From this many training rows LightGBM runs on every CPU it may use.
+THREADED_ROWS: Final = 20_000
 _OTHER: Final = "other"
+
+
+def cpu_threads(n_rows: int | None = None) -> int:
+    """Threads for LightGBM: one below :data:`THREADED_ROWS` rows (there, thread start-up and
+    OpenMP's spinning cost more than they win, and on a busy machine many times more), else
+    the CPUs this process may run on (LightGBM's own default counts every CPU of the
+    machine, which oversubscribes a container's few)."""
+    if n_rows is not None and n_rows < THREADED_ROWS:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def default_params(n_rows: int, n_features: int, *, seed: int = 0) -> dict[str, Any]:
@@ -88,9 +104,7 @@ def default_params(n_rows: int, n_features: int, *, seed: int = 0) -> dict[str, 
         "max_cat_threshold": 32,
         "seed": seed,
         "deterministic": True,
-        # One thread below 100,000 rows: as fast there, and OpenMP threads spinning on a
-        # busy machine made a 1,500-row fit 16 times slower (49 s instead of 3 s).
-        "num_threads": 1 if n_rows < 100_000 else 0,
+        "num_threads": cpu_threads(n_rows),
         "verbosity": -1,
     }
 
