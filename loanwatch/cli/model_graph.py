@@ -47,13 +47,15 @@ def train_graph(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Compare attributes only, graph features, a GNN and their ensemble on your network."""
-    from risk.models.gnn.network_comparison import MODELS, compare_on_network
     from risk.models.gnn.node_files import read_edges, read_nodes
 
     err = Console(stderr=True)
     with err.status("reading the network", spinner="dots") as status:
         node_table = read_nodes(nodes, target, split=split, positive=positive)
         edge_table = read_edges(edges, node_table)
+        # torch is imported only now: the files are checked without it.
+        from risk.models.gnn.network_comparison import MODELS, compare_on_network
+
         comparison = compare_on_network(
             node_table, edge_table, seed=seed, threads=threads,
             progress=lambda step: status.update(f"training: {step}"))

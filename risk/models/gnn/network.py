@@ -7,12 +7,14 @@ Shapes, for node type ``t`` with ``n_t`` nodes, ``f_t`` input features and ``H =
     x[t]            n_t × f_t      (a type with no features reads one constant column)
     h0[t] = ReLU(W_t x[t])                     n_t × H
     h_{l+1}[t] = norm(ReLU(S_t h_l[t] + Σ_{(s,r,t)} SAGE_r(h_l[s], h_l[t])))   n_t × H
-    logit = MLP([h0 ‖ h1 ‖ … ‖ h_L][target])   n_target
+    logit = MLP([h0 ‖ h1 ‖ … ‖ h_L][t])        n_t, for each target type t, concatenated
 
 ``SAGE_r`` is PyG's ``SAGEConv`` with mean aggregation and no root weight (the self term
 ``S_t`` is shared by the relations of one type). The head reads every layer of the target
 type (jumping knowledge), so the network falls back on the node's own attributes where the
-graph says nothing. Full batch: PyG's ``scatter`` runs on torch's own ``scatter_reduce``,
+graph says nothing. Several node types may be scored (persons and companies, both
+borrowers): one head scores them all, their logits concatenated in the order given.
+Full batch: PyG's ``scatter`` runs on torch's own ``scatter_reduce``,
 without pyg-lib or torch-sparse.
 """
 
@@ -27,25 +29,27 @@ __all__ = ["HeteroSage"]
 
 
 class HeteroSage(torch.nn.Module):
-    """Heterogeneous GraphSAGE scoring the nodes of ``target``.
+    """Heterogeneous GraphSAGE scoring the nodes of the ``targets`` types.
 
     Parameters:
         in_dims: input features per node type (0 allowed).
         edge_types: the typed relations messages travel along (add reverses yourself).
-        target: the node type scored.
+        targets: the node type scored, or several (their logits concatenated in order).
         hidden: width ``H`` of every representation.
         layers: message-passing layers (hops a node hears from).
         dropout: dropout rate during training.
     """
 
-    def __init__(self, in_dims: dict[str, int], edge_types: Sequence[EdgeType], target: str, *,
-                 hidden: int = 64, layers: int = 2, dropout: float = 0.2) -> None:
+    def __init__(self, in_dims: dict[str, int], edge_types: Sequence[EdgeType],
+                 targets: str | Sequence[str], *, hidden: int = 64, layers: int = 2,
+                 dropout: float = 0.2) -> None:
         super().__init__()
-        if target not in in_dims:
-            raise ValueError(f"the target type {target!r} is not a node type")
+        self.targets = (targets,) if isinstance(targets, str) else tuple(targets)
+        for target in self.targets:
+            if target not in in_dims:
+                raise ValueError(f"the target type {target!r} is not a node type")
         self.node_types = sorted(in_dims)
         self.edge_types = [tuple(e) for e in edge_types]
-        self.target = target
         self.hidden = hidden
         self.layers = layers
         self.dropout = dropout
@@ -68,7 +72,7 @@ class HeteroSage(torch.nn.Module):
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(types={self.node_types}, "
-                f"relations={len(self.edge_types)}, target={self.target!r}, "
+                f"relations={len(self.edge_types)}, targets={list(self.targets)}, "
                 f"hidden={self.hidden}, layers={self.layers}, dropout={self.dropout})")
 
     def reset_parameters(self) -> None:
@@ -78,7 +82,8 @@ class HeteroSage(torch.nn.Module):
 
     def forward(self, x: dict[str, torch.Tensor],
                 edge_index: dict[EdgeType, torch.Tensor]) -> torch.Tensor:
-        """The logits of every ``target`` node (a vector of ``n_target``)."""
+        """The logits of every target node (a vector: the first target type's nodes, then
+        the next type's)."""
         position = {t: k for k, t in enumerate(self.node_types)}
         drop = torch.nn.functional.dropout
         h = {}
@@ -86,11 +91,11 @@ class HeteroSage(torch.nn.Module):
             inputs = x[t] if x[t].shape[1] else x[t].new_ones((x[t].shape[0], 1))
             h[t] = torch.relu(self.encoders[position[t]](drop(inputs, self.dropout * 0.5,
                                                               self.training)))
-        jumps = [h[self.target]]
+        jumps = {t: [h[t]] for t in self.targets}
         for layer in range(self.layers):
             last = layer == self.layers - 1
-            # The last layer only needs the target type.
-            wanted = [self.target] if last else self.node_types
+            # The last layer only needs the target types.
+            wanted = list(self.targets) if last else self.node_types
             out = {t: self.selfs[layer][position[t]](h[t]) for t in wanted}
             for k, edge_type in enumerate(self.edge_types):
                 source, dest = edge_type[0], edge_type[2]
@@ -103,5 +108,7 @@ class HeteroSage(torch.nn.Module):
                     (h[source], h[dest]), index)
             h = {t: drop(self.norms[layer][position[t]](torch.relu(out[t])), self.dropout,
                          self.training) for t in wanted}
-            jumps.append(h[self.target])
-        return self.head(torch.cat(jumps, dim=1)).squeeze(1)
+            for t in self.targets:
+                jumps[t].append(h[t])
+        return torch.cat([self.head(torch.cat(jumps[t], dim=1)).squeeze(1)
+                          for t in self.targets])

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
@@ -118,8 +119,9 @@ class GnnModel:
         self.history = history
 
     @property
-    def target(self) -> str:
-        return self.network.target
+    def targets(self) -> tuple[str, ...]:
+        """The node types scored, in the order of the scores."""
+        return self.network.targets
 
     def logits(self, graph: HeteroGraph, known: np.ndarray | None = None) -> np.ndarray:
         """The raw (uncalibrated) score of every target node of ``graph``; ``known`` (1 / 0
@@ -127,9 +129,10 @@ class GnnModel:
         ``label_inputs``, the training labels."""
         x, edge_index = _tensors(graph.with_reverse(), self.scalings, self.feature_names)
         if self.config.label_inputs:
-            if known is None or len(known) != graph.num_nodes(self.target):
+            (target,) = self.targets
+            if known is None or len(known) != graph.num_nodes(target):
                 raise ValueError("this model reads known labels: pass one per target node")
-            x[self.target] = _with_labels(x[self.target], torch.from_numpy(
+            x[target] = _with_labels(x[target], torch.from_numpy(
                 np.asarray(known, dtype=np.int64)))
         self.network.eval()
         with torch.no_grad():
@@ -153,7 +156,7 @@ class GnnModel:
             "format": FORMAT,
             "kind": self.kind,
             "config": asdict(self.config),
-            "target": self.network.target,
+            "targets": list(self.network.targets),
             "in_dims": dict(self.network.in_dims),
             "edge_types": [list(e) for e in self.network.edge_types],
             "feature_names": {t: list(names) for t, names in self.feature_names.items()},
@@ -184,7 +187,7 @@ class GnnModel:
                                   if isinstance(state, dict) else "not a saved GNN model")
         config = GnnConfig(**state["config"])
         network = HeteroSage(state["in_dims"], [tuple(e) for e in state["edge_types"]],
-                             state["target"], hidden=config.hidden, layers=config.layers,
+                             state["targets"], hidden=config.hidden, layers=config.layers,
                              dropout=config.dropout)
         network.load_state_dict(state["weights"])
         scalings = {t: FeatureScaling(**{k: v.numpy() for k, v in arrays.items()})
@@ -217,11 +220,13 @@ def _tensors(graph: HeteroGraph, scalings: dict[str, FeatureScaling],
     return x, edge_index
 
 
-def train_gnn(graph: HeteroGraph, target: str, labels: np.ndarray, train: np.ndarray,
-              valid: np.ndarray, config: GnnConfig | None = None, *,
+def train_gnn(graph: HeteroGraph, target: str | Sequence[str], labels: np.ndarray,
+              train: np.ndarray, valid: np.ndarray, config: GnnConfig | None = None, *,
               threads: int | None = None,
               progress: Any = None) -> GnnModel:
-    """Train a :class:`GnnModel` scoring the ``target`` nodes of ``graph``.
+    """Train a :class:`GnnModel` scoring the ``target`` nodes of ``graph`` (one node type,
+    or several scored by one head: ``labels`` and the masks then run over the first type's
+    nodes, then the next type's).
 
     Parameters:
         labels: 0/1 per target node (any value where neither ``train`` nor ``valid``).
@@ -237,12 +242,16 @@ def train_gnn(graph: HeteroGraph, target: str, labels: np.ndarray, train: np.nda
     forward pass to validate.
     """
     config = config or GnnConfig()
-    n = graph.num_nodes(target)
+    targets = (target,) if isinstance(target, str) else tuple(target)
+    n = sum(graph.num_nodes(t) for t in targets)
+    if config.label_inputs and len(targets) > 1:
+        raise ValueError("label inputs need a single target type")
+    target = targets[0]
     labels = np.asarray(labels)
     train, valid = np.asarray(train, dtype=bool), np.asarray(valid, dtype=bool)
     for name, array in (("labels", labels), ("train", train), ("valid", valid)):
         if len(array) != n:
-            raise ValueError(f"{name} has {len(array)} entries for {n} {target!r} nodes")
+            raise ValueError(f"{name} has {len(array)} entries for {n} target nodes")
     if (train & valid).any():
         raise ValueError("a node is both in train and in valid")
     for name, mask in (("train", train), ("valid", valid)):
@@ -259,7 +268,7 @@ def train_gnn(graph: HeteroGraph, target: str, labels: np.ndarray, train: np.nda
     in_dims = {t: s.n_out for t, s in scalings.items()}
     if config.label_inputs:
         in_dims[target] += 2
-    network = HeteroSage(in_dims, full.edge_types, target,
+    network = HeteroSage(in_dims, full.edge_types, targets,
                          hidden=config.hidden, layers=config.layers, dropout=config.dropout)
     y = torch.from_numpy(labels.astype(np.float32))
     train_ix = torch.from_numpy(np.flatnonzero(train))
