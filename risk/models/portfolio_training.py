@@ -8,10 +8,11 @@ horizon has passed: the latest usable one is ``as_of − horizon``. The design:
 * **development snapshot** ``as_of − horizon − 6 months``: its borrowers are split 80/20,
   stratified and seeded; each kind (gradient boosting, WoE scorecard) learns on the 80%;
 * **out of sample**: AUC, KS, Brier on the other 20% of the same date;
-* **out of time and out of sample**: the same on the latest snapshot (``as_of − horizon``),
-  leaving out every borrower the development fit learned from, with the calibration table
-  by decile, and the PSI of every feature and of the score between the development
-  training rows and that later population (the drift the model must survive);
+* **out of time**: the same on the latest snapshot (``as_of − horizon``), with the
+  calibration table by decile and the PSI of every feature and of the score between the
+  development training rows and that later population (the drift the model must survive);
+  and **out of time and out of sample** (``unseen``) on the borrowers of that snapshot the
+  development fit never learned from, when they hold enough defaults;
 * the kind with the higher out-of-time AUC (the lower Brier on a tie) is ``best``;
 * each kind is then refitted on both snapshots whole (every labelled row the portfolio
   has) and registered with the validation figures of its development fit, the training
@@ -184,9 +185,8 @@ def train_portfolio_models(engine: Engine, graph: GraphStore, as_of: date, *,
     trained_ids = set(development.party_ids[train].tolist())
     if oot is not None:
         assert oot.label is not None
+        oot_frame, y_oot = oot.frame[columns], oot.label.astype(int)
         unseen = np.array([p not in trained_ids for p in oot.party_ids.tolist()], dtype=bool)
-        oot_frame, y_oot = oot.frame[columns].iloc[np.flatnonzero(unseen)], \
-            oot.label.astype(int)[unseen]
     pooled = [d for d in (development, oot) if d is not None]
     everything = pd.concat([d.frame[columns] for d in pooled], ignore_index=True)
     y_all = np.concatenate([np.asarray(d.label, dtype=int) for d in pooled])
@@ -203,6 +203,9 @@ def train_portfolio_models(engine: Engine, graph: GraphStore, as_of: date, *,
         if oot is not None and _usable(y_oot):
             later = model.predict_pd(oot_frame)
             oot_measured = _measure(y_oot, later)
+            # Out of time and out of sample: the borrowers the development fit never saw.
+            oot_measured["unseen"] = _measure(y_oot[unseen], later[unseen]) \
+                if _usable(y_oot[unseen]) else None
             table = metrics.calibration_table(y_oot, later)
             psi_score = metrics.psi(model.predict_pd(development.frame.iloc[train]), later)
             psi_features = {c: round(metrics.psi(development.frame[c].iloc[train],
