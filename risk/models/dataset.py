@@ -86,7 +86,7 @@ def build_dataset(engine: Engine, graph: GraphStore, as_of: date, *,
             progress(message)
 
     say("reading the loan history")
-    history = read_history(engine)
+    history = read_history(engine, through=as_of)
     say("reading external events")
     events = read_events(graph)
     say("dating defaults")
