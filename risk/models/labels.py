@@ -99,11 +99,11 @@ def read_history(engine: Engine, *, through: date | None = None) -> History:
     book = load_book(engine, max(observed_until, through or observed_until))
     ids = text_array(book.loan_ids)
     wanted = text_array(sorted(written))
-    at = np.searchsorted(ids, wanted) if len(ids) else np.zeros(0, dtype=np.int64)
-    hit = (at < len(ids)) & (ids[np.minimum(at, max(len(ids) - 1, 0))] == wanted) \
-        if len(ids) else np.zeros(0, dtype=bool)
+    at = np.searchsorted(ids, wanted)
+    hit = at < len(ids)
+    hit[hit] = ids[at[hit]] == wanted[hit]
     return History(book=book, dq=delinquency(book), observed_until=observed_until,
-                   written_off=np.sort(at[hit]).astype(np.int64))
+                   written_off=at[hit].astype(np.int64))
 
 
 def first_day_over(history: History, threshold: int) -> np.ndarray:
