@@ -52,7 +52,7 @@ def inflow_features(inputs: AsOfInputs) -> FeatureBlock:
     months = text_array(window)
     # A month is known when transfer data reach back to it.
     earlier = transfers.key[transfers.key <= current]
-    first_known = str(earlier.min()) if len(earlier) else None
+    first_known = min(earlier.tolist()) if len(earlier) else None
     known = np.array([first_known is not None and m >= first_known for m in window])
     minor, has_amount = integers(transfers.props["amount_minor"]) if len(transfers) else (
         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
