@@ -103,3 +103,17 @@ def test_dates_before_any_loan_and_bad_horizons_are_refused(
         build_dataset(engine, graph, date(2000, 1, 1))
     with pytest.raises(ValueError, match="horizon_months must be at least 1"):
         build_dataset(engine, graph, D, horizon_months=0)
+
+
+def test_a_horizon_past_the_last_data_is_warned_about(
+        imported: tuple[Engine, EmbeddedGraphStore]) -> None:
+    engine, graph = imported
+    heard: list[str] = []
+
+    build_dataset(engine, graph, D, graph_features=False, progress=heard.append)
+    assert not [m for m in heard if m.startswith("warning")]
+    build_dataset(engine, graph, date(2024, 12, 31), graph_features=False,
+                  progress=heard.append)
+    assert [m for m in heard if m.startswith("warning")] == [
+        "warning: the horizon ends on 2025-12-31, after the last data (2025-06-30): "
+        "defaults after that are unknown and their labels 0"]
