@@ -47,6 +47,7 @@ from risk.classification.delinquency import (
     delinquency,
     paused_days,
 )
+from risk.iso_days import iso_days
 from risk.models.default_definition import CRITERIA, DEFAULT, DefaultDefinition
 from risk.rules.inputs import text_array
 
@@ -142,22 +143,11 @@ class EventRows:
 
 
 def _event_days(values: list[Any]) -> np.ndarray:
-    text = [v[:10] if isinstance(v, str) and len(v) >= 10 else "NaT" for v in values]
-    try:
-        days = np.array(text, dtype="datetime64[D]")
-    except ValueError:
-        days = np.array([_one_day(v) for v in text], dtype="datetime64[D]")
+    days = iso_days(values)
     found = np.full(len(values), NEVER, dtype=np.int64)
     known = ~np.isnat(days)
     found[known] = days[known].astype(np.int64)
     return found
-
-
-def _one_day(text: str) -> np.datetime64:
-    try:
-        return np.datetime64(text, "D")
-    except ValueError:
-        return np.datetime64("NaT", "D")
 
 
 def read_events(graph: GraphStore) -> EventRows:
