@@ -67,6 +67,7 @@ bench: install services
 	$(BIN)/python -m benchmarks.debtrank
 	$(BIN)/python -m benchmarks.scan
 	$(BIN)/python -m benchmarks.early_warning
+	$(BIN)/python -m benchmarks.model_train
 
 clean:
 	rm -rf var/demo var/bench .pytest_cache
