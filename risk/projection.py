@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from graph.model import RelType
 from graph.store import DEFAULT_EDGE_BATCH, GraphStore
+from risk.iso_days import iso_days
 
 __all__ = [
     "NO_CURRENCY",
@@ -220,33 +221,16 @@ def _columns(batches: Iterable[list[tuple]], width: int) -> tuple[list[str], lis
 def _day_numbers(values: list[object]) -> np.ndarray:
     """ISO dates (``YYYY-MM-DD`` text, as the importer writes them, or ``date`` objects) as
     int32 days since 1970-01-01; :data:`NO_DAY` for a missing or unreadable one."""
-    text = [_day_text(value) for value in values]
-    try:
-        days = np.array(text, dtype="datetime64[D]")
-    except ValueError:  # one unreadable date: parse one by one, leaving it unknown
-        days = np.array([_one_day(value) for value in text], dtype="datetime64[D]")
+    days = iso_days(values)
     found = np.full(len(values), NO_DAY, dtype=np.int32)
     known = ~np.isnat(days)
     found[known] = (days[known] - _EPOCH).astype(np.int32)
     return found
 
 
-def _one_day(text: str) -> np.datetime64:
-    try:
-        return np.datetime64(text, "D")
-    except ValueError:
-        return np.datetime64("NaT", "D")
-
-
 def _minor(value: object) -> int:
     # Booleans and floats are not minor units; what the importer wrote is an int.
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _day_text(value: object) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    return value[:10] if isinstance(value, str) and len(value) >= 10 else "NaT"
 
 
 def project_portfolio(store: GraphStore, *,

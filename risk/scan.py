@@ -2,11 +2,12 @@
 
 :func:`run_scan` runs the phases of :data:`DEFAULT_PHASES` in order (the portfolio
 projection, guarantee circles, corporate groups and their ``CONTROLS`` edges, identity rings,
-the risk components, classification and provisioning, the graph features per party, the
-graph review flags, the early-warning rules), then stores
-everything the run found under a new run id (``portfolio/scan_runs.py``). Each phase is a
-:class:`Phase` entry: a name and a function of the :class:`ScanContext`; adding a phase (the
-graph features, ``risk/scan_features.py``) is one entry in :data:`DEFAULT_PHASES`, and
+the risk components, every borrower's PD by the production model, classification and
+provisioning, the graph features per party, the graph review flags, the early-warning
+rules), then stores everything the run found under a new run id
+(``portfolio/scan_runs.py``). Each phase is a :class:`Phase` entry: a name and a function
+of the :class:`ScanContext`; adding a phase (the graph features, ``risk/scan_features.py``)
+is one entry in :data:`DEFAULT_PHASES`, and
 the phase adds its findings to ``ctx.findings`` and its counts to ``ctx.summary``, or
 writes its own rows under ``ctx.run_id`` (a failed run deletes them with the rest).
 
@@ -88,6 +89,7 @@ from risk.classification.graph_flags import GraphFlags, flag_loans
 from risk.classification.history import RepaymentHistory
 from risk.classification.overrides import StoredOverrides
 from risk.errors import RiskError
+from risk.models.scores import PartyScores
 from risk.network.circles import CircleOptions, CircleReport, find_circles
 from risk.network.features import FeatureParameters, PartyFeatures
 from risk.network.groups import (
@@ -104,6 +106,7 @@ from risk.rules.inputs import RuleInputs
 from risk.rules.loader import RuleSet
 from risk.scan_features import features_phase
 from risk.scan_partition import Components, risk_components
+from risk.scan_scores import scoring_phase
 from risk.scan_store import Finding, fail_run, finish_run, store_results
 
 __all__ = [
@@ -175,6 +178,8 @@ class ScanContext:
     summary: dict[str, Any] = field(default_factory=dict)
     run_id: int | None = None  # for phases that write their own rows (``features``)
     features: PartyFeatures | None = None
+    #: Every borrower's PD by the production model (``scoring``); ``None`` without one.
+    scores: PartyScores | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +306,12 @@ def _classification(ctx: ScanContext) -> None:
         unknown_retail=DEFAULT_CLASSIFICATION.unknown_borrower_retail)
     dq = delinquency(book)
     overrides = StoredOverrides(ctx.engine).overrides_for(ids, ctx.as_of)
-    result = assess_book(book, dq, retail, secured_loans(ctx.graph, ids), overrides=overrides)
+    # The PD now of IFRS 9: the borrower's PD by the production model where it scored it
+    # (NaN elsewhere: the tier table's PD), so the SICR test and the ECL read the model.
+    pd_now = None if ctx.scores is None else ctx.scores.pd_of(book.borrower_ids)
+    result = assess_book(book, dq, retail, secured_loans(ctx.graph, ids), overrides=overrides,
+                         pd_now=pd_now,
+                         pd_model=None if ctx.scores is None else ctx.scores.model_id)
     ctx.assessment = result
     ctx.book, ctx.delinquency, ctx.loans = book, dq, result.loans
     ctx.summary["loans"] = len(result.loans)
@@ -318,7 +328,7 @@ def _rules(ctx: ScanContext) -> None:
                         ownership_given=_ownership(ctx), circles_given=ctx.circles,
                         groups_given=None if ctx.groups is None else ctx.groups.groups)
     found = evaluate(ctx.rules.rules, as_of=ctx.as_of, graph=ctx.graph, engine=ctx.engine,
-                     delinquency=history, inputs=inputs)
+                     delinquency=history, inputs=inputs, scores=ctx.scores)
     ctx.drafts = list(found.drafts)
     ctx.summary["rules"] = {"file": ctx.rules.file, "evaluated": found.evaluated,
                             "skipped": [s.rule_id for s in found.skipped],
@@ -346,6 +356,8 @@ DEFAULT_PHASES: Final[tuple[Phase, ...]] = (
     Phase("control", _control, "writing the CONTROLS edges"),
     Phase("rings", _rings, "identity rings"),
     Phase("components", _components, "connected components of the risk links"),
+    Phase("scoring", scoring_phase, "PD and reason codes of every borrower, by the "
+          "production model"),
     Phase("classification", _classification, "five tiers, IFRS 9 stages, ECL"),
     Phase("features", features_phase, "graph features per party, stored"),
     Phase("review_flags", _review_flags, "flags from non-performing guarantors, owners, "

@@ -54,6 +54,7 @@ __all__ = [
     "run_alert_ids",
     "run_summary",
     "top_features_by_pagerank",
+    "top_scores",
 ]
 
 
@@ -408,3 +409,21 @@ def lowest_scores_between(engine: Engine, start: date, end: date
             col(ScanPartyScore.run_id).in_(list(runs))).group_by(ScanPartyScore.party_id)
         return ({str(p): float(v) for p, v in session.execute(lowest).all()},
                 sorted(set(runs.values())))
+
+
+def top_scores(engine: Engine, count: int, *, in_default: bool = False,
+               run: int | None = None) -> list[StoredScore]:
+    """The ``count`` highest PDs of the latest run (or succeeded run ``run``), highest first
+    (ties by party id); borrowers already in default (PD 1) only with ``in_default``."""
+    with Session(engine) as session:
+        run_id = _readable(session, run)
+        if run_id is None or count <= 0:
+            return []
+        query = select(ScanPartyScore.party_id).where(
+            ScanPartyScore.run_id == run_id)  # type: ignore[arg-type]
+        if not in_default:
+            query = query.where(ScanPartyScore.pd < 1.0)  # type: ignore[arg-type]
+        ids = list(session.execute(query.order_by(
+            col(ScanPartyScore.pd).desc(), col(ScanPartyScore.party_id)).limit(count)).scalars())
+    found = party_scores(engine, ids, run_id)
+    return [found[p] for p in ids]

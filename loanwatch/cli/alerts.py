@@ -35,7 +35,9 @@ from risk.alerts.lifecycle import (
 )
 from risk.alerts.run import RunResult, run_rules
 from risk.classification.history import RepaymentHistory
+from risk.models.scoring import production_scores
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
+from risk.rules.schema import MODEL_SIGNALS
 
 __all__ = ["MAX_ALERTS_SHOWN", "app", "default_actor"]
 
@@ -77,9 +79,11 @@ def run(
     day = as_of.date() if as_of is not None else datetime.now(UTC).date()
     settings = Settings.from_environ()
     with stores(settings) as (engine, graph):
+        needs_pd = any(rule.signal in MODEL_SIGNALS for rule in rules.enabled())
         result = run_rules(rules, as_of=day, graph=graph, engine=engine,
                            actor=actor or default_actor(),
-                           delinquency=RepaymentHistory(engine))
+                           delinquency=RepaymentHistory(engine),
+                           scores=production_scores(engine, graph, day) if needs_pd else None)
     if as_json:
         _echo_json(_run_json(result))
     else:

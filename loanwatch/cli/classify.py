@@ -3,8 +3,10 @@ of every loan as of a date, with the reasons, and totals by tier and stage per c
 
 ``--json`` prints one JSON document: ``{"as_of", "loans": [{"loan", "tier", "stage", "dpd",
 "exposure", "ecl", "reasons", "review_flags"}], "summary": {"by_tier", "by_stage",
-"review_flags"}}``. Review flags (``--graph-flags``, the default) mark loans whose guarantor,
-controlling owner or circle partner is non-performing, each with its path in the graph
+"review_flags"}, "lgd": {"settings", "segments"}}``; ``lgd`` is the LGD table the ECL used,
+as ``loanwatch model loss`` prints it (where each segment's LGD comes from). Review flags
+(``--graph-flags``, the default) mark loans whose guarantor, controlling owner or circle
+partner is non-performing, each with its path in the graph
 (:mod:`risk.classification.graph_flags`); they never change a tier. Manual overrides in
 force on the date (``loanwatch override``) are applied, each shown first among its loan's
 reasons with its actor.
@@ -23,6 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from loanwatch.cli.dates import as_of_date
+from loanwatch.cli.model_loss import lgd_table
 from loanwatch.settings import Settings
 from loanwatch.wiring import stores
 from risk.classification.assessment import Assessment, assess
@@ -83,6 +86,8 @@ def classify(
 def _document(result: Assessment, flags: GraphFlags | None,
               wanted: set[str] | None) -> dict[str, Any]:
     document = result.as_json(wanted)
+    if result.lgd is not None:
+        document["lgd"] = result.lgd.as_json()
     if flags is None:
         return document
     for row in document["loans"]:
@@ -122,6 +127,8 @@ def _print(result: Assessment, flags: GraphFlags | None, wanted: set[str] | None
                             ", ".join(f"{v} {c}" for c, v in row["exposure"].items()),
                             ", ".join(f"{v} {c}" for c, v in row["ecl"].items()))
         console.print(summary)
+    if result.lgd is not None:
+        console.print(lgd_table(result.lgd))
     if flags is not None:
         counts = flags.summary
         kinds = ", ".join(f"{n:,} {kind.replace('_', ' ')}" for kind, n in

@@ -13,7 +13,10 @@ from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
+from loanwatch.cli import model_fit as model_fit_cli
 from loanwatch.cli import model_graph as model_graph_cli
+from loanwatch.cli import model_loss as model_loss_cli
+from loanwatch.cli import model_tabular as model_tabular_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import override as override_cli
 from loanwatch.cli import purge as purge_cli
@@ -51,7 +54,11 @@ app.add_typer(alerts_cli.app, name="alerts", help="Early-warning alerts: run the
 app.command(name="stress")(stress_cli.stress)
 app.add_typer(override_cli.app, name="override", help="Audited manual overrides of a loan's "
               "tier, stage or ECL.")
+model_cli.app.command(name="fit")(model_fit_cli.fit)
+model_cli.app.command(name="train")(model_tabular_cli.train)
+model_cli.app.command(name="score")(model_tabular_cli.score)
 model_cli.app.command(name="train-graph")(model_graph_cli.train_graph)
+model_cli.app.command(name="loss")(model_loss_cli.loss)
 app.add_typer(model_cli.app, name="model", help="Credit models: train, register, score, "
               "and choose the production model.")
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")

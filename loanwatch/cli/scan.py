@@ -26,7 +26,14 @@ from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, stores
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 from risk.scan import DEFAULT_PHASES, DEFAULT_RETENTION, ScanSettings, run_scan
-from risk.scan_results import RunSummary, ScanNotFound, latest_run, run_summary
+from risk.scan_results import (
+    RunSummary,
+    ScanNotFound,
+    latest_run,
+    party_scores,
+    run_summary,
+    top_scores,
+)
 
 __all__ = ["app"]
 
@@ -103,6 +110,47 @@ def show(run: int | None = typer.Option(None, "--run", metavar="ID",
     _print_run(found.as_json())
 
 
+@app.command()
+def scores(
+    party: list[str] = typer.Option(None, "--party", metavar="ID",
+                                    help="These borrowers (repeat the option)."),
+    top: int = typer.Option(20, "--top", min=1, help="Otherwise the highest PDs."),
+    run: int | None = typer.Option(None, "--run", metavar="ID",
+                                   help="The run to read [default: the latest]."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Borrowers' PD with reason codes, as the scan stored them (the highest first)."""
+    engine = create_engine_from_settings(Settings.from_environ())
+    try:
+        if party:
+            found = party_scores(engine, party, run)
+            unknown = [p for p in party if p not in found]
+            if unknown:
+                raise ScanNotFound(f"no stored PD for {', '.join(unknown)} in the scan read",
+                                   suggestion="run `loanwatch scan` with a production model "
+                                   "(`loanwatch model list`); only borrowers are scored")
+            rows = [found[p] for p in party]
+        else:
+            rows = top_scores(engine, top, run=run)
+    finally:
+        engine.dispose()
+    if as_json:
+        _echo([{"party": s.party_id, "pd": s.pd, "model": s.model_id, "points": s.points,
+                "run": s.run_id, "as_of": s.as_of.isoformat(), "reasons": s.reasons}
+               for s in rows])
+        return
+    if not rows:
+        typer.echo("no PD stored: promote a model (`loanwatch model fit --promote`), then "
+                   "run `loanwatch scan`")
+        return
+    table = Table("borrower", "PD", "model", "reasons", title=(
+        f"PD within 12 months, scan run {rows[0].run_id} as of {rows[0].as_of.isoformat()}"))
+    for s in rows:
+        table.add_row(s.party_id, f"{s.pd:.2%}", s.model_id,
+                      escape("; ".join(str(r["text"]) for r in s.reasons)))
+    Console().print(table)
+
+
 def _print_run(document: dict[str, Any]) -> None:
     console = Console()
     latest = " (latest)" if document.get("latest") else ""
@@ -136,6 +184,19 @@ def _print_run(document: dict[str, Any]) -> None:
     for tier, row in summary.get("by_tier", {}).items():
         facts.add_row(f"tier {tier}", f"{row['loans']:,}")
     console.print(facts)
+    scored = summary.get("scores") or {}
+    if scored.get("model"):
+        mean = scored.get("mean_pd")
+        console.print(
+            f"PD by {scored['model']} ({scored['kind']}): {scored['borrowers']:,} borrowers, "
+            f"{scored['in_default']:,} in default, mean PD of the others "
+            f"{'-' if mean is None else f'{mean:.2%}'}, {scored['pd_over_20pct']:,} at 20% "
+            "or more; `loanwatch scan scores` lists them with their reasons", highlight=False)
+        if scored.get("drifting_features"):
+            console.print("drift (PSI > 0.25 against the training population): "
+                          + ", ".join(scored["drifting_features"]), highlight=False)
+    elif scored:
+        console.print(f"PD: {scored.get('note')}", highlight=False)
 
 
 def _echo(document: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from graph.store import GraphStore
 from portfolio.loans import Loan
 from risk.alerts.lifecycle import RaiseOutcome, raise_alerts
 from risk.errors import NoDataAsOf
+from risk.models.scores import PartyScores
 from risk.rules.delinquency import DelinquencySource
 from risk.rules.evaluate import SkippedRule, evaluate
 from risk.rules.loader import RuleSet
@@ -39,8 +40,9 @@ class RunResult:
 
 def run_rules(rules: RuleSet, *, as_of: date, graph: GraphStore, engine: Engine, actor: str,
               delinquency: DelinquencySource | None = None,
-              at: datetime | None = None) -> RunResult:
-    """Evaluate ``rules`` on ``as_of`` and raise their alerts as ``actor``.
+              at: datetime | None = None, scores: PartyScores | None = None) -> RunResult:
+    """Evaluate ``rules`` on ``as_of`` and raise their alerts as ``actor``; ``scores``: the
+    borrowers' PD for the PD rules (:func:`risk.models.scoring.production_scores`).
 
     Raises:
         NoDataAsOf: the portfolio holds no loan, or none disbursed on or before ``as_of``.
@@ -49,7 +51,7 @@ def run_rules(rules: RuleSet, *, as_of: date, graph: GraphStore, engine: Engine,
     """
     check_data_on(engine, as_of)
     found = evaluate(rules.rules, as_of=as_of, graph=graph, engine=engine,
-                     delinquency=delinquency)
+                     delinquency=delinquency, scores=scores)
     outcomes = raise_alerts(engine, found.drafts, actor=actor, at=at)
     return RunResult(as_of=as_of, rules_file=rules.file, outcomes=outcomes,
                      skipped=found.skipped, notes=found.notes, evaluated=found.evaluated)

@@ -1,9 +1,11 @@
-"""IFRS 9 staging thresholds and the expected-credit-loss tables, as one frozen dataclass
+"""IFRS 9 staging thresholds and the expected-credit-loss settings, as one frozen dataclass
 with documented defaults, and the ``[provisioning]`` table of a TOML file.
 
-Until the models issue lands, PD, LGD and EAD come from these tables: an annual PD per
-five-tier tier (scaled per product), an LGD by collateral, and macro scenarios that scale
-PD and LGD with weights that sum to 1.
+PD: a model's score per loan when the caller gives one, else the annual PD per five-tier
+tier (scaled per product). LGD: estimated from the book's own workouts by
+:mod:`risk.models.lgd`, by collateral kind and coverage, each segment blended with the
+priors set here. EAD: :mod:`risk.models.ead`, with the credit conversion factors set here.
+Macro scenarios scale PD and LGD with weights that sum to 1.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Final
 
 from risk.classification.errors import ClassificationConfigError
 from risk.classification.tiers import Tier
+from risk.models.lgd import LgdSettings
 
 __all__ = ["DEFAULT_ANNUAL_PD", "DEFAULT_PROVISIONING", "DEFAULT_SCENARIOS", "ProvisioningConfig",
            "Scenario", "load_provisioning_config", "provisioning_from_mapping"]
@@ -59,7 +62,19 @@ class ProvisioningConfig:
         forbearance_months: a loan restructured for financial difficulty within this many
             months is forborne: at least stage 2 (24, the usual probation).
         annual_pd: annual PD by tier; ``product_pd_factor``: a multiplier per product code.
-        lgd_secured, lgd_unsecured: loss given default with and without collateral.
+        lgd_unsecured: the LGD prior of unsecured loans (0.45); ``lgd_secured``: the prior
+            of a loan fully covered by collateral of a kind ``lgd_collateral`` (kind ->
+            prior) does not name (0.25). Partly covered bands mix the two
+            (:mod:`risk.models.lgd`).
+        lgd_credibility: k of the credibility weight n / (n + k) a segment's n observed
+            workouts get against its prior (50).
+        lgd_floor: no segment's LGD goes below it (0.05).
+        lgd_workout_months: a workout counts once its default is this old, or the loan is
+            repaid (12).
+        lgd_count_undisposed: count a secured workout on its cash recoveries alone, before
+            its collateral disposal is recorded (False: it waits for the disposal).
+        ccf: credit conversion factor per product for undrawn amounts; ``ccf_default``
+            for the others (1.0).
         scenarios: weighted macro scenarios (weights sum to 1).
     """
 
@@ -72,6 +87,13 @@ class ProvisioningConfig:
     product_pd_factor: Mapping[str, float] = field(default_factory=dict)
     lgd_secured: float = 0.25
     lgd_unsecured: float = 0.45
+    lgd_collateral: Mapping[str, float] = field(default_factory=dict)
+    lgd_credibility: float = 50.0
+    lgd_floor: float = 0.05
+    lgd_workout_months: int = 12
+    lgd_count_undisposed: bool = False
+    ccf: Mapping[str, float] = field(default_factory=dict)
+    ccf_default: float = 1.0
     scenarios: tuple[Scenario, ...] = DEFAULT_SCENARIOS
 
     def __post_init__(self) -> None:
@@ -84,9 +106,11 @@ class ProvisioningConfig:
         for tier, pd in self.annual_pd.items():
             if not 0 <= pd <= 1:
                 raise ClassificationConfigError(f"annual_pd.{tier.slug} must lie in [0, 1]")
-        for name in ("lgd_secured", "lgd_unsecured"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ClassificationConfigError(f"{name} must lie in [0, 1]")
+        self.lgd_settings()  # checks every LGD setting, naming it
+        for product, factor in {**self.ccf, "(default)": self.ccf_default}.items():
+            if not 0 <= factor <= 1:
+                raise ClassificationConfigError(f"ccf.{product} must lie in [0, 1], got "
+                                                f"{factor}")
         for product, factor in self.product_pd_factor.items():
             if factor < 0:
                 raise ClassificationConfigError(f"product_pd_factor.{product} is negative")
@@ -102,11 +126,22 @@ class ProvisioningConfig:
         if abs(total - 1) > 1e-9:
             raise ClassificationConfigError(f"scenario weights must sum to 1, got {total}")
 
+    def lgd_settings(self) -> LgdSettings:
+        """The LGD settings, for :mod:`risk.models.lgd` (the default days are
+        ``impaired_dpd``: default is what stage 3 presumes)."""
+        return LgdSettings(prior_unsecured=self.lgd_unsecured, prior_secured=self.lgd_secured,
+                           prior_by_kind=self.lgd_collateral, credibility=self.lgd_credibility,
+                           floor=self.lgd_floor, workout_months=self.lgd_workout_months,
+                           default_dpd=self.impaired_dpd,
+                           count_undisposed=self.lgd_count_undisposed)
+
 
 DEFAULT_PROVISIONING: Final = ProvisioningConfig()
 
 _SCALARS: Final = ("backstop_dpd", "impaired_dpd", "impaired_presumption", "sicr_pd_ratio",
-                   "forbearance_months", "lgd_secured", "lgd_unsecured")
+                   "forbearance_months", "lgd_secured", "lgd_unsecured", "lgd_credibility",
+                   "lgd_floor", "lgd_workout_months", "lgd_count_undisposed", "ccf_default")
+_TABLES: Final = ("product_pd_factor", "lgd_collateral", "ccf")
 
 
 def provisioning_from_mapping(values: Mapping[str, Any], *, where: str) -> ProvisioningConfig:
@@ -125,8 +160,9 @@ def provisioning_from_mapping(values: Mapping[str, Any], *, where: str) -> Provi
                 for name, pd in dict(value).items():
                     pds[Tier.from_slug(name)] = float(pd)
                 changes[key] = MappingProxyType(pds)
-            elif key == "product_pd_factor":
-                changes[key] = {str(k): float(v) for k, v in dict(value).items()}
+            elif key in _TABLES:
+                changes[key] = {str(k): _number(f"{key}.{k}", v)
+                                for k, v in dict(value).items()}
             elif key == "scenarios":
                 changes[key] = tuple(
                     Scenario(str(s["name"]), float(s["weight"]), float(s.get("pd_factor", 1)),
@@ -138,6 +174,12 @@ def provisioning_from_mapping(values: Mapping[str, Any], *, where: str) -> Provi
         raise ClassificationConfigError(f"{where}: {exc}") from exc
     except ClassificationConfigError as exc:
         raise ClassificationConfigError(f"{where}: {exc.message}") from exc
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    return float(value)
 
 
 def load_provisioning_config(path: Path) -> ProvisioningConfig:

@@ -4,7 +4,8 @@ as-of features, and (for training) whether it defaulted within the horizon after
 A borrower is scored on D when it has a live loan then (disbursed by D, something still
 owed on D) and is not in default already (its first default day, under the definition,
 is after D); the dataset counts the ones left out for being in default (their PD is 1).
-The label is 1 when the first default day falls in ``(D, D + horizon_months]``.
+The label is 1 when the first default day falls in ``(D, D + horizon_months]``; when that
+window ends after the last data, ``progress`` hears a warning (later defaults are unknown).
 
 The whole history is read once (:func:`risk.models.labels.read_history`): the default
 dates need it, and the book as of D is cut from it rather than read again. Works on both
@@ -22,8 +23,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from graph.store import GraphStore
-from risk.classification.book import day_number
-from risk.classification.delinquency import delinquency
+from risk.classification.book import day_number, to_date
+from risk.classification.delinquency import add_months, delinquency
 from risk.errors import NoDataAsOf
 from risk.models.default_definition import DEFAULT, DefaultDefinition
 from risk.models.labels import DefaultEvents, default_events, read_events, read_history
@@ -63,6 +64,8 @@ class PortfolioDataset:
     in_default: int = 0
     defaults: DefaultEvents | None = field(default=None, repr=False)
     horizon_months: int | None = None
+    #: The borrowers left out for being in default on ``as_of`` (sorted ids).
+    in_default_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="<U1"))
 
 
 def build_dataset(engine: Engine, graph: GraphStore, as_of: date, *,
@@ -86,7 +89,7 @@ def build_dataset(engine: Engine, graph: GraphStore, as_of: date, *,
             progress(message)
 
     say("reading the loan history")
-    history = read_history(engine)
+    history = read_history(engine, through=as_of)
     say("reading external events")
     events = read_events(graph)
     say("dating defaults")
@@ -105,9 +108,17 @@ def build_dataset(engine: Engine, graph: GraphStore, as_of: date, *,
                         book=book, dq=dq, defaults=defaults, events=events)
     table = compute_features(inputs, graph_features=graph_features, graph_params=graph_params,
                              progress=progress, **({} if phase is None else {"phase": phase}))
-    label = None if horizon_months is None else defaults.label(rows, as_of, horizon_months)
+    label = None
+    if horizon_months is not None:
+        label = defaults.label(rows, as_of, horizon_months)
+        end = to_date(int(add_months(np.array([day_number(as_of)]), horizon_months)[0]))
+        if end > defaults.observed_until:
+            say(f"warning: the horizon ends on {end.isoformat()}, after the last data "
+                f"({defaults.observed_until.isoformat()}): defaults after that are unknown "
+                "and their labels 0")
     return PortfolioDataset(
         as_of=as_of, party_ids=rows, frame=table.frame,
         graph_columns=table.graph_columns, label=label,
         describe=FeatureWords(as_of, table.facts), in_default=int(defaulted.sum()),
-        defaults=defaults, horizon_months=horizon_months)
+        defaults=defaults, horizon_months=horizon_months,
+        in_default_ids=borrowers[defaulted])

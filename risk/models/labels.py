@@ -39,7 +39,6 @@ from portfolio.bureau import BureauSnapshot
 from portfolio.loans import Loan, LoanStatus
 from portfolio.modifications import Modification
 from portfolio.repayments import Repayment
-from portfolio.schedule import Installment
 from risk.classification.book import LoanBook, day_number, load_book, to_date
 from risk.classification.delinquency import (
     NEVER,
@@ -48,6 +47,7 @@ from risk.classification.delinquency import (
     delinquency,
     paused_days,
 )
+from risk.iso_days import iso_days
 from risk.models.default_definition import CRITERIA, DEFAULT, DefaultDefinition
 from risk.rules.inputs import text_array
 
@@ -55,7 +55,6 @@ __all__ = ["DefaultEvents", "EventRows", "History", "default_events", "first_day
            "read_events", "read_history"]
 
 _loan: Final[Table] = Loan.__table__  # type: ignore[attr-defined]
-_installment: Final[Table] = Installment.__table__  # type: ignore[attr-defined]
 _repayment: Final[Table] = Repayment.__table__  # type: ignore[attr-defined]
 _modification: Final[Table] = Modification.__table__  # type: ignore[attr-defined]
 _bureau: Final[Table] = BureauSnapshot.__table__  # type: ignore[attr-defined]
@@ -82,8 +81,10 @@ def _latest(connection: Any, column: Any) -> date | None:
     return found if isinstance(found, date) else None
 
 
-def read_history(engine: Engine) -> History:
-    """Every loan with all its installments, repayments and modifications on record.
+def read_history(engine: Engine, *, through: date | None = None) -> History:
+    """Every loan with its installments due, repayments paid and modifications effective
+    up to the last day of the data (or ``through``, when later): an installment due later
+    cannot have been more than a day late by then, so it could date no default.
 
     Raises:
         risk.classification.errors.ClassificationError: no loans are stored.
@@ -92,19 +93,18 @@ def read_history(engine: Engine) -> History:
         dates = [_latest(connection, column) for column in (
             _repayment.c.paid_on, _loan.c.disbursed_on, _modification.c.effective_on,
             _bureau.c.as_of)]
-        last_due = _latest(connection, _installment.c.due_on)
         written = [row[0] for row in connection.execute(
             select(_loan.c.id).where(_loan.c.status == LoanStatus.WRITTEN_OFF.value))]
     known = [d for d in dates if d is not None]
     observed_until = max(known) if known else date(1970, 1, 1)
-    book = load_book(engine, max([observed_until, *([last_due] if last_due else [])]))
+    book = load_book(engine, max(observed_until, through or observed_until))
     ids = text_array(book.loan_ids)
     wanted = text_array(sorted(written))
-    at = np.searchsorted(ids, wanted) if len(ids) else np.zeros(0, dtype=np.int64)
-    hit = (at < len(ids)) & (ids[np.minimum(at, max(len(ids) - 1, 0))] == wanted) \
-        if len(ids) else np.zeros(0, dtype=bool)
+    at = np.searchsorted(ids, wanted)
+    hit = at < len(ids)
+    hit[hit] = ids[at[hit]] == wanted[hit]
     return History(book=book, dq=delinquency(book), observed_until=observed_until,
-                   written_off=np.sort(at[hit]).astype(np.int64))
+                   written_off=at[hit].astype(np.int64))
 
 
 def first_day_over(history: History, threshold: int) -> np.ndarray:
@@ -143,22 +143,11 @@ class EventRows:
 
 
 def _event_days(values: list[Any]) -> np.ndarray:
-    text = [v[:10] if isinstance(v, str) and len(v) >= 10 else "NaT" for v in values]
-    try:
-        days = np.array(text, dtype="datetime64[D]")
-    except ValueError:
-        days = np.array([_one_day(v) for v in text], dtype="datetime64[D]")
+    days = iso_days(values)
     found = np.full(len(values), NEVER, dtype=np.int64)
     known = ~np.isnat(days)
     found[known] = days[known].astype(np.int64)
     return found
-
-
-def _one_day(text: str) -> np.datetime64:
-    try:
-        return np.datetime64(text, "D")
-    except ValueError:
-        return np.datetime64("NaT", "D")
 
 
 def read_events(graph: GraphStore) -> EventRows:

@@ -128,16 +128,16 @@ def _numeric_psi(before: np.ndarray, after: np.ndarray, bins: int) -> float:
 
 
 def _categorical_psi(before: pd.Series, after: pd.Series) -> float:
-    def words(values: pd.Series) -> pd.Series:
-        return values.astype(object).where(values.notna(), None).map(
-            lambda v: None if v is None else str(v))
+    def words(values: pd.Series) -> list[str | None]:
+        # Element by element: a `category` column keeps NaN through `where(..., None)`.
+        return [None if pd.isna(v) else str(v) for v in values.astype(object)]
 
     b, a = words(before), words(after)
     levels = sorted({v for v in b if v is not None})
     index = {level: i for i, level in enumerate(levels)}
     unseen, missing = len(levels), len(levels) + 1
 
-    def counts(values: pd.Series) -> np.ndarray:
+    def counts(values: list[str | None]) -> np.ndarray:
         codes = [missing if v is None else index.get(v, unseen) for v in values]
         return np.bincount(np.asarray(codes, dtype=int), minlength=len(levels) + 2).astype(float)
 

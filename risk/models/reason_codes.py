@@ -1,8 +1,8 @@
 """Reason codes: the factors that raised one row's score, largest first, in words.
 
 Both model kinds reduce a row's explanation to a contribution per feature in log-odds of
-default (TreeSHAP values for gradient boosting, points lost against the best bin for the
-scorecard); this module picks the top positive ones and words them, through the caller's
+default (path attributions of the trees for gradient boosting, points lost against the best
+bin for the scorecard); this module picks the top positive ones and words them, through the caller's
 :data:`~risk.models.pd_model.Describe` when it has a phrase, else from the value itself.
 """
 

@@ -9,6 +9,7 @@ import pytest
 
 from risk.classification.config import DEFAULT_CLASSIFICATION
 from risk.classification.history import DEFAULT_DEFAULT_DAYS
+from risk.classification.provisioning_config import DEFAULT_PROVISIONING
 from risk.models.default_definition import (
     DEFAULT,
     DEFAULT_DEFINITION_FILE,
@@ -24,9 +25,10 @@ def test_the_shipped_file_is_the_default_definition() -> None:
 
 
 def test_ninety_days_past_due_is_the_classifications_non_performing_threshold() -> None:
-    # Both count "more than 90 days": Substandard (five tiers), stage 3 and default agree.
+    # All count "more than 90 days": Substandard (five tiers), stage 3 and default agree.
     assert DEFAULT.days_past_due == DEFAULT_CLASSIFICATION.substandard_days == 90
-    assert DEFAULT.days_past_due == DEFAULT_DEFAULT_DAYS
+    assert DEFAULT.days_past_due == DEFAULT_PROVISIONING.impaired_dpd  # IFRS 9 stage 3
+    assert DEFAULT.days_past_due == DEFAULT_DEFAULT_DAYS  # part 1's "defaulted party"
 
 
 def test_a_file_changes_criteria_and_thresholds(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from graph.model import Edge, Label, Node, RelType
+from risk.errors import RiskError
 from risk.models.dataset import PortfolioDataset, build_dataset
+from risk.models.portfolio_features import AsOfGraph
 from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
@@ -99,3 +101,36 @@ def test_features_as_of_d_never_change_when_later_data_is_added(
     assert after.defaults.first(person) == (_after(5), "bankruptcy", "EV-LATER")
     row = before.party_ids.tolist().index(person)
     assert after.label is not None and after.label[row] == 1
+
+
+def test_the_as_of_graph_hides_edges_dated_after_the_date_and_refuses_writes(
+        stores: Stores) -> None:
+    s = stores
+    s.graph.upsert_batch(
+        [Node("P1", Label.PERSON, {}), Node("P2", Label.PERSON, {}),
+         Node("L1", Label.LOAN, {"disbursed_on": "2024-01-01"}),
+         Node("L2", Label.LOAN, {"disbursed_on": "2024-06-16"}),
+         Node("A1", Label.ACCOUNT, {"opened_on": "2020-01-01"}),
+         Node("A2", Label.ACCOUNT, {"opened_on": "2020-01-01"})],
+        [Edge(RelType.BORROWS, "P1", "L1"), Edge(RelType.BORROWS, "P1", "L2"),
+         Edge(RelType.GUARANTEES, "P2", "L1", props={"signed_on": "2024-06-15"}),
+         Edge(RelType.GUARANTEES, "P2", "L2", props={"signed_on": "2024-06-01"}),
+         Edge(RelType.RELATED, "P1", "P2", "family", {"valid_from": "2024-06-16"})])
+    transfers(s.graph, "A1", "A2", [("2024-05", 1), ("2024-06", 2)])
+    view = AsOfGraph(s.graph, date(2024, 6, 15))
+
+    def edges(rel_type: RelType, **props: tuple[str, ...]) -> list[tuple[str, str, str]]:
+        return sorted((source, target, key) for batch in view.iter_edges([rel_type], **props)
+                      for _, source, target, key, _ in batch)
+
+    assert edges(RelType.BORROWS) == [("P1", "L1", "")]
+    # Signed on the day: in; on a loan disbursed after the day: out.
+    assert edges(RelType.GUARANTEES, props=("signed_on",)) == [("P2", "L1", "")]
+    assert edges(RelType.RELATED) == []
+    # June's aggregate is not over on June 15.
+    assert edges(RelType.TRANSFERS) == [("A1", "A2", "2024-05")]
+    # The dates it reads to decide are not handed on unless asked for.
+    assert [row[4] for batch in view.iter_edges([RelType.GUARANTEES], props=("share",))
+            for row in batch] == [(None,)]
+    with pytest.raises(RiskError, match="read-only"):
+        view.upsert_nodes([Node("P3", Label.PERSON, {})])

@@ -9,7 +9,9 @@ from datetime import date
 import pytest
 
 from graph.model import Edge, Label, Node, RelType
+from risk.classification.book import day_number
 from risk.models.dataset import PortfolioDataset, build_dataset
+from risk.models.portfolio_features import FeatureWords
 from tests.models.small_world import MONTH_ENDS, borrower, bureau, event, transfers
 from tests.portfolio.databases import postgres_engine, sqlite_engine
 from tests.risk.rules.stores import Stores, stores
@@ -125,3 +127,21 @@ def test_without_graph_features_there_are_no_graph_columns(stores: Stores) -> No
                           horizon_months=None)
     assert found.graph_columns == [] and found.label is None
     assert not any(c.startswith("graph_") for c in found.frame.columns)
+
+
+def test_words_read_as_a_risk_officer_reads_them() -> None:
+    words = FeatureWords(date(2025, 6, 15), {
+        "related_defaulted": {0: ("P00000009", day_number(date(2025, 3, 2)))}})
+
+    assert words("bureau_inquiries_6m", 3.0, 0) == "3 credit inquiries in 6 months"
+    assert words("events_court_case_12m", 1.0, 0) == "1 court case in 12 months"
+    assert words("events_severe_3m", 2.0, 0) == "2 severe events in 3 months"
+    # June is not over on June 15: May is the month judged.
+    assert words("inflow_ratio_6m", 0.38, 0) == \
+        "inflow in 2025-05 is 38% of its 6-month average"
+    assert words("related_defaulted", 2.0, 0) == \
+        "related party P00000009 defaulted on 2025-03-02 (1 more in default)"
+    assert words("related_defaulted", 1.0, 1) == "1 related party in default"
+    assert words("bureau_score_change_6m", -40.0, 0) == "bureau score fell 40 points in 6 months"
+    assert words("max_dpd_12m", 45.0, 0) == "up to 45 days past due in 12 months"
+    assert words("a_column_of_the_lender", 1.0, 0) is None

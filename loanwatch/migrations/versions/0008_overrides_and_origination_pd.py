@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from loanwatch.migrations.append_only import drop_append_only, make_append_only
 from portfolio.types import UtcDateTime
 
 revision: str = "0008"
@@ -26,31 +27,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 _REFUSAL = "loan_override is append-only: record a revocation or a new override instead"
-
-
-def _append_only() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION loan_override_append_only() RETURNS trigger AS $$
-            BEGIN
-                RAISE EXCEPTION '{_REFUSAL}';
-            END;
-            $$ LANGUAGE plpgsql""")
-        op.execute("CREATE TRIGGER loan_override_append_only BEFORE UPDATE OR DELETE ON "
-                   "loan_override FOR EACH ROW EXECUTE FUNCTION loan_override_append_only()")
-        return
-    for event in ("UPDATE", "DELETE"):
-        op.execute(f"CREATE TRIGGER loan_override_no_{event.lower()} BEFORE {event} ON "
-                   f"loan_override BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END")
-
-
-def _drop_append_only() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER loan_override_append_only ON loan_override")
-        op.execute("DROP FUNCTION loan_override_append_only()")
-        return
-    for event in ("update", "delete"):
-        op.execute(f"DROP TRIGGER loan_override_no_{event}")
 
 
 def upgrade() -> None:
@@ -74,11 +50,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_loan_override_loan_id", "loan_override", ["loan_id", "id"])
     op.create_index("ix_loan_override_revokes_id", "loan_override", ["revokes_id"])
-    _append_only()
+    make_append_only("loan_override", _REFUSAL)
 
 
 def downgrade() -> None:
-    _drop_append_only()
+    drop_append_only("loan_override")
     op.drop_index("ix_loan_override_revokes_id", table_name="loan_override")
     op.drop_index("ix_loan_override_loan_id", table_name="loan_override")
     op.drop_table("loan_override")

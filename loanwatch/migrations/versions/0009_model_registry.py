@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from loanwatch.migrations.append_only import drop_append_only, make_append_only
 from portfolio.types import UtcDateTime
 
 revision: str = "0009"
@@ -25,31 +26,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _REFUSAL = "model_promotion is append-only: promote another model instead"
-
-
-def _append_only() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION model_promotion_append_only() RETURNS trigger AS $$
-            BEGIN
-                RAISE EXCEPTION '{_REFUSAL}';
-            END;
-            $$ LANGUAGE plpgsql""")
-        op.execute("CREATE TRIGGER model_promotion_append_only BEFORE UPDATE OR DELETE ON "
-                   "model_promotion FOR EACH ROW EXECUTE FUNCTION model_promotion_append_only()")
-        return
-    for event in ("UPDATE", "DELETE"):
-        op.execute(f"CREATE TRIGGER model_promotion_no_{event.lower()} BEFORE {event} ON "
-                   f"model_promotion BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END")
-
-
-def _drop_append_only() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER model_promotion_append_only ON model_promotion")
-        op.execute("DROP FUNCTION model_promotion_append_only()")
-        return
-    for event in ("update", "delete"):
-        op.execute(f"DROP TRIGGER model_promotion_no_{event}")
 
 
 def upgrade() -> None:
@@ -80,7 +56,7 @@ def upgrade() -> None:
         sa.Column("promoted_at", UtcDateTime(), nullable=False),
     )
     op.create_index("ix_model_promotion_scope", "model_promotion", ["scope", "id"])
-    _append_only()
+    make_append_only("model_promotion", _REFUSAL)
     op.create_table(
         "scan_party_score",
         sa.Column("run_id", sa.Integer(), sa.ForeignKey("scan_run.id"), primary_key=True),
@@ -95,7 +71,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("scan_party_score")
-    _drop_append_only()
+    drop_append_only("model_promotion")
     op.drop_index("ix_model_promotion_scope", "model_promotion")
     op.drop_table("model_promotion")
     op.drop_table("model_registry")

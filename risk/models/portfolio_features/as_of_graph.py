@@ -10,7 +10,8 @@ after D out of all of them at once. An edge is left out when
   node), or the guarantee was signed after D (``signed_on``);
 * ``OWNS``/``DIRECTS``/``RELATED``/``USES``: it held only from after D (``valid_from``);
 * ``HOLDS``: the account was opened after D (``opened_on``);
-* ``TRANSFERS``: its month (the key, ``YYYY-MM``) is after D's month;
+* ``TRANSFERS``: its month (the key, ``YYYY-MM``) had not ended on D (a monthly
+  aggregate holds days after D until its month is over);
 * ``SECURED_BY``: the collateral was valued after D (``valued_on``);
 * ``MENTIONED_IN``: the event occurred after D (``occurred_on``).
 
@@ -23,7 +24,7 @@ wrapped store's. Writes are refused: this is a view.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 import networkx as nx
@@ -49,10 +50,6 @@ _DATES: Final[dict[RelType, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 }
 
 
-def _after(value: object, day: str) -> bool:
-    return isinstance(value, str) and len(value) >= 10 and value[:10] > day
-
-
 class AsOfGraph(GraphStore):
     """``store`` as of ``as_of`` for edge streams (see the module)."""
 
@@ -60,7 +57,10 @@ class AsOfGraph(GraphStore):
         self._store = store
         self.as_of = as_of
         self._day = as_of.isoformat()
-        self._month = self._day[:7]
+        # A month's aggregate is known once the month has ended.
+        ended = (as_of + timedelta(days=1)).day == 1
+        last_month = as_of if ended else as_of.replace(day=1) - timedelta(days=1)
+        self._month = last_month.isoformat()[:7]
 
     def __repr__(self) -> str:
         return f"AsOfGraph({self._store!r}, {self._day})"
@@ -78,21 +78,33 @@ class AsOfGraph(GraphStore):
                   batch_size: int) -> Iterator[list[EdgeRow]]:
         extra_edge, extra_target = _DATES.get(rel_type, ((), ()))
         n_p, n_s, n_t = len(props), len(source_props), len(target_props)
-        n_e = len(extra_edge)
+        # Where the dates sit in a row of the wrapped stream, and the slices kept.
+        dated = [n_p + i for i in range(len(extra_edge))] + [
+            n_p + len(extra_edge) + n_s + n_t + i for i in range(len(extra_target))]
+        head, middle = slice(0, n_p), slice(n_p + len(extra_edge), n_p + len(extra_edge)
+                                            + n_s + n_t)
+        plain = not extra_edge and not extra_target
         day, month = self._day, self._month
         transfers = rel_type == RelType.TRANSFERS
         for batch in self._store.iter_edges(
                 [rel_type], props=props + extra_edge, source_props=source_props,
                 target_props=target_props + extra_target, batch_size=batch_size):
-            kept: list[EdgeRow] = []
-            for type_name, source, target, key, values in batch:
-                if transfers and key[:7] > month:
-                    continue
-                dated = values[n_p:n_p + n_e] + values[n_p + n_e + n_s + n_t:]
-                if any(_after(value, day) for value in dated):
-                    continue
-                kept.append((type_name, source, target, key,
-                             values[:n_p] + values[n_p + n_e:n_p + n_e + n_s + n_t]))
+            if transfers:
+                kept = [row for row in batch if row[3][:7] <= month]
+            elif plain:
+                kept = batch
+            else:
+                kept = []
+                for type_name, source, target, key, values in batch:
+                    late = False
+                    for at in dated:
+                        value = values[at]
+                        if value.__class__ is str and value[:10] > day:
+                            late = True
+                            break
+                    if not late:
+                        kept.append((type_name, source, target, key,
+                                     values[head] + values[middle]))
             if kept:
                 yield kept
 

@@ -31,8 +31,9 @@ from graph.model import RelType
 from graph.validity import valid_mask
 from risk.classification.history import RepaymentHistory
 from risk.models.portfolio_features.inputs import AsOfInputs, FeatureBlock, major, row_index
+from risk.network.control import control, ownership_matrix
 from risk.network.features import DEGREE_NAMES, FeatureParameters, party_features
-from risk.network.groups import find_groups
+from risk.network.groups import CorporateGroup, groups_from_control, read_ownership
 from risk.rules.inputs import text_array
 
 __all__ = ["PART1_COLUMNS", "RELATIONAL_COLUMNS", "network_features"]
@@ -76,6 +77,15 @@ def _latest(rows: np.ndarray, others: np.ndarray, days: np.ndarray, n: int
     return count, facts
 
 
+def _groups(inputs: AsOfInputs) -> list[CorporateGroup]:
+    """The corporate groups of the ownership as of D (as :func:`find_groups` finds them,
+    without the exposure it reads the loan book again for)."""
+    arrays = read_ownership(inputs.graph, inputs.as_of)
+    matrix = ownership_matrix(len(arrays.ids), arrays.holders, arrays.held, arrays.pct,
+                              names=arrays.ids)
+    return groups_from_control(arrays.ids, arrays.labels, control(matrix))
+
+
 def _relational(inputs: AsOfInputs) -> FeatureBlock:
     n = inputs.n
     projection = inputs.rule_inputs.projection
@@ -107,7 +117,7 @@ def _relational(inputs: AsOfInputs) -> FeatureBlock:
 
     members: list[str] = []
     mates: list[str] = []
-    for group in find_groups(inputs.graph, as_of=inputs.as_of).groups:
+    for group in _groups(inputs):
         ids = text_array(group.members)
         days = inputs.defaulted_days(ids)
         defaulted = ids[days >= 0]

@@ -1,6 +1,6 @@
 """The borrower itself: person or company, age, income, sector, size, capital, revenue and
-debt to income. Read from the borrower's node through its ``BORROWS`` edges (only the
-properties named, streamed), companies from :meth:`RuleInputs.companies`.
+debt to income. Read from the borrower's node (:meth:`GraphStore.get_nodes`, one round trip per
+10,000 borrowers).
 
 Party attributes carry no dates: they are taken as stored (the lender's latest record),
 which the README names as the one input not read as of D.
@@ -19,17 +19,23 @@ from typing import Any, Final
 
 import numpy as np
 
-from graph.model import RelType
-from risk.models.portfolio_features.inputs import AsOfInputs, FeatureBlock, major, row_index
+from graph.model import Label
+from risk.models.portfolio_features.inputs import AsOfInputs, FeatureBlock, major
 
-__all__ = ["COLUMNS", "party_features_of"]
+__all__ = ["COLUMNS", "PERSONAL_COLUMNS", "party_features_of"]
 
 COLUMNS: Final = ("is_company", "age_years", "company_age_years", "monthly_income",
                   "registered_capital", "annual_revenue", "sector", "company_size",
                   "debt_to_income")
+#: Columns computed from a person's personal data (``graph/personal_data.py``: birth date,
+#: income): the words of a reason code built from them are masked unless the caller may see
+#: personal data.
+PERSONAL_COLUMNS: Final = frozenset({"age_years", "monthly_income", "debt_to_income"})
 _PROPS: Final = ("birth_date", "monthly_income_minor", "founded_on", "registered_capital_minor",
                  "annual_revenue_minor", "sector", "size")
 _DAYS_PER_YEAR: Final = 365.25
+#: Borrower nodes read per round trip.
+_NODES_PER_READ: Final = 10_000
 
 
 def _days(values: np.ndarray) -> np.ndarray:
@@ -51,24 +57,18 @@ def party_features_of(inputs: AsOfInputs, *, debt: np.ndarray,
     """The columns of :data:`COLUMNS`; ``debt`` is the bureau's total debt per row (NaN
     unknown) and ``outstanding`` what the borrower owes us (both major units)."""
     n = inputs.n
-    borrows = inputs.rule_inputs.edges(RelType.BORROWS, source_props=_PROPS)
-    row = row_index(inputs.rows, borrows.source)
-    mine = row >= 0
-    first = np.zeros(0, dtype=np.int64)
-    if mine.any():
-        order = np.flatnonzero(mine)[np.argsort(row[mine], kind="stable")]
-        keep = np.ones(len(order), dtype=bool)
-        keep[1:] = row[order][1:] != row[order][:-1]
-        first = order[keep]
-    at = row[first]
-
-    def column(name: str) -> np.ndarray:
-        found = np.full(n, None, dtype=object)
-        found[at] = borrows.props[name][first]
-        return found
-
-    props: dict[str, Any] = {name: column(name) for name in _PROPS}
-    is_company = inputs.rule_inputs.companies().contains(inputs.rows).astype(np.float64)
+    props: dict[str, Any] = {name: np.full(n, None, dtype=object) for name in _PROPS}
+    is_company = np.zeros(n)
+    ids = inputs.rows.tolist()
+    for start in range(0, n, _NODES_PER_READ):
+        nodes = inputs.graph.get_nodes(ids[start:start + _NODES_PER_READ])
+        for offset, node in enumerate(nodes):
+            if node is None:
+                continue
+            at = start + offset
+            is_company[at] = node.label is Label.COMPANY
+            for name in _PROPS:
+                props[name][at] = node.props.get(name)
     day = float(inputs.day)
     age = (day - _days(props["birth_date"])) / _DAYS_PER_YEAR
     company_age = (day - _days(props["founded_on"])) / _DAYS_PER_YEAR

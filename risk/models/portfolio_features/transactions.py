@@ -24,7 +24,7 @@ import numpy as np
 
 from graph.model import RelType
 from risk.models.portfolio_features.inputs import AsOfInputs, FeatureBlock, major, row_index
-from risk.rules.inputs import integers, text_array, texts
+from risk.rules.inputs import integers, text_array
 from risk.rules.signals.inflow import judged_month, months_before
 
 __all__ = ["COLUMNS", "TRAILING_MONTHS", "inflow_features"]
@@ -50,10 +50,9 @@ def inflow_features(inputs: AsOfInputs) -> FeatureBlock:
     current = judged_month(inputs.as_of)
     window = [*months_before(current, TRAILING_MONTHS), current]
     months = text_array(window)
-    keys = texts(transfers.key.astype(object)) if len(transfers) else np.zeros(0, object)
-    known_months = keys[keys <= current] if len(keys) else keys
-    first_known = min(known_months.tolist()) if len(known_months) else None
     # A month is known when transfer data reach back to it.
+    earlier = transfers.key[transfers.key <= current]
+    first_known = min(earlier.tolist()) if len(earlier) else None
     known = np.array([first_known is not None and m >= first_known for m in window])
     minor, has_amount = integers(transfers.props["amount_minor"]) if len(transfers) else (
         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))

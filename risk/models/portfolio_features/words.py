@@ -27,9 +27,9 @@ _RELATIONS: Final = {"guarantors_defaulted": "guarantor",
                      "group_defaulted": "group member"}
 
 
-def _plural(count: float, word: str) -> str:
+def _plural(count: float, word: str, plural: str | None = None) -> str:
     number = round(count)
-    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+    return f"{number} {word}" if number == 1 else f"{number} {plural or word + 's'}"
 
 
 def _pct(value: float) -> str:
@@ -68,8 +68,8 @@ class FeatureWords:
             "bureau_debt": lambda v: f"debt at all lenders {v:,.0f}",
             "bureau_overdue_accounts": lambda v: f"{_plural(v, 'overdue account')} at the "
                                                  "bureau",
-            "bureau_inquiries_6m": lambda v: f"{_plural(v, 'credit inquiry')} in 6 months"
-            .replace("inquirys", "inquiries"),
+            "bureau_inquiries_6m": lambda v: f"{_plural(v, 'credit inquiry', 'credit inquiries')}"
+                                             " in 6 months",
             "bureau_overdue_90_share": lambda v: f"{_pct(v)} of debt at all lenders more than "
                                                  "90 days overdue",
             "bureau_months_old": lambda v: f"latest bureau report {v:.0f} months old",

@@ -74,6 +74,9 @@ def _decode(data: bytes) -> str:
 
 def _separator(path: str, text: str) -> str:
     header = text.lstrip("\r\n").split("\n", 1)[0]
+    if header.lstrip()[:1] in ("{", "[", "<"):
+        raise TabularFileError(f"{path} does not look like a CSV file: it starts like JSON or "
+                               f"XML ({header.strip()[:40]!r}); export the table as CSV")
     counts = {sep: header.count(sep) for sep in SEPARATORS}
     best = max(SEPARATORS, key=lambda sep: counts[sep])
     if counts[best] == 0:

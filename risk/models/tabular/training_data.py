@@ -26,7 +26,7 @@ __all__ = ["POSITIVE_WORDS", "TrainingData", "load_training_data", "typed_frame"
 
 #: Target values read as "defaulted" when a two-valued target is text.
 POSITIVE_WORDS: Final = frozenset({
-    "1", "yes", "y", "true", "t", "bad", "default", "defaulted", "charged off", "positive"})
+    "yes", "y", "true", "t", "bad", "default", "defaulted", "charged off", "positive"})
 #: How many distinct target values an error lists.
 LISTED: Final = 10
 

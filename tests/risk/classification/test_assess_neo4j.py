@@ -27,7 +27,8 @@ def test_assess_reads_borrower_types_and_collateral_from_neo4j(
     neo4j_store.upsert_batch(
         [Node("P1", Label.PERSON, {"name": "Li"}), Node("C1", Label.COMPANY, {"name": "Acme"}),
          Node("LP", Label.LOAN, {}), Node("LC1", Label.LOAN, {}), Node("LC2", Label.LOAN, {}),
-         Node("COL1", Label.COLLATERAL, {"kind": "property"})],
+         Node("COL1", Label.COLLATERAL, {"kind": "property", "value_minor": 2_000,
+                                                  "value_currency": "CNY"})],
         [Edge(RelType.SECURED_BY, "LC2", "COL1")])
     for loan, borrower, principal in (("LP", "P1", 200), ("LC1", "C1", 200),
                                       ("LC2", "C1", 1_000)):
@@ -42,5 +43,9 @@ def test_assess_reads_borrower_types_and_collateral_from_neo4j(
         # The company's other loan follows the 10% rule; the person's rules do not spread.
         "LC2": (False, Tier.SUBSTANDARD)}
     ecl_reason = loans["LC2"].reasons[-1]
-    assert ecl_reason.figures["lgd"] == 0.25  # secured, through SECURED_BY in Neo4j
+    # Secured, through SECURED_BY in Neo4j: the collateral's value covers the loan twice.
+    assert ecl_reason.figures["lgd"] == 0.25
+    assert ecl_reason.figures["lgd_segment"] == {
+        "collateral": "property", "coverage": ">=100%", "observations": 0,
+        "realised_mean": None, "prior": 0.25}
     assert loans["LP"].reasons[-1].figures["lgd"] == 0.45

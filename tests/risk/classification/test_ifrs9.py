@@ -16,6 +16,7 @@ from risk.classification.assessment import ManualOverride, assess_book
 from risk.classification.book import load_book
 from risk.classification.config import ClassificationConfig
 from risk.classification.delinquency import delinquency
+from risk.classification.errors import ClassificationError
 from risk.classification.five_tier import classify_tiers
 from risk.classification.ifrs9 import stage_loans
 from risk.classification.provisioning_config import (
@@ -95,17 +96,24 @@ def test_ecl_by_hand_two_scenarios_three_periods_discounted(sqlite_engine: Engin
                          provisioning=config)
     (loan,) = result.loans
     assert (loan.tier, loan.stage) == (Tier.SPECIAL_MENTION, 2)  # restructured, forborne
-    # By hand: EAD 1,000,000 (flat, bullet), LGD 0.45 unsecured, EIR 12%, lifetime.
+    # By hand: EAD 1,000,000 principal plus interest accrued since disbursement, 184 days
+    # at 12% (Actual/365): 60,493.15 -> 60,493; flat (bullet); LGD 0.45 unsecured (no
+    # workouts: the prior); EIR 12%; lifetime.
+    ead = 1_000_000 + 60_493
     t = 913 / 365.25
     base = 0.45 * ((1 - 0.92) * 1.12 ** -1 + (0.92 - 0.92 ** 2) * 1.12 ** -2
-                   + (0.92 ** 2 - 0.92 ** t) * 1.12 ** -t) * 1_000_000
+                   + (0.92 ** 2 - 0.92 ** t) * 1.12 ** -t) * ead
     down = 0.54 * ((1 - 0.84) * 1.12 ** -1 + (0.84 - 0.84 ** 2) * 1.12 ** -2
-                   + (0.84 ** 2 - 0.84 ** t) * 1.12 ** -t) * 1_000_000
+                   + (0.84 ** 2 - 0.84 ** t) * 1.12 ** -t) * ead
     expected = Decimal(round(0.7 * base + 0.3 * down)).scaleb(-2)
-    assert loan.ecl == expected == Decimal("968.62")
+    assert loan.ecl == expected == Decimal("1027.21")
     rationale = loan.reasons[-1]
     assert (rationale.rule, rationale.figures["horizon"], rationale.figures["ead"]) == (
-        "ecl", "lifetime", "10000.00")
+        "ecl", "lifetime", "10604.93")
+    assert rationale.figures["ead_parts"]["accrued_interest"] == "604.93"
+    assert (rationale.figures["pd_source"], rationale.figures["lgd_segment"]["coverage"]) == (
+        "tier table", "unsecured")
+    assert loan.exposure == Decimal("10000.00")  # the balance owed: principal, no arrears
 
 
 def test_stage_1_takes_twelve_months_and_a_manual_override_is_recorded(
@@ -129,3 +137,81 @@ def test_stage_1_takes_twelve_months_and_a_manual_override_is_recorded(
                                                                    Decimal("2500.00"))
     assert overridden.reasons[0].rule == "override.manual"
     assert overridden.reasons[0].figures["computed_stage"] == 1
+
+
+def _zero_rate_bullet(engine: Engine, loan_id: str = "L1", borrower: str = "P1") -> None:
+    write(engine, Loan, [{
+        "id": loan_id, "borrower_id": borrower, "product": "consumer",
+        "principal_minor": 1_000_000, "currency": "CNY", "annual_rate": "0.000000",
+        "term_months": 36, "disbursed_on": date(2023, 7, 1), "maturity_on": date(2026, 7, 1),
+        "repayment_method": "bullet", "status": "active", "origination_pd": 0.01}])
+
+
+def test_a_model_pd_drives_the_ecl_and_the_significant_increase(sqlite_engine: Engine) -> None:
+    _zero_rate_bullet(sqlite_engine)
+    config = ProvisioningConfig(scenarios=(Scenario("base", 1.0),))
+    book = load_book(sqlite_engine, date(2024, 1, 1))
+    args = (book, delinquency(book), np.ones(1, bool), np.ones(1, bool))
+    # PD 0.015 from model M00042: still stage 1 (under twice 0.01 at origination), one year
+    # of PD 0.015 * LGD 0.25 on 1,000,000 = 3,750 minor units.
+    (loan,) = assess_book(*args, provisioning=config, pd_now=np.array([0.015]),
+                          pd_model="M00042").loans
+    assert (loan.stage, loan.ecl) == (1, Decimal("37.50"))
+    rationale = loan.reasons[-1]
+    assert (rationale.figures["pd"], rationale.figures["pd_source"]) == (0.015, "M00042")
+    assert "PD 0.0150 a year (model M00042)" in rationale.text
+    # PD 0.05: five times the PD at origination, a significant increase: lifetime ECL.
+    (worse,) = assess_book(*args, provisioning=config, pd_now=np.array([0.05]),
+                           pd_model="M00042").loans
+    sicr = next(r for r in worse.reasons if r.rule == "stage.sicr_pd")
+    assert worse.stage == 2 and "(model M00042)" in sicr.text
+    assert sicr.figures["pd_now_source"] == "M00042"
+    t = 912 / 365.25  # to maturity 2026-07-01 from 2024-01-01
+    lifetime = 0.25 * 1_000_000 * (1 - 0.95 ** t)
+    assert worse.ecl == Decimal(round(lifetime)).scaleb(-2)
+    # A loan the model did not score (NaN) takes the tier table's PD, and says so.
+    (table,) = assess_book(*args, provisioning=config, pd_now=np.array([np.nan]),
+                           pd_model="M00042").loans
+    assert (table.ecl, table.reasons[-1].figures["pd_source"]) == (Decimal("25.00"),
+                                                                   "tier table")
+
+
+@pytest.mark.parametrize(("pd_now", "message"), [
+    (np.array([1.5]), "pd_now of loan L1 is 1.5, not a probability in"),
+    (np.array([0.1, 0.2]), "pd_now has 2 values for 1 loans"),
+])
+def test_a_bad_model_pd_is_refused_by_name(sqlite_engine: Engine, pd_now: np.ndarray,
+                                           message: str) -> None:
+    _zero_rate_bullet(sqlite_engine)
+    book = load_book(sqlite_engine, date(2024, 1, 1))
+    with pytest.raises(ClassificationError, match=message):
+        assess_book(book, delinquency(book), np.ones(1, bool), np.ones(1, bool),
+                    pd_now=pd_now)
+
+
+def test_the_lgd_of_a_live_loan_comes_from_the_books_own_workouts(sqlite_engine: Engine) -> None:
+    # OLD defaulted (more than 90 days past due on 2024-05-01) and recovered nothing: one
+    # unsecured workout, over 12 months old by 2025-06-30, realised LGD 1.
+    add_loan(sqlite_engine, "OLD", "P2", [date(2024, 1, 31)], principal_each=1_000,
+             interest_each=0)
+    _zero_rate_bullet(sqlite_engine, "L1", "P1")
+    as_of = date(2025, 6, 30)
+    config = ProvisioningConfig(scenarios=(Scenario("base", 1.0),), lgd_credibility=1.0)
+    book = load_book(sqlite_engine, as_of)
+    result = assess_book(book, delinquency(book), np.ones(2, bool), np.zeros(2, bool),
+                         provisioning=config, pd_now=np.array([0.015, np.nan]),
+                         pd_model="M00001")
+    loans = {loan.loan_id: loan for loan in result.loans}
+    # One observation against k = 1: LGD (1 * 1.0 + 1 * 0.45) / 2 = 0.725.
+    assert loans["L1"].reasons[-1].figures["lgd"] == 0.725
+    assert loans["L1"].reasons[-1].figures["lgd_segment"] == {
+        "collateral": "unsecured", "coverage": "unsecured", "observations": 1,
+        "realised_mean": 1.0, "prior": 0.45}
+    assert "LGD 0.72 (unsecured: 1 workout(s), realised 1.00, prior 0.45)" in \
+        loans["L1"].reasons[-1].text
+    # Stage 1, one year of PD 0.015 (the model's) on 1,000,000.
+    assert loans["L1"].ecl == Decimal(round(1_000_000 * 0.015 * 0.725)).scaleb(-2)
+    # The defaulted loan: stage 3, LGD x EAD (1,000 owed, no interest), PD 1 whatever the
+    # model said.
+    assert (loans["OLD"].stage, loans["OLD"].ecl) == (3, Decimal("7.25"))
+    assert result.lgd is not None and result.lgd.segments[0].observations == 1
