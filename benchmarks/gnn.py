@@ -8,10 +8,11 @@ portfolio graph of the embedded store ``DIR/embedded-N.db`` (default ``var/bench
 :func:`benchmarks.portfolios.ensure_embedded`; opened read-only, nothing is written) as of
 :data:`AS_OF`, a year before the generator's last day, with the stored node attributes
 (:func:`risk.models.gnn.portfolio_graph.node_attributes`); labels every borrower by the
-generator's ground truth (defaulted within the 12 months after ``AS_OF``; borrowers already
-in default on it are left out); keeps a stratified 20% of them for testing; trains the GNN
-on the rest (:func:`risk.models.gnn.portfolio_training.train_on_borrowers`, full batch, the
-default configuration but ``--max-epochs``) and scores every borrower. Prints one table:
+generator's ground truth (defaulted within the 12 months after ``AS_OF``; only borrowers
+with a live loan on it, and none already in default); keeps a stratified 20% of them for
+testing; trains the GNN on the rest
+(:func:`risk.models.gnn.portfolio_training.train_on_borrowers`, full batch, the default
+configuration but ``--max-epochs``) and scores every borrower. Prints one table:
 seconds per phase, epochs, peak RSS, the test AUC, and as a reference the AUC of the
 generator's own latent risk on ``AS_OF`` on the same borrowers.
 """
@@ -61,31 +62,43 @@ def _labels(portfolio: Path, party_ids: np.ndarray) -> tuple[np.ndarray, np.ndar
     return label, risk
 
 
-def measure(database: Path, portfolio: Path, max_epochs: int) -> dict[str, Any]:
+def measure(database: Path, portfolio: Path, max_epochs: int,
+            threads: int | None) -> dict[str, Any]:
     """Read, train and score in this process; the figures as a JSON-able dict."""
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import train_test_split
 
     from graph.stores.embedded import EmbeddedGraphStore
     from portfolio.database import create_sql_engine
-    from risk.models.gnn.portfolio_graph import LOAN, node_attributes, read_portfolio_graph
+    from risk.models.gnn.portfolio_graph import (
+        LOAN,
+        LOAN_COLUMNS,
+        node_attributes,
+        read_portfolio_graph,
+    )
     from risk.models.gnn.portfolio_training import score_borrowers, train_on_borrowers
     from risk.models.gnn.training import GnnConfig
 
+    def say(message: str) -> None:
+        print(f"  {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
     seconds: dict[str, float] = {}
-    engine = create_sql_engine(f"sqlite:///{database}?mode=ro", )
+    engine = create_sql_engine(f"sqlite:///{database}")
     store = EmbeddedGraphStore(engine)
     started = time.perf_counter()
-    graph = read_portfolio_graph(store, AS_OF)
+    graph = read_portfolio_graph(store, AS_OF, progress=say)
     seconds["read graph"] = time.perf_counter() - started
+    say(f"graph read: {graph.counts}")
     started = time.perf_counter()
     hetero = graph.hetero(node_attributes(store, graph))
     seconds["node attributes"] = time.perf_counter() - started
     engine.dispose()
-    # Borrowers: parties with a loan disbursed by AS_OF.
+    # Borrowers: parties with a live loan on AS_OF (disbursed by it, maturing after it).
+    live = hetero.features[LOAN][:, LOAN_COLUMNS.index("days_to_maturity")] > 0
     borrows = [e for e in graph.edges if e[1] == "borrows" and e[2] == LOAN]
     borrower_ids = np.unique(np.concatenate(
-        [graph.ids[s][np.unique(graph.edges[(s, r, t)][0])] for s, r, t in borrows]))
+        [graph.ids[s][graph.edges[(s, r, t)][0][live[graph.edges[(s, r, t)][1]]]]
+         for s, r, t in borrows]))
     label, latent = _labels(portfolio, borrower_ids)
     keep = label >= 0
     ids, y, latent = borrower_ids[keep], label[keep], latent[keep]
@@ -94,14 +107,18 @@ def measure(database: Path, portfolio: Path, max_epochs: int) -> dict[str, Any]:
     epochs: list[float] = []
     last = [time.perf_counter()]
 
-    def progress(_epoch: int, _auc: float) -> None:
+    def progress(epoch: int, valid_auc: float) -> None:
         now = time.perf_counter()
+        if epoch % 10 == 0:
+            say(f"epoch {epoch}: valid AUC {valid_auc:.4f}, {now - last[0]:.1f} s")
         epochs.append(now - last[0])
         last[0] = now
 
+    say(f"training on {len(fit):,} borrowers")
     started = time.perf_counter()
     model = train_on_borrowers(graph, hetero, ids[fit], y[fit],
-                               config=GnnConfig(max_epochs=max_epochs), progress=progress)
+                               config=GnnConfig(max_epochs=max_epochs), threads=threads,
+                               progress=progress)
     seconds["train"] = time.perf_counter() - started
     started = time.perf_counter()
     scores = score_borrowers(model, graph, hetero, ids)
@@ -126,11 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-dir", type=Path, default=Path("var/bench"),
                         help="Where embedded-N.db and portfolio-N/ are (default var/bench).")
     parser.add_argument("--max-epochs", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: every core this process may use).")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--portfolio", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        json.dump(measure(args.measure, args.portfolio, args.max_epochs), sys.stdout)
+        json.dump(measure(args.measure, args.portfolio, args.max_epochs, args.threads),
+                  sys.stdout)
         return 0
     console = Console()
     runs = []
@@ -144,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"{size:,} borrowers: {database}")
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.gnn", "--measure", str(database),
-             "--portfolio", str(portfolio), "--max-epochs", str(args.max_epochs)],
-            check=True, capture_output=True, text=True)
+             "--portfolio", str(portfolio), "--max-epochs", str(args.max_epochs),
+             *(["--threads", str(args.threads)] if args.threads else [])],
+            check=True, stdout=subprocess.PIPE, text=True)
         runs.append((size, json.loads(done.stdout)))
     table = Table(title=f"Portfolio GNN as of {AS_OF} (labels: default by {HORIZON_END}), "
                         "full batch on the CPU")
