@@ -36,7 +36,8 @@ def _small_portfolio(store: GraphStore) -> None:
              for p, income in person.items()]
     nodes += [Node("C1", Label.COMPANY, {"registered_capital_minor": 10_000}),
               Node("C2", Label.COMPANY, {})]
-    nodes += [Node("L1", Label.LOAN, {"principal_minor": 500, "disbursed_on": "2024-01-01"}),
+    nodes += [Node("L1", Label.LOAN, {"principal_minor": 500, "disbursed_on": "2024-01-01",
+                                      "maturity_on": "2025-07-01"}),
               Node("L2", Label.LOAN, {"principal_minor": 900, "disbursed_on": "2025-01-01"}),
               Node("L3", Label.LOAN, {"principal_minor": 700, "disbursed_on": "2023-05-01"})]
     nodes += [Node("phone:x", Label.PHONE, {}), Node("address:public", Label.ADDRESS, {}),
@@ -104,6 +105,7 @@ def test_features_align_to_the_nodes(store: GraphStore) -> None:
     assert persons[:, 0].tolist() == [3000.0, 1000.0, 5000.0]
     assert persons[0, 1] == pytest.approx(44.0, abs=0.01)
     assert hetero.features[LOAN][:, 3].tolist() == [181.0, 426.0]  # days since disbursed
+    assert hetero.features[LOAN][0, 4] == 366.0 and np.isnan(hetero.features[LOAN][1, 4])
     # Rows given in any order, some for nodes not in the graph.
     given = {PERSON: (np.array(["P3", "ZZ", "P1"], dtype=object),
                       np.array([[3.0], [9.0], [1.0]], dtype=np.float32), ["x"])}

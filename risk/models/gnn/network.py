@@ -25,7 +25,10 @@ from collections.abc import Sequence
 from risk.models.gnn.hetero_graph import EdgeType
 from risk.models.gnn.pyg import SAGEConv, torch
 
-__all__ = ["HeteroSage"]
+__all__ = ["CompactEdges", "HeteroSage"]
+
+#: A relation's edges renumbered to the target nodes they reach: see HeteroSage.compact.
+CompactEdges = tuple[torch.Tensor, torch.Tensor]
 
 
 class HeteroSage(torch.nn.Module):
@@ -80,10 +83,27 @@ class HeteroSage(torch.nn.Module):
             if module is not self and hasattr(module, "reset_parameters"):
                 module.reset_parameters()
 
+    @staticmethod
+    def compact(edge_index: dict[EdgeType, torch.Tensor]) -> dict[EdgeType, CompactEdges]:
+        """Each relation's edges as ``(index, reached)``: ``reached`` the target nodes it
+        reaches (sorted), ``index`` its edges with targets renumbered into ``reached``.
+
+        A relation then aggregates and transforms only the nodes it reaches (``|reached| ×
+        H``) instead of every node of its target type: with many small relations into one
+        large type (a dozen into a million persons), this is what keeps memory linear in
+        edges rather than in relations × nodes. Computed once per graph, not per epoch."""
+        prepared: dict[EdgeType, CompactEdges] = {}
+        for edge_type, index in edge_index.items():
+            if index.shape[1] == 0:
+                continue
+            reached, local = torch.unique(index[1], return_inverse=True)
+            prepared[edge_type] = (torch.stack([index[0], local]), reached)
+        return prepared
+
     def forward(self, x: dict[str, torch.Tensor],
-                edge_index: dict[EdgeType, torch.Tensor]) -> torch.Tensor:
+                edges: dict[EdgeType, CompactEdges]) -> torch.Tensor:
         """The logits of every target node (a vector: the first target type's nodes, then
-        the next type's)."""
+        the next type's), from the features ``x`` and the :meth:`compact` edges."""
         position = {t: k for k, t in enumerate(self.node_types)}
         drop = torch.nn.functional.dropout
         h = {}
@@ -101,11 +121,13 @@ class HeteroSage(torch.nn.Module):
                 source, dest = edge_type[0], edge_type[2]
                 if dest not in out:
                     continue
-                index = edge_index.get(edge_type)
-                if index is None or index.shape[1] == 0:
+                found = edges.get(edge_type)
+                if found is None:
                     continue
-                out[dest] = out[dest] + self.convs[layer][k](
-                    (h[source], h[dest]), index)
+                index, reached = found
+                message = self.convs[layer][k]((h[source], None), index,
+                                               size=(h[source].shape[0], len(reached)))
+                out[dest] = out[dest].index_add(0, reached, message)
             h = {t: drop(self.norms[layer][position[t]](torch.relu(out[t])), self.dropout,
                          self.training) for t in wanted}
             for t in self.targets:

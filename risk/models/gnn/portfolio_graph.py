@@ -46,6 +46,7 @@ __all__ = [
     "COMPANY",
     "DEFAULT_PUBLIC_ABOVE",
     "LOAN",
+    "LOAN_COLUMNS",
     "PERSON",
     "NodeFeatures",
     "PortfolioGraph",
@@ -317,14 +318,19 @@ def _shared_identifiers(parties: list[str], identifiers: list[str],
 
 _PARTY_PROPS: Final = ("monthly_income_minor", "registered_capital_minor",
                        "annual_revenue_minor", "birth_date", "founded_on")
-_LOAN_PROPS: Final = ("principal_minor", "annual_rate", "term_months", "disbursed_on")
+_LOAN_PROPS: Final = ("principal_minor", "annual_rate", "term_months", "disbursed_on",
+                      "maturity_on")
+#: The loan columns of node_attributes.
+LOAN_COLUMNS: Final = ("principal", "annual_rate", "term_months", "age_days",
+                       "days_to_maturity")
 
 
 def node_attributes(store: GraphStore, graph: PortfolioGraph) -> dict[str, NodeFeatures]:
     """A few stored attributes per node type, for a GNN without the features of
     :func:`risk.models.dataset.build_dataset`: income (persons), registered capital and
     annual revenue (companies), age in years on the as-of date (both); principal, annual
-    rate, term and age in days of each loan. Read from the ``BORROWS`` and ``GUARANTEES``
+    rate, term, age in days and days to maturity of each loan (negative once matured: the
+    contractual date, known at disbursement). Read from the ``BORROWS`` and ``GUARANTEES``
     edges' end nodes (a party that does neither has none: NaN). No property that changes
     after disbursement (a loan's status) is read."""
     as_of = np.datetime64(graph.as_of, "D")
@@ -362,12 +368,14 @@ def node_attributes(store: GraphStore, graph: PortfolioGraph) -> dict[str, NodeF
                 matrix[k] = (number(row[1]), number(row[2]), years(row[4]))
         features[node_type] = (ids, matrix, list(columns))
     ids = graph.ids[LOAN]
-    matrix = np.full((len(ids), 4), np.nan, dtype=np.float32)
+    matrix = np.full((len(ids), len(LOAN_COLUMNS)), np.nan, dtype=np.float32)
     for k, node_id in enumerate(ids.tolist()):
         row = loan_rows.get(node_id)
         if row is not None:
-            age = _day(row[3])
+            age, maturity = _day(row[3]), _day(row[4])
             matrix[k] = (number(row[0]), number(row[1]), number(row[2]),
-                         np.nan if np.isnat(age) else float((as_of - age).astype(np.int64)))
-    features[LOAN] = (ids, matrix, ["principal", "annual_rate", "term_months", "age_days"])
+                         np.nan if np.isnat(age) else float((as_of - age).astype(np.int64)),
+                         np.nan if np.isnat(maturity) else float(
+                             (maturity - as_of).astype(np.int64)))
+    features[LOAN] = (ids, matrix, list(LOAN_COLUMNS))
     return features

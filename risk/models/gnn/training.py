@@ -38,7 +38,7 @@ from sklearn.metrics import roc_auc_score
 
 from risk.models.gnn.errors import GraphModelError
 from risk.models.gnn.hetero_graph import EdgeType, HeteroGraph
-from risk.models.gnn.network import HeteroSage
+from risk.models.gnn.network import CompactEdges, HeteroSage
 from risk.models.gnn.pyg import torch
 from risk.models.gnn.scaling import FeatureScaling, fit_scaling
 
@@ -204,7 +204,7 @@ def _with_labels(x: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
 
 def _tensors(graph: HeteroGraph, scalings: dict[str, FeatureScaling],
              feature_names: dict[str, list[str]]
-             ) -> tuple[dict[str, torch.Tensor], dict[EdgeType, torch.Tensor]]:
+             ) -> tuple[dict[str, torch.Tensor], dict[EdgeType, CompactEdges]]:
     x = {}
     for t, scaling in scalings.items():
         if t not in graph.features:
@@ -217,7 +217,7 @@ def _tensors(graph: HeteroGraph, scalings: dict[str, FeatureScaling],
         x[t] = torch.from_numpy(scaling.transform(graph.features[t]))
     edge_index = {e: torch.from_numpy(np.ascontiguousarray(index, dtype=np.int64))
                   for e, index in graph.edges.items()}
-    return x, edge_index
+    return x, HeteroSage.compact(edge_index)
 
 
 def train_gnn(graph: HeteroGraph, target: str | Sequence[str], labels: np.ndarray,
