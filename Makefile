@@ -59,7 +59,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-bench: install services
+bench: install-ml services
 	$(BIN)/python -m benchmarks.import_throughput
 	$(BIN)/python -m benchmarks.generation
 	$(BIN)/python -m benchmarks.detection
@@ -68,6 +68,8 @@ bench: install services
 	$(BIN)/python -m benchmarks.scan
 	$(BIN)/python -m benchmarks.early_warning
 	$(BIN)/python -m benchmarks.model_train
+	$(BIN)/python -m benchmarks.portfolio_features
+	$(BIN)/python -m benchmarks.pd_models
 
 clean:
 	rm -rf var/demo var/bench .pytest_cache
