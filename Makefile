@@ -52,7 +52,7 @@ test: install-ml lint services
 	$(BIN)/python -m pytest
 
 # Unit tests only: no server needed.
-test-fast: install
+test-fast: install-ml
 	$(BIN)/python -m pytest -m "not neo4j and not postgres and not redis"
 
 lint: install
