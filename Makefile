@@ -52,14 +52,14 @@ test: install-ml lint services
 	$(BIN)/python -m pytest
 
 # Unit tests only: no server needed.
-test-fast: install
+test-fast: install-ml
 	$(BIN)/python -m pytest -m "not neo4j and not postgres and not redis"
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-bench: install services
+bench: install-ml services
 	$(BIN)/python -m benchmarks.import_throughput
 	$(BIN)/python -m benchmarks.generation
 	$(BIN)/python -m benchmarks.detection
@@ -67,6 +67,9 @@ bench: install services
 	$(BIN)/python -m benchmarks.debtrank
 	$(BIN)/python -m benchmarks.scan
 	$(BIN)/python -m benchmarks.early_warning
+	$(BIN)/python -m benchmarks.model_train
+	$(BIN)/python -m benchmarks.portfolio_features
+	$(BIN)/python -m benchmarks.pd_models
 
 clean:
 	rm -rf var/demo var/bench .pytest_cache

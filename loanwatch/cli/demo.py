@@ -25,6 +25,7 @@ from loanwatch.cli.imports import ImportProgressBar, print_report
 from loanwatch.cli.serve import check_bind_host, check_port_free, run_server
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_stores
+from risk.models.errors import ModelError
 from risk.models.portfolio_training import train_portfolio_models
 from risk.models.registry import production_model
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
@@ -95,15 +96,21 @@ def _score_and_scan(engine: Engine, graph: GraphStore, as_of: date) -> None:
     """Train and promote the PD model once (a production model already there is kept),
     then scan as of the portfolio's date, so every borrower has a PD with its reasons."""
     if production_model(engine) is None:
-        with console.status("training the PD models (gradient boosting and scorecard)") as s:
-            trained = train_portfolio_models(
-                engine, graph, as_of, promote_best=True, actor="demo",
-                progress=lambda message: s.update(f"PD model: {message}"))
-        best = trained.kinds[trained.best]
-        measured = best.out_of_time or best.out_of_sample
-        console.print(f"PD model: {trained.best} {best.model_id} promoted (out-of-time AUC "
-                      f"{measured['auc']:.3f}, KS {measured['ks']:.3f}); "
-                      "`loanwatch model list` shows both")
+        try:
+            with console.status("training the PD models (gradient boosting and scorecard)") \
+                    as s:
+                trained = train_portfolio_models(
+                    engine, graph, as_of, promote_best=True, actor="demo",
+                    progress=lambda message: s.update(f"PD model: {message}"))
+        except ModelError as exc:  # a small demo portfolio can hold too few defaults
+            console.print(f"PD model: not trained ({exc}); the scan runs without PDs",
+                          highlight=False)
+        else:
+            best = trained.kinds[trained.best]
+            measured = best.out_of_time or best.out_of_sample
+            console.print(f"PD model: {trained.best} {best.model_id} promoted (out-of-time "
+                          f"AUC {measured['auc']:.3f}, KS {measured['ks']:.3f}); "
+                          "`loanwatch model list` shows both")
     with console.status("scanning the portfolio") as s:
         outcome = run_scan(engine, graph, as_of, rules=load_rules(DEFAULT_RULES_FILE),
                            on_phase=lambda event, name, i, n: s.update(

@@ -52,8 +52,8 @@ def train(
                                help="The column that says whether the row defaulted."),
     positive: str | None = typer.Option(
         None, "--positive", metavar="VALUE",
-        help="The target value meaning default [default: 1 of 0/1, a word such as 'bad' or "
-             "'yes', else the rarer value].", show_default=False),
+        help="The target value meaning default (by default: 1 of a 0/1 target, a word "
+             "such as bad or yes, else the rarer value).", show_default=False),
     drop: list[str] = typer.Option([], "--drop", metavar="COLUMN",
                                    help="Leave this column out (repeat for several)."),
     actor: str = typer.Option("cli", "--actor", help="Who trains, kept with the model."),

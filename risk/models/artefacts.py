@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import lightgbm as lgb
 import orjson
 
 from risk.models.errors import ModelError
@@ -37,6 +38,7 @@ def model_from_bytes(kind: str, payload: bytes) -> PdModel:
                          f"{', '.join(sorted(KINDS))}")
     try:
         return loader(payload)
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError,
+            lgb.basic.LightGBMError) as exc:
         raise ModelError(f"the {kind} artefact cannot be read ({type(exc).__name__}: {exc}); "
                          "it is damaged or was written by another version") from None

@@ -2,12 +2,13 @@
 coverage, each segment blended with a configured prior by its credibility.
 
 Default: a loan defaults on the first day one of its installments is more than
-``default_dpd`` (90) days past due, net of agreed payment pauses - the 90-day rule of the
-five tiers and of IFRS 9 stage 3 (the fuller default definition of
-:mod:`risk.models.default_definition` adds restructuring and bankruptcy, events with no
-recovery history of their own). The loan status ``written_off`` is not read: it carries no
-date, so reading it would look ahead; a written-off loan is 180+ days past due, so the
-90-day rule already has it.
+``default_dpd`` days past due, net of agreed payment pauses - IFRS 9's ``impaired_dpd``
+(90), which is also the days-past-due criterion of :mod:`risk.models.default_definition`
+and the five tiers' Substandard floor, so the three speak of the same day. That definition's
+write-off criterion dates a write-off the same way (its first day more than 90 days past
+due), so it adds no workout here; its restructuring and bankruptcy criteria are events with
+no recovery history of their own, left out. The loan status ``written_off`` itself is not
+read: it carries no date, so reading it would look ahead.
 
 A workout, per defaulted loan, as of the date (nothing after it is read):
 

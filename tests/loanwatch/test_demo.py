@@ -29,6 +29,9 @@ def test_demo_generates_once_and_imports_idempotently(tmp_path: Path) -> None:
     assert "portfolio: generated" in first.output
     assert "0 rejected" in first.output
     assert "Where to start" in first.output
+    # 300 borrowers hold too few defaults to train a PD model: said, and the scan still runs.
+    assert "PD model: not trained" in first.output
+    assert "scan run 1 as of 2025-06-30" in first.output
     engine = create_sql_engine(f"sqlite:///{tmp_path / 'loanwatch.db'}")
     store = EmbeddedGraphStore(engine)
     counts = store.count()

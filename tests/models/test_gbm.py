@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 
 from risk.models.artefacts import model_from_bytes
+from risk.models.errors import ModelError
 from risk.models.gbm import fit_gbm
 from risk.models.metrics import auc
 from tests.models.tabular_samples import credit_sample
@@ -67,3 +69,15 @@ def test_the_artefact_round_trip_gives_identical_predictions(fitted) -> None:
     assert np.array_equal(again.predict_pd(frame), model.predict_pd(frame))
     assert again.feature_names == model.feature_names
     assert b"pickle" not in model.to_bytes()[:100]
+
+
+def test_a_damaged_artefact_or_unknown_kind_is_a_model_error(fitted) -> None:
+    model, _, _, _ = fitted
+    document = orjson.loads(model.to_bytes())
+    document["boosters"] = ["not a LightGBM model"]
+    with pytest.raises(ModelError, match="gbm artefact cannot be read"):
+        model_from_bytes("gbm", orjson.dumps(document))
+    with pytest.raises(ModelError, match="cannot be read"):
+        model_from_bytes("scorecard", b"\x00garbage")
+    with pytest.raises(ModelError, match="unknown model kind 'gnn-x'"):
+        model_from_bytes("gnn-x", b"{}")

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import Engine
 
 from graph.model import Edge, Label, Node, RelType
+from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
+from graph.stores.neo4j import Neo4jGraphStore
 from risk.classification.book import LoanBook, day_number, load_book
 from risk.classification.delinquency import delinquency
 from risk.classification.errors import ClassificationConfigError
@@ -178,9 +180,7 @@ def _inputs(engine: Engine, as_of: date) -> tuple:
     return book, delinquency(book), collateral, _live_bands(book, collateral)
 
 
-def test_collateral_is_read_from_the_graph_with_values_kinds_and_disposals(
-        sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    graph = EmbeddedGraphStore(sqlite_engine)
+def _collateral_graph(graph: GraphStore) -> None:
     graph.upsert_batch([
         Node("L1", Label.LOAN, {}), Node("L2", Label.LOAN, {}), Node("L3", Label.LOAN, {}),
         Node("C1", Label.COLLATERAL, {"kind": "equipment", "value_minor": 300,
@@ -191,9 +191,13 @@ def test_collateral_is_read_from_the_graph_with_values_kinds_and_disposals(
         Node("C3", Label.COLLATERAL, {"kind": "deposit"})],
         [Edge(RelType.SECURED_BY, "L1", "C1"), Edge(RelType.SECURED_BY, "L1", "C2"),
          Edge(RelType.SECURED_BY, "L3", "C3")])
+
+
+def _check_collateral(graph: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
     for stream_above in (5_000, 0):  # asked per loan, and streamed over the whole graph
         monkeypatch.setattr(collateral_module, "_STREAM_ABOVE", stream_above)
         found = loan_collateral(graph, ["L1", "L2", "L3"])
+        # Two items: values added, the most valuable one's kind, its disposal.
         assert found.kind.tolist() == ["real_estate", UNSECURED, "deposit"]
         assert found.value[0] == 1_200 and np.isnan(found.value[1:]).all()
         assert found.disposed.tolist() == [day_number(date(2024, 11, 1)), NO_DAY, NO_DAY]
@@ -204,6 +208,21 @@ def test_collateral_is_read_from_the_graph_with_values_kinds_and_disposals(
         assert bands.tolist() == [3, 0, 1]
         # A value in another currency than the loan's is not compared with its exposure.
         assert np.isnan(found.value_in(np.array(["USD"] * 3, dtype=object))[0])
+
+
+def test_collateral_is_read_from_the_graph_with_values_kinds_and_disposals(
+        sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = EmbeddedGraphStore(sqlite_engine)
+    _collateral_graph(graph)
+    _check_collateral(graph, monkeypatch)
+
+
+@pytest.mark.neo4j
+def test_collateral_is_read_from_neo4j_alike(neo4j_store: Neo4jGraphStore,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    neo4j_store.delete_all()
+    _collateral_graph(neo4j_store)
+    _check_collateral(neo4j_store, monkeypatch)
 
 
 @pytest.mark.parametrize(("table", "message"), [

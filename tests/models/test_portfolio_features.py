@@ -144,4 +144,26 @@ def test_words_read_as_a_risk_officer_reads_them() -> None:
     assert words("related_defaulted", 1.0, 1) == "1 related party in default"
     assert words("bureau_score_change_6m", -40.0, 0) == "bureau score fell 40 points in 6 months"
     assert words("max_dpd_12m", 45.0, 0) == "up to 45 days past due in 12 months"
+    assert words("related_defaulted", 0.0, 1) == "no related party in default"
+    assert words("graph_risk_degree", 5.0, 0) == \
+        "linked to 5 parties by guarantees, ownership, kinship or shared contacts"
     assert words("a_column_of_the_lender", 1.0, 0) is None
+
+
+def test_every_feature_has_words() -> None:
+    """No reason code of the portfolio model falls back to "column = value"."""
+    from risk.models.portfolio_features import (
+        bureau,
+        events,
+        loans,
+        network,
+        party,
+        repayments,
+        transactions,
+    )
+    columns = [*bureau.COLUMNS, *events.COLUMNS, *loans.COLUMNS, *network.RELATIONAL_COLUMNS,
+               *network.PART1_COLUMNS, *party.COLUMNS, *repayments.COLUMNS,
+               *transactions.COLUMNS]
+    words = FeatureWords(date(2025, 6, 15), {})
+    value = {"product": "consumer_loan", "sector": "retail", "company_size": "small"}
+    assert [c for c in columns if words(c, value.get(c, 2.0), 0) is None] == []

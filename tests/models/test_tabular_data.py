@@ -127,3 +127,12 @@ def test_a_file_to_score_is_read_as_the_model_reads_it(tmp_path: Path) -> None:
     assert list(unlabelled.labels["line"]) == [2, 3]
     with pytest.raises(MissingColumns, match=r"lacks the model's columns 'age', 'rate'"):
         load_scoring_data(path, ["age", "income", "rate"])
+
+
+def test_semicolon_files_with_decimal_commas_and_numbers_written_two_ways(
+        tmp_path: Path) -> None:
+    text = "rate;region;default\n" + "".join(
+        f"{i},5;{'NS'[i % 2]};{'1.0' if i % 3 == 0 else '0'}\n" for i in range(30))
+    data = load_training_data(_file(tmp_path, text), "default")
+    assert data.numeric == ["rate"] and data.frame["rate"].iloc[3] == 3.5
+    assert data.positive == "1" and int(data.y.sum()) == 10

@@ -32,7 +32,8 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           "import_batch", "rejected_row", "graph_node", "graph_edge", "alembic_version",
           "alert", "alert_event", "scan_run", "scan_pointer", "scan_loan_result",
           "scan_finding", "scan_finding_member", "scan_alert", "scan_party_features",
-          "scan_party_exposure", "loan_override"}
+          "scan_party_exposure", "loan_override", "model_registry", "model_promotion",
+          "scan_party_score"}
 
 
 def _closed_port() -> int:

@@ -76,35 +76,34 @@ class AsOfGraph(GraphStore):
     def _one_type(self, rel_type: RelType, props: tuple[str, ...],
                   source_props: tuple[str, ...], target_props: tuple[str, ...],
                   batch_size: int) -> Iterator[list[EdgeRow]]:
-        extra_edge, extra_target = _DATES.get(rel_type, ((), ()))
-        n_p, n_s, n_t = len(props), len(source_props), len(target_props)
-        # Where the dates sit in a row of the wrapped stream, and the slices kept.
-        dated = [n_p + i for i in range(len(extra_edge))] + [
-            n_p + len(extra_edge) + n_s + n_t + i for i in range(len(extra_target))]
-        head, middle = slice(0, n_p), slice(n_p + len(extra_edge), n_p + len(extra_edge)
-                                            + n_s + n_t)
-        plain = not extra_edge and not extra_target
+        edge_dates, target_dates = _DATES.get(rel_type, ((), ()))
+        # A date the caller asks for anyway is read once; the others are added and then
+        # stripped from the rows handed on.
+        extra_edge = tuple(p for p in edge_dates if p not in props)
+        extra_target = tuple(p for p in target_dates if p not in target_props)
+        all_props, all_target = props + extra_edge, target_props + extra_target
+        n_p, n_all, n_s, n_t = len(props), len(all_props), len(source_props), len(target_props)
+        dated = [all_props.index(p) for p in edge_dates] + [
+            n_all + n_s + all_target.index(p) for p in target_dates]
+        strip = bool(extra_edge or extra_target)
         day, month = self._day, self._month
-        transfers = rel_type == RelType.TRANSFERS
         for batch in self._store.iter_edges(
-                [rel_type], props=props + extra_edge, source_props=source_props,
-                target_props=target_props + extra_target, batch_size=batch_size):
-            if transfers:
+                [rel_type], props=all_props, source_props=source_props,
+                target_props=all_target, batch_size=batch_size):
+            if rel_type == RelType.TRANSFERS:
                 kept = [row for row in batch if row[3][:7] <= month]
-            elif plain:
-                kept = batch
+            elif len(dated) == 1:
+                at = dated[0]
+                kept = [row for row in batch if not (
+                    (value := row[4][at]).__class__ is str and value[:10] > day)]
+            elif dated:
+                kept = [row for row in batch if not any(
+                    row[4][at].__class__ is str and row[4][at][:10] > day for at in dated)]
             else:
-                kept = []
-                for type_name, source, target, key, values in batch:
-                    late = False
-                    for at in dated:
-                        value = values[at]
-                        if value.__class__ is str and value[:10] > day:
-                            late = True
-                            break
-                    if not late:
-                        kept.append((type_name, source, target, key,
-                                     values[head] + values[middle]))
+                kept = batch
+            if strip:
+                kept = [(kind, source, target, key, values[:n_p] + values[n_all:n_all + n_s + n_t])
+                        for kind, source, target, key, values in kept]
             if kept:
                 yield kept
 

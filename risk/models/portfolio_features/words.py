@@ -101,6 +101,21 @@ class FeatureWords:
             "graph_guaranteed_by": lambda v: f"{_plural(v, 'guarantor')}",
             "graph_guarantees_given": lambda v: f"guarantees {_plural(v, 'loan')}",
             "graph_exposure_k_hops": lambda v: f"{v:,.0f} lent to parties within 2 hops",
+            "graph_exposure": lambda v: f"borrows {v:,.0f} in all",
+            "graph_borrows": lambda v: f"borrows {_plural(v, 'loan')}",
+            "graph_risk_degree": lambda v: f"linked to {_plural(v, 'party', 'parties')} by "
+                                           "guarantees, ownership, kinship or shared contacts",
+            "graph_related": lambda v: f"{_plural(v, 'related party', 'related parties')}",
+            "graph_owns_out": lambda v: f"holds stakes in {_plural(v, 'company', 'companies')}",
+            "graph_owns_in": lambda v: f"{_plural(v, 'owner')}",
+            "graph_directs_out": lambda v: f"directs {_plural(v, 'company', 'companies')}",
+            "graph_directs_in": lambda v: f"{_plural(v, 'director')}",
+            "graph_uses": lambda v: _plural(v, "phone, address or device",
+                                            "phones, addresses or devices"),
+            "graph_holds": lambda v: f"{_plural(v, 'account')}",
+            "graph_pagerank": lambda v: f"central in the risk graph (PageRank {v:.2g})",
+            "graph_betweenness": lambda v: f"a bridge between parts of the risk graph "
+                                           f"(betweenness {v:.2g})",
         }
 
     def __call__(self, feature: str, value: Any, row: int) -> str | None:
@@ -130,8 +145,10 @@ class FeatureWords:
 
     def _relation(self, feature: str, relation: str, value: Any, row: int) -> str | None:
         fact = self.facts.get(feature, {}).get(row)
-        if fact is None or not value:
-            return None if not value else f"{_plural(value, relation)} in default"
+        if not value:
+            return f"no {relation} in default"
+        if fact is None:
+            return f"{_plural(value, relation)} in default"
         party, day = fact
         more = round(value) - 1
         tail = f" ({more} more in default)" if more > 0 else ""

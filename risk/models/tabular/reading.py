@@ -133,6 +133,14 @@ def numeric_column(cells: pd.Series, lines: np.ndarray, name: str, *, force: boo
     numbers = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
     parsed = ~np.isnan(numbers)
     filled = int(present.sum())
+    if parsed.sum() < NUMERIC_SHARE * filled:
+        # Decimal commas ("3,5"), as files written with a semicolon separator often have
+        # (a comma-separated file would have quoted them): numbers too, when all are so.
+        comma = cells.astype(object).where(cells.notna(), "").astype(str)
+        if comma[present].str.fullmatch(r"[+-]?\d*,\d+").sum() + parsed.sum() >= filled:
+            numbers = pd.to_numeric(comma.str.replace(",", ".", regex=False),
+                                    errors="coerce").to_numpy(dtype=float)
+            parsed = ~np.isnan(numbers)
     if not force and (filled == 0 or parsed.sum() < NUMERIC_SHARE * filled):
         return None
     text = present & ~parsed

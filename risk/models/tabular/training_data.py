@@ -88,6 +88,15 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _canonical(values: pd.Series) -> pd.Series:
+    """Target values as text; when all are numbers, written alike ("1.0" and "1" are 1)."""
+    text = values.astype(str)
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().all():
+        return numbers.map(lambda v: f"{v:g}")
+    return text
+
+
 def _listing(counts: pd.Series) -> str:
     shown = [f"{value!r} ({count} rows)" for value, count in counts.head(LISTED).items()]
     more = f" and {len(counts) - LISTED} more" if len(counts) > LISTED else ""
@@ -192,7 +201,7 @@ def load_training_data(path: str | Path, target: str, *, positive: str | None = 
                      lines=table.lines[has_target])
     if table.cells.empty:
         raise NotTrainable(f"{name}: the target {target!r} is empty in every row")
-    y, chosen, reason = _outcomes(name, target, table.cells[target].astype(str), positive)
+    y, chosen, reason = _outcomes(name, target, _canonical(table.cells[target]), positive)
     features = [c for c in columns if c != target and c not in drop]
     frame, numeric, categorical, reports, numbers_of = typed_frame(table, features)
     ids = [c for c in features if is_id_like(c, table.cells[c], numbers_of[c])]

@@ -71,7 +71,7 @@ def test_rules_check_prints_the_default_rules(monkeypatch: pytest.MonkeyPatch,
     out = capsys.readouterr().out
     assert "14 rules, 14 enabled" in out
     assert "dpd-30" in out and "min_days=30" in out
-    assert "pd-high, pd-rising: validated, but skipped when run" in out
+    assert "pd-high, pd-rising: validated; evaluated when a production PD model exists" in out
 
 
 def test_rules_check_of_a_bad_file_exits_1_naming_each_problem(
@@ -131,7 +131,7 @@ def test_alerts_run_stores_reports_and_deduplicates(engine: Engine,
     assert run(monkeypatch, "alerts", "run", "--as-of", "2025-03-31") == 0
     out = capsys.readouterr().out
     assert f"0 raised, 0 escalated, 0 updated, {len(raised)} unchanged, 0 cooled down" in out
-    assert "skipped pd-high (pd_threshold): no production PD model exists yet" in out
+    assert "skipped pd-high (pd_threshold): no PD scores: no production PD model" in out
     assert _alerts(engine) == (len(raised), len(raised))
 
 
