@@ -21,7 +21,7 @@ from risk.models.gnn.portfolio_graph import (
     read_portfolio_graph,
 )
 from risk.models.gnn.portfolio_training import score_borrowers, train_on_borrowers
-from risk.models.gnn.training import GnnConfig
+from risk.models.gnn.training import GnnConfig, GnnModel
 from tests.graph.conftest import _sqlite_store, postgres_graph_store, store
 
 __all__ = ["postgres_graph_store", "store"]
@@ -144,4 +144,8 @@ def test_trained_on_borrower_labels_it_scores_every_borrower(tmp_path: Path) -> 
     # Half the defaults follow the partner's loan, which only the graph shows.
     own = roc_auc_score(y[test], rate[test])
     assert roc_auc_score(y[test], scores[:-1][test]) > max(0.7, own + 0.05)
+    # Persons and companies scored by one head survive a save and a load.
+    loaded = GnnModel.from_bytes(model.to_bytes())
+    assert loaded.targets == (PERSON, COMPANY)
+    assert np.array_equal(score_borrowers(loaded, graph, hetero, ids), scores[:-1])
     store.close()
