@@ -134,13 +134,15 @@ def _borrower_matrix(dataset: PortfolioDataset, columns: list[str]) -> np.ndarra
 
 
 def gnn_scores(graph: EmbeddedGraphStore, dataset: PortfolioDataset, columns: list[str],
-               train: np.ndarray, test: np.ndarray, figures: dict[str, Any]) -> np.ndarray:
+               train: np.ndarray, test: np.ndarray, figures: dict[str, Any],
+               epochs: dict[str, int]) -> np.ndarray:
     """(c): the portfolio GNN as of the snapshot (persons, companies, loans and their typed
     links, nothing after the date), borrowers described by the dataset's ``columns`` (the
     non-graph features: the network is the GNN's to learn), loans by their terms; trained on
     the training borrowers, scoring the held-out ones."""
     from risk.models.gnn.portfolio_graph import node_attributes, read_portfolio_graph
     from risk.models.gnn.portfolio_training import score_borrowers, train_on_borrowers
+    from risk.models.gnn.training import GnnConfig
 
     assert dataset.label is not None
     with measured(figures, "gnn: graph"):
@@ -156,7 +158,12 @@ def gnn_scores(graph: EmbeddedGraphStore, dataset: PortfolioDataset, columns: li
                             "edges": hetero.num_edges()}
     with measured(figures, "gnn: train"):
         model = train_on_borrowers(portfolio_graph, hetero, ids[train],
-                                   dataset.label[train].astype(int))
+                                   dataset.label[train].astype(int),
+                                   config=GnnConfig(**epochs))
+    if model.history is not None:
+        figures["gnn epochs"] = {"run": model.history.epochs,
+                                 "best": model.history.best_epoch,
+                                 "valid_auc": round(model.history.best_valid_auc, 4)}
     with measured(figures, "gnn: score"):
         return score_borrowers(model, portfolio_graph, hetero, ids[test])
 
@@ -169,7 +176,8 @@ def _torch_available() -> bool:
     return True
 
 
-def run(borrowers: int, *, reuse_stale: bool, with_gnn: bool) -> dict[str, Any]:
+def run(borrowers: int, *, reuse_stale: bool, with_gnn: bool,
+        gnn_epochs: dict[str, int] | None = None) -> dict[str, Any]:
     store = ensure_embedded(borrowers, console=console, reuse_stale=reuse_stale)
     engine = create_sql_engine(f"sqlite:///{store.database}")
     migrate(engine)
@@ -194,7 +202,8 @@ def run(borrowers: int, *, reuse_stale: bool, with_gnn: bool) -> dict[str, Any]:
             models[name] = fit_gbm(dataset.frame[columns].iloc[train], y[train], seed=SEED)
         scores[name] = models[name].predict_pd(dataset.frame[columns].iloc[test])
     if with_gnn and _torch_available():
-        scores["gnn"] = gnn_scores(graph, dataset, plain_columns, train, test, figures)
+        scores["gnn"] = gnn_scores(graph, dataset, plain_columns, train, test, figures,
+                                   gnn_epochs or {})
         scores["ensemble"] = 1 / (1 + np.exp(-(_logit(scores["graph_features"])
                                                + _logit(scores["gnn"])) / 2))
     scores["latent risk"] = _latent(store.portfolio, dataset.party_ids[test], snapshot)
@@ -236,6 +245,10 @@ def _print(found: dict[str, Any]) -> None:
         if isinstance(value, dict) and "seconds" in value:
             timing.add_row(step, f"{value['seconds']:.1f}", f"{value['peak_mib']:,}")
     console.print(timing)
+    if "gnn epochs" in found:
+        e = found["gnn epochs"]
+        console.print(f"GNN: {e['run']} epochs, the best at epoch {e['best']} "
+                      f"(validation AUC {e['valid_auc']})")
     score_seconds = sum(found[s]["seconds"] for s in ("score: features", "score: PD",
                                                       "score: reasons"))
     console.print(f"scoring all {found['scored']:,} borrowers (features, PD, reasons): "
@@ -249,9 +262,16 @@ def main() -> None:
     parser.add_argument("--reuse-stale", action="store_true",
                         help="Keep imported stores made by an older generator or importer.")
     parser.add_argument("--no-gnn", action="store_true", help="Leave the GNN out.")
+    parser.add_argument("--gnn-max-epochs", type=int, help="Cap the GNN's epochs (a "
+                        "million borrowers take about a minute an epoch on 2 cores).")
+    parser.add_argument("--gnn-patience", type=int, help="Epochs without a better "
+                        "validation AUC before the GNN stops.")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     args = parser.parse_args()
-    found = [run(n, reuse_stale=args.reuse_stale, with_gnn=not args.no_gnn)
+    epochs = {name: value for name, value in (("max_epochs", args.gnn_max_epochs),
+                                              ("patience", args.gnn_patience))
+              if value is not None}
+    found = [run(n, reuse_stale=args.reuse_stale, with_gnn=not args.no_gnn, gnn_epochs=epochs)
              for n in (args.portfolio or [100_000])]
     for figures in found:
         _print(figures)
