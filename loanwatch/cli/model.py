@@ -92,22 +92,47 @@ def list_(
     Console().print(table)
 
 
+#: Training facts `model show` prints, in this order (the rest is in --json).
+_TRAINING_FACTS = ("source", "file", "as_of", "snapshots", "horizon_months", "rows",
+                   "defaults", "definition_text", "graph_features", "seed")
+
+
+def _measured(name: str, figures: dict[str, Any] | None) -> str | None:
+    if not figures:
+        return None
+    return (f"  {name:<16}AUC {figures['auc']:.3f}  KS {figures['ks']:.3f}  "
+            f"Brier {figures['brier']:.4f}  ({figures['defaults']:,} defaults in "
+            f"{figures['rows']:,} rows)")
+
+
 def _show(model: RegisteredModel, history: list[dict[str, Any]]) -> None:
     console = Console(highlight=False)
     console.print(f"[bold]{model.id}[/] {model.kind}, scope {model.scope}, {model.status}")
-    console.print(f"  predicts   {escape(model.target)}")
-    console.print(f"  trained    {model.created_at.isoformat()} by {escape(model.actor)}, "
+    console.print(f"  predicts        {escape(model.target)}")
+    console.print(f"  trained         {model.created_at.isoformat()} by {escape(model.actor)}, "
                   f"code {escape(model.code_version)}")
-    console.print(f"  training   {escape(orjson.dumps(model.training).decode())}")
-    console.print(f"  validation {_headline(model.metrics)}")
-    console.print(f"  artefact   {len(model.payload):,} bytes, sha256 {model.payload_sha256}")
-    console.print(f"  features   ({len(model.feature_names)}) "
+    for key in _TRAINING_FACTS:
+        if key in model.training:
+            value = model.training[key]
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            console.print(f"  {key.replace('_', ' '):<16}{escape(shown)}")
+    console.print(f"  validation      {_headline(model.metrics)}")
+    validation = model.metrics.get("validation") or {}
+    out_of_time = validation.get("out_of_time") or {}
+    for name, figures in (("out of sample", validation.get("out_of_sample")),
+                          ("out of time", out_of_time or None),
+                          ("OOT unseen", out_of_time.get("unseen"))):
+        line = _measured(name, figures)
+        if line:
+            console.print(line)
+    drift = sorted((validation.get("psi_features") or {}).items(), key=lambda kv: -kv[1])[:5]
+    if drift:
+        console.print("  largest PSI     " + ", ".join(f"{escape(f)} {v:.3f}" for f, v in drift))
+    console.print(f"  artefact        {len(model.payload):,} bytes, sha256 {model.payload_sha256}")
+    console.print(f"  features        ({len(model.feature_names)}) "
                   f"{escape(', '.join(model.feature_names))}")
-    for name, value in model.metrics.items():
-        if name not in ("auc", "ks", "brier"):
-            console.print(f"  {escape(name)}: {escape(orjson.dumps(value).decode())}")
     for p in history:
-        console.print(f"  promoted   {p['promoted_at']} by {escape(p['actor'])}: "
+        console.print(f"  promoted        {p['promoted_at']} by {escape(p['actor'])}: "
                       f"{escape(p['reason'])}")
 
 
