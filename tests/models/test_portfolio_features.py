@@ -117,7 +117,8 @@ def test_relational_facts_name_who_defaulted_and_when(dataset: PortfolioDataset)
     assert dataset.describe("missed_6m", 3.0, row) == "3 missed installments in 6 months"
     assert dataset.describe("inflow_ratio_6m", 0.38, row) == \
         "inflow in 2024-06 is 38% of its 6-month average"
-    assert dataset.describe("graph_pagerank", 0.1, row) is None
+    assert dataset.describe("graph_pagerank", 0.1, row) == \
+        "central in the risk graph (PageRank 0.1)"
     assert dataset.describe("missed_6m", float("nan"), row) is None
 
 
