@@ -23,6 +23,7 @@ from loanwatch.cli import purge as purge_cli
 from loanwatch.cli import rings as rings_cli
 from loanwatch.cli import rules as rules_cli
 from loanwatch.cli import scan as scan_cli
+from loanwatch.cli import schema_sdl as schema_cli
 from loanwatch.cli import seed as seed_cli
 from loanwatch.cli import serve as serve_cli
 from loanwatch.cli import stress as stress_cli
@@ -61,6 +62,8 @@ model_cli.app.command(name="train-graph")(model_graph_cli.train_graph)
 model_cli.app.command(name="loss")(model_loss_cli.loss)
 app.add_typer(model_cli.app, name="model", help="Credit models: train, register, score, "
               "and choose the production model.")
+app.add_typer(schema_cli.app, name="schema", help="The GraphQL schema's SDL, for front-end "
+              "tools.")
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
 
 
