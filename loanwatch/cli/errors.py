@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from loanwatch.errors import BackendUnavailable, LoanwatchError
 
@@ -21,9 +22,10 @@ def run_reporting_errors(app: typer.Typer) -> None:
     try:
         app()
     except LoanwatchError as exc:
-        console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        # Escaped: a message quoting "[ml]" or "[1, 2]" must not be read as console markup.
+        console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         if exc.suggestion:
-            console.print(f"[yellow]hint:[/] {exc.suggestion}", highlight=False)
+            console.print(f"[yellow]hint:[/] {escape(exc.suggestion)}", highlight=False)
         sys.exit(EXIT_BACKEND_UNAVAILABLE if isinstance(exc, BackendUnavailable) else EXIT_ERROR)
     except KeyboardInterrupt:
         console.print("interrupted")

@@ -151,4 +151,7 @@ def test_model_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "production" in shown and "regression" in shown and "dpd_now" in shown
     assert run_loanwatch(monkeypatch, "model", "show", "M00042") == 1
     assert "no model M00042" in capsys.readouterr().err
+    # Square brackets in a message are text, never console markup.
+    assert run_loanwatch(monkeypatch, "model", "show", "[bold]7") == 1
+    assert "'[bold]7' is not a model id" in capsys.readouterr().err
     engine.dispose()
