@@ -42,6 +42,7 @@ from portfolio.database import create_sql_engine
 from risk.models import metrics
 from risk.models.dataset import PortfolioDataset, build_dataset
 from risk.models.gbm import fit_gbm
+from risk.models.portfolio_training import months_before
 from risk.network.features import FeatureParameters
 from risk.network.features.links import live_loans, read_links
 from risk.network.features.risk_graph import risk_graph
@@ -71,12 +72,6 @@ def _peak_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _months_back(day: date, months: int) -> date:
-    import calendar
-    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
 
 
 def _latent(portfolio: Path, ids: np.ndarray, day: date) -> np.ndarray:
@@ -182,7 +177,7 @@ def run(borrowers: int, *, reuse_stale: bool, with_gnn: bool,
     engine = create_sql_engine(f"sqlite:///{store.database}")
     migrate(engine)
     graph = EmbeddedGraphStore(engine)
-    snapshot = _months_back(store.as_of, 12)
+    snapshot = months_before(store.as_of, 12)
     figures: dict[str, Any] = {"borrowers": borrowers, "snapshot": snapshot.isoformat()}
     with measured(figures, "dataset"):
         dataset = build_dataset(engine, graph, snapshot)

@@ -47,7 +47,8 @@ from risk.models.pd_model import PdModel
 from risk.models.registry import promote, register_model
 from risk.models.scorecard import fit_scorecard
 
-__all__ = ["FITS", "MIN_DEFAULTS", "KindReport", "PortfolioTraining", "train_portfolio_models"]
+__all__ = ["FITS", "MIN_DEFAULTS", "KindReport", "PortfolioTraining", "months_before",
+           "train_portfolio_models"]
 
 #: The two kinds trained side by side.
 FITS: Final[dict[str, Callable[..., PdModel]]] = {"gbm": fit_gbm, "scorecard": fit_scorecard}
@@ -59,7 +60,7 @@ OUT_OF_TIME_MONTHS: Final = 6
 HOLDOUT: Final = 0.2
 
 
-def _date_minus_months(day: date, months: int) -> date:
+def months_before(day: date, months: int) -> date:
     """``day`` moved back ``months`` months; a month's last day stays a month's last day
     (2024-06-30 less 6 months is 2023-12-31)."""
     year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
@@ -158,8 +159,8 @@ def train_portfolio_models(engine: Engine, graph: GraphStore, as_of: date, *,
         if progress is not None:
             progress(message)
 
-    latest_day = _date_minus_months(as_of, horizon_months)
-    dev_day = _date_minus_months(latest_day, OUT_OF_TIME_MONTHS)
+    latest_day = months_before(as_of, horizon_months)
+    dev_day = months_before(latest_day, OUT_OF_TIME_MONTHS)
     latest = _dataset(engine, graph, latest_day, horizon_months, definition, graph_features,
                       say)
     if latest is None or not _usable(latest.label):

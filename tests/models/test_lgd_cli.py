@@ -3,7 +3,6 @@ and as tables, the same table in ``loanwatch classify``, and bad input."""
 
 from __future__ import annotations
 
-import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -13,23 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from loanwatch.cli.main import app, main
-from tests.ingest.importing import EXAMPLES
 
+# The same examples database and settings-free environment as the classify command's tests.
+from tests.risk.classification.test_classify_cli import _no_loanwatch_environment, env
 
-@pytest.fixture(autouse=True)
-def _no_loanwatch_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("LOANWATCH_"):
-            monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    values = {"LOANWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'lw.db'}",
-              "LOANWATCH_NEO4J_URI": "", "COLUMNS": "200"}
-    imported = CliRunner().invoke(app, ["import", str(EXAMPLES)], env=values)
-    assert imported.exit_code == 0, imported.output
-    return values
+__all__ = ["_no_loanwatch_environment", "env"]
 
 
 def test_json_gives_every_segment_with_its_sources_and_the_ead(env: dict[str, str]) -> None:
