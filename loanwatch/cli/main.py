@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from loanwatch.cli import alerts as alerts_cli
+from loanwatch.cli import audit as audit_cli
 from loanwatch.cli import circles as circles_cli
 from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import demo as demo_cli
@@ -65,6 +66,7 @@ app.add_typer(model_cli.app, name="model", help="Credit models: train, register,
 app.add_typer(schema_cli.app, name="schema", help="The GraphQL schema's SDL, for front-end "
               "tools.")
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
+app.add_typer(audit_cli.app, name="audit", help="The tamper-evident audit trail.")
 
 
 def main() -> None:
