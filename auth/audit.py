@@ -2,12 +2,15 @@
 background, so that no request ever waits on the audit table.
 
 ``record(event)`` turns the event into its stored text and appends it to an in-memory queue
-(microseconds, no I/O, no lock held across anything slow). One writer thread takes what has
-queued, as one batch of up to ``batch_size`` events, chains it after the stored head and
-inserts it in one transaction (:func:`auth.audit_store.append_batch`); under load batches
-grow by themselves while the previous one is being written. Every ``head_interval_s`` (and
-on close) the writer appends the chain's head, signed, to the heads file
-(:mod:`auth.audit_heads`).
+(a few microseconds, no I/O, no lock held across anything slow). One writer thread wakes
+every ``flush_interval_s`` (sooner when ``batch_size`` events wait, or on ``flush``/``close``),
+takes what has queued, in batches of up to ``batch_size`` events, chains each batch after
+the stored head and inserts it in one transaction (:func:`auth.audit_store.append_batch`).
+Waking at an interval rather than per event is what keeps the trail cheap: a transaction
+costs the same for one event as for hundreds, and in Python the writer's work competes
+with the requests for the interpreter, so it must be done in few, large pieces. Every
+``head_interval_s`` (and on close) the writer appends the chain's head, signed, to the heads
+file (:mod:`auth.audit_heads`).
 
 What "never lose an accepted event" means here:
 
@@ -21,10 +24,11 @@ What "never lose an accepted event" means here:
   interpreter exit (``atexit``), so a process that ends normally (SIGTERM through uvicorn's
   shutdown, the end of a command) loses nothing.
 * a hard crash (SIGKILL, out of memory, power loss) loses the events accepted and not yet
-  committed: those queued since the writer's last commit, which is normally the last few
-  milliseconds of events, and at most ``max_pending`` when the database was unreachable.
-  Bound it with ``max_pending`` (``LOANWATCH_AUDIT_MAX_PENDING``); a caller that must not
-  answer before its event is durable calls ``flush()``.
+  committed: those of the last ``flush_interval_s`` (50 ms by default) plus the batch being
+  written, and at most ``max_pending`` when the database was unreachable. Bound it with
+  ``flush_interval_s`` and ``max_pending`` (``LOANWATCH_AUDIT_FLUSH_INTERVAL_S``,
+  ``LOANWATCH_AUDIT_MAX_PENDING``); a caller that must not answer before its event is
+  durable calls ``flush()``.
 """
 
 from __future__ import annotations
@@ -53,11 +57,14 @@ from auth.errors import AuditBacklogFull, AuditClosed, AuditError
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_CLOSE_TIMEOUT_S",
+    "DEFAULT_FLUSH_INTERVAL_S",
     "DEFAULT_HEAD_INTERVAL_S",
     "DEFAULT_MAX_PENDING",
     "AuditTrail",
 ]
 
+#: The longest an accepted event waits before the writer takes it (seconds).
+DEFAULT_FLUSH_INTERVAL_S: Final = 0.05
 #: Most events written in one transaction.
 DEFAULT_BATCH_SIZE: Final = 2_000
 #: Most events accepted and not yet written; ``record`` refuses beyond it.
@@ -69,8 +76,6 @@ DEFAULT_CLOSE_TIMEOUT_S: Final = 30.0
 #: Pause after a failed write, doubling up to the maximum.
 _RETRY_FIRST_S: Final = 0.05
 _RETRY_MAX_S: Final = 5.0
-#: The writer wakes at least this often (to export a due head, to notice close).
-_IDLE_WAKE_S: Final = 1.0
 
 _log = logging.getLogger("loanwatch.audit")
 
@@ -91,6 +96,8 @@ class AuditTrail:
         signer: signs exported heads; ``None`` exports none (truncation of the tail then
             goes unseen: only for tests and tools).
         heads_file: where signed heads are appended (needed with ``signer``).
+        flush_interval_s: the longest an event waits in memory before it is written (the
+            most a hard crash loses, with the batch in flight).
         head_interval_s: seconds between two head exports.
         batch_size: most events per transaction.
         max_pending: most events waiting to be written.
@@ -100,13 +107,14 @@ class AuditTrail:
     def __init__(self, engine: Engine, *, key: bytes, signer: HeadSigner | None = None,
                  heads_file: Path | None = None,
                  head_interval_s: float = DEFAULT_HEAD_INTERVAL_S,
+                 flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
                  batch_size: int = DEFAULT_BATCH_SIZE, max_pending: int = DEFAULT_MAX_PENDING,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         if signer is not None and heads_file is None:
             raise ValueError("a head signer needs a heads_file to write to")
-        if batch_size < 1 or max_pending < 1 or head_interval_s <= 0:
+        if batch_size < 1 or max_pending < 1 or head_interval_s <= 0 or flush_interval_s <= 0:
             raise ValueError("batch_size and max_pending must be positive, head_interval_s "
-                             "more than zero")
+                             "and flush_interval_s more than zero")
         if not key:
             raise ValueError("the audit key is empty")
         self._engine = engine
@@ -115,6 +123,7 @@ class AuditTrail:
         self._signer = signer
         self._heads_file = heads_file
         self._head_interval_s = head_interval_s
+        self._flush_interval_s = flush_interval_s
         self._batch_size = batch_size
         self._max_pending = max_pending
         self._clock = clock
@@ -129,8 +138,9 @@ class AuditTrail:
         self._head: ChainHead | None = None
         self._exported: ChainHead | None = None
         self._last_export = time.monotonic()
-        #: Failed batch writes so far (each was retried).
+        #: Failed batch writes so far (each was retried), and batches written.
         self.write_failures = 0
+        self.batches_written = 0
         self._writer = threading.Thread(target=self._run, name="audit-trail-writer",
                                         daemon=True)
         self._writer.start()
@@ -155,7 +165,8 @@ class AuditTrail:
                 raise AuditBacklogFull(pending)
             self._queue.append(prepared)
             self._accepted += 1
-        self._wakeup.set()
+        if pending + 1 == self._batch_size:
+            self._wakeup.set()  # a full batch need not wait for the interval
 
     # -- waiting and closing -----------------------------------------------------------
 
@@ -219,7 +230,7 @@ class AuditTrail:
     def _run(self) -> None:
         pause = _RETRY_FIRST_S
         while True:
-            self._wakeup.wait(_IDLE_WAKE_S)
+            self._wakeup.wait(self._flush_interval_s)
             self._wakeup.clear()
             while self._queue:
                 batch = list(itertools.islice(self._queue, self._batch_size))
@@ -238,6 +249,7 @@ class AuditTrail:
                     pause = min(pause * 2, _RETRY_MAX_S)
                     continue
                 pause = _RETRY_FIRST_S
+                self.batches_written += 1
                 for _ in batch:
                     self._queue.popleft()
                 with self._progress:

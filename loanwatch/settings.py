@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from loanwatch.errors import ConfigurationError
 
 __all__ = [
+    "DEFAULT_AUDIT_FLUSH_INTERVAL_S",
     "DEFAULT_AUDIT_HEAD_INTERVAL_S",
     "DEFAULT_AUDIT_MAX_PENDING",
     "DEFAULT_DATA_DIR",
@@ -62,6 +63,9 @@ MIN_IDENTIFIER_KEY_LENGTH = 32
 #: with them proves nothing against anyone who has read this file.
 DEVELOPMENT_AUDIT_KEY = "loanwatch-development-audit-key-not-secret-at-all"
 DEVELOPMENT_AUDIT_SIGNING_SEED = "loanwatch-development-audit-signing-seed-not-secret"
+#: The longest an accepted audit event waits in memory before it is written (seconds): with
+#: the batch being written, what a hard crash of the process can lose.
+DEFAULT_AUDIT_FLUSH_INTERVAL_S = 0.05
 #: Seconds between two signed exports of the audit chain's head.
 DEFAULT_AUDIT_HEAD_INTERVAL_S = 60.0
 #: Audit events accepted but not yet written, at most; beyond it ``record`` refuses.
@@ -118,11 +122,13 @@ class Settings(BaseSettings):
     base_currency: str = Field(DEFAULT_BASE_CURRENCY, pattern=r"^[A-Z]{3}$")
     #: The audit trail (``auth.audit``): the HMAC-SHA256 key of its chain (never stored in
     #: the database), the Ed25519 private key that signs the exported heads (64 hex
-    #: digits), the file of signed heads, how often a head is exported, and the backlog.
+    #: digits), the file of signed heads, how often a head is exported, how long an event
+    #: waits in memory at most, and the backlog.
     audit_key: SecretStr | None = None
     audit_signing_key: SecretStr | None = None
     audit_heads_file: Path | None = None
     audit_head_interval_s: float = Field(DEFAULT_AUDIT_HEAD_INTERVAL_S, gt=0)
+    audit_flush_interval_s: float = Field(DEFAULT_AUDIT_FLUSH_INTERVAL_S, gt=0, le=60)
     audit_max_pending: int = Field(DEFAULT_AUDIT_MAX_PENDING, ge=1)
 
     @field_validator("audit_key", "audit_signing_key", mode="before")

@@ -120,4 +120,5 @@ def open_audit_trail(settings: Settings, engine: Engine) -> AuditTrail:
                       signer=HeadSigner(settings.resolved_audit_signing_key),
                       heads_file=settings.resolved_audit_heads_file,
                       head_interval_s=settings.audit_head_interval_s,
+                      flush_interval_s=settings.audit_flush_interval_s,
                       max_pending=settings.audit_max_pending)
