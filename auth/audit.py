@@ -237,14 +237,18 @@ class AuditTrail:
                 try:
                     self._head = append_batch(self._engine, batch, key=self._key,
                                               key_name=self._key_name)
-                except sa_exc.SQLAlchemyError as exc:
+                except Exception as exc:
                     # Kept queued, in order; tried again after a pause. The thread is a
                     # daemon: it retries until the database answers or the process ends
-                    # (``close`` reports what it could not write).
+                    # (``close`` reports what it could not write). A database error is
+                    # expected (down, locked, not migrated); anything else is a bug, logged
+                    # with its traceback, and still never loses the batch.
                     self.write_failures += 1
-                    _log.warning("audit trail: writing %d events failed (%s: %s); retrying "
-                                 "in %.2f s", len(batch), exc.__class__.__name__,
-                                 _reason(exc), pause)
+                    _log.log(logging.WARNING if isinstance(exc, sa_exc.SQLAlchemyError)
+                             else logging.ERROR,
+                             "audit trail: writing %d events failed (%s: %s); retrying in "
+                             "%.2f s", len(batch), exc.__class__.__name__, _reason(exc),
+                             pause, exc_info=not isinstance(exc, sa_exc.SQLAlchemyError))
                     time.sleep(pause)
                     pause = min(pause * 2, _RETRY_MAX_S)
                     continue

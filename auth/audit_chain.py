@@ -95,7 +95,7 @@ def prepare_event(event: AuditEvent) -> PreparedEvent:
     return PreparedEvent(
         at=instant_text(event.at), action=str(event.action), client_id=_text(event.client_id),
         user_login=None if event.user is None else _text(event.user),
-        operation=_text(event.operation), targets=_json(list(event.targets)),
+        operation=_text(event.operation), targets=_json([str(t) for t in event.targets]),
         source=_text(event.source), request_id=_text(event.request_id),
         detail=_json(dict(event.detail)))
 

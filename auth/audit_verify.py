@@ -183,6 +183,8 @@ def verify_trail(engine: Engine, *, keys: Mapping[str, bytes],
             report.heads_checked += 1
             report.signed_up_to = max(report.signed_up_to, line.head.seq)
             heads_at.setdefault(line.head.seq, []).append((line.line, line.head))
+    # The heads are read before the entries: every head read was exported after its entry
+    # was committed, so it is in what the query below sees, even while writers append.
     _check_entries(iter_records(engine), keys, heads_at, report)
     for seq in sorted(heads_at):
         for number, head in heads_at[seq]:

@@ -90,8 +90,9 @@ def _print_report(report: VerifyReport) -> None:
         return
     first = report.first_problem
     where = f"the first bad entry is {first.seq}" if first and first.seq else "a heads line"
-    console.print(f"[bold red]TAMPERED[/]: {report.problem_count} problems; {where}",
-                  highlight=False)
+    count = report.problem_count
+    console.print(f"[bold red]TAMPERED[/]: {count} problem{'' if count == 1 else 's'}; "
+                  f"{where}", highlight=False)
     for problem in report.problems[:_PROBLEMS_SHOWN]:
         console.print(f"  {problem.kind}: {escape(problem.message)}", highlight=False)
     if report.problem_count > _PROBLEMS_SHOWN:
