@@ -53,3 +53,24 @@ def test_production_needs_its_own_keys(attribute: str, variable: str) -> None:
 def test_bad_audit_settings_name_the_variable(variable: str, value: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         Settings.from_environ({variable: value})
+
+
+def test_the_process_trail_is_built_from_the_settings(tmp_path: Path) -> None:
+    from auth.audit_chain import key_id
+    from auth.audit_verify import verify_trail
+    from loanwatch.wiring import create_engine_from_settings, open_audit_trail
+    from tests.audit.trails import event
+
+    settings = Settings.from_environ({"LOANWATCH_DATA_DIR": str(tmp_path),
+                                      "LOANWATCH_AUDIT_KEY": "z" * 40,
+                                      "LOANWATCH_AUDIT_FLUSH_INTERVAL_S": "0.01"})
+    engine = create_engine_from_settings(settings)
+    trail = open_audit_trail(settings, engine)
+    trail.record(event(0))
+    trail.close()
+    signer = HeadSigner(settings.resolved_audit_signing_key)
+    report = verify_trail(engine, keys={key_id(b"z" * 40): b"z" * 40},
+                          heads_file=tmp_path / "audit-heads.jsonl",
+                          public_key=signer.public_key)
+    assert report.ok and (report.entries, report.signed_up_to) == (1, 1)
+    engine.dispose()
