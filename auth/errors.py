@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from loanwatch.errors import LoanwatchError
 
-__all__ = ["AuthError", "InsufficientRights", "InvalidToken"]
+__all__ = ["AuthError", "InsufficientRights", "InvalidToken", "RegistrationError", "UnknownClient"]
 
 
 class AuthError(LoanwatchError):
@@ -33,3 +33,20 @@ class InsufficientRights(AuthError):
         super().__init__(message, suggestion=f"ask for a token whose role and scopes grant "
                                              f"{needed!r}")
         self.needed = needed
+
+
+# Errors of the OAuth authorization server's stores (added by the OAuth work).
+
+
+class RegistrationError(AuthError):
+    """A client or a user cannot be registered as asked (a bad scope, role, redirect URI,
+    login or password, or a name already taken); the message names the field."""
+
+
+class UnknownClient(AuthError):
+    """No OAuth client has the given id."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"no OAuth client has the id {client_id!r}",
+                         suggestion="`loanwatch clients list` shows the registered clients")
+        self.client_id = client_id
