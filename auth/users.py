@@ -73,15 +73,16 @@ class UserStore:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise RegistrationError(f"the password must have at least {MIN_PASSWORD_LENGTH} "
                                     "characters")
+        created_at = int(self._clock())
         row = UserRow(login=login, password_hash=self._passwords.hash(password),
-                      role=role.value, created_at=int(self._clock()))
+                      role=role.value, created_at=created_at)
         try:
             with Session(self._engine) as session:
                 session.add(row)
                 session.commit()
         except IntegrityError:
             raise RegistrationError(f"the login {login!r} is taken") from None
-        return User(login=login, role=role, created_at=row.created_at)
+        return User(login=login, role=role, created_at=created_at)
 
     def get(self, login: str) -> User | None:
         """The enabled user ``login``, or ``None``."""
