@@ -115,7 +115,7 @@ def test_a_revoked_client_gets_no_token_and_its_tokens_stop_working(world: OAuth
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
     try:
         asyncio.run(world.server.verifier.verify(token))
-    except Exception as exc:  # noqa: BLE001 - the assertion names the type
+    except Exception as exc:
         assert type(exc).__name__ == "InvalidToken"
         assert str(exc) == "the access token has been revoked"
     else:

@@ -75,7 +75,7 @@ def test_a_revoked_access_token_stops_working_at_once(world: OAuthWorld) -> None
                                   data={"token": token, "token_type_hint": "access_token"},
                                   auth=(client_id, secret))
     assert response.status_code == 200 and response.json() == {}
-    with pytest.raises(InvalidToken, match="^the access token has been revoked$"):
+    with pytest.raises(InvalidToken, match=r"^the access token has been revoked$"):
         asyncio.run(world.server.verifier.verify(token))
     asyncio.run(world.server.verifier.verify(other))  # the client's other tokens live on
     introspected = world.http.request("POST", "/oauth/introspect", data={"token": token},

@@ -29,7 +29,7 @@ def _signed_in(world: OAuthWorld) -> tuple[str, dict[str, str]]:
     return client_id, tokens.json()
 
 
-def _refresh(world: OAuthWorld, client_id: str, token: str, **extra: str):  # noqa: ANN202
+def _refresh(world: OAuthWorld, client_id: str, token: str, **extra: str):
     return world.http.token({"grant_type": "refresh_token", "refresh_token": token,
                              "client_id": client_id, **extra})
 
