@@ -84,6 +84,23 @@ class UserStore:
             raise RegistrationError(f"the login {login!r} is taken") from None
         return User(login=login, role=role, created_at=created_at)
 
+    def set_password(self, login: str, password: str) -> None:
+        """Give ``login`` a new password.
+
+        Raises:
+            RegistrationError: no such user, or a password that is too short.
+        """
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise RegistrationError(f"the password must have at least {MIN_PASSWORD_LENGTH} "
+                                    "characters")
+        with Session(self._engine) as session:
+            row = session.get(UserRow, login)
+            if row is None:
+                raise RegistrationError(f"no user has the login {login!r}")
+            row.password_hash = self._passwords.hash(password)
+            session.add(row)
+            session.commit()
+
     def get(self, login: str) -> User | None:
         """The enabled user ``login``, or ``None``."""
         with Session(self._engine) as session:
