@@ -5,7 +5,8 @@ from __future__ import annotations
 from loanwatch.errors import LoanwatchError
 
 __all__ = ["AuditBacklogFull", "AuditClosed", "AuditError", "AuditHeadsUnreadable",
-           "AuthError", "InsufficientRights", "InvalidToken"]
+           "AuthError", "InsufficientRights", "InvalidToken", "RegistrationError",
+           "UnknownClient"]
 
 
 class AuthError(LoanwatchError):
@@ -62,3 +63,18 @@ class AuditClosed(AuditError):
 
 class AuditHeadsUnreadable(AuditError):
     """The file of signed audit heads cannot be read, or a line of it is malformed."""
+# Errors of the OAuth authorization server's stores (added by the OAuth work).
+
+
+class RegistrationError(AuthError):
+    """A client or a user cannot be registered as asked (a bad scope, role, redirect URI,
+    login or password, or a name already taken); the message names the field."""
+
+
+class UnknownClient(AuthError):
+    """No OAuth client has the given id."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"no OAuth client has the id {client_id!r}",
+                         suggestion="`loanwatch clients list` shows the registered clients")
+        self.client_id = client_id

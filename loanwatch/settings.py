@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -72,6 +73,13 @@ DEFAULT_AUDIT_HEAD_INTERVAL_S = 60.0
 DEFAULT_AUDIT_MAX_PENDING = 100_000
 #: Length of an Ed25519 private key (its seed) in hex digits.
 _ED25519_SEED_HEX_DIGITS = 64
+#: The ``aud`` of access tokens: the API that accepts them.
+DEFAULT_OAUTH_AUDIENCE = "loanwatch-api"
+#: Access tokens live minutes (revocation is checked on every request anyway).
+DEFAULT_OAUTH_ACCESS_TOKEN_TTL_S = 600
+#: A refresh token lives two weeks (each use rotates it).
+DEFAULT_OAUTH_REFRESH_TOKEN_TTL_S = 14 * 24 * 3600
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -158,6 +166,45 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an Ed25519 private key as {_ED25519_SEED_HEX_DIGITS} "
                              "hex digits (for example `openssl rand -hex 32`)")
         return SecretStr(text)
+
+    # The OAuth authorization server (api/oauth, auth/): who it says it is, for whom its
+    # access tokens are, how long they live, and where revocations and failed-login counts
+    # are shared between processes (Redis; unset: the SQL database and each process).
+    oauth_issuer: str | None = None
+    oauth_audience: str = Field(DEFAULT_OAUTH_AUDIENCE, min_length=1)
+    oauth_access_token_ttl_s: int = Field(DEFAULT_OAUTH_ACCESS_TOKEN_TTL_S, ge=30, le=3600)
+    oauth_refresh_token_ttl_s: int = Field(DEFAULT_OAUTH_REFRESH_TOKEN_TTL_S, ge=300)
+    #: Secret: a Redis URL may carry a password.
+    oauth_redis_url: SecretStr | None = None
+
+    @field_validator("oauth_issuer", "oauth_redis_url", mode="before")
+    @classmethod
+    def _blank_oauth_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oauth_issuer")
+    @classmethod
+    def _issuer_is_https(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value)
+        loopback = parsed.scheme == "http" and (parsed.hostname or "") in _LOOPBACK_HOSTS
+        if not (parsed.scheme == "https" or loopback) or not parsed.hostname:
+            raise ValueError("must be an https:// URL (http:// only on 127.0.0.1 or "
+                             "localhost)")
+        if parsed.query or parsed.fragment:
+            raise ValueError("must have no query and no fragment")
+        return value.rstrip("/")
+
+    @property
+    def resolved_oauth_issuer(self) -> str:
+        """The OAuth issuer: ``oauth_issuer``, by default ``http://<host>:<port>``."""
+        return self.oauth_issuer or f"http://{self.host}:{self.port}"
+
+    @property
+    def oauth_redis_url_value(self) -> str | None:
+        """The OAuth Redis URL in clear, for the code that connects."""
+        return None if self.oauth_redis_url is None else self.oauth_redis_url.get_secret_value()
 
     @field_validator("neo4j_uri", "broker_url", mode="before")
     @classmethod

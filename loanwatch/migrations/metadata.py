@@ -31,6 +31,7 @@ RECORD_MODULES: Final = (
     "portfolio.scan_features",
     "portfolio.models",
     "auth.audit_records",
+    "auth.models",
 )
 
 
