@@ -30,6 +30,7 @@ RECORD_MODULES: Final = (
     "portfolio.overrides",
     "portfolio.scan_features",
     "portfolio.models",
+    "portfolio.key_rotations",
 )
 
 
