@@ -7,6 +7,8 @@ Every setting is an environment variable prefixed ``LOANWATCH_``. Tests and tool
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 from collections.abc import Mapping
@@ -30,6 +32,7 @@ __all__ = [
     "DEFAULT_REJECTED_ROW_RETENTION_DAYS",
     "DEVELOPMENT_AUDIT_KEY",
     "DEVELOPMENT_AUDIT_SIGNING_SEED",
+    "DEVELOPMENT_DATA_KEY",
     "DEVELOPMENT_IDENTIFIER_KEY",
     "MIN_IDENTIFIER_KEY_LENGTH",
     "Settings",
@@ -80,6 +83,11 @@ DEFAULT_OAUTH_ACCESS_TOKEN_TTL_S = 600
 #: A refresh token lives two weeks (each use rotates it).
 DEFAULT_OAUTH_REFRESH_TOKEN_TTL_S = 14 * 24 * 3600
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: The data key (version 1) outside production when ``LOANWATCH_DATA_KEYS`` is unset:
+#: public, like the development identifier key, so it protects nothing.
+DEVELOPMENT_DATA_KEY = b"loanwatch-dev-data-key-NOT-SECRET"[:32]
+#: Bytes of an AES-256 data key.
+DATA_KEY_BYTES = 32
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -113,9 +121,15 @@ class Settings(BaseSettings):
     heavy_query_slots: int = Field(DEFAULT_HEAVY_QUERY_SLOTS, ge=1, le=256)
     heavy_query_wait_s: float = Field(DEFAULT_HEAVY_QUERY_WAIT_S, ge=0)
     identifier_key: SecretStr | None = None
+    #: Secret: ``VERSION:BASE64KEY`` pairs separated by commas (AES-256 keys of personal
+    #: data; the highest version encrypts, every version decrypts).
+    data_keys: SecretStr | None = None
+    #: Secret: ``VERSION:SECRET`` pairs, versions 2 and up, of the blind-index key (version
+    #: 1 is ``identifier_key``, which names identifier nodes and is never rotated).
+    hash_keys: SecretStr | None = None
     rejected_row_retention_days: int = Field(DEFAULT_REJECTED_ROW_RETENTION_DAYS, ge=1)
 
-    @field_validator("identifier_key", mode="before")
+    @field_validator("identifier_key", "data_keys", "hash_keys", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -298,6 +312,59 @@ class Settings(BaseSettings):
         return self.data_dir / "audit-heads.jsonl"
 
     @property
+    def resolved_data_keys(self) -> dict[int, bytes]:
+        """The data keys by version: ``data_keys``, or outside production the development
+        key as version 1.
+
+        Raises:
+            ConfigurationError: malformed, or unset in production.
+        """
+        if self.data_keys is None:
+            if self.environment == "production":
+                raise ConfigurationError(
+                    "LOANWATCH_DATA_KEYS is not set; production needs a secret key to encrypt "
+                    "personal data", suggestion="set LOANWATCH_DATA_KEYS=1:$(openssl rand "
+                    "-base64 32) and keep every version it has ever held until "
+                    "`loanwatch keys rotate` has moved the data off it")
+            return {1: DEVELOPMENT_DATA_KEY}
+        keys = {}
+        for version, text in _key_pairs(self.data_keys, "LOANWATCH_DATA_KEYS").items():
+            try:
+                key = base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+            except (binascii.Error, ValueError):
+                key = b""
+            if len(key) != DATA_KEY_BYTES:
+                raise ConfigurationError(
+                    f"LOANWATCH_DATA_KEYS: the key of version {version} is not "
+                    f"{DATA_KEY_BYTES} bytes in base64",
+                    suggestion="make one with `openssl rand -base64 32`")
+            keys[version] = key
+        return keys
+
+    @property
+    def resolved_hash_keys(self) -> dict[int, bytes]:
+        """The blind-index keys by version: the identifier key as version 1, then
+        ``hash_keys``.
+
+        Raises:
+            ConfigurationError: malformed, a version 1 in ``hash_keys``, a key too short, or
+                the identifier key unset in production.
+        """
+        keys = {1: self.resolved_identifier_key}
+        if self.hash_keys is not None:
+            for version, text in _key_pairs(self.hash_keys, "LOANWATCH_HASH_KEYS").items():
+                if version == 1:
+                    raise ConfigurationError(
+                        "LOANWATCH_HASH_KEYS: version 1 is LOANWATCH_IDENTIFIER_KEY; start at 2")
+                if len(text) < MIN_IDENTIFIER_KEY_LENGTH:
+                    raise ConfigurationError(
+                        f"LOANWATCH_HASH_KEYS: the key of version {version} is shorter than "
+                        f"{MIN_IDENTIFIER_KEY_LENGTH} characters",
+                        suggestion="make one with `openssl rand -hex 32`")
+                keys[version] = text.encode()
+        return keys
+
+    @property
     def uses_neo4j(self) -> bool:
         return self.neo4j_uri is not None
 
@@ -346,3 +413,22 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 f"bad setting: {problems}", suggestion="fix the environment variable named"
             ) from exc
+
+
+def _key_pairs(value: SecretStr, setting: str) -> dict[int, str]:
+    """``VERSION:KEY`` pairs of a key setting, by version; the message of an error names
+    the setting and the pair's position, never a key."""
+    pairs: dict[int, str] = {}
+    for position, item in enumerate(value.get_secret_value().split(","), start=1):
+        version, colon, key = item.strip().partition(":")
+        if not colon or not version.strip().isdigit() or not key.strip():
+            raise ConfigurationError(
+                f"{setting}: entry {position} is not VERSION:KEY",
+                suggestion=f"write {setting} as 1:KEY1,2:KEY2 (versions are positive numbers)")
+        number = int(version)
+        if not 1 <= number <= 65_535 or number in pairs:
+            raise ConfigurationError(
+                f"{setting}: entry {position} has version {number}, which is out of 1..65535 "
+                "or given twice")
+        pairs[number] = key.strip()
+    return pairs

@@ -13,6 +13,7 @@ from loanwatch.cli import demo as demo_cli
 from loanwatch.cli import features as features_cli
 from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
+from loanwatch.cli import keys as keys_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
 from loanwatch.cli import model_fit as model_fit_cli
@@ -47,6 +48,7 @@ app.command(name="demo")(demo_cli.demo)
 app.command(name="features")(features_cli.features)
 app.command(name="groups")(groups_cli.groups)
 app.command(name="import")(imports_cli.import_)
+app.add_typer(keys_cli.app, name="keys", help="Encryption keys of personal data: rotate, status.")
 app.command(name="migrate")(migrate_cli.migrate)
 app.command(name="purge-rejected")(purge_cli.purge_rejected)
 app.command(name="rings")(rings_cli.rings)

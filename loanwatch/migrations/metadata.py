@@ -32,6 +32,7 @@ RECORD_MODULES: Final = (
     "portfolio.models",
     "auth.audit_records",
     "auth.models",
+    "portfolio.key_rotations",
 )
 
 

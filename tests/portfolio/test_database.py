@@ -34,7 +34,7 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           "alert", "alert_event", "scan_run", "scan_pointer", "scan_loan_result",
           "scan_finding", "scan_finding_member", "scan_alert", "scan_party_features",
           "scan_party_exposure", "loan_override", "model_registry", "model_promotion",
-          "scan_party_score",
+          "scan_party_score", "graph_meta", "key_rotation",
           # the OAuth server's (revision 0010)
           "oauth_client", "oauth_user", "oauth_authorization_code", "oauth_refresh_token",
           "oauth_signing_key", "oauth_revocation",

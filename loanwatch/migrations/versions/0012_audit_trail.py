@@ -20,7 +20,7 @@ from alembic import op
 from loanwatch.migrations.append_only import drop_append_only, make_append_only
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
