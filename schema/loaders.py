@@ -15,16 +15,21 @@ Example::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 
 from graph.model import Edge, Node, RelType
 from graph.store import Direction, GraphStore
+from portfolio import readers
 from portfolio.alerts import Alert
+from portfolio.bureau import BureauSnapshot
+from portfolio.imports import ImportBatch
+from portfolio.repayments import Repayment
+from portfolio.schedule import Installment
 from risk.alerts.subjects import alerts_of_parties
 from risk.scan_results import (
     FindingResult,
@@ -37,7 +42,7 @@ from risk.scan_results import (
     party_scores,
 )
 
-__all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "create_loaders"]
+__all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "RecordKey", "create_loaders"]
 
 
 class EdgeKey(NamedTuple):
@@ -55,6 +60,25 @@ class PartyAlertsKey(NamedTuple):
     party_id: str
     status: str | None
     limit: int
+
+
+class RecordKey(NamedTuple):
+    """A record by kind and key, for ``node(id:)``: ``kind`` is one of
+    :data:`RECORD_READERS`' keys, ``key`` the record's id (a ``(loan id, seq)`` pair for an
+    installment, an ``int`` for an alert or import batch)."""
+
+    kind: str
+    key: Any
+
+
+#: The batched reader of each record kind ``records`` loads by key.
+RECORD_READERS: dict[str, Callable[[Engine, Sequence[Any]], Mapping[Any, Any]]] = {
+    "alert": readers.alerts_by_id,
+    "installment": readers.installments_by_key,
+    "repayment": readers.repayments_by_id,
+    "bureau": readers.bureau_by_id,
+    "import_batch": readers.import_batches_by_id,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +100,15 @@ class Loaders:
     graph_features: DataLoader[str, StoredFeatures | None]
     #: A borrower's PD in the latest scan, by party id (``None``: not scored).
     pd_scores: DataLoader[str, StoredScore | None]
+    #: A loan's schedule in installment order, by loan id (empty: none, or no records).
+    installments: DataLoader[str, list[Installment]]
+    #: A loan's repayments, oldest first, by loan id.
+    repayments: DataLoader[str, list[Repayment]]
+    #: A party's bureau snapshots, newest first, by party id.
+    bureau: DataLoader[str, list[BureauSnapshot]]
+    #: Any record by :class:`RecordKey` (``None``: no such record, or no records).
+    records: DataLoader[RecordKey, Alert | Installment | Repayment | BureauSnapshot
+                        | ImportBatch | None]
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
@@ -127,12 +160,38 @@ def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
         found = await asyncio.to_thread(party_scores, records, list(ids))
         return [found.get(party_id) for party_id in ids]
 
+    def grouped(reader: Callable[[Engine, Sequence[str]], Mapping[str, list[Any]]]
+                ) -> Callable[[Sequence[str]], Awaitable[list[list[Any]]]]:
+        async def load(ids: Sequence[str]) -> list[list[Any]]:
+            if records is None:
+                return [[] for _ in ids]
+            found = await asyncio.to_thread(reader, records, list(ids))
+            return [found.get(key, []) for key in ids]
+        return load
+
+    async def load_records(keys: Sequence[RecordKey]) -> list[Any]:
+        if records is None:
+            return [None] * len(keys)
+        return await asyncio.to_thread(_records, records, keys)
+
     return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges),
+                   installments=DataLoader(load_fn=grouped(readers.installments_by_loan)),
+                   repayments=DataLoader(load_fn=grouped(readers.repayments_by_loan)),
+                   bureau=DataLoader(load_fn=grouped(readers.bureau_by_party)),
+                   records=DataLoader(load_fn=load_records),
                    loan_results=DataLoader(load_fn=load_loan_results),
                    findings=DataLoader(load_fn=load_findings),
                    party_alerts=DataLoader(load_fn=load_party_alerts),
                    graph_features=DataLoader(load_fn=load_graph_features),
                    pd_scores=DataLoader(load_fn=load_pd_scores))
+
+
+def _records(records: Engine, keys: Sequence[RecordKey]) -> list[Any]:
+    """One query per kind of record asked for."""
+    by_kind: dict[str, Mapping[Any, Any]] = {}
+    for kind in dict.fromkeys(key.kind for key in keys):
+        by_kind[kind] = RECORD_READERS[kind](records, [k.key for k in keys if k.kind == kind])
+    return [by_kind[key.kind].get(key.key) for key in keys]
 
 
 def _party_alerts(graph: GraphStore, records: Engine,
