@@ -126,9 +126,11 @@ class LoanRow:
     exposure: Decimal
 
 
+_LOANS = Loan.__table__  # type: ignore[attr-defined]
+_MEMBERS = ScanFindingMember.__table__  # type: ignore[attr-defined]
 _R = ScanLoanResult.__table__.c  # type: ignore[attr-defined]
-_L = Loan.__table__.c  # type: ignore[attr-defined]
-_M = ScanFindingMember.__table__.c  # type: ignore[attr-defined]
+_L = _LOANS.c
+_M = _MEMBERS.c
 _F = ScanFinding.__table__.c  # type: ignore[attr-defined]
 _TIER_RANK: Final = case({tier.slug: int(tier) for tier in Tier}, value=_R.tier, else_=0)
 
@@ -180,7 +182,7 @@ def _member_ids(session: Session, run_id: int, flt: ListFilter) -> Any | None:
     finding_ids: list[int] = []
     if flt.group is not None:
         rows = session.execute(
-            select(_F.id, _F.evidence).join(_M, _M.finding_id == _F.id)
+            select(_F.id, _F.evidence).join(_MEMBERS, _M.finding_id == _F.id)
             .where(_M.run_id == run_id, _M.party_id == flt.group, _F.kind == "group")).all()
         heads = [int(i) for i, evidence in rows if evidence.get("controller") == flt.group]
         if not heads:
@@ -250,7 +252,8 @@ def borrower_page(records: Engine, graph: GraphStore, flt: ListFilter, order: Li
         query = select(_R.borrower_id, func.count().label("loans"), tier, stage, dpd, exposure)
         query = query.where(_R.run_id == run.id)
         if flt.products:
-            query = query.join(_L, _L.id == _R.loan_id).where(_L.product.in_(list(flt.products)))
+            query = query.join(_LOANS, _L.id == _R.loan_id).where(
+                _L.product.in_(list(flt.products)))
         members = _member_ids(session, run.id, flt)
         if members is not None:
             query = query.where(_R.borrower_id.in_(members))
@@ -303,7 +306,7 @@ def loan_page(records: Engine, graph: GraphStore, flt: ListFilter, order: ListOr
     with Session(records) as session:
         query = (select(_R.loan_id, _R.borrower_id, _L.product, _R.tier, _R.stage, _R.dpd,
                         _R.currency, _R.exposure_minor)
-                 .join(_L, _L.id == _R.loan_id).where(_R.run_id == run.id))
+                 .join(_LOANS, _L.id == _R.loan_id).where(_R.run_id == run.id))
         if flt.products:
             query = query.where(_L.product.in_(list(flt.products)))
         if flt.dpd_buckets:

@@ -69,7 +69,9 @@ def _alert_number(value: str) -> int:
     return int(text)
 
 
-@strawberry.type
+@strawberry.type(description="Where every read starts: any object by id (`node`, `nodes`), "
+                 "parties and loans by id or search, the portfolio lists, alerts, circles, "
+                 "the latest scan, graph exploration and the stress test.")
 class Query:
     @strawberry.field(
         description=f"Persons and companies whose name or id contains `text`, ignoring "

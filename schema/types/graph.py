@@ -70,8 +70,8 @@ class GraphEdge:
 
 @strawberry.type(description="Nodes around a center and the edges among them.")
 class Subgraph:
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
+    nodes: list[GraphNode] = strawberry.field(description="The nodes, by hop distance then id.")
+    edges: list[GraphEdge] = strawberry.field(description="The edges among them, by identity.")
     truncated: bool = strawberry.field(
         description="True when the node limit stopped the expansion early."
     )
@@ -87,8 +87,8 @@ class Subgraph:
 
 @strawberry.type(description="A path: nodes[i] and nodes[i + 1] are joined by edges[i].")
 class Path:
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
+    nodes: list[GraphNode] = strawberry.field(description="The nodes of the path, in order.")
+    edges: list[GraphEdge] = strawberry.field(description="The edges joining them, in order.")
 
     @strawberry.field(description="Number of edges.")
     def length(self) -> int:
