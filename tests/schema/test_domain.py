@@ -6,6 +6,7 @@ borrowers counted (the same for 10 and for 100)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -467,3 +468,28 @@ def test_a_page_of_borrowers_costs_the_same_round_trips_for_10_and_100(
     # get_nodes: the page, then the guarantors; edges_of: BORROWS out (loans, alerts),
     # then GUARANTEES in of the loans.
     assert small["get_nodes"] <= 3 and small["edges_of"] <= 3, small
+
+
+# -- the README's guide --------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = "## GraphQL for front-end teams"
+
+
+def guide_queries() -> list[str]:
+    """The GraphQL blocks of the README's guide for front-end teams."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(GUIDE):]
+    section = section[:section.index("\n## ", len(GUIDE))]
+    return re.findall(r"```graphql\n(.*?)```", section, flags=re.S)
+
+
+def test_the_guides_examples_run(schema: LoanwatchSchema, scanned: Scanned) -> None:
+    queries = guide_queries()
+    assert len(queries) >= 3
+    party = _busiest(scanned)
+    for query in queries:
+        data = run(schema, scanned, query, **({"id": party} if "$id" in query else {}))
+        assert data
+    view = run(schema, scanned, queries[0], id=party)["party"]
+    assert view["id"] == party and view["loans"] and view["guaranteesReceived"]
