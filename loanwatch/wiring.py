@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,7 +16,11 @@ from graph.store import GraphStore
 from loanwatch.errors import BackendUnavailable
 from loanwatch.settings import Settings
 
-__all__ = ["create_engine_from_settings", "open_graph_store", "open_stores", "stores"]
+if TYPE_CHECKING:
+    from auth.audit import AuditTrail
+
+__all__ = ["create_engine_from_settings", "open_audit_trail", "open_graph_store", "open_stores",
+           "stores"]
 
 
 def create_engine_from_settings(settings: Settings, *, migrate: bool = True) -> Engine:
@@ -98,3 +103,22 @@ def stores(settings: Settings) -> Iterator[tuple[Engine, GraphStore]]:
     finally:
         graph.close()
         engine.dispose()
+
+
+def open_audit_trail(settings: Settings, engine: Engine) -> AuditTrail:
+    """The process's audit trail on ``engine`` (migrated), keyed, signing and bounded as
+    ``settings`` say. Close it when the process ends (it drains on close).
+
+    Raises:
+        ConfigurationError: production without ``LOANWATCH_AUDIT_KEY`` or
+            ``LOANWATCH_AUDIT_SIGNING_KEY``.
+    """
+    from auth.audit import AuditTrail
+    from auth.audit_heads import HeadSigner
+
+    return AuditTrail(engine, key=settings.resolved_audit_key,
+                      signer=HeadSigner(settings.resolved_audit_signing_key),
+                      heads_file=settings.resolved_audit_heads_file,
+                      head_interval_s=settings.audit_head_interval_s,
+                      flush_interval_s=settings.audit_flush_interval_s,
+                      max_pending=settings.audit_max_pending)

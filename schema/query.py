@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import strawberry
 
+from auth.principal import Right
 from portfolio.readers import import_batches
 from risk.alerts.lifecycle import get_alert, list_alerts
 from risk.contagion.buffers import (
@@ -34,8 +36,10 @@ from schema.enums import Label, RelType, to_model_labels, to_model_types
 from schema.errors import InvalidArgument
 from schema.pagination import window
 from schema.party_risk import check_status
+from schema.permissions import needs
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import Alert, AlertConnection, alert_from_record
+from schema.types.audit import AuditAction, AuditConnection, audit_page
 from schema.types.circles import CircleConnection, CircleKind
 from schema.types.connection import PartyConnection
 from schema.types.graph import Path, Subgraph
@@ -101,6 +105,21 @@ class Query:
         rows = [] if records is None else await asyncio.to_thread(
             list_alerts, records, status=status, limit=page.size + 1, offset=page.offset)
         return AlertConnection.from_page(rows, page)
+
+    @strawberry.field(
+        description=f"The audit trail, newest first: entries of `actor` (a user login or a "
+        f"client id), of `action`, naming `target` among their objects, at or after `since` "
+        f"and before `until` (UTC unless the time says). `first` is at most "
+        f"{MAX_PAGE_SIZE}. Administrators only (the `audit:read` scope).",
+        metadata=needs(Right.READ_AUDIT))
+    async def audit_log(self, info: Info, actor: str | None = None,
+                        action: AuditAction | None = None,  # type: ignore[valid-type]
+                        target: strawberry.ID | None = None, since: datetime | None = None,
+                        until: datetime | None = None, first: int = DEFAULT_PAGE_SIZE,
+                        after: str | None = None) -> AuditConnection:
+        return await audit_page(info.context.records, actor=actor, action=action,
+                                target=target, since=since, until=until, first=first,
+                                after=after)
 
     @strawberry.field(description="The alert `id` (its global id `Alert:17`, or its number), "
                       "with its signals and evidence path; NOT_FOUND when there is none.")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from loanwatch.cli import alerts as alerts_cli
+from loanwatch.cli import audit as audit_cli
 from loanwatch.cli import circles as circles_cli
 from loanwatch.cli import classify as classify_cli
+from loanwatch.cli import clients as clients_cli
 from loanwatch.cli import demo as demo_cli
 from loanwatch.cli import features as features_cli
 from loanwatch.cli import groups as groups_cli
@@ -26,7 +28,9 @@ from loanwatch.cli import scan as scan_cli
 from loanwatch.cli import schema_sdl as schema_cli
 from loanwatch.cli import seed as seed_cli
 from loanwatch.cli import serve as serve_cli
+from loanwatch.cli import signing_keys as signing_keys_cli
 from loanwatch.cli import stress as stress_cli
+from loanwatch.cli import users as users_cli
 from loanwatch.cli.errors import run_reporting_errors
 
 app = typer.Typer(
@@ -65,6 +69,10 @@ app.add_typer(model_cli.app, name="model", help="Credit models: train, register,
 app.add_typer(schema_cli.app, name="schema", help="The GraphQL schema's SDL, for front-end "
               "tools.")
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
+app.add_typer(audit_cli.app, name="audit", help="The tamper-evident audit trail.")
+app.add_typer(clients_cli.app, name="clients", help="OAuth clients: integrations and front ends.")
+app.add_typer(users_cli.app, name="users", help="Users who sign in on the login page.")
+app.add_typer(signing_keys_cli.app, name="signing-keys", help="The keys that sign access tokens.")
 
 
 def main() -> None:
