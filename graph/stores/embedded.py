@@ -346,6 +346,27 @@ class EmbeddedGraphStore(GraphStore):
                                                   row.key, orjson.loads(row.props))
         return list(seen.values())
 
+    def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:
+        wanted = self._check_property_keys(keys)
+        needle = value.strip().lower()
+        query = select(graph_node.c.id, graph_node.c.props).where(
+            graph_node.c.label.in_([Label.PERSON.value, Label.COMPANY.value]))
+        if needle.isascii() and not any(c in needle for c in '"\\'):
+            # The properties are one JSON text per node: a LIKE on the value narrows the
+            # scan in SQL (SQLite lowers ASCII only, hence the test), and the exact
+            # comparison runs on the parsed properties.
+            escaped = needle.replace("%", "\\%").replace("_", "\\_")
+            query = query.where(func.lower(graph_node.c.props).like(f"%{escaped}%",
+                                                                    escape="\\"))
+        found: list[str] = []
+        with self._sql_errors(), self._engine.connect() as conn:
+            for row in conn.execute(query):
+                props = orjson.loads(row.props)
+                if any(isinstance(props.get(key), str)
+                       and props[key].strip().lower() == needle for key in wanted):
+                    found.append(row.id)
+        return sorted(found)
+
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
         """See :meth:`GraphStore.search_parties`. Person names are sealed, so they are
         found through their blind-index tokens (and national ids through their exact

@@ -466,6 +466,19 @@ class Neo4jGraphStore(GraphStore):
             seen.setdefault(edge.identity, edge)
         return list(seen.values())
 
+    def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:
+        wanted = self._check_property_keys(keys)
+        [record] = self._read(
+            """
+            MATCH (n:Entity) WHERE n.label IN ['Person', 'Company']
+              AND any(key IN $keys WHERE n[key] IS :: STRING
+                      AND toLower(trim(n[key])) = $needle)
+            RETURN collect(n.id) AS ids
+            """,
+            keys=wanted, needle=value.strip().lower(),
+        )
+        return sorted(record["ids"])
+
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
         """See :meth:`GraphStore.search_parties`: person names through their blind-index
         tokens, national ids through their exact token, the candidates' names opened to

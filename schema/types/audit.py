@@ -44,7 +44,8 @@ class AuditEntry:
     seq: strawberry.ID = strawberry.field(description="The entry's place in the chain "
                                           "(1, 2, 3, ... with no gap).")
     at: datetime = strawberry.field(description="When it happened (UTC).")
-    action: AuditAction  # type: ignore[valid-type]
+    action: AuditAction = strawberry.field(  # type: ignore[valid-type]
+        description="What was done (a read of personal data, a change, a login...).")
     client_id: str = strawberry.field(description="The OAuth client the request came "
                                       "through (`cli` for the command line).")
     user: str | None = strawberry.field(description="The user's login; null for an "
@@ -62,14 +63,14 @@ class AuditEntry:
 
 @strawberry.type(description="One audit entry of a page, with its cursor.")
 class AuditEntryEdge:
-    cursor: str
-    node: AuditEntry
+    cursor: str = strawberry.field(description="Pass as `after` to read older entries.")
+    node: AuditEntry = strawberry.field(description="The entry.")
 
 
 @strawberry.type(description="A page of audit entries, newest first.")
 class AuditConnection:
-    edges: list[AuditEntryEdge]
-    page_info: PageInfo
+    edges: list[AuditEntryEdge] = strawberry.field(description="The page's entries.")
+    page_info: PageInfo = strawberry.field(description="Where the page lies.")
 
     @classmethod
     def from_page(cls, records: Sequence[AuditRecord], size: int, *,
