@@ -8,11 +8,13 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Final
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api.admission import HeavyQueryGate
@@ -21,7 +23,10 @@ from api.graphql_view import DEFAULT_MAX_REQUEST_BYTES, GraphQLView, RequestLimi
 from api.health import healthz, ping_engine, readiness_endpoint
 from graph.store import GraphStore
 from loanwatch.settings import Settings
+from portfolio.persisted_documents import find_documents
+from risk.alerts.feed import AlertFeed, LocalAlertFeed, RedisAlertFeed
 from schema import QueryLimits, build_schema
+from schema.persisted import DocumentLookup
 
 __all__ = ["GRAPHQL_PATH", "HEALTHZ_PATH", "MAX_GRAPHQL_BODY_BYTES", "READYZ_PATH",
            "create_app"]
@@ -39,6 +44,7 @@ def create_app(
     engine: Engine,
     *,
     limits: QueryLimits | None = None,
+    alert_feed: AlertFeed | None = None,
 ) -> Starlette:
     """The Loanwatch API over ``graph`` and ``engine``, which the caller opens and closes.
 
@@ -53,10 +59,16 @@ def create_app(
         engine: the SQL engine of the relational records (pinged by ``/readyz``).
         limits: depth, alias, token and cost limits of a GraphQL document (by default the
             defaults, with ``settings.query_max_cost``).
+        alert_feed: where alert changes are announced and heard (by default: through Redis
+            pub/sub when ``settings.broker_url`` is a Redis URL, else within this process);
+            kept as ``app.state.alert_feed`` and closed when the app shuts down.
     """
     production = settings.environment == "production"
     schema = build_schema(mask_errors=production,
-                          limits=limits or QueryLimits(max_cost=settings.query_max_cost))
+                          limits=limits or QueryLimits(max_cost=settings.query_max_cost),
+                          documents=_registered_documents(engine),
+                          only_registered_documents=settings.only_registered_documents)
+    feed = alert_feed if alert_feed is not None else _alert_feed(settings)
     gate = HeavyQueryGate(heavy_cost=settings.heavy_query_cost,
                           slots=settings.heavy_query_slots, wait_s=settings.heavy_query_wait_s)
     readyz = readiness_endpoint(
@@ -64,17 +76,39 @@ def create_app(
         load=gate.saturation,
     )
     view = GraphQLView(
-        schema, graph, admission=gate, records=engine,
+        schema, graph, admission=gate, records=engine, alert_feed=feed,
+        default_currency=settings.base_currency,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
     )
     routes = [
         Route(GRAPHQL_PATH, view, name="graphql"),
+        WebSocketRoute(GRAPHQL_PATH, view, name="graphql-ws"),
         Route(HEALTHZ_PATH, healthz, name="healthz"),
         Route(READYZ_PATH, readyz, name="readyz"),
         Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR),
               name="graphiql-assets"),
     ]
-    app = Starlette(debug=False, routes=routes)
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await feed.aclose()
+
+    app = Starlette(debug=False, routes=routes, lifespan=lifespan)
     app.state.heavy_queries = gate
+    app.state.alert_feed = feed
     return app
+
+
+def _alert_feed(settings: Settings) -> AlertFeed:
+    url = settings.broker_url_value
+    if url is not None and url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisAlertFeed(url)
+    return LocalAlertFeed()
+
+
+def _registered_documents(engine: Engine) -> DocumentLookup:
+    def lookup(sha256: str) -> str | None:
+        return find_documents(engine, [sha256]).get(sha256)
+
+    return lookup

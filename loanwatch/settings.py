@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     heavy_query_wait_s: float = Field(DEFAULT_HEAVY_QUERY_WAIT_S, ge=0)
     identifier_key: SecretStr | None = None
     rejected_row_retention_days: int = Field(DEFAULT_REJECTED_ROW_RETENTION_DAYS, ge=1)
+    #: Run only GraphQL documents registered with ``loanwatch documents register`` (set it
+    #: in production; see the README's "Persisted documents").
+    only_registered_documents: bool = False
 
     @field_validator("identifier_key", mode="before")
     @classmethod

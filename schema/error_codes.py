@@ -64,6 +64,10 @@ class ErrorCode(StrEnum):
     SERVER_BUSY = "SERVER_BUSY"
     #: The client disconnected, so the query was stopped (no client ever reads it).
     CANCELLED = "CANCELLED"
+    #: A persisted document's hash names no registered document.
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    #: The server runs only registered documents, and this one is not.
+    PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
     #: Anything else; masked in production.
     INTERNAL = "INTERNAL"
 

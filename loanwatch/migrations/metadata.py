@@ -30,6 +30,9 @@ RECORD_MODULES: Final = (
     "portfolio.overrides",
     "portfolio.scan_features",
     "portfolio.models",
+    "portfolio.write_receipts",
+    "portfolio.contact_notes",
+    "portfolio.persisted_documents",
 )
 
 
