@@ -8,6 +8,7 @@ from loanwatch.cli import alerts as alerts_cli
 from loanwatch.cli import circles as circles_cli
 from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import demo as demo_cli
+from loanwatch.cli import documents as documents_cli
 from loanwatch.cli import features as features_cli
 from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
@@ -65,6 +66,7 @@ app.add_typer(model_cli.app, name="model", help="Credit models: train, register,
 app.add_typer(schema_cli.app, name="schema", help="The GraphQL schema's SDL, for front-end "
               "tools.")
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
+app.add_typer(documents_cli.app, name="documents", help="Trusted GraphQL documents.")
 
 
 def main() -> None:
