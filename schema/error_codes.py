@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
@@ -124,6 +124,12 @@ class ErrorCodes(SchemaExtension):
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = [self._coded(error) for error in errors]  # type: ignore[union-attr]
+
+    def on_stream_result(self, result: Any) -> None:
+        """The same for each result of a subscription (over WebSocket)."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._coded(error) for error in errors]
 
     def _coded(self, error: GraphQLError) -> GraphQLError:
         code = classify(error)
