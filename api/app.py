@@ -24,7 +24,7 @@ from api.health import healthz, ping_engine, readiness_endpoint
 from graph.store import GraphStore
 from loanwatch.settings import Settings
 from portfolio.persisted_documents import find_documents
-from risk.alerts.feed import AlertFeed, LocalAlertFeed, RedisAlertFeed
+from risk.alerts.feed import AlertFeed, LocalAlertFeed, feed_for_broker
 from schema import QueryLimits, build_schema
 from schema.persisted import DocumentLookup
 
@@ -101,10 +101,7 @@ def create_app(
 
 
 def _alert_feed(settings: Settings) -> AlertFeed:
-    url = settings.broker_url_value
-    if url is not None and url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisAlertFeed(url)
-    return LocalAlertFeed()
+    return feed_for_broker(settings.broker_url_value) or LocalAlertFeed()
 
 
 def _registered_documents(engine: Engine) -> DocumentLookup:

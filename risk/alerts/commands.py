@@ -10,20 +10,27 @@ conflict. The answer is the alert as the move left it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from portfolio.alerts import Alert, AlertAction, AlertStatus
 from portfolio.write_receipts import run_once
 from risk.alerts.feed import AlertChange, AlertFeed
-from risk.alerts.lifecycle import move_in
+from risk.alerts.lifecycle import RaiseOutcome, move_in
 from risk.errors import RiskError
 
-__all__ = ["MOVES", "AlertMoved", "alert_change", "change_alert"]
+__all__ = ["ANNOUNCED_OUTCOMES", "MOVES", "AlertMoved", "alert_change", "announce_outcomes",
+           "change_alert"]
+
+#: The outcomes of raising that change an alert, and so are announced.
+ANNOUNCED_OUTCOMES: Final = frozenset({"raised", "updated", "escalated"})
+
+_IDS_PER_QUERY: Final = 500
 
 #: The status each action moves an alert to.
 MOVES: Final[dict[AlertAction, AlertStatus]] = {
@@ -82,3 +89,21 @@ def change_alert(engine: Engine, action: AlertAction, alert_id: int, *, event_id
     if feed is not None and not once.replayed:
         feed.publish(alert_change(alert, action.value))
     return AlertMoved(alert, once.replayed)
+
+
+def announce_outcomes(engine: Engine, feed: AlertFeed, outcomes: Sequence[RaiseOutcome]) -> int:
+    """Announce on ``feed`` every alert a run raised, updated or escalated (call it once the
+    run's transaction is committed); return how many were announced.
+
+    The alerts are read back in a few queries, so that a change says each alert's status
+    as it is (an updated alert may be acknowledged or assigned).
+    """
+    changed = {o.alert_id: o.outcome for o in outcomes if o.outcome in ANNOUNCED_OUTCOMES}
+    ids = list(changed)
+    with Session(engine) as session:
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start:start + _IDS_PER_QUERY]
+            for alert in session.exec(select(Alert).where(col(Alert.id).in_(chunk))):
+                assert alert.id is not None
+                feed.publish(alert_change(alert, changed[alert.id]))
+    return len(ids)

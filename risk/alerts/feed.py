@@ -37,6 +37,7 @@ __all__ = [
     "AlertFeed",
     "LocalAlertFeed",
     "RedisAlertFeed",
+    "feed_for_broker",
 ]
 
 #: The Redis pub/sub channel of alert changes.
@@ -234,3 +235,15 @@ class RedisAlertFeed(LocalAlertFeed):
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
         self._publisher.close()
+
+    def close(self) -> None:
+        """Release the publishing connection (a process that only publishes: the CLI)."""
+        self._publisher.close()
+
+
+def feed_for_broker(url: str | None) -> RedisAlertFeed | None:
+    """The feed across processes for the broker at ``url`` when it is Redis, else ``None``
+    (a RabbitMQ broker, or none: alert changes stay within the process that makes them)."""
+    if url is not None and url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisAlertFeed(url)
+    return None
