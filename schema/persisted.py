@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from schema.error_codes import ErrorCode
@@ -44,6 +44,9 @@ __all__ = [
 #: Registered documents kept in memory per process (their text, by hash).
 DOCUMENT_CACHE_SIZE: Final = 4_096
 _HEX: Final = re.compile(r"[0-9a-f]{64}")
+
+#: What runs in place of a refused document: nothing, as on_execute answers the refusal.
+_REFUSED: Final = "query RefusedDocument { __typename }"
 
 #: Returns the registered text of a SHA-256 hex digest, or ``None``.
 DocumentLookup = Callable[[str], str | None]
@@ -105,8 +108,22 @@ class PersistedDocuments(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
+        self._refusal: GraphQLError | None = None
         if context.graphql_document is None:
-            self._resolve(context)
+            try:
+                self._resolve(context)
+            except GraphQLError as refusal:
+                # An error raised here would escape Strawberry's handling on the WebSocket
+                # transport; instead the refused document is swapped for a no-op query that
+                # never executes, and on_execute answers the refusal as the request's error.
+                self._refusal = refusal
+                context.query = _REFUSED
+                context._provided_operation_name = None  # type: ignore[attr-defined]
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        if self._refusal is not None:
+            self.execution_context.result = ExecutionResult(data=None, errors=[self._refusal])
         yield
 
     def _resolve(self, context: Any) -> None:

@@ -242,3 +242,38 @@ def test_the_stream_ends_when_the_token_that_opened_it_expires(stores: Stores) -
         return [item async for item in stream]  # type: ignore[union-attr]
 
     assert asyncio.run(asyncio.wait_for(scenario(), WAIT_S)) == []
+
+
+def test_only_registered_subscriptions_run_when_the_switch_is_on(stores: Stores) -> None:
+    """graphql-transport-ws clients send the text; it must be a registered document."""
+    from portfolio.persisted_documents import register_documents
+
+    register_documents(stores.engine, [(SUBSCRIBE, "Watch")])
+    settings = Settings.from_environ({"LOANWATCH_ENVIRONMENT": "production",
+                                      "LOANWATCH_ONLY_REGISTERED_DOCUMENTS": "true",
+                                      "LOANWATCH_IDENTIFIER_KEY": "k" * 32})
+    feed = LocalAlertFeed()
+    app = create_app(settings, stores.graph, stores.engine, alert_feed=feed)
+
+    async def scenario(address: str) -> dict[str, Any]:
+        registered = await _subscribe(address, {})
+        await asyncio.to_thread(wait_until, lambda: feed.subscriber_count == 1,
+                                "the registered subscription listens")
+        await registered.close()
+        socket = await connect(f"ws://{address}/graphql",
+                               subprotocols=["graphql-transport-ws"])
+        await socket.send(json.dumps({"type": "connection_init"}))
+        await socket.recv()
+        await socket.send(json.dumps({"id": "2", "type": "subscribe", "payload": {
+            "query": "subscription { alertChanges { change } }"}}))
+        refused = json.loads(await asyncio.wait_for(socket.recv(), WAIT_S))
+        await socket.close()
+        return refused  # type: ignore[no-any-return]
+
+    with serving(app) as address:
+        refused = asyncio.run(scenario(address))
+
+    assert refused["type"] == "next"
+    assert refused["payload"]["data"] is None
+    assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == [
+        "PERSISTED_QUERY_NOT_ALLOWED"]
