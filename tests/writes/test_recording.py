@@ -186,3 +186,28 @@ def test_a_receipt_that_cannot_be_stored_leaves_no_record_in_either_store(
     assert stores.graph.labels_of(["E1"]) == {}
     assert _count(stores.engine, "repayment") == 0
     assert _count(stores.engine, "write_receipt") == 0
+
+
+def test_the_same_event_sent_twice_at_once_is_written_once(stores: Stores) -> None:
+    import threading
+
+    start = threading.Barrier(2)
+    answers: list[object] = []
+
+    def send() -> None:
+        start.wait()
+        answers.append(_record(stores, "events", "ev-1", {
+            "id": "E1", "kind": "news", "occurred_on": "2025-04-01", "title": "x",
+            "party_ids": ["C1"]}))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert len(answers) == 2
+    assert sorted(a.replayed for a in answers) == [False, True]  # type: ignore[attr-defined]
+    assert answers[0].values == answers[1].values  # type: ignore[attr-defined]
+    assert _count(stores.engine, "write_receipt") == 1
+    assert stores.graph.labels_of(["E1"]) == {"E1": Label.EXTERNAL_EVENT}
