@@ -14,7 +14,7 @@ from typing import Final
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api.admission import HeavyQueryGate
@@ -28,7 +28,10 @@ from auth.logging_sink import LoggingAuditSink
 from auth.server_factory import open_oauth_server
 from graph.store import GraphStore
 from loanwatch.settings import Settings
+from portfolio.persisted_documents import find_documents
+from risk.alerts.feed import AlertFeed, LocalAlertFeed, feed_for_broker
 from schema import QueryLimits, build_schema
+from schema.persisted import DocumentLookup
 
 __all__ = ["GRAPHQL_PATH", "HEALTHZ_PATH", "MAX_GRAPHQL_BODY_BYTES", "READYZ_PATH",
            "create_app", "oauth_server_from_settings"]
@@ -48,6 +51,7 @@ def create_app(
     limits: QueryLimits | None = None,
     oauth: OAuthServer | None = None,
     audit: AuditSink | None = None,
+    alert_feed: AlertFeed | None = None,
 ) -> Starlette:
     """The Loanwatch API over ``graph`` and ``engine``, which the caller opens and closes.
 
@@ -67,10 +71,16 @@ def create_app(
             default one on ``engine`` configured by the ``oauth_*`` settings.
         audit: where the OAuth server's audit events go when it is built here (by default
             the ``loanwatch.audit`` logger).
+        alert_feed: where alert changes are announced and heard (by default: through Redis
+            pub/sub when ``settings.broker_url`` is a Redis URL, else within this process);
+            kept as ``app.state.alert_feed`` and closed when the app shuts down.
     """
     production = settings.environment == "production"
     schema = build_schema(mask_errors=production,
-                          limits=limits or QueryLimits(max_cost=settings.query_max_cost))
+                          limits=limits or QueryLimits(max_cost=settings.query_max_cost),
+                          documents=_registered_documents(engine),
+                          only_registered_documents=settings.only_registered_documents)
+    feed = alert_feed if alert_feed is not None else _alert_feed(settings)
     gate = HeavyQueryGate(heavy_cost=settings.heavy_query_cost,
                           slots=settings.heavy_query_slots, wait_s=settings.heavy_query_wait_s)
     readyz = readiness_endpoint(
@@ -78,7 +88,8 @@ def create_app(
         load=gate.saturation,
     )
     view = GraphQLView(
-        schema, graph, admission=gate, records=engine,
+        schema, graph, admission=gate, records=engine, alert_feed=feed,
+        default_currency=settings.base_currency,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
     )
@@ -87,6 +98,7 @@ def create_app(
     routes = [
         *oauth_routes(oauth),
         Route(GRAPHQL_PATH, view, name="graphql"),
+        WebSocketRoute(GRAPHQL_PATH, view, name="graphql-ws"),
         Route(HEALTHZ_PATH, healthz, name="healthz"),
         Route(READYZ_PATH, readyz, name="readyz"),
         Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR),
@@ -102,10 +114,12 @@ def create_app(
             yield
         finally:
             revocations.close()
+            await feed.aclose()
 
     app = Starlette(debug=False, routes=routes, lifespan=lifespan)
     app.state.heavy_queries = gate
     app.state.oauth = oauth
+    app.state.alert_feed = feed
     return app
 
 
@@ -118,3 +132,14 @@ def oauth_server_from_settings(settings: Settings, engine: Engine,
                       access_token_ttl_s=settings.oauth_access_token_ttl_s,
                       refresh_token_ttl_s=settings.oauth_refresh_token_ttl_s),
         audit=audit, redis_url=settings.oauth_redis_url_value)
+
+
+def _alert_feed(settings: Settings) -> AlertFeed:
+    return feed_for_broker(settings.broker_url_value) or LocalAlertFeed()
+
+
+def _registered_documents(engine: Engine) -> DocumentLookup:
+    def lookup(sha256: str) -> str | None:
+        return find_documents(engine, [sha256]).get(sha256)
+
+    return lookup

@@ -47,6 +47,8 @@ from api.http_status import (
     response_media_type,
 )
 from graph.store import GraphStore
+from portfolio.money import DEFAULT_CURRENCY
+from risk.alerts.feed import AlertFeed
 from schema import Context, ErrorCode, LoanwatchSchema, build_context
 from schema.control import Admission, QueryControl, admit_everything, timed_out
 from schema.errors import QueryCancelled
@@ -164,10 +166,13 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, schema: LoanwatchSchema, graph: GraphStore, *,
                  limits: RequestLimits | None = None,
                  admission: Admission = admit_everything,
-                 records: Engine | None = None) -> None:
+                 records: Engine | None = None, alert_feed: AlertFeed | None = None,
+                 default_currency: str = DEFAULT_CURRENCY) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self._graph = graph
         self._records = records
+        self._alert_feed = alert_feed
+        self._default_currency = default_currency
         self._limits = limits or RequestLimits()
         self._admission = admission
         self._ide_html = graphiql_html()
@@ -224,7 +229,8 @@ class GraphQLView(GraphQL[Context, None]):
     async def _run_or_reject(self, request: Request, control: QueryControl) -> Response:
         try:
             return await self.run(request, context=build_context(
-                self._graph, control, records=self._records))
+                self._graph, control, records=self._records, alert_feed=self._alert_feed,
+                default_currency=self._default_currency))
         except HTTPException as exc:
             return self._rejection(request, exc)
 
@@ -248,7 +254,25 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> Context:
-        return build_context(self._graph, records=self._records)
+        return build_context(self._graph, records=self._records, alert_feed=self._alert_feed,
+                             default_currency=self._default_currency)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter
+                              ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request, with a persisted document's ``documentId`` (Relay, GraphQL over
+        HTTP) moved into ``extensions``, where :mod:`schema.persisted` reads it beside
+        Apollo's ``persistedQuery``."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, list) or data.query is not None:
+            return data
+        if request.method == "GET":
+            document_id: object = request.query_params.get("documentId")
+        else:
+            body = self.parse_json(await request.get_body())
+            document_id = body.get("documentId") if isinstance(body, dict) else None
+        if document_id is not None:
+            data.extensions = {**(data.extensions or {}), "documentId": document_id}
+        return data
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self._ide_html)

@@ -40,6 +40,8 @@ REQUEST_ERROR_STATUS: Final[Mapping[ErrorCode, int]] = {
     ErrorCode.BAD_USER_INPUT: 400,
     ErrorCode.QUERY_TOO_COSTLY: 400,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: 404,
+    ErrorCode.PERSISTED_QUERY_NOT_ALLOWED: 400,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.CANCELLED: 499,

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     #: 1 is ``identifier_key``, which names identifier nodes and is never rotated).
     hash_keys: SecretStr | None = None
     rejected_row_retention_days: int = Field(DEFAULT_REJECTED_ROW_RETENTION_DAYS, ge=1)
+    #: Run only GraphQL documents registered with ``loanwatch documents register`` (set it
+    #: in production; see the README's "Persisted documents").
+    only_registered_documents: bool = False
 
     @field_validator("identifier_key", "data_keys", "hash_keys", mode="before")
     @classmethod

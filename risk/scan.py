@@ -73,6 +73,8 @@ from portfolio.scan_runs import (
     ScanRun,
     ScanStatus,
 )
+from risk.alerts.commands import announce_outcomes
+from risk.alerts.feed import AlertFeed
 from risk.alerts.lifecycle import AlertDraft, RaiseOutcome, raise_alerts
 from risk.alerts.run import check_data_on
 from risk.classification.assessment import (
@@ -410,8 +412,10 @@ def run_scan(engine: Engine, graph: GraphStore, as_of: date, *, rules: RuleSet,
              phases: Sequence[Phase] = DEFAULT_PHASES,
              on_phase: PhaseHook | None = None,
              version: str | None = None,
-             now: Callable[[], datetime] | None = None) -> ScanOutcome:
-    """Run ``phases`` over the portfolio as of ``as_of`` and store the results as one run.
+             now: Callable[[], datetime] | None = None,
+             feed: AlertFeed | None = None) -> ScanOutcome:
+    """Run ``phases`` over the portfolio as of ``as_of`` and store the results as one run;
+    the alerts it raised, updated or escalated are then announced on ``feed``.
 
     Raises:
         NoDataAsOf: no loan was disbursed on or before ``as_of`` (nothing is stored).
@@ -455,6 +459,8 @@ def run_scan(engine: Engine, graph: GraphStore, as_of: date, *, rules: RuleSet,
     except BaseException as exc:
         fail_run(engine, run_id, timings, exc, clock())
         raise
+    if feed is not None:
+        announce_outcomes(engine, feed, ctx.outcomes)
     return ScanOutcome(run_id=run_id, as_of=as_of, status=ScanStatus.SUCCEEDED.value,
                        phases=timings, summary=summary)
 

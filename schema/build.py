@@ -11,7 +11,10 @@ from strawberry.utils.logging import StrawberryLogger
 
 from schema.error_codes import ErrorCode, ErrorCodes, classify
 from schema.limits import QueryLimits, limit_extensions
+from schema.mutations import Mutation
+from schema.persisted import DocumentLookup, PersistedDocuments, cached_lookup
 from schema.query import Query
+from schema.subscriptions import Subscription
 from schema.types.alerts import Alert
 from schema.types.assets import Account, Collateral, ExternalEvent, Identifier, Transaction
 from schema.types.loan import Loan
@@ -32,18 +35,32 @@ class LoanwatchSchema(strawberry.Schema):
                 StrawberryLogger.error(error, execution_context)
 
 
-def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None) -> LoanwatchSchema:
+def _nothing_registered(sha256: str) -> str | None:
+    return None
+
+
+def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
+                 documents: DocumentLookup | None = None,
+                 only_registered_documents: bool = False) -> LoanwatchSchema:
     """The schema, limited by ``limits`` (defaults when omitted).
 
     Args:
         mask_errors: hide the message of unexpected errors (do this in production).
         limits: depth, alias, token and cost limits of one document.
+        documents: the registered text of a persisted document's SHA-256 (see
+            :mod:`schema.persisted`); by default none is registered.
+        only_registered_documents: run only registered documents (production).
     """
+    lookup = cached_lookup(documents or _nothing_registered)
     return LoanwatchSchema(
         query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
         types=[Person, Company, Loan, Alert, Account, Transaction, Collateral, ExternalEvent,
                Identifier, Installment, Repayment, BureauSnapshot, ImportBatch],
         extensions=[
+            partial(PersistedDocuments, lookup=lookup,
+                    only_registered=only_registered_documents),
             *limit_extensions(limits or QueryLimits()),
             partial(ErrorCodes, mask_internal=mask_errors),
         ],

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
@@ -64,6 +64,10 @@ class ErrorCode(StrEnum):
     SERVER_BUSY = "SERVER_BUSY"
     #: The client disconnected, so the query was stopped (no client ever reads it).
     CANCELLED = "CANCELLED"
+    #: A persisted document's hash names no registered document.
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    #: The server runs only registered documents, and this one is not.
+    PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
     #: Anything else; masked in production.
     INTERNAL = "INTERNAL"
 
@@ -120,6 +124,12 @@ class ErrorCodes(SchemaExtension):
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = [self._coded(error) for error in errors]  # type: ignore[union-attr]
+
+    def on_stream_result(self, result: Any) -> None:
+        """The same for each result of a subscription (over WebSocket)."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._coded(error) for error in errors]
 
     def _coded(self, error: GraphQLError) -> GraphQLError:
         code = classify(error)

@@ -24,6 +24,8 @@ from loanwatch.cli.graphiql_links import ALERT_QUERY, graphiql_link
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, stores
 from portfolio.alerts import Alert, AlertEvent
+from risk.alerts.commands import alert_change
+from risk.alerts.feed import feed_for_broker
 from risk.alerts.lifecycle import (
     DEFAULT_LIST_LIMIT,
     acknowledge,
@@ -78,12 +80,18 @@ def run(
     rules = load_rules(rules_file)  # a bad file stops here, before any connection
     day = as_of.date() if as_of is not None else datetime.now(UTC).date()
     settings = Settings.from_environ()
+    feed = feed_for_broker(settings.broker_url_value)
     with stores(settings) as (engine, graph):
         needs_pd = any(rule.signal in MODEL_SIGNALS for rule in rules.enabled())
-        result = run_rules(rules, as_of=day, graph=graph, engine=engine,
-                           actor=actor or default_actor(),
-                           delinquency=RepaymentHistory(engine),
-                           scores=production_scores(engine, graph, day) if needs_pd else None)
+        try:
+            result = run_rules(rules, as_of=day, graph=graph, engine=engine,
+                               actor=actor or default_actor(),
+                               delinquency=RepaymentHistory(engine),
+                               scores=production_scores(engine, graph, day) if needs_pd
+                               else None, feed=feed)
+        finally:
+            if feed is not None:
+                feed.close()
     if as_json:
         _echo_json(_run_json(result))
     else:
@@ -180,11 +188,19 @@ def resolve_(alert_id: int = typer.Argument(..., help="The alert's id."),
 
 
 def _move(change: Any, actor: str | None) -> None:
-    engine = create_engine_from_settings(Settings.from_environ())
+    settings = Settings.from_environ()
+    engine = create_engine_from_settings(settings)
     try:
         alert: Alert = change(engine, actor or default_actor())
     finally:
         engine.dispose()
+    feed = feed_for_broker(settings.broker_url_value)
+    if feed is not None:  # the API's subscribers hear moves made here too
+        try:
+            feed.publish(alert_change(alert, {"open": "raised"}.get(alert.status,
+                                                                     alert.status)))
+        finally:
+            feed.close()
     assignee = f" ({alert.assignee})" if alert.status == "assigned" else ""
     console.print(f"alert {alert.id} is now {alert.status}{escape(assignee)}", highlight=False)
 

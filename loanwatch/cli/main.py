@@ -10,6 +10,7 @@ from loanwatch.cli import circles as circles_cli
 from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import clients as clients_cli
 from loanwatch.cli import demo as demo_cli
+from loanwatch.cli import documents as documents_cli
 from loanwatch.cli import features as features_cli
 from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
@@ -75,6 +76,7 @@ app.add_typer(audit_cli.app, name="audit", help="The tamper-evident audit trail.
 app.add_typer(clients_cli.app, name="clients", help="OAuth clients: integrations and front ends.")
 app.add_typer(users_cli.app, name="users", help="Users who sign in on the login page.")
 app.add_typer(signing_keys_cli.app, name="signing-keys", help="The keys that sign access tokens.")
+app.add_typer(documents_cli.app, name="documents", help="Trusted GraphQL documents.")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from rich.table import Table
 from loanwatch.cli.dates import as_of_date
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, stores
+from risk.alerts.feed import feed_for_broker
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 from risk.scan import DEFAULT_PHASES, DEFAULT_RETENTION, ScanSettings, run_scan
 from risk.scan_results import (
@@ -82,9 +83,15 @@ def scan(
         else:
             progress.update(task, completed=index + 1)
 
-    with stores(Settings.from_environ()) as (engine, store), progress:
-        outcome = run_scan(engine, store, day, rules=rules, settings=settings,
-                           on_phase=on_phase)
+    environment = Settings.from_environ()
+    feed = feed_for_broker(environment.broker_url_value)
+    with stores(environment) as (engine, store), progress:
+        try:
+            outcome = run_scan(engine, store, day, rules=rules, settings=settings,
+                               on_phase=on_phase, feed=feed)
+        finally:
+            if feed is not None:
+                feed.close()
     if as_json:
         _echo(outcome.as_json())
         return

@@ -33,6 +33,9 @@ RECORD_MODULES: Final = (
     "auth.audit_records",
     "auth.models",
     "portfolio.key_rotations",
+    "portfolio.write_receipts",
+    "portfolio.contact_notes",
+    "portfolio.persisted_documents",
 )
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "get_alert",
     "history",
     "list_alerts",
+    "move_in",
     "raise_alerts",
     "resolve",
 ]
@@ -274,26 +275,43 @@ def resolve(engine: Engine, alert_id: int, *, actor: str, note: str | None = Non
 
 def _move(engine: Engine, alert_id: int, to: AlertStatus, action: AlertAction, *, actor: str,
           note: str | None, at: datetime | None, assignee: str | None = None) -> Alert:
-    actor = _check_actor(actor)
-    now = _now(at)
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        alert = session.exec(
-            select(Alert).where(Alert.id == alert_id).with_for_update()).first()
-        if alert is None:
-            raise AlertNotFound(alert_id)
-        current = AlertStatus(alert.status)
-        allowed = TRANSITIONS[current]
-        if to not in allowed:
-            raise InvalidTransition(alert_id, current.value, _verb(action),
-                                    [status.value for status in allowed]) from None
-        alert.status = to.value
-        alert.updated_at = now
-        if assignee is not None:
-            alert.assignee = assignee
-        if to is AlertStatus.RESOLVED:
-            alert.resolved_at = now
-        session.add(alert)
-        _record(session, alert_id, now, actor, action, current, to, note)
+        return move_in(session, alert_id, to, action, actor=actor, note=note, at=at,
+                       assignee=assignee)
+
+
+def move_in(session: Session, alert_id: int, to: AlertStatus, action: AlertAction, *,
+            actor: str, note: str | None, at: datetime | None,
+            assignee: str | None = None) -> Alert:
+    """Move an alert to ``to`` within ``session``'s open transaction (the caller commits):
+    what :func:`acknowledge`, :func:`assign` and :func:`resolve` do, for callers that write
+    more in the same transaction (the API's receipts).
+
+    Raises:
+        AlertNotFound, InvalidTransition, RiskError: as :func:`acknowledge`.
+    """
+    actor = _check_actor(actor)
+    if assignee is not None:
+        assignee = _check_actor(assignee, what="assignee")
+    now = _now(at)
+    alert = session.exec(
+        select(Alert).where(Alert.id == alert_id).with_for_update()).first()
+    if alert is None:
+        raise AlertNotFound(alert_id)
+    current = AlertStatus(alert.status)
+    allowed = TRANSITIONS[current]
+    if to not in allowed:
+        raise InvalidTransition(alert_id, current.value, _verb(action),
+                                [status.value for status in allowed]) from None
+    alert.status = to.value
+    alert.updated_at = now
+    if assignee is not None:
+        alert.assignee = assignee
+    if to is AlertStatus.RESOLVED:
+        alert.resolved_at = now
+    session.add(alert)
+    _record(session, alert_id, now, actor, action, current, to, note)
+    session.flush()
     return alert
 
 

@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 
 from graph.store import GraphStore
 from portfolio.loans import Loan
+from risk.alerts.commands import announce_outcomes
+from risk.alerts.feed import AlertFeed
 from risk.alerts.lifecycle import RaiseOutcome, raise_alerts
 from risk.errors import NoDataAsOf
 from risk.models.scores import PartyScores
@@ -40,9 +42,11 @@ class RunResult:
 
 def run_rules(rules: RuleSet, *, as_of: date, graph: GraphStore, engine: Engine, actor: str,
               delinquency: DelinquencySource | None = None,
-              at: datetime | None = None, scores: PartyScores | None = None) -> RunResult:
+              at: datetime | None = None, scores: PartyScores | None = None,
+              feed: AlertFeed | None = None) -> RunResult:
     """Evaluate ``rules`` on ``as_of`` and raise their alerts as ``actor``; ``scores``: the
-    borrowers' PD for the PD rules (:func:`risk.models.scoring.production_scores`).
+    borrowers' PD for the PD rules (:func:`risk.models.scoring.production_scores`); the
+    alerts raised, updated or escalated are announced on ``feed`` once stored.
 
     Raises:
         NoDataAsOf: the portfolio holds no loan, or none disbursed on or before ``as_of``.
@@ -53,6 +57,8 @@ def run_rules(rules: RuleSet, *, as_of: date, graph: GraphStore, engine: Engine,
     found = evaluate(rules.rules, as_of=as_of, graph=graph, engine=engine,
                      delinquency=delinquency, scores=scores)
     outcomes = raise_alerts(engine, found.drafts, actor=actor, at=at)
+    if feed is not None:
+        announce_outcomes(engine, feed, outcomes)
     return RunResult(as_of=as_of, rules_file=rules.file, outcomes=outcomes,
                      skipped=found.skipped, notes=found.notes, evaluated=found.evaluated)
 

@@ -39,7 +39,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           "oauth_client", "oauth_user", "oauth_authorization_code", "oauth_refresh_token",
           "oauth_signing_key", "oauth_revocation",
           # the audit trail's (revision 0012)
-          "audit_log"}
+          "audit_log",
+          # the API's writes and persisted documents (revision 0013)
+          "write_receipt", "contact_note", "persisted_document"}
 
 
 def _head_revision(connection: Connection) -> str:

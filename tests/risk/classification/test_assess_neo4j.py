@@ -12,7 +12,7 @@ from graph.model import Edge, Label, Node, RelType
 from graph.stores.neo4j import Neo4jGraphStore
 from risk.classification.assessment import assess
 from risk.classification.tiers import Tier
-from tests.portfolio.databases import _empty
+from tests.portfolio.databases import empty_database
 from tests.risk.classification.books import add_loan
 
 DUE = date(2024, 3, 31)
@@ -22,7 +22,7 @@ DUE = date(2024, 3, 31)
 @pytest.mark.postgres
 def test_assess_reads_borrower_types_and_collateral_from_neo4j(
         postgres_engine: Engine, neo4j_store: Neo4jGraphStore) -> None:
-    _empty(postgres_engine)
+    empty_database(postgres_engine)
     neo4j_store.delete_all()
     neo4j_store.upsert_batch(
         [Node("P1", Label.PERSON, {"name": "Li"}), Node("C1", Label.COMPANY, {"name": "Acme"}),

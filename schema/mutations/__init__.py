@@ -1,0 +1,15 @@
+"""The root ``Mutation``: writes of what arrives after disbursement, contact notes, and the
+alert lifecycle. Every mutation takes one ``input`` with an ``eventId`` (idempotency),
+declares the right it needs, and answers a union of its result and typed errors."""
+
+from __future__ import annotations
+
+from strawberry.tools import merge_types
+
+from schema.mutations.alerts import AlertMutations
+from schema.mutations.notes import NoteMutations
+from schema.mutations.records import RecordMutations
+
+__all__ = ["Mutation"]
+
+Mutation = merge_types("Mutation", (RecordMutations, NoteMutations, AlertMutations))

@@ -1,0 +1,316 @@
+"""Mutations that record what arrives after disbursement: repayments, a month of
+transactions between two accounts, bureau snapshots, external events.
+
+Each input is one row of the matching import file (``docs/import-format.md``) plus the
+``eventId`` it is sent under, and is checked and stored by :func:`ingest.recording.record_row`:
+the rules of an imported row, once per event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Final
+
+import strawberry
+
+from auth.principal import Right
+from ingest.recording import Recorded, RecordRejected, record_row
+from portfolio.money import DEFAULT_CURRENCY, minor_to_decimal
+from portfolio.write_receipts import IdempotencyConflict, InvalidEventId
+from schema.context import Info
+from schema.errors import SchemaError
+from schema.mutations.caller import actor_of, audit_change
+from schema.mutations.errors import EventIdConflict, InvalidInput, input_error
+from schema.permissions import needs
+from schema.types.money import Money
+
+__all__ = ["RecordMutations"]
+
+_REFUSALS: Final = (RecordRejected, IdempotencyConflict, InvalidEventId)
+_EVENT_ID = "The id of this event in the sending system: sending it again with the same " \
+            "values answers the first result and writes nothing; with other values it is " \
+            "refused (IDEMPOTENCY_CONFLICT)."
+
+
+def _money(values: Mapping[str, Any], name: str) -> Money | None:
+    minor = values.get(name)
+    if minor is None:
+        return None
+    currency = str(values["currency"])
+    return Money(amount=minor_to_decimal(int(minor), currency), currency=currency)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _payload(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The row as a JSON Lines object: absent values left out, dates and decimals as text."""
+    row: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, date | Decimal):
+            value = str(value)
+        row[name] = value
+    return row
+
+
+def default_currency_of(info: Info) -> str:
+    return getattr(info.context, "default_currency", DEFAULT_CURRENCY)
+
+
+async def _record(info: Info, operation: str, entity: str, event_id: str,
+                  payload: dict[str, Any], names: dict[str, str],
+                  build: Callable[[Recorded], Any]) -> Any:
+    engine = info.context.records
+    if engine is None:
+        raise SchemaError("this server has no SQL database to record writes in")
+    try:
+        recorded = await asyncio.to_thread(
+            record_row, entity, event_id, payload, graph=info.context.graph, engine=engine,
+            actor=actor_of(info), default_currency=default_currency_of(info))
+    except _REFUSALS as exc:
+        return input_error(exc, names)
+    target = recorded.values.get("id") or ":".join(
+        str(recorded.values[k]) for k in ("source_account", "target_account", "month"))
+    audit_change(info, operation, [str(target)], {"event_id": event_id.strip(),
+                                                   "replayed": recorded.replayed})
+    return build(recorded)
+
+
+# -- repayments -----------------------------------------------------------------------------
+
+@strawberry.input(description="A repayment received (a row of repayments.csv).")
+class RecordRepaymentInput:
+    event_id: str = strawberry.field(description=_EVENT_ID)
+    id: strawberry.ID = strawberry.field(description="The repayment's external id.")
+    loan_id: strawberry.ID = strawberry.field(description="The loan it pays towards; its "
+                                              "currency is the repayment's.")
+    paid_on: date
+    amount: Decimal = strawberry.field(description="In the loan's currency, at most its "
+                                       "decimals; not negative.")
+    channel: str | None = None
+
+
+@strawberry.type(description="A repayment as stored.")
+class RecordedRepayment:
+    id: strawberry.ID
+    loan_id: strawberry.ID
+    paid_on: date
+    amount: Money
+    channel: str | None
+
+
+@strawberry.type(description="The repayment was recorded (or had been, under this event id).")
+class RepaymentRecorded:
+    repayment: RecordedRepayment
+    replayed: bool = strawberry.field(description="This event id had been recorded before; "
+                                      "nothing was written now.")
+
+
+def _repayment(recorded: Recorded) -> RepaymentRecorded:
+    v = recorded.values
+    money = _money(v, "amount")
+    assert money is not None
+    return RepaymentRecorded(replayed=recorded.replayed, repayment=RecordedRepayment(
+        id=strawberry.ID(v["id"]), loan_id=strawberry.ID(v["loan_id"]),
+        paid_on=date.fromisoformat(v["paid_on"]), amount=money, channel=_text(v.get("channel"))))
+
+
+# -- transactions ---------------------------------------------------------------------------
+
+@strawberry.input(description="The transfers of one month from one account to another (a row "
+                  "of transactions.csv): it sets that month's total, as an import does.")
+class RecordTransactionInput:
+    event_id: str = strawberry.field(description=_EVENT_ID)
+    source_account: strawberry.ID
+    target_account: strawberry.ID
+    month: str = strawberry.field(description="YYYY-MM.")
+    amount: Decimal = strawberry.field(description="The month's total; not negative.")
+    count: int = strawberry.field(description="How many transfers; at least 1.")
+    currency: str | None = strawberry.field(default=None, description="ISO 4217; by default "
+                                            "the server's base currency.")
+
+
+@strawberry.type(description="One month of transfers between two accounts, as stored.")
+class RecordedTransfers:
+    source_account: strawberry.ID
+    target_account: strawberry.ID
+    month: str
+    amount: Money
+    count: int
+
+
+@strawberry.type(description="The month's transfers were recorded.")
+class TransactionRecorded:
+    transfers: RecordedTransfers
+    replayed: bool
+
+
+def _transaction(recorded: Recorded) -> TransactionRecorded:
+    v = recorded.values
+    money = _money(v, "amount")
+    assert money is not None
+    return TransactionRecorded(replayed=recorded.replayed, transfers=RecordedTransfers(
+        source_account=strawberry.ID(v["source_account"]),
+        target_account=strawberry.ID(v["target_account"]), month=v["month"], amount=money,
+        count=int(v["count"])))
+
+
+# -- bureau snapshots -----------------------------------------------------------------------
+
+@strawberry.input(description="A credit-bureau report about a party (a row of bureau.csv).")
+class RecordBureauSnapshotInput:
+    event_id: str = strawberry.field(description=_EVENT_ID)
+    id: strawberry.ID
+    party_id: strawberry.ID
+    as_of: date
+    score: int = strawberry.field(description="300 to 900.")
+    open_loans: int | None = None
+    total_debt: Decimal | None = None
+    overdue_accounts: int | None = None
+    inquiries_6m: int | None = None
+    currency: str | None = None
+    overdue_90_total: Decimal | None = strawberry.field(
+        default=None, description="Debt more than 90 days overdue; at most total_debt.")
+
+
+@strawberry.type(description="A bureau snapshot as stored.")
+class RecordedBureauSnapshot:
+    id: strawberry.ID
+    party_id: strawberry.ID
+    as_of: date
+    score: int
+    open_loans: int | None
+    total_debt: Money | None
+    overdue_accounts: int | None
+    inquiries_6m: int | None
+    overdue_90_total: Money | None
+
+
+@strawberry.type(description="The bureau snapshot was recorded.")
+class BureauSnapshotRecorded:
+    snapshot: RecordedBureauSnapshot
+    replayed: bool
+
+
+def _bureau(recorded: Recorded) -> BureauSnapshotRecorded:
+    v = recorded.values
+    return BureauSnapshotRecorded(replayed=recorded.replayed, snapshot=RecordedBureauSnapshot(
+        id=strawberry.ID(v["id"]), party_id=strawberry.ID(v["party_id"]),
+        as_of=date.fromisoformat(v["as_of"]), score=int(v["score"]),
+        open_loans=v.get("open_loans"), total_debt=_money(v, "total_debt"),
+        overdue_accounts=v.get("overdue_accounts"), inquiries_6m=v.get("inquiries_6m"),
+        overdue_90_total=_money(v, "overdue_90_total")))
+
+
+# -- external events ------------------------------------------------------------------------
+
+@strawberry.input(description="A court case, news item or social-media signal about parties "
+                  "(a row of events.jsonl).")
+class RecordExternalEventInput:
+    event_id: str = strawberry.field(description=_EVENT_ID)
+    id: strawberry.ID
+    kind: str = strawberry.field(description="court_case, news or social.")
+    occurred_on: date
+    title: str
+    party_ids: list[strawberry.ID]
+    severity: int | None = strawberry.field(default=None, description="1 to 5.")
+    source: str | None = None
+
+
+@strawberry.type(description="An external event as stored.")
+class RecordedExternalEvent:
+    id: strawberry.ID
+    kind: str
+    occurred_on: date
+    title: str
+    party_ids: list[strawberry.ID]
+    severity: int | None
+    source: str | None
+
+
+@strawberry.type(description="The external event was recorded.")
+class ExternalEventRecorded:
+    event: RecordedExternalEvent
+    replayed: bool
+
+
+def _event(recorded: Recorded) -> ExternalEventRecorded:
+    v = recorded.values
+    return ExternalEventRecorded(replayed=recorded.replayed, event=RecordedExternalEvent(
+        id=strawberry.ID(v["id"]), kind=v["kind"], occurred_on=date.fromisoformat(
+            v["occurred_on"]), title=v["title"],
+        party_ids=[strawberry.ID(p) for p in v["party_ids"]], severity=v.get("severity"),
+        source=_text(v.get("source"))))
+
+
+RecordRepaymentResult = Annotated[RepaymentRecorded | InvalidInput | EventIdConflict,
+                                  strawberry.union("RecordRepaymentResult")]
+RecordTransactionResult = Annotated[TransactionRecorded | InvalidInput | EventIdConflict,
+                                    strawberry.union("RecordTransactionResult")]
+RecordBureauSnapshotResult = Annotated[BureauSnapshotRecorded | InvalidInput | EventIdConflict,
+                                       strawberry.union("RecordBureauSnapshotResult")]
+RecordExternalEventResult = Annotated[ExternalEventRecorded | InvalidInput | EventIdConflict,
+                                      strawberry.union("RecordExternalEventResult")]
+
+_REPAYMENT_NAMES: Final = {"loan_id": "loanId", "paid_on": "paidOn"}
+_TRANSACTION_NAMES: Final = {"source_account": "sourceAccount",
+                             "target_account": "targetAccount"}
+_BUREAU_NAMES: Final = {"party_id": "partyId", "as_of": "asOf", "open_loans": "openLoans",
+                        "total_debt": "totalDebt", "overdue_accounts": "overdueAccounts",
+                        "inquiries_6m": "inquiries6m", "overdue_90_total": "overdue90Total"}
+_EVENT_NAMES: Final = {"occurred_on": "occurredOn", "party_ids": "partyIds"}
+InputArgument = strawberry.argument(name="input")
+
+
+@strawberry.type
+class RecordMutations:
+    @strawberry.mutation(description="Record a repayment received.",
+                         metadata=needs(Right.WRITE_RECORDS))
+    async def record_repayment(
+        self, info: Info, input_: Annotated[RecordRepaymentInput, InputArgument],
+    ) -> RecordRepaymentResult:
+        i = input_
+        return await _record(info, "recordRepayment", "repayments", i.event_id, _payload({
+            "id": i.id, "loan_id": i.loan_id, "paid_on": i.paid_on, "amount": i.amount,
+            "channel": i.channel}), _REPAYMENT_NAMES, _repayment)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Record a month of transfers between two accounts.",
+                         metadata=needs(Right.WRITE_RECORDS))
+    async def record_transaction(
+        self, info: Info, input_: Annotated[RecordTransactionInput, InputArgument],
+    ) -> RecordTransactionResult:
+        i = input_
+        return await _record(info, "recordTransaction", "transactions", i.event_id, _payload({
+            "source_account": i.source_account, "target_account": i.target_account,
+            "month": i.month, "amount": i.amount, "count": i.count, "currency": i.currency}),
+            _TRANSACTION_NAMES, _transaction)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Record a credit-bureau snapshot of a party.",
+                         metadata=needs(Right.WRITE_RECORDS))
+    async def record_bureau_snapshot(
+        self, info: Info, input_: Annotated[RecordBureauSnapshotInput, InputArgument],
+    ) -> RecordBureauSnapshotResult:
+        i = input_
+        return await _record(info, "recordBureauSnapshot", "bureau", i.event_id, _payload({
+            "id": i.id, "party_id": i.party_id, "as_of": i.as_of, "score": i.score,
+            "open_loans": i.open_loans, "total_debt": i.total_debt,
+            "overdue_accounts": i.overdue_accounts, "inquiries_6m": i.inquiries_6m,
+            "currency": i.currency, "overdue_90_total": i.overdue_90_total}),
+            _BUREAU_NAMES, _bureau)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Record an external event about parties.",
+                         metadata=needs(Right.WRITE_RECORDS))
+    async def record_external_event(
+        self, info: Info, input_: Annotated[RecordExternalEventInput, InputArgument],
+    ) -> RecordExternalEventResult:
+        i = input_
+        return await _record(info, "recordExternalEvent", "events", i.event_id, _payload({
+            "id": i.id, "kind": i.kind, "occurred_on": i.occurred_on, "title": i.title,
+            "party_ids": [str(p) for p in i.party_ids], "severity": i.severity,
+            "source": i.source}), _EVENT_NAMES, _event)  # type: ignore[no-any-return]
