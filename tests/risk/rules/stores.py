@@ -26,12 +26,20 @@ class Stores:
     graph: GraphStore
 
 
+#: Tables whose triggers refuse TRUNCATE (the audit trail): lifted while a test empties them.
+_TRUNCATE_GUARDED = ("audit_log",)
+
+
 def empty_database(engine: Engine) -> None:
-    """Truncate every table of a migrated PostgreSQL database."""
+    """Truncate every table of a migrated PostgreSQL database (the append-only ones too)."""
     tables = [table for metadata in all_metadata() for table in metadata.sorted_tables]
     names = ", ".join(f'"{table.name}"' for table in tables)
     with engine.begin() as connection:
+        for table in _TRUNCATE_GUARDED:
+            connection.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER USER'))
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in _TRUNCATE_GUARDED:
+            connection.execute(text(f'ALTER TABLE "{table}" ENABLE TRIGGER USER'))
 
 
 @pytest.fixture(params=[
