@@ -7,8 +7,10 @@ loan guaranteed by another person who shares a phone with them.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +80,9 @@ class Counting(GraphStore):
     """Counts how often each read is asked for, then lets the real store answer.
 
     Mixed in before a real store class (see :class:`CountingStore`,
-    :class:`CountingNeo4jStore`), so every backend is counted the same way.
+    :class:`CountingNeo4jStore`), so every backend is counted the same way. A read the
+    store makes inside another counted read (a search that reads its hits' nodes) is part
+    of that call, not a call of its own.
     """
 
     calls: Counter[str]
@@ -86,27 +90,39 @@ class Counting(GraphStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.calls = Counter()
+        self._inside = threading.local()
+
+    @contextmanager
+    def _counted(self, name: str) -> Iterator[None]:
+        depth = getattr(self._inside, "depth", 0)
+        if depth == 0:
+            self.calls[name] += 1
+        self._inside.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._inside.depth = depth
 
     def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
-        self.calls["get_nodes"] += 1
-        return super().get_nodes(ids)
+        with self._counted("get_nodes"):
+            return super().get_nodes(ids)
 
     def edges_of(self, ids: Sequence[str], types: Collection[RelType] | None = None,
                  direction: Direction = "both") -> list[list[Edge]]:
-        self.calls["edges_of"] += 1
-        return super().edges_of(ids, types, direction)
+        with self._counted("edges_of"):
+            return super().edges_of(ids, types, direction)
 
     def search_parties(self, text: str, limit: int = 20) -> list[Node]:
-        self.calls["search_parties"] += 1
-        return super().search_parties(text, limit)
+        with self._counted("search_parties"):
+            return super().search_parties(text, limit)
 
     def neighbourhood(self, center: str, hops: int = 2, **kwargs: object) -> Subgraph:
-        self.calls["neighbourhood"] += 1
-        return super().neighbourhood(center, hops, **kwargs)  # type: ignore[arg-type]
+        with self._counted("neighbourhood"):
+            return super().neighbourhood(center, hops, **kwargs)  # type: ignore[arg-type]
 
     def shortest_paths(self, source: str, target: str, **kwargs: object) -> list[GraphPath]:
-        self.calls["shortest_paths"] += 1
-        return super().shortest_paths(source, target, **kwargs)  # type: ignore[arg-type]
+        with self._counted("shortest_paths"):
+            return super().shortest_paths(source, target, **kwargs)  # type: ignore[arg-type]
 
 
 class CountingStore(Counting, EmbeddedGraphStore):

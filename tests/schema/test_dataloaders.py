@@ -61,11 +61,9 @@ def within(calls: dict[str, int], bound: dict[str, int]) -> bool:
 #: The most store calls PAGE can cause, whatever the page size. One search. edges_of: one
 #: per relation and wave (BORROWS out, GUARANTEES out; then BORROWS in, and GUARANTEES in
 #: reached both from Loan.guarantees and from guarantors, possibly in two waves).
-#: get_nodes: one per wave of ids (loans; then borrowers and guarantors, in up to three
-#: waves now that a party's guarantors and its loans' guarantors resolve through separate
-#: relation helpers). How loads fall into waves depends on when worker threads finish,
-#: hence bounds.
-BOUND = {"search_parties": 1, "edges_of": 5, "get_nodes": 4}
+#: get_nodes: one per wave of ids (loans; then borrowers and guarantors, in up to two
+#: waves). How loads fall into waves depends on when worker threads finish, hence bounds.
+BOUND = {"search_parties": 1, "edges_of": 5, "get_nodes": 3}
 
 
 @pytest.mark.parametrize("first", [5, 100])
