@@ -6,11 +6,14 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from schema.authorization import AccessRules, FieldRights
 from schema.error_codes import ErrorCode, ErrorCodes, classify
 from schema.limits import QueryLimits, limit_extensions
+from schema.personal_reads import PersonalReads, watch_personal_fields
 from schema.query import Query
 from schema.types.party import Company, Person
 
@@ -28,18 +31,28 @@ class LoanwatchSchema(strawberry.Schema):
                 StrawberryLogger.error(error, execution_context)
 
 
-def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None) -> LoanwatchSchema:
+def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
+                 introspection: bool = True) -> LoanwatchSchema:
     """The schema, limited by ``limits`` (defaults when omitted).
+
+    Every document is checked against the caller's rights before it executes
+    (:mod:`schema.authorization`), and the personal data served in clear is audited
+    (:mod:`schema.personal_reads`).
 
     Args:
         mask_errors: hide the message of unexpected errors (do this in production).
         limits: depth, alias, token and cost limits of one document.
+        introspection: answer ``__schema`` and ``__type`` (turn off in production: the
+            SDL is published for the front-end teams instead).
     """
-    return LoanwatchSchema(
-        query=Query,
-        types=[Person, Company],
-        extensions=[
-            *limit_extensions(limits or QueryLimits()),
-            partial(ErrorCodes, mask_internal=mask_errors),
-        ],
-    )
+    extensions: list[SchemaExtension | type[SchemaExtension] | partial[SchemaExtension]] = [
+        partial(FieldRights, rules=AccessRules()),
+        *limit_extensions(limits or QueryLimits()),
+        PersonalReads,
+        partial(ErrorCodes, mask_internal=mask_errors),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    schema = LoanwatchSchema(query=Query, types=[Person, Company], extensions=extensions)
+    watch_personal_fields(schema._schema)
+    return schema

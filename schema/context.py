@@ -1,13 +1,25 @@
-"""What every resolver receives as ``info.context``: the graph store, the SQL records (for
-the results of the latest scan), per-request loaders, and the request's stop switch."""
+"""What every resolver receives as ``info.context``: the caller, the graph store, the SQL
+records (for the results of the latest scan), per-request loaders, the request's stop
+switch and where audit events go.
+
+The caller is the :class:`auth.principal.Principal` its access token stands for; the
+schema refuses, before any resolver runs, a document selecting a field whose declared
+right the caller lacks (:mod:`schema.authorization`), and shows personal data in clear
+only to a caller with :attr:`auth.principal.Right.READ_PERSONAL`
+(:attr:`Context.personal_data_visible`). What was served in clear reaches ``audit`` once
+per request (:mod:`schema.personal_reads`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import strawberry
 from sqlalchemy import Engine
 
+from auth.audit_events import AuditSink
+from auth.principal import Principal, Right
 from graph.store import GraphStore
 from schema.control import QueryControl
 from schema.loaders import Loaders, create_loaders
@@ -15,33 +27,55 @@ from schema.loaders import Loaders, create_loaders
 __all__ = ["Context", "Info", "build_context"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Context:
-    """The context of one GraphQL request. Build a new one per request."""
+    """The context of one GraphQL request (or of one WebSocket connection: its caller is
+    set once the connection is initialised). Build a new one per request."""
 
     graph: GraphStore
     loaders: Loaders
+    #: Who is calling; ``None`` only on a WebSocket not yet initialised (no right at all).
+    principal: Principal | None
     control: QueryControl = field(default_factory=QueryControl)
-    #: Whether the caller may read personal data unmasked (see :mod:`graph.personal_data`).
-    #: No caller may until OAuth roles decide it per request.
-    personal_data_visible: bool = False
     #: The SQL database of the records and scan results; ``None``: risk results are null.
     records: Engine | None = None
+    #: Where audit events go; ``None``: nowhere (scripts and tests that do not look).
+    audit: AuditSink | None = None
+    #: The request id the logs carry (``X-Request-Id``), copied into audit events.
+    request_id: str = ""
+    #: The caller's address, as audit events record it.
+    source: str = ""
+    #: The ``connection_init`` payload of a WebSocket connection (Strawberry sets it).
+    connection_params: dict[str, Any] | None = None
+
+    @property
+    def personal_data_visible(self) -> bool:
+        """Whether the caller may read personal data unmasked (see
+        :mod:`graph.personal_data`): it has :attr:`Right.READ_PERSONAL`."""
+        return self.principal is not None and Right.READ_PERSONAL in self.principal.rights
+
+    def may(self, right: Right) -> bool:
+        """Whether the caller has ``right``."""
+        return self.principal is not None and right in self.principal.rights
 
 
 def build_context(graph: GraphStore, control: QueryControl | None = None, *,
-                  personal_data_visible: bool = False,
-                  records: Engine | None = None) -> Context:
+                  principal: Principal | None,
+                  records: Engine | None = None, audit: AuditSink | None = None,
+                  request_id: str = "", source: str = "") -> Context:
     """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
         control: the request's stop switch and gate (default: no time limit, no gate).
-        personal_data_visible: serve personal properties unmasked.
+        principal: the caller (required: a context without one may read nothing).
         records: the SQL database whose latest scan the risk fields read.
+        audit: where the reads of personal data in clear are recorded.
+        request_id: the request's id, for the audit events.
+        source: the caller's address, for the audit events.
     """
-    return Context(graph=graph, loaders=create_loaders(graph, records),
+    return Context(graph=graph, loaders=create_loaders(graph, records), principal=principal,
                    control=control if control is not None else QueryControl(),
-                   personal_data_visible=personal_data_visible, records=records)
+                   records=records, audit=audit, request_id=request_id, source=source)
 
 
 Info = strawberry.Info[Context, None]

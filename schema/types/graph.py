@@ -11,6 +11,7 @@ import strawberry
 from graph import model
 from schema.context import Info
 from schema.enums import Label, RelType, from_model_label, from_model_type
+from schema.permissions import personal
 from schema.types.properties import Property, list_properties, shown_value
 
 __all__ = ["GraphEdge", "GraphNode", "Path", "Subgraph"]
@@ -29,13 +30,14 @@ class GraphNode:
         return from_model_label(self.node.label)
 
     @strawberry.field(description="The node's name; a person's is masked unless the caller "
-                      "may see personal data.")
+                      "may see personal data.", metadata=personal())
     def name(self, info: Info) -> str | None:
         return shown_value(self.node.label, "name", self.node.name,
                            personal_data_visible=info.context.personal_data_visible)
 
     @strawberry.field(description="Every stored property; personal data (see the README, "
-                      "Personal data) masked or left out unless the caller may see it.")
+                      "Personal data) masked or left out unless the caller may see it.",
+                      metadata=personal())
     def properties(self, info: Info) -> list[Property]:
         return list_properties(self.node.props, self.node.label,
                                personal_data_visible=info.context.personal_data_visible)

@@ -16,6 +16,7 @@ from schema import party_risk, relations, traversals
 from schema.arguments import DEFAULT_HOPS, DEFAULT_PAGE_SIZE, DEFAULT_SUBGRAPH_NODES, MAX_PAGE_SIZE
 from schema.context import Info
 from schema.enums import Label, from_model_label
+from schema.permissions import personal
 from schema.types.alerts import Alert
 from schema.types.assessment import Finding, finding_from_result
 from schema.types.circles import GuaranteeCircle
@@ -50,7 +51,8 @@ class Party:
         return strawberry.ID(self.node.id)
 
     @strawberry.field(description="A company's name; a person's name is personal data, "
-                      "shown masked (family name only) unless the caller may see it.")
+                      "shown masked (family name only) unless the caller may see it.",
+                      metadata=personal())
     def name(self, info: Info) -> str | None:
         return shown_value(self.node.label, "name", self.node.name,
                            personal_data_visible=info.context.personal_data_visible)
@@ -69,7 +71,7 @@ class Party:
 
     @strawberry.field(description="Every stored property. Personal data (a person's name, "
                       "national id, birth date, gender, income) is masked or left out unless "
-                      "the caller may see it.")
+                      "the caller may see it.", metadata=personal())
     def properties(self, info: Info) -> list[Property]:
         return list_properties(self.node.props, self.node.label,
                                personal_data_visible=info.context.personal_data_visible)

@@ -20,6 +20,7 @@ import strawberry
 from graph.model import Node, RelType
 from graph.personal_data import mask_value
 from risk.scan_results import FindingResult
+from schema.permissions import personal
 from schema.types.assessment import PathEdge
 from schema.types.circles import money_list
 from schema.types.money import Money
@@ -72,7 +73,7 @@ class SharedIdentifier:
     kind: str = strawberry.field(description="phone, address, device or account.")
     value: str | None = strawberry.field(
         description="The phone number, address or device id; personal data, masked "
-        "unless the caller may see it (null when withheld).")
+        "unless the caller may see it (null when withheld).", metadata=personal())
 
 
 @strawberry.type(description="Parties sharing phones, addresses, devices or accounts, in the "
