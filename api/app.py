@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api.admission import HeavyQueryGate
@@ -108,6 +108,7 @@ def create_app(
 
     routes = [
         Route(GRAPHQL_PATH, view, name="graphql"),
+        WebSocketRoute(GRAPHQL_PATH, view, name="graphql-ws"),
         Route(HEALTHZ_PATH, healthz, name="healthz"),
         Route(READYZ_PATH, readyz, name="readyz"),
         Route(METRICS_PATH, metrics_endpoint, name="metrics"),

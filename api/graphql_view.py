@@ -441,7 +441,8 @@ class GraphQLView(GraphQL[Context, None]):
                 allowed_operation_types=OperationType.from_http(request_adapter.method),
                 operation_extensions=request_data.extensions,
             )
-            self._observe(request, request_data.operation_name, started, result)
+            self._observe(request, context.operation_name or request_data.operation_name,
+                          started, result)
             return result
         except InvalidOperationTypeError as exc:
             raise HTTPException(405, f"{exc.as_http_error_reason(request_adapter.method)}: "
@@ -486,7 +487,7 @@ class GraphQLView(GraphQL[Context, None]):
         response = super().create_response(response_data, sub_response)
         media_type = sub_response.media_type or JSON_MEDIA_TYPE
         response.headers["content-type"] = media_type
-        rejected = isinstance(response_data, dict) and "data" not in response_data
+        rejected = isinstance(response_data, dict) and response_data.get("data") is None
         if not rejected:
             return response
         extensions = [error.get("extensions") or {}
@@ -501,6 +502,7 @@ class GraphQLView(GraphQL[Context, None]):
             if right in Right.__members__.values():
                 response.headers["www-authenticate"] = bearer_challenge(
                     insufficient=Right(right))
-        elif media_type == GRAPHQL_RESPONSE_MEDIA_TYPE and not sub_response.status_code:
+        elif media_type == GRAPHQL_RESPONSE_MEDIA_TYPE and not sub_response.status_code \
+                and "data" not in response_data:
             response.status_code = request_error_status(codes)
         return response

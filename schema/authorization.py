@@ -198,6 +198,7 @@ class FieldRights(SchemaExtension):
         if document is None or not isinstance(context, Context):
             yield
             return
+        context.operation_name = execution.operation_name or ""
         principal = context.principal
         rights = principal.rights if principal is not None else frozenset()
         requirement = self.rules.missing(execution.schema._schema, document,

@@ -45,6 +45,9 @@ class Context:
     request_id: str = ""
     #: The caller's address, as audit events record it.
     source: str = ""
+    #: The name of the operation executed last (set before it executes; for logs and
+    #: metrics: a client need not send ``operationName`` for a one-operation document).
+    operation_name: str = ""
     #: The ``connection_init`` payload of a WebSocket connection (Strawberry sets it).
     connection_params: dict[str, Any] | None = None
 
