@@ -41,6 +41,7 @@ from graphql import (
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from auth.audit_events import AuditAction, AuditEvent
 from auth.principal import Right
@@ -204,9 +205,13 @@ class FieldRights(SchemaExtension):
         requirement = self.rules.missing(execution.schema._schema, document,
                                          execution.query or "", rights)
         if requirement is not None:
-            execution.result = GraphQLExecutionResult(
-                data=None, errors=[forbidden(requirement, context)])
+            refusal = forbidden(requirement, context)
             _record_denial(context, requirement, execution.operation_name)
+            if execution.operation_type is OperationType.SUBSCRIPTION:
+                # Strawberry subscribes whatever result is set; an error raised here is
+                # what it answers instead.
+                raise refusal
+            execution.result = GraphQLExecutionResult(data=None, errors=[refusal])
         yield
 
 

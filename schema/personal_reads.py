@@ -114,16 +114,26 @@ def watch_personal_fields(schema: GraphQLSchema) -> list[str]:
 
 class PersonalReads(SchemaExtension):
     """Collect the personal data one operation serves in clear; at its end, send one
-    ``READ_PERSONAL`` audit event to the context's sink (module docstring)."""
+    ``READ_PERSONAL`` audit event to the context's sink (module docstring). A
+    subscription (or any streamed operation) sends one per result it streams."""
+
+    def __init__(self) -> None:
+        self.reads = ReadsInClear()
 
     def on_operation(self) -> Iterator[None]:
-        reads = ReadsInClear()
-        token = _reads.set(reads)
+        token = _reads.set(self.reads)
         try:
             yield
         finally:
             _reads.reset(token)
-        context = self.execution_context.context
+        self._flush()
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        self._flush()
+        yield
+
+    def _flush(self) -> None:
+        reads, context = self.reads, self.execution_context.context
         if not reads.targets or not isinstance(context, Context) or context.audit is None:
             return
         principal = context.principal
@@ -134,3 +144,5 @@ class PersonalReads(SchemaExtension):
             operation=f"graphql {self.execution_context.operation_name or '(anonymous)'}",
             targets=tuple(reads.targets), source=context.source,
             request_id=context.request_id, detail={"fields": sorted(reads.fields)}))
+        reads.targets.clear()
+        reads.fields.clear()
