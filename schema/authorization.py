@@ -111,15 +111,16 @@ class AccessRules:
         self._rules, self._schema = rules, schema
         return rules
 
-    def requirements(self, schema: GraphQLSchema, document: DocumentNode, text: str
+    def requirements(self, schema: GraphQLSchema, document: DocumentNode, text: str | None
                      ) -> tuple[Requirement, ...]:
-        """Every right ``document`` (whose source is ``text``) needs, each with the first
-        field needing it, in document order."""
-        with self._lock:
-            cached = self._documents.get(text)
-            if cached is not None:
-                self._documents.move_to_end(text)
-                return cached
+        """Every right ``document`` (whose source is ``text``; ``None``: unknown, so not
+        cached) needs, each with the first field needing it, in document order."""
+        if text:
+            with self._lock:
+                cached = self._documents.get(text)
+                if cached is not None:
+                    self._documents.move_to_end(text)
+                    return cached
         rules = self._field_rules(schema)
         found: dict[Right, Requirement] = {}
         type_info = TypeInfo(schema)
@@ -136,6 +137,8 @@ class AccessRules:
 
         visit(document, TypeInfoVisitor(type_info, Fields()))
         needed = tuple(found.values())
+        if not text:
+            return needed
         with self._lock:
             self._documents[text] = needed
             if len(self._documents) > MAX_CACHED_DOCUMENTS:
@@ -143,14 +146,17 @@ class AccessRules:
                 self._verdicts.clear()
         return needed
 
-    def missing(self, schema: GraphQLSchema, document: DocumentNode, text: str,
+    def missing(self, schema: GraphQLSchema, document: DocumentNode, text: str | None,
                 rights: frozenset[Right]) -> Requirement | None:
-        """The first requirement of ``document`` that ``rights`` do not meet, else ``None``."""
-        key = (text, rights)
-        if key in self._verdicts:
+        """The first requirement of ``document`` (source ``text``, see :meth:`requirements`)
+        that ``rights`` do not meet, else ``None``."""
+        key = (text or "", rights)
+        if text and key in self._verdicts:
             return self._verdicts[key]
         verdict = next((r for r in self.requirements(schema, document, text)
                         if r.right not in rights), None)
+        if not text:
+            return verdict
         with self._lock:
             if len(self._verdicts) < MAX_CACHED_DOCUMENTS * 8:
                 self._verdicts[key] = verdict
@@ -203,7 +209,7 @@ class FieldRights(SchemaExtension):
         principal = context.principal
         rights = principal.rights if principal is not None else frozenset()
         requirement = self.rules.missing(execution.schema._schema, document,
-                                         execution.query or "", rights)
+                                         execution.query, rights)
         if requirement is not None:
             refusal = forbidden(requirement, context)
             _record_denial(context, requirement, execution.operation_name)

@@ -251,3 +251,18 @@ def test_a_field_reached_through_an_interface_needs_the_rights_of_every_implemen
     assert needed == {Right.READ_PORTFOLIO}
     assert {"Party.name", "Person.name", "Company.name"} <= {
         f"{t}.{n}" for t, n, f in _fields() if holds_personal_data(_metadata(f))}
+
+
+def test_verdicts_are_cached_per_document_and_rights_and_never_without_a_text() -> None:
+    rules = AccessRules()
+    stress = 'query { stress(parties: ["C1"]) { method } }'
+    plain = '{ party(id: "C1") { id } }'
+    collector = principal_of(Role.COLLECTOR).rights
+    analyst = principal_of(Role.ANALYST).rights
+    refused = rules.missing(GRAPHQL, parse(stress), stress, collector)
+    assert refused is not None and refused.field == "Query.stress"
+    assert rules.missing(GRAPHQL, parse(stress), stress, collector) is refused
+    assert rules.missing(GRAPHQL, parse(stress), stress, analyst) is None
+    # A document whose text is unknown (a persisted one, say) is judged on its own.
+    assert rules.missing(GRAPHQL, parse(plain), None, collector) is None
+    assert rules.missing(GRAPHQL, parse(stress), None, collector) == refused
