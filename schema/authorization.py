@@ -207,6 +207,17 @@ class FieldRights(SchemaExtension):
             return
         context.operation_name = execution.operation_name or ""
         principal = context.principal
+        if principal is not None and principal.expires_at is not None \
+                and principal.expires_at <= datetime.now(UTC):
+            # A WebSocket outlives its token: each new operation is refused once it expired.
+            expired = GraphQLError(
+                "the access token of this connection has expired: reconnect with a new one",
+                extensions={"code": ErrorCode.UNAUTHENTICATED.value})
+            if execution.operation_type is OperationType.SUBSCRIPTION:
+                raise expired
+            execution.result = GraphQLExecutionResult(data=None, errors=[expired])
+            yield
+            return
         rights = principal.rights if principal is not None else frozenset()
         requirement = self.rules.missing(execution.schema._schema, document,
                                          execution.query, rights)

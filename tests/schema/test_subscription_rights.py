@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import strawberry
 
 from auth.audit_events import AuditAction
-from auth.principal import Right, Role
+from auth.principal import SCOPES, Principal, Right, Role
 from schema import build_context
 from schema.authorization import AccessRules, FieldRights
 from schema.context import Info
@@ -105,3 +106,25 @@ def test_each_streamed_result_in_clear_is_audited(tmp_path: Path) -> None:
     results = _subscribe("subscription { people { name } }", Role.ANALYST, masked, tmp_path)
     assert [r.data for r in results] == [{"people": {"name": "Zhang *"}}] * 2
     assert masked.events == []
+
+
+def test_an_expired_token_is_refused_for_each_new_operation(tmp_path: Path) -> None:
+    expired = Principal(subject="user:ana", client_id="console", role=Role.ADMIN,
+                        scopes=frozenset(SCOPES), user="ana",
+                        expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    store = CountingStore(sqlite_engine(tmp_path / "graph.db"))
+
+    async def run() -> tuple[Any, list[Any]]:
+        context = build_context(store, principal=expired)
+        query = await _schema().execute("{ ok }", context_value=context)
+        stream = await _schema().subscribe("subscription { auditFeed }",
+                                           context_value=context)
+        return query, [result async for result in stream]
+
+    try:
+        query, [streamed] = asyncio.run(run())
+    finally:
+        store.close()
+    for result in (query, streamed):
+        assert result.data is None
+        assert [e.extensions["code"] for e in result.errors] == ["UNAUTHENTICATED"]
