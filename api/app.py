@@ -1,8 +1,8 @@
-"""The Starlette application: GraphQL, liveness and readiness, nothing global.
+"""The Starlette application: GraphQL, liveness and readiness, metrics, nothing global.
 
 Example::
 
-    app = create_app(settings, graph, engine)
+    app = create_app(settings, graph, engine, verifier=verifier, audit=trail)
     uvicorn.run(app, host="127.0.0.1", port=8000)
 """
 
@@ -14,6 +14,9 @@ from typing import Final
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -21,10 +24,14 @@ from api.admission import HeavyQueryGate
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.graphql_view import DEFAULT_MAX_REQUEST_BYTES, GraphQLView, RequestLimits
 from api.health import healthz, ping_engine, readiness_endpoint
+from api.metrics import ApiMetrics, TimedStore
 from api.oauth import oauth_routes
+from api.rate_limit import ClientRateLimiter
+from api.request_log import RequestLog
 from auth.audit_events import AuditSink
 from auth.authorization_server import OAuthServer, OAuthSettings
 from auth.logging_sink import LoggingAuditSink
+from auth.principal import TokenVerifier
 from auth.server_factory import open_oauth_server
 from graph.store import GraphStore
 from loanwatch.settings import Settings
@@ -33,10 +40,11 @@ from risk.alerts.feed import AlertFeed, LocalAlertFeed, feed_for_broker
 from schema import QueryLimits, build_schema
 from schema.persisted import DocumentLookup
 
-__all__ = ["GRAPHQL_PATH", "HEALTHZ_PATH", "MAX_GRAPHQL_BODY_BYTES", "READYZ_PATH",
-           "create_app", "oauth_server_from_settings"]
+__all__ = ["GRAPHQL_PATH", "HEALTHZ_PATH", "MAX_GRAPHQL_BODY_BYTES", "METRICS_PATH",
+           "READYZ_PATH", "create_app", "oauth_server_from_settings"]
 
 GRAPHQL_PATH: Final = "/graphql"
+METRICS_PATH: Final = "/metrics"
 HEALTHZ_PATH: Final = "/healthz"
 READYZ_PATH: Final = "/readyz"
 #: Largest GraphQL request body, or query string of a GET.
@@ -50,13 +58,17 @@ def create_app(
     *,
     limits: QueryLimits | None = None,
     oauth: OAuthServer | None = None,
+    verifier: TokenVerifier | None = None,
     audit: AuditSink | None = None,
     alert_feed: AlertFeed | None = None,
+    rate_limiter: ClientRateLimiter | None = None,
 ) -> Starlette:
     """The Loanwatch API over ``graph`` and ``engine``, which the caller opens and closes.
 
     The heavy-query gate is kept as ``app.state.heavy_queries``
-    (:class:`api.admission.HeavyQueryGate`).
+    (:class:`api.admission.HeavyQueryGate`), the metrics as ``app.state.metrics``
+    (:class:`api.metrics.ApiMetrics`, served at ``/metrics``), the rate limiter as
+    ``app.state.rate_limiter``.
 
     Args:
         settings: ``environment == "production"`` masks unexpected errors and hides the
@@ -67,16 +79,30 @@ def create_app(
         limits: depth, alias, token and cost limits of a GraphQL document (by default the
             defaults, with ``settings.query_max_cost``).
         oauth: the OAuth authorization server mounted at ``/oauth`` and ``/.well-known``
-            (kept as ``app.state.oauth``; its ``verifier`` checks access tokens); by
-            default one on ``engine`` configured by the ``oauth_*`` settings.
-        audit: where the OAuth server's audit events go when it is built here (by default
-            the ``loanwatch.audit`` logger).
+            (kept as ``app.state.oauth``); by default one on ``engine`` configured by the
+            ``oauth_*`` settings.
+        verifier: checks the bearer token of every GraphQL request (by default the OAuth
+            server's: the JWT access tokens it issues, revocation checked).
+        audit: where audit events go: reads of personal data in clear, refusals, and the
+            OAuth server's logins and tokens when it is built here (by default the
+            ``loanwatch.audit`` logger; ``loanwatch serve`` passes the audit trail).
         alert_feed: where alert changes are announced and heard (by default: through Redis
             pub/sub when ``settings.broker_url`` is a Redis URL, else within this process);
             kept as ``app.state.alert_feed`` and closed when the app shuts down.
+        rate_limiter: each client's request budget (by default from
+            ``settings.rate_limit`` and ``settings.rate_limit_storage``).
+
+    Raises:
+        ConfigurationError: the rate-limit settings are malformed.
     """
     production = settings.environment == "production"
-    schema = build_schema(mask_errors=production,
+    audit = audit if audit is not None else LoggingAuditSink()
+    if oauth is None:
+        oauth = oauth_server_from_settings(settings, engine, audit)
+    metrics = ApiMetrics()
+    rate_limiter = rate_limiter or ClientRateLimiter.from_strings(
+        settings.rate_limit, settings.rate_limit_storage)
+    schema = build_schema(mask_errors=production, introspection=not production,
                           limits=limits or QueryLimits(max_cost=settings.query_max_cost),
                           documents=_registered_documents(engine),
                           only_registered_documents=settings.only_registered_documents)
@@ -88,19 +114,25 @@ def create_app(
         load=gate.saturation,
     )
     view = GraphQLView(
-        schema, graph, admission=gate, records=engine, alert_feed=feed,
+        schema, TimedStore(graph, metrics),  # type: ignore[arg-type]  # a GraphStore proxy
+        verifier=verifier or oauth.verifier, admission=gate, records=engine,
+        audit=audit, rate_limiter=rate_limiter, metrics=metrics, alert_feed=feed,
         default_currency=settings.base_currency,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
     )
-    if oauth is None:
-        oauth = oauth_server_from_settings(settings, engine, audit or LoggingAuditSink())
+
+    async def metrics_endpoint(request: Request) -> Response:
+        body, media_type = metrics.exposition()
+        return Response(body, media_type=media_type)
+
     routes = [
         *oauth_routes(oauth),
         Route(GRAPHQL_PATH, view, name="graphql"),
         WebSocketRoute(GRAPHQL_PATH, view, name="graphql-ws"),
         Route(HEALTHZ_PATH, healthz, name="healthz"),
         Route(READYZ_PATH, readyz, name="readyz"),
+        Route(METRICS_PATH, metrics_endpoint, name="metrics"),
         Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR),
               name="graphiql-assets"),
     ]
@@ -116,10 +148,13 @@ def create_app(
             revocations.close()
             await feed.aclose()
 
-    app = Starlette(debug=False, routes=routes, lifespan=lifespan)
+    app = Starlette(debug=False, routes=routes, middleware=[Middleware(RequestLog)],
+                    lifespan=lifespan)
     app.state.heavy_queries = gate
     app.state.oauth = oauth
     app.state.alert_feed = feed
+    app.state.metrics = metrics
+    app.state.rate_limiter = rate_limiter
     return app
 
 

@@ -13,7 +13,14 @@ Around each request the view enforces what the schema cannot:
 - a client that disconnects has its execution cancelled and its walks stopped: nobody
   would read the answer;
 - heavy queries pass ``admission`` (:class:`api.admission.HeavyQueryGate`) before they
-  execute.
+  execute;
+- every request but the GraphiQL page carries a bearer token the ``verifier`` accepts
+  (401 with an RFC 6750 challenge otherwise, :mod:`api.bearer`), and stays within its
+  client's rate limit (429, :mod:`api.rate_limit`); the schema then refuses a document
+  selecting a field the token's rights do not cover (403 ``FORBIDDEN``,
+  :mod:`schema.authorization`). A WebSocket (``graphql-transport-ws``) authenticates
+  with its ``Authorization`` header or the ``Authorization`` entry of its
+  ``connection_init`` payload; without a valid token the connection is closed (4403).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -33,12 +41,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import MissingQueryError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET, UnsetType
 
+from api.bearer import authenticate, bearer_challenge
 from api.graphiql import graphiql_html
 from api.http_status import (
     GRAPHQL_RESPONSE_MEDIA_TYPE,
@@ -46,6 +57,11 @@ from api.http_status import (
     request_error_status,
     response_media_type,
 )
+from api.metrics import ApiMetrics, CountingAuditSink
+from api.rate_limit import ClientRateLimiter, Verdict
+from auth.audit_events import AuditSink
+from auth.errors import InvalidToken
+from auth.principal import Principal, Right, TokenVerifier
 from graph.store import GraphStore
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
@@ -59,6 +75,7 @@ __all__ = [
     "GRAPHQL_RESPONSE_MEDIA_TYPE",
     "GraphQLView",
     "RequestLimits",
+    "request_id_of",
 ]
 
 #: Largest GraphQL request body (or GET query string); the token limit bounds the
@@ -155,32 +172,77 @@ def _error_body(message: str, code: ErrorCode) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code.value}}]}
 
 
+def request_id_of(scope: Scope) -> str:
+    """The request id :class:`api.request_log.RequestLog` gave this request ("" without)."""
+    return str(scope.get("state", {}).get("request_id", ""))
+
+
+def _note(scope: Scope, **values: str) -> None:
+    """Leave ``values`` for the access log (:class:`api.request_log.RequestLog`)."""
+    scope.setdefault("state", {}).update(values)
+
+
+def _with_headers(send: Send, headers: Mapping[str, str]) -> Send:
+    """``send`` adding ``headers`` to the response's start."""
+    encoded = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+               for name, value in headers.items()]
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *encoded]}
+        await send(message)
+
+    return sending
+
+
+def _source(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else ""
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Serve ``schema`` over ``graph``; each request gets a fresh :class:`schema.Context`.
 
     Args:
+        verifier: turns each request's bearer token into its caller.
         limits: body size and time limit of one request.
         admission: the gate heavy queries pass before executing.
+        audit: where reads of personal data in clear and refusals are recorded.
+        rate_limiter: each client's request budget (none: unlimited).
+        metrics: where latencies, errors and rejections are counted.
     """
 
     def __init__(self, schema: LoanwatchSchema, graph: GraphStore, *,
+                 verifier: TokenVerifier,
                  limits: RequestLimits | None = None,
                  admission: Admission = admit_everything,
-                 records: Engine | None = None, alert_feed: AlertFeed | None = None,
+                 records: Engine | None = None,
+                 audit: AuditSink | None = None,
+                 rate_limiter: ClientRateLimiter | None = None,
+                 metrics: ApiMetrics | None = None,
+                 alert_feed: AlertFeed | None = None,
                  default_currency: str = DEFAULT_CURRENCY) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True,
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         self._graph = graph
         self._records = records
         self._alert_feed = alert_feed
         self._default_currency = default_currency
         self._limits = limits or RequestLimits()
         self._admission = admission
+        self._verifier = verifier
+        self._metrics = metrics or ApiMetrics()
+        self._audit = None if audit is None else CountingAuditSink(audit, self._metrics)
+        self._rate_limiter = rate_limiter
         self._ide_html = graphiql_html()
 
     def __repr__(self) -> str:
         return f"GraphQLView(graph={self._graph!r}, limits={self._limits!r})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -192,15 +254,92 @@ class GraphQLView(GraphQL[Context, None]):
             await self._rejection(Request(scope), exc)(scope, receive, send)
             return
         request = Request(scope, _replaying(body, receive))
-        response = await self._run_limited(request, receive)
+        if self.should_render_graphql_ide(self.request_adapter_class(request)):
+            await (await self.render_graphql_ide(request))(scope, receive, send)
+            return
+        try:
+            principal = await authenticate(request.headers.get("authorization"),
+                                           self._verifier)
+        except InvalidToken as refused:
+            await self._unauthenticated(request, refused)(scope, receive, send)
+            return
+        _note(scope, client_id=principal.client_id, user=principal.user or "")
+        if self._rate_limiter is not None:
+            verdict = await self._rate_limiter.hit(principal.client_id)
+            send = _with_headers(send, verdict.headers())
+            if not verdict.allowed:
+                await self._rate_limited(request, verdict)(scope, receive, send)
+                return
+        self._metrics.in_flight.inc()
+        try:
+            response = await self._run_limited(request, receive, principal)
+        finally:
+            self._metrics.in_flight.dec()
         if response is not None:
             await response(scope, receive, send)
 
-    async def _run_limited(self, request: Request, receive: Receive) -> Response | None:
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket authenticated by its header now, or by ``connection_init`` later
+        (:meth:`on_ws_connect`); a header with a token the verifier refuses closes it."""
+        authorization = WebSocket(scope, receive, send).headers.get("authorization")
+        if authorization is not None:
+            try:
+                principal = await authenticate(authorization, self._verifier)
+            except InvalidToken as refused:
+                self._metrics.rejected.labels(ErrorCode.UNAUTHENTICATED.value).inc()
+                logger.info("WebSocket refused: %s", refused.message)
+                if (await receive())["type"] == "websocket.connect":  # refuse the handshake
+                    await send({"type": "websocket.close", "code": 4401,
+                                "reason": "Unauthorized"})
+                return
+            _note(scope, client_id=principal.client_id, user=principal.user or "")
+            scope["state"]["principal"] = principal
+        await super().__call__(scope, receive, send)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a WebSocket not authenticated by its header, from the
+        ``Authorization`` entry of its ``connection_init`` payload.
+
+        Raises:
+            ConnectionRejectionError: no token, or one the verifier refuses (closes 4403).
+        """
+        if context.principal is not None:
+            return UNSET
+        params = context.connection_params or {}
+        authorization = params.get("Authorization", params.get("authorization"))
+        try:
+            context.principal = await authenticate(
+                authorization if isinstance(authorization, str) else None, self._verifier)
+        except InvalidToken as refused:
+            self._metrics.rejected.labels(ErrorCode.UNAUTHENTICATED.value).inc()
+            logger.info("WebSocket connection_init refused: %s", refused.message)
+            raise ConnectionRejectionError({"message": refused.message}) from None
+        return UNSET
+
+    def _unauthenticated(self, request: Request, refused: InvalidToken) -> Response:
+        """401 (400 for a malformed header) with the RFC 6750 challenge."""
+        self._metrics.rejected.labels(ErrorCode.UNAUTHENTICATED.value).inc()
+        status = 400 if refused.error == "invalid_request" else 401
+        media_type = response_media_type(request.headers.get("accept", ""))
+        code = ErrorCode.BAD_REQUEST if status == 400 else ErrorCode.UNAUTHENTICATED
+        return Response(self.encode_json(_error_body(refused.message, code)),
+                        status_code=status, media_type=media_type,
+                        headers={"www-authenticate": bearer_challenge(refused)})
+
+    def _rate_limited(self, request: Request, verdict: Verdict) -> Response:
+        self._metrics.rejected.labels(ErrorCode.RATE_LIMITED.value).inc()
+        media_type = response_media_type(request.headers.get("accept", ""))
+        message = (f"this client sent more than {verdict.limit} requests in "
+                   f"{verdict.window_s} s: retry in {max(verdict.reset_s, 1)} s")
+        return Response(self.encode_json(_error_body(message, ErrorCode.RATE_LIMITED)),
+                        status_code=429, media_type=media_type)
+
+    async def _run_limited(self, request: Request, receive: Receive,
+                           principal: Principal) -> Response | None:
         """Run ``request`` within the time limit; ``None`` when the client went away."""
         limit = self._limits.time_limit_s
         control = QueryControl(time_limit_s=limit, admission=self._admission)
-        work = asyncio.ensure_future(self._run_or_reject(request, control))
+        work = asyncio.ensure_future(self._run_or_reject(request, control, principal))
         watch = asyncio.ensure_future(_disconnect(receive))
         try:
             done, _ = await asyncio.wait({work, watch}, timeout=limit,
@@ -223,14 +362,22 @@ class GraphQLView(GraphQL[Context, None]):
             return None
         logger.info("%s %s ran past its time limit of %g s; its query was stopped",
                     request.method, request.url.path, limit)
+        self._metrics.timeouts.inc()
         return self._rejection(request, HTTPException(504, str(control.reason)),
                                ErrorCode.QUERY_TIMEOUT, well_formed=True)
 
-    async def _run_or_reject(self, request: Request, control: QueryControl) -> Response:
+    def _context(self, scope: Scope, principal: Principal | None,
+                 control: QueryControl | None = None) -> Context:
+        return build_context(self._graph, control, principal=principal, records=self._records,
+                             audit=self._audit, request_id=request_id_of(scope),
+                             source=_source(scope), alert_feed=self._alert_feed,
+                             default_currency=self._default_currency)
+
+    async def _run_or_reject(self, request: Request, control: QueryControl,
+                             principal: Principal) -> Response:
         try:
-            return await self.run(request, context=build_context(
-                self._graph, control, records=self._records, alert_feed=self._alert_feed,
-                default_currency=self._default_currency))
+            return await self.run(request, context=self._context(request.scope, principal,
+                                                                 control))
         except HTTPException as exc:
             return self._rejection(request, exc)
 
@@ -244,6 +391,7 @@ class GraphQLView(GraphQL[Context, None]):
                 ``application/json`` gets 200, as for any GraphQL response.
         """
         code = code or _CODE_OF_STATUS.get(exc.status_code, ErrorCode.BAD_REQUEST)
+        self._metrics.rejected.labels(code.value).inc()
         media_type = response_media_type(request.headers.get("accept", ""))
         status = exc.status_code
         if well_formed and media_type == JSON_MEDIA_TYPE:
@@ -254,8 +402,10 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> Context:
-        return build_context(self._graph, records=self._records, alert_feed=self._alert_feed,
-                             default_currency=self._default_currency)
+        """The context of a WebSocket connection (HTTP requests get theirs in
+        :meth:`_run_or_reject`): its caller when its header authenticated it."""
+        principal = request.scope.get("state", {}).get("principal")
+        return self._context(request.scope, principal)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter
                               ) -> GraphQLRequestData | list[GraphQLRequestData]:
@@ -304,8 +454,9 @@ class GraphQLView(GraphQL[Context, None]):
         """Execute one operation. Strawberry's own version answers a mutation over GET with
         400 and an unknown ``operationName`` with plain text; the specification wants 405
         for the first, and a GraphQL request error for the second."""
+        started = time.perf_counter()
         try:
-            return await self.schema.execute(
+            result = await self.schema.execute(
                 request_data.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
@@ -314,6 +465,9 @@ class GraphQLView(GraphQL[Context, None]):
                 allowed_operation_types=OperationType.from_http(request_adapter.method),
                 operation_extensions=request_data.extensions,
             )
+            self._observe(request, context.operation_name or request_data.operation_name,
+                          started, result)
+            return result
         except InvalidOperationTypeError as exc:
             raise HTTPException(405, f"{exc.as_http_error_reason(request_adapter.method)}: "
                                      "send mutations with POST") from exc
@@ -326,6 +480,15 @@ class GraphQLView(GraphQL[Context, None]):
         except MissingQueryError as exc:
             raise HTTPException(400, "no GraphQL query in the request: send "
                                      '{"query": "..."} as JSON, or ?query=... with GET') from exc
+
+    def _observe(self, request: Request, operation: str | None, started: float,
+                 result: ExecutionResult) -> None:
+        codes = [str((error.extensions or {}).get("code", "")) for error in result.errors or []]
+        self._metrics.observe_request(operation, time.perf_counter() - started, codes)
+        if result.data is None and codes:
+            for code in codes:
+                self._metrics.rejected.labels(code).inc()
+        _note(request.scope, operation=operation or "")
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
@@ -348,9 +511,22 @@ class GraphQLView(GraphQL[Context, None]):
         response = super().create_response(response_data, sub_response)
         media_type = sub_response.media_type or JSON_MEDIA_TYPE
         response.headers["content-type"] = media_type
-        rejected = isinstance(response_data, dict) and "data" not in response_data
-        if media_type == GRAPHQL_RESPONSE_MEDIA_TYPE and rejected and not sub_response.status_code:
-            codes = [(error.get("extensions") or {}).get("code", "")
-                     for error in response_data.get("errors") or []]  # type: ignore[union-attr]
+        rejected = isinstance(response_data, dict) and response_data.get("data") is None
+        if not rejected:
+            return response
+        extensions = [error.get("extensions") or {}
+                      for error in response_data.get("errors") or []]  # type: ignore[union-attr]
+        codes = [extension.get("code", "") for extension in extensions]
+        if ErrorCode.FORBIDDEN.value in codes:
+            # RFC 6750: a token lacking what the request needs is refused with 403 and
+            # insufficient_scope, whatever media type the client accepts.
+            right = next(e.get("right") for e in extensions
+                         if e.get("code") == ErrorCode.FORBIDDEN.value)
+            response.status_code = 403
+            if right in Right.__members__.values():
+                response.headers["www-authenticate"] = bearer_challenge(
+                    insufficient=Right(right))
+        elif media_type == GRAPHQL_RESPONSE_MEDIA_TYPE and not sub_response.status_code \
+                and "data" not in response_data:
             response.status_code = request_error_status(codes)
         return response

@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     heavy_query_cost: int = Field(DEFAULT_HEAVY_QUERY_COST, ge=1)
     heavy_query_slots: int = Field(DEFAULT_HEAVY_QUERY_SLOTS, ge=1, le=256)
     heavy_query_wait_s: float = Field(DEFAULT_HEAVY_QUERY_WAIT_S, ge=0)
+    #: Requests each OAuth client may send to /graphql ("1200/minute"; api.rate_limit).
+    rate_limit: str = "1200/minute"
+    #: Where the rate limiter counts: memory:// (one process) or redis://host:port/db.
+    rate_limit_storage: str = "memory://"
     identifier_key: SecretStr | None = None
     #: Secret: ``VERSION:BASE64KEY`` pairs separated by commas (AES-256 keys of personal
     #: data; the highest version encrypts, every version decrypts).

@@ -6,13 +6,16 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from schema.authorization import AccessRules, FieldRights
 from schema.error_codes import ErrorCode, ErrorCodes, classify
 from schema.limits import QueryLimits, limit_extensions
 from schema.mutations import Mutation
 from schema.persisted import DocumentLookup, PersistedDocuments, cached_lookup
+from schema.personal_reads import PersonalReads, watch_personal_fields
 from schema.query import Query
 from schema.subscriptions import Subscription
 from schema.types.alerts import Alert
@@ -41,8 +44,13 @@ def _nothing_registered(sha256: str) -> str | None:
 
 def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
                  documents: DocumentLookup | None = None,
-                 only_registered_documents: bool = False) -> LoanwatchSchema:
+                 only_registered_documents: bool = False,
+                 introspection: bool = True) -> LoanwatchSchema:
     """The schema, limited by ``limits`` (defaults when omitted).
+
+    Every document is checked against the caller's rights before it executes
+    (:mod:`schema.authorization`), and the personal data served in clear is audited
+    (:mod:`schema.personal_reads`).
 
     Args:
         mask_errors: hide the message of unexpected errors (do this in production).
@@ -50,18 +58,27 @@ def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
         documents: the registered text of a persisted document's SHA-256 (see
             :mod:`schema.persisted`); by default none is registered.
         only_registered_documents: run only registered documents (production).
+        introspection: answer ``__schema`` and ``__type`` (turn off in production: the
+            SDL is published for the front-end teams instead).
     """
     lookup = cached_lookup(documents or _nothing_registered)
-    return LoanwatchSchema(
+    extensions: list[SchemaExtension | type[SchemaExtension] | partial[SchemaExtension]] = [
+        partial(PersistedDocuments, lookup=lookup, only_registered=only_registered_documents),
+        # The rights are checked before the cost: a refused document costs nothing.
+        partial(FieldRights, rules=AccessRules()),
+        *limit_extensions(limits or QueryLimits()),
+        PersonalReads,
+        partial(ErrorCodes, mask_internal=mask_errors),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    schema = LoanwatchSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Person, Company, Loan, Alert, Account, Transaction, Collateral, ExternalEvent,
                Identifier, Installment, Repayment, BureauSnapshot, ImportBatch],
-        extensions=[
-            partial(PersistedDocuments, lookup=lookup,
-                    only_registered=only_registered_documents),
-            *limit_extensions(limits or QueryLimits()),
-            partial(ErrorCodes, mask_internal=mask_errors),
-        ],
+        extensions=extensions,
     )
+    watch_personal_fields(schema._schema)
+    return schema

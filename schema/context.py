@@ -1,13 +1,25 @@
-"""What every resolver receives as ``info.context``: the graph store, the SQL records (for
-the results of the latest scan), per-request loaders, and the request's stop switch."""
+"""What every resolver receives as ``info.context``: the caller, the graph store, the SQL
+records (for the results of the latest scan), per-request loaders, the request's stop
+switch and where audit events go.
+
+The caller is the :class:`auth.principal.Principal` its access token stands for; the
+schema refuses, before any resolver runs, a document selecting a field whose declared
+right the caller lacks (:mod:`schema.authorization`), and shows personal data in clear
+only to a caller with :attr:`auth.principal.Right.READ_PERSONAL`
+(:attr:`Context.personal_data_visible`). What was served in clear reaches ``audit`` once
+per request (:mod:`schema.personal_reads`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import strawberry
 from sqlalchemy import Engine
 
+from auth.audit_events import AuditSink
+from auth.principal import Principal, Right
 from graph.store import GraphStore
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
@@ -17,16 +29,16 @@ from schema.loaders import Loaders, create_loaders
 __all__ = ["Context", "Info", "build_context"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Context:
-    """The context of one GraphQL request. Build a new one per request."""
+    """The context of one GraphQL request (or of one WebSocket connection: its caller is
+    set once the connection is initialised). Build a new one per request."""
 
     graph: GraphStore
     loaders: Loaders
+    #: Who is calling; ``None`` only on a WebSocket not yet initialised (no right at all).
+    principal: Principal | None
     control: QueryControl = field(default_factory=QueryControl)
-    #: Whether the caller may read personal data unmasked (see :mod:`graph.personal_data`).
-    #: No caller may until OAuth roles decide it per request.
-    personal_data_visible: bool = False
     #: The SQL database of the records and scan results; ``None``: risk results are null.
     records: Engine | None = None
     #: Where alert changes are announced and heard (mutations, subscriptions); ``None``:
@@ -34,24 +46,50 @@ class Context:
     alert_feed: AlertFeed | None = None
     #: The currency of written amounts whose input names none (the import's default).
     default_currency: str = DEFAULT_CURRENCY
+    #: Where audit events go; ``None``: nowhere (scripts and tests that do not look).
+    audit: AuditSink | None = None
+    #: The request id the logs carry (``X-Request-Id``), copied into audit events.
+    request_id: str = ""
+    #: The caller's address, as audit events record it.
+    source: str = ""
+    #: The name of the operation executed last (set before it executes; for logs and
+    #: metrics: a client need not send ``operationName`` for a one-operation document).
+    operation_name: str = ""
+    #: The ``connection_init`` payload of a WebSocket connection (Strawberry sets it).
+    connection_params: dict[str, Any] | None = None
+
+    @property
+    def personal_data_visible(self) -> bool:
+        """Whether the caller may read personal data unmasked (see
+        :mod:`graph.personal_data`): it has :attr:`Right.READ_PERSONAL`."""
+        return self.principal is not None and Right.READ_PERSONAL in self.principal.rights
+
+    def may(self, right: Right) -> bool:
+        """Whether the caller has ``right``."""
+        return self.principal is not None and right in self.principal.rights
 
 
 def build_context(graph: GraphStore, control: QueryControl | None = None, *,
-                  personal_data_visible: bool = False,
-                  records: Engine | None = None, alert_feed: AlertFeed | None = None,
+                  principal: Principal | None,
+                  records: Engine | None = None, audit: AuditSink | None = None,
+                  request_id: str = "", source: str = "",
+                  alert_feed: AlertFeed | None = None,
                   default_currency: str = DEFAULT_CURRENCY) -> Context:
     """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
         control: the request's stop switch and gate (default: no time limit, no gate).
-        personal_data_visible: serve personal properties unmasked.
+        principal: the caller (required: a context without one may read nothing).
         records: the SQL database whose latest scan the risk fields read (and writes go to).
+        audit: where the reads of personal data in clear are recorded.
+        request_id: the request's id, for the audit events.
+        source: the caller's address, for the audit events.
         alert_feed: where alert changes are announced and heard.
         default_currency: the currency of written amounts whose input names none.
     """
-    return Context(graph=graph, loaders=create_loaders(graph, records),
+    return Context(graph=graph, loaders=create_loaders(graph, records), principal=principal,
                    control=control if control is not None else QueryControl(),
-                   personal_data_visible=personal_data_visible, records=records,
+                   records=records, audit=audit, request_id=request_id, source=source,
                    alert_feed=alert_feed, default_currency=default_currency)
 
 

@@ -126,6 +126,9 @@ class CostLimiter(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
+        if context.result is not None:  # already refused (schema.authorization)
+            yield
+            return
         errors, self.cost = self._refusal()
         request = context.context
         admission = request.control.admission if isinstance(request, Context) \

@@ -68,6 +68,13 @@ class ErrorCode(StrEnum):
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     #: The server runs only registered documents, and this one is not.
     PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
+    #: No access token, or one that is malformed, expired, revoked or not ours (401).
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    #: The token is valid but its role and scopes lack a right a selected field needs
+    #: (403); ``extensions.field`` and ``extensions.right`` name them.
+    FORBIDDEN = "FORBIDDEN"
+    #: The client sent more requests than its rate limit allows (429, ``Retry-After``).
+    RATE_LIMITED = "RATE_LIMITED"
     #: Anything else; masked in production.
     INTERNAL = "INTERNAL"
 

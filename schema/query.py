@@ -36,6 +36,7 @@ from schema.enums import Label, RelType, to_model_labels, to_model_types
 from schema.errors import InvalidArgument
 from schema.pagination import window
 from schema.party_risk import check_status
+from schema.party_search import searchable_matches
 from schema.permissions import needs
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import Alert, AlertConnection, alert_from_record
@@ -79,7 +80,9 @@ def _alert_number(value: str) -> int:
 class Query:
     @strawberry.field(
         description=f"Persons and companies whose name or id contains `text`, ignoring "
-        f"case: exact id first, then by name. `first` is at most {MAX_PAGE_SIZE}."
+        f"case: exact id first, then by name. `first` is at most {MAX_PAGE_SIZE}. A person's "
+        f"name is personal data: without the right to search persons (`search-persons`) "
+        f"only ids and company names are searched."
     )
     async def search_parties(
         self, info: Info, text: str, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
@@ -87,7 +90,12 @@ class Query:
         needle = check_text("text", text)
         page = window(first, after, max_size=MAX_PAGE_SIZE, max_reach=MAX_SEARCH_RESULTS)
         graph = info.context.graph
-        ranked = await asyncio.to_thread(graph.search_parties, needle, page.fetch)
+        if info.context.may(Right.SEARCH_PERSONS):
+            ranked = await asyncio.to_thread(graph.search_parties, needle, page.fetch)
+        else:
+            ranked = searchable_matches(
+                await asyncio.to_thread(graph.search_parties, needle, MAX_SEARCH_RESULTS),
+                needle)
         return PartyConnection.from_ranked(ranked, page)
 
     @strawberry.field(
@@ -153,7 +161,7 @@ class Query:
         "of the `group` headed by a controller by `shock` (a share of each one's buffer, 0 to "
         "1) and propagate over guarantee, ownership and supply links. Reads the whole "
         "portfolio: a heavy query. At most `first` parties and loans hit are listed.",
-        metadata={OWN_COST: WHOLE_PORTFOLIO_COST},
+        metadata={OWN_COST: WHOLE_PORTFOLIO_COST, **needs(Right.RUN_PORTFOLIO_ANALYTICS)},
     )
     async def stress(
         self, info: Info, parties: list[strawberry.ID] | None = None,

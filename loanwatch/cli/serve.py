@@ -16,6 +16,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from api.app import GRAPHQL_PATH, HEALTHZ_PATH, READYZ_PATH, create_app
+from api.logs import configure_json_logging
 from graph.store import GraphStore
 from loanwatch.cli.graphiql_links import base_url
 from loanwatch.errors import ConfigurationError
@@ -136,4 +137,5 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
         f"environment: {settings.environment}",
         highlight=False,
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    configure_json_logging()  # JSON lines with request ids; api.request_log logs each request
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, access_log=False)

@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 
 from risk.scan_results import StoredScore
+from schema.permissions import personal
 
 __all__ = ["PdScore", "ReasonCode", "pd_score_from_stored"]
 
@@ -27,12 +28,15 @@ MASKED_REASON = "a personal-data factor (masked)"
 class ReasonCode:
     feature: str = strawberry.field(description="The model's feature (column) name.")
     text: str = strawberry.field(description="What the factor says about this borrower, "
-                                 "e.g. \"3 missed installments in 6 months\".")
+                                 "e.g. \"3 missed installments in 6 months\"; personal "
+                                 "data when `personal`.", metadata=personal())
     contribution: float = strawberry.field(
         description="How much it raised the score, in log-odds (0.69 doubles the odds).")
     personal: bool = strawberry.field(
         description="Built from personal data: its words are masked unless the caller may "
         "see personal data.")
+    #: The borrower it was computed for (the audit trail's target when shown in clear).
+    node_id: strawberry.Private[str]
 
 
 @strawberry.type(description="The probability that the borrower defaults within 12 months "
@@ -55,12 +59,13 @@ class PdScore:
         description="The top factors that raised the score, largest first.")
 
 
-def _reason(found: dict[str, Any], personal_data_visible: bool) -> ReasonCode:
+def _reason(found: dict[str, Any], personal_data_visible: bool, party_id: str) -> ReasonCode:
     personal = bool(found.get("personal", False))
     text = str(found.get("text", ""))
     return ReasonCode(feature=str(found.get("feature", "")),
                       text=MASKED_REASON if personal and not personal_data_visible else text,
-                      contribution=float(found.get("contribution", 0.0)), personal=personal)
+                      contribution=float(found.get("contribution", 0.0)), personal=personal,
+                      node_id=party_id)
 
 
 def pd_score_from_stored(stored: StoredScore, *, personal_data_visible: bool) -> PdScore:
@@ -68,4 +73,5 @@ def pd_score_from_stored(stored: StoredScore, *, personal_data_visible: bool) ->
     return PdScore(pd=stored.pd, model=stored.model_id, points=stored.points,
                    scan_run=stored.run_id, as_of=stored.as_of,
                    in_default=any(r.get("feature") == "in_default" for r in stored.reasons),
-                   reasons=[_reason(r, personal_data_visible) for r in stored.reasons])
+                   reasons=[_reason(r, personal_data_visible, stored.party_id)
+                            for r in stored.reasons])

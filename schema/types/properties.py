@@ -1,8 +1,8 @@
 """Reading a node's or edge's flat properties: typed getters and the generic list.
 
 Personal data (see :mod:`graph.personal_data`) is shown masked unless the request's context
-says the caller may see it (``Context.personal_data_visible``; OAuth roles will decide that,
-until then nobody may): masked values are partly starred, withheld ones left out.
+says the caller may see it (``Context.personal_data_visible``: its token has the
+``read-personal`` right): masked values are partly starred, withheld ones left out.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ class SharedIdentifier:
     kind: str = strawberry.field(description="phone, address, device or account.")
     value: str | None = strawberry.field(
         description="The phone number, address or device id; personal data, masked "
-        "unless the caller may see it (null when withheld).")
+        "unless the caller may see it (null when withheld).", metadata=personal())
 
 
 @strawberry.type(description="Parties sharing phones, addresses, devices or accounts, in the "

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from api import create_app
 from loanwatch.settings import Settings
+from tests.api.apps import api_app
 from tests.api.client import ApiClient
 from tests.schema.sample import CountingStore, sample_store, sqlite_engine
 
@@ -29,4 +29,4 @@ def store(engine: Engine) -> CountingStore:
 @pytest.fixture
 def client(store: CountingStore, engine: Engine) -> ApiClient:
     settings = Settings.from_environ({"LOANWATCH_ENVIRONMENT": "development"})
-    return ApiClient(create_app(settings, store, engine))
+    return ApiClient(api_app(settings, store, engine))

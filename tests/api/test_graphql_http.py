@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from starlette.types import Message
 
-from api.app import MAX_GRAPHQL_BODY_BYTES, create_app
+from api.app import MAX_GRAPHQL_BODY_BYTES
 from api.graphiql import EXAMPLE_QUERY
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.settings import Settings
+from tests.api.apps import ANALYST_AUTH, api_app
 from tests.api.client import ApiClient
 from tests.schema.sample import CountingStore
 
@@ -135,7 +136,7 @@ def test_too_deep_a_query_is_rejected_over_http(client: ApiClient) -> None:
 def test_production_masks_unexpected_errors() -> None:
     missing_tables = create_engine("sqlite://")
     graph = EmbeddedGraphStore(missing_tables)
-    client = ApiClient(create_app(PRODUCTION, graph, missing_tables))
+    client = ApiClient(api_app(PRODUCTION, graph, missing_tables))
     body = client.post("/graphql", json={"query": PARTY_NAME, "variables": {"id": "C1"}}).json()
     assert body["errors"][0]["message"] == "Internal server error."
     assert body["errors"][0]["extensions"] == {"code": "INTERNAL"}
@@ -144,7 +145,7 @@ def test_production_masks_unexpected_errors() -> None:
 
 @pytest.fixture
 def production(store: CountingStore, engine: Engine) -> ApiClient:
-    return ApiClient(create_app(PRODUCTION, store, engine))
+    return ApiClient(api_app(PRODUCTION, store, engine))
 
 
 @pytest.mark.parametrize("variables", [{"id": {"not": "an id"}}, {}],
@@ -254,7 +255,8 @@ def _asgi_get(app: Any, query_string: bytes) -> tuple[int, dict[str, str], bytes
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
              "method": "GET", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
              "query_string": query_string, "root_path": "",
-             "headers": [(b"host", b"127.0.0.1"), (b"accept", JSON.encode())],
+             "headers": [(b"host", b"127.0.0.1"), (b"accept", JSON.encode()),
+                         *((k.encode(), v.encode()) for k, v in ANALYST_AUTH.items())],
              "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
     asyncio.run(app(scope, receive, send))
     start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
@@ -264,7 +266,7 @@ def _asgi_get(app: Any, query_string: bytes) -> tuple[int, dict[str, str], bytes
 
 def test_the_size_limit_applies_to_a_get_query_string(store: CountingStore,
                                                       engine: Engine) -> None:
-    app = create_app(Settings.from_environ({}), store, engine)
+    app = api_app(Settings.from_environ({}), store, engine)
     padding = b"+" * (MAX_GRAPHQL_BODY_BYTES - len(b"query=%7B__typename%7D"))
     status, _, body = _asgi_get(app, b"query=%7B__typename%7D" + padding)
     assert (status, body) == (200, b'{"data":{"__typename":"Query"}}')

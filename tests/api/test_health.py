@@ -11,10 +11,10 @@ from sqlalchemy import Engine, create_engine
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from api import create_app
 from api.health import readiness_endpoint
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.settings import Settings
+from tests.api.apps import api_app
 from tests.api.client import ApiClient
 from tests.schema.sample import CountingStore
 
@@ -56,7 +56,7 @@ def test_readyz_is_ready_when_every_backend_answers(client: ApiClient) -> None:
 
 def test_readyz_names_an_unreachable_database(store: CountingStore,
                                               unreachable_postgres: Engine) -> None:
-    client = ApiClient(create_app(DEVELOPMENT, store, unreachable_postgres))
+    client = ApiClient(api_app(DEVELOPMENT, store, unreachable_postgres))
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
@@ -69,7 +69,7 @@ def test_readyz_names_an_unreachable_database(store: CountingStore,
 
 def test_readyz_hides_reasons_in_production(unreachable_postgres: Engine) -> None:
     graph = EmbeddedGraphStore(unreachable_postgres)
-    client = ApiClient(create_app(PRODUCTION, graph, unreachable_postgres))
+    client = ApiClient(api_app(PRODUCTION, graph, unreachable_postgres))
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from api import create_app
 from api.admission import HeavyQueryGate
 from loanwatch.settings import Settings
+from tests.api.apps import ANALYST_AUTH, api_app
 from tests.api.client import ApiClient
 from tests.api.held_store import HELD_WALK, HeldStore, held_store
 from tests.api.server import WAIT_S, serving, wait_until
@@ -58,7 +58,7 @@ def gate_of(app: Starlette) -> HeavyQueryGate:
 def post(base: tuple[str, int], query: str, **headers: str) -> httpx.Response:
     host, port = base
     return httpx.post(f"http://{host}:{port}/graphql", json={"query": query},
-                      headers=headers, timeout=WAIT_S)
+                      headers={**ANALYST_AUTH, **headers}, timeout=WAIT_S)
 
 
 def test_the_probe_is_refused_before_anything_runs(client: ApiClient) -> None:
@@ -81,7 +81,7 @@ def test_the_probe_is_a_graphql_response_with_200_for_json_clients(client: ApiCl
 
 def test_the_cost_limit_is_a_setting(held: HeldStore, engine: Engine) -> None:
     held.released.set()
-    client = ApiClient(create_app(settings(query_max_cost=800), held, engine))
+    client = ApiClient(api_app(settings(query_max_cost=800), held, engine))
     small = '{ neighbourhood(id: "C1") { nodes { id } edges { type } } }'  # costs 801
     body = client.post("/graphql", json={"query": small}).json()
     assert body["errors"][0]["extensions"]["maxCost"] == 800
@@ -91,7 +91,7 @@ def test_the_cost_limit_is_a_setting(held: HeldStore, engine: Engine) -> None:
 def test_a_request_past_its_time_limit_is_stopped(held: HeldStore, engine: Engine) -> None:
     # Served for real: ApiClient's asyncio.run would wait for the walk's thread to end.
     # One second is ample for the walk to reach its first hop, where it is held.
-    with serving(create_app(settings(query_time_limit_s=1), held, engine)) as base:
+    with serving(api_app(settings(query_time_limit_s=1), held, engine)) as base:
         response = post(base, HELD_WALK, accept=GRAPHQL_RESPONSE)
         # The walk was still waiting at its first hop; released now, it stops there.
         held.released.set()
@@ -104,7 +104,7 @@ def test_a_request_past_its_time_limit_is_stopped(held: HeldStore, engine: Engin
 
 
 def test_a_timeout_is_200_for_json_clients(held: HeldStore, engine: Engine) -> None:
-    with serving(create_app(settings(query_time_limit_s=0.2), held, engine)) as base:
+    with serving(api_app(settings(query_time_limit_s=0.2), held, engine)) as base:
         response = post(base, HELD_WALK)
         held.released.set()
     assert response.status_code == 200
@@ -112,12 +112,13 @@ def test_a_timeout_is_200_for_json_clients(held: HeldStore, engine: Engine) -> N
 
 
 def test_a_client_that_hangs_up_has_its_walk_stopped(held: HeldStore, engine: Engine) -> None:
-    app = create_app(settings(heavy_query_cost=1), held, engine)
+    app = api_app(settings(heavy_query_cost=1), held, engine)
     body = json.dumps({"query": HELD_WALK}).encode()
     with serving(app) as (host, port):
         with socket.create_connection((host, port), timeout=WAIT_S) as sock:
             sock.sendall(b"POST /graphql HTTP/1.1\r\nhost: loanwatch\r\n"
                          b"content-type: application/json\r\n"
+                         b"authorization: %s\r\n" % ANALYST_AUTH["authorization"].encode() +
                          b"content-length: %d\r\n\r\n%s" % (len(body), body))
             held.wait_for_a_hop()
             assert gate_of(app).running == 1
@@ -131,7 +132,7 @@ def test_a_client_that_hangs_up_has_its_walk_stopped(held: HeldStore, engine: En
 
 def test_light_queries_answer_while_heavy_ones_fill_the_pool(held: HeldStore,
                                                              engine: Engine) -> None:
-    app = create_app(settings(heavy_query_cost=100, heavy_query_slots=1,
+    app = api_app(settings(heavy_query_cost=100, heavy_query_slots=1,
                               heavy_query_wait_s=WAIT_S, query_time_limit_s=3 * WAIT_S),
                      held, engine)
     gate = gate_of(app)
@@ -163,7 +164,7 @@ def test_light_queries_answer_while_heavy_ones_fill_the_pool(held: HeldStore,
 
 def test_a_heavy_query_that_waits_too_long_is_told_the_server_is_busy(
         held: HeldStore, engine: Engine) -> None:
-    app = create_app(settings(heavy_query_cost=100, heavy_query_slots=1,
+    app = api_app(settings(heavy_query_cost=100, heavy_query_slots=1,
                               heavy_query_wait_s=0.1, query_time_limit_s=3 * WAIT_S),
                      held, engine)
     with serving(app) as base, ThreadPoolExecutor(max_workers=1) as pool:

@@ -11,13 +11,14 @@ from sqlalchemy import Engine
 from strawberry.types import ExecutionResult
 
 from auth.audit_events import AuditAction
-from auth.principal import Right
+from auth.principal import Right, Role
 from graph.stores.embedded import EmbeddedGraphStore
 from schema import build_context, build_schema
 from schema.permissions import declared_right
 from schema.query import Query
 from tests.audit.trails import event, trail
 from tests.portfolio.databases import database, postgres_engine, sqlite_engine
+from tests.principals import principal_of
 
 __all__ = ["database", "postgres_engine", "sqlite_engine"]
 
@@ -39,7 +40,9 @@ query AuditLog($actor: String, $action: AuditAction, $target: ID, $since: DateTi
 def _run(engine: Engine | None, store: EmbeddedGraphStore, **variables: Any) -> ExecutionResult:
     async def run() -> ExecutionResult:
         return await SCHEMA.execute(AUDIT_LOG, variable_values=variables,
-                                    context_value=build_context(store, records=engine))
+                                    context_value=build_context(
+                                        store, records=engine,
+                                        principal=principal_of(Role.ADMIN)))
 
     return asyncio.run(run())
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
+from auth.principal import Role
 from risk.classification.history import RepaymentHistory
 from risk.models.dataset import build_dataset
 from risk.models.default_definition import DEFAULT
@@ -30,6 +31,7 @@ from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine, sqlite_engine
+from tests.principals import principal_of
 from tests.risk.rules.stores import Stores, stores
 
 __all__ = ["postgres_engine", "sqlite_engine", "stores"]
@@ -68,8 +70,8 @@ def _pd_alerts(drafts: list) -> set[tuple[str, str, str]]:
 
 
 def _api_pd(stores: Stores, party: str, *, personal: bool) -> dict | None:
-    context = build_context(stores.graph, records=stores.engine,
-                            personal_data_visible=personal)
+    context = build_context(stores.graph, records=stores.engine, principal=principal_of(
+        Role.INVESTIGATOR if personal else Role.ANALYST))
     result = asyncio.run(build_schema(mask_errors=False).execute(
         PD_QUERY, variable_values={"id": party}, context_value=context))
     assert result.errors is None, result.errors

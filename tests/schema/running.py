@@ -7,17 +7,23 @@ from typing import Any
 
 from strawberry.types import ExecutionResult
 
+from auth.principal import Principal, Role
 from graph.store import GraphStore
 from schema import LoanwatchSchema, build_context
+from tests.principals import principal_of
+
+#: Who runs a document unless a test says otherwise: reads the portfolio and runs
+#: analytics, never sees personal data.
+ANALYST = principal_of(Role.ANALYST)
 
 
-def execute(schema: LoanwatchSchema, store: GraphStore, document: str,
-            **variables: Any) -> ExecutionResult:
-    """Run ``document`` with a fresh request context (fresh loaders)."""
+def execute(schema: LoanwatchSchema, store: GraphStore, document: str, *,
+            caller: Principal = ANALYST, **variables: Any) -> ExecutionResult:
+    """Run ``document`` as ``caller`` with a fresh request context (fresh loaders)."""
 
     async def run() -> ExecutionResult:
         return await schema.execute(document, variable_values=variables or None,
-                                    context_value=build_context(store))
+                                    context_value=build_context(store, principal=caller))
 
     return asyncio.run(run())
 

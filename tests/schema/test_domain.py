@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
+from auth.principal import Role
 from graph.model import Label, RelType
 from graph.store import GraphStore
 from loanwatch.migrations import migrate
@@ -33,6 +34,7 @@ from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine
+from tests.principals import principal_of
 from tests.risk.rules.stores import empty_database
 from tests.schema.sample import Counting, CountingNeo4jStore, CountingStore
 from tests.services import open_neo4j_store
@@ -102,8 +104,9 @@ def run(schema: LoanwatchSchema, scanned: Scanned, document: str, *,
         visible: bool = True, **variables: Any) -> dict[str, Any]:
     result = asyncio.run(schema.execute(
         document, variable_values=variables or None,
-        context_value=build_context(scanned.graph, records=scanned.engine,
-                                    personal_data_visible=visible)))
+        context_value=build_context(
+            scanned.graph, records=scanned.engine,
+            principal=principal_of(Role.INVESTIGATOR if visible else Role.ANALYST))))
     assert result.errors is None, result.errors
     assert result.data is not None
     return result.data
@@ -290,8 +293,9 @@ def test_one_node_by_id_and_bad_ids(schema: LoanwatchSchema, scanned: Scanned) -
                      "seq": schedule[-1].seq, "loanId": loan}
     for bad in ("Installment:L1/x", "Alert:seven", "  "):
         result = asyncio.run(schema.execute(NODE, variable_values={"id": bad},
-                                            context_value=build_context(scanned.graph,
-                                                                        records=scanned.engine)))
+                                            context_value=build_context(
+                                                scanned.graph, records=scanned.engine,
+                                                principal=principal_of(Role.ANALYST))))
         assert [e.extensions["code"] for e in result.errors or []] == ["BAD_USER_INPUT"], bad
 
 
@@ -411,7 +415,8 @@ def test_a_list_filter_naming_nothing_known_is_refused(schema: LoanwatchSchema,
     for flt in ({"group": "NOBODY"}, {"circle": "x"}, {"exposure": {"currency": "XXX"}}):
         result = asyncio.run(schema.execute(
             BORROWERS, variable_values={"filter": flt, "order": "ID", "first": 5},
-            context_value=build_context(scanned.graph, records=scanned.engine)))
+            context_value=build_context(scanned.graph, records=scanned.engine,
+                                        principal=principal_of(Role.ANALYST))))
         assert [e.extensions["code"] for e in result.errors or []] == ["BAD_USER_INPUT"], flt
 
 

@@ -20,7 +20,7 @@ from schema.cost import DEFAULT_LIST_SIZE, operation_cost
 from schema.enums import Label, RelType
 from schema.error_codes import MASKED_MESSAGE
 from schema.errors import QueryCancelled, QueryTimedOut
-from tests.schema.running import codes, execute
+from tests.schema.running import ANALYST, codes, execute
 from tests.schema.sample import EDGES, NODES, CountingStore, sqlite_engine
 
 PARTY_NAME = 'query { party(id: "C1") { name } }'
@@ -215,7 +215,7 @@ def test_two_operations_without_a_name_run_neither(schema: LoanwatchSchema,
 
     async def named() -> object:
         return await schema.execute(TWO_OPERATIONS, operation_name="B",
-                                    context_value=build_context(store))
+                                    context_value=build_context(store, principal=ANALYST))
 
     assert asyncio.run(named()).data == {"party": {"name": "Li *"}}
 
@@ -226,7 +226,8 @@ def test_a_stopped_request_reads_nothing_more(schema: LoanwatchSchema,
     control.stop(QueryCancelled("the client disconnected"))
 
     async def run() -> object:
-        return await schema.execute(NEIGHBOURHOOD, context_value=build_context(store, control))
+        return await schema.execute(NEIGHBOURHOOD, context_value=build_context(store, control,
+                                                                          principal=ANALYST))
 
     result = asyncio.run(run())
     assert codes(result) == ["CANCELLED"]

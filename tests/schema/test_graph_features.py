@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
+from auth.principal import Role
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 from risk.scan import run_scan
 from risk.scan_results import StoredFeatures, party_features, top_features_by_pagerank
@@ -19,6 +20,7 @@ from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine, sqlite_engine
+from tests.principals import principal_of
 from tests.risk.rules.stores import Stores, stores
 
 __all__ = ["postgres_engine", "sqlite_engine", "stores"]
@@ -45,7 +47,8 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _query(stores: Stores, document: str, variables: dict[str, object]) -> dict:
     result = asyncio.run(build_schema(mask_errors=False).execute(
         document, variable_values=variables,
-        context_value=build_context(stores.graph, records=stores.engine)))
+        context_value=build_context(stores.graph, records=stores.engine,
+                                    principal=principal_of(Role.ANALYST))))
     assert result.errors is None, result.errors
     assert result.data is not None
     return result.data

@@ -12,6 +12,7 @@ import orjson
 import pytest
 from sqlalchemy import event
 
+from auth.principal import Role
 from graph.model import Label, Node, RelType
 from risk.alerts.lifecycle import list_alerts
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
@@ -22,6 +23,7 @@ from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine, sqlite_engine
+from tests.principals import principal_of
 from tests.risk.rules.stores import Stores, stores
 
 __all__ = ["postgres_engine", "sqlite_engine", "stores"]
@@ -54,7 +56,8 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def _query(stores: Stores, document: str, variables: dict[str, object]) -> dict:
     result = asyncio.run(build_schema(mask_errors=False).execute(
         document, variable_values=variables,
-        context_value=build_context(stores.graph, records=stores.engine)))
+        context_value=build_context(stores.graph, records=stores.engine,
+                                    principal=principal_of(Role.ANALYST))))
     assert result.errors is None, result.errors
     assert result.data is not None
     return result.data
@@ -197,7 +200,8 @@ def test_the_alert_status_filter_and_a_bad_status(stores: Stores,
     assert opened and all(edge["node"]["status"] == "open" for edge in opened)
     result = asyncio.run(build_schema(mask_errors=False).execute(
         ALERTS, variable_values={"status": "closed", "first": 5},
-        context_value=build_context(stores.graph, records=stores.engine)))
+        context_value=build_context(stores.graph, records=stores.engine,
+                                    principal=principal_of(Role.ANALYST))))
     assert result.errors is not None
     assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"  # type: ignore[index]
     assert "status must be one of" in result.errors[0].message

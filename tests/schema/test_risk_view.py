@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
+from auth.principal import Role
 from graph.model import Label, RelType
 from graph.personal_data import mask_value
 from portfolio.alerts import Alert
@@ -30,6 +31,7 @@ from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 from tests.ingest.importing import import_files
 from tests.portfolio.databases import postgres_engine, sqlite_engine
+from tests.principals import principal_of
 from tests.risk.rules.stores import Stores, stores
 from tests.schema.sample import Counting
 
@@ -94,8 +96,8 @@ def _run(stores: Stores, document: str, variables: dict[str, Any] | None = None,
          personal_data_visible: bool = False) -> Any:
     return asyncio.run(build_schema(mask_errors=False).execute(
         document, variable_values=variables,
-        context_value=build_context(stores.graph, records=stores.engine,
-                                    personal_data_visible=personal_data_visible)))
+        context_value=build_context(stores.graph, records=stores.engine, principal=principal_of(
+            Role.INVESTIGATOR if personal_data_visible else Role.ANALYST))))
 
 
 def _query(stores: Stores, document: str, variables: dict[str, Any] | None = None,

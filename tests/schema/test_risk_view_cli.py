@@ -14,6 +14,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine
 
+from auth.principal import Role
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.cli.graphiql_links import graphiql_link
 from risk.alerts.lifecycle import list_alerts
@@ -24,6 +25,7 @@ from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 from tests.command_line import command_line_database, run_loanwatch
 from tests.ingest.importing import import_files
+from tests.principals import principal_of
 
 AS_OF = date(2025, 6, 30)
 CIRCLES = """
@@ -54,7 +56,7 @@ def _query(engine: Engine, graph: EmbeddedGraphStore, document: str,
            variables: dict[str, Any]) -> dict:
     result = asyncio.run(build_schema(mask_errors=False).execute(
         document, variable_values=variables,
-        context_value=build_context(graph, records=engine)))
+        context_value=build_context(graph, records=engine, principal=principal_of(Role.ANALYST))))
     assert result.errors is None, result.errors
     return result.data
 
@@ -132,7 +134,7 @@ def test_an_unknown_alert_is_not_found(scanned: tuple[Engine, EmbeddedGraphStore
     engine, graph = scanned
     result = asyncio.run(build_schema(mask_errors=False).execute(
         'query { alert(id: "987654321") { id } }',
-        context_value=build_context(graph, records=engine)))
+        context_value=build_context(graph, records=engine, principal=principal_of(Role.ANALYST))))
     assert result.errors is not None
     assert result.errors[0].extensions["code"] == "NOT_FOUND"
     assert "no alert with id 987654321" in result.errors[0].message

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from auth.principal import Role
 from schema import LoanwatchSchema
+from tests.principals import principal_of
 from tests.schema.running import codes, execute
 from tests.schema.sample import CountingStore
 
@@ -39,12 +41,22 @@ def test_pages_follow_each_other_through_end_cursors(schema: LoanwatchSchema,
 
 def test_nodes_come_as_their_concrete_party_type(schema: LoanwatchSchema,
                                                  store: CountingStore) -> None:
-    result = execute(schema, store, SEARCH, text="n", first=10)
+    result = execute(schema, store, SEARCH, text="n", first=10,
+                     caller=principal_of(Role.INVESTIGATOR))
     nodes = [edge["node"] for edge in result.data["searchParties"]["edges"]]
     assert [(n["__typename"], n["id"], n["label"]) for n in nodes] == [
         ("Company", "C3", "COMPANY"), ("Company", "C2", "COMPANY"),
         ("Company", "C1", "COMPANY"), ("Person", "P2", "PERSON"), ("Person", "P1", "PERSON"),
     ]
+
+
+def test_without_the_right_to_search_persons_their_names_are_not_searched(
+        schema: LoanwatchSchema, store: CountingStore) -> None:
+    result = execute(schema, store, SEARCH, text="n", first=10)  # an analyst
+    nodes = [edge["node"] for edge in result.data["searchParties"]["edges"]]
+    assert [(n["__typename"], n["id"]) for n in nodes] == [
+        ("Company", "C3"), ("Company", "C2"), ("Company", "C1")]
+    assert result.data["searchParties"]["pageInfo"]["hasNextPage"] is False
 
 
 def test_an_exact_id_comes_first(schema: LoanwatchSchema, store: CountingStore) -> None:

@@ -19,6 +19,7 @@ from schema.control import QueryControl
 from schema.cost import WHOLE_PORTFOLIO_COST
 from schema.limits import DEFAULT_MAX_COST
 from tests.risk.contagion.test_portfolio import hand_portfolio
+from tests.schema.running import ANALYST
 from tests.schema.sample import Counting
 from tests.schema.test_errors_and_limits import cost
 
@@ -44,7 +45,7 @@ def _run(schema: LoanwatchSchema, store: Counting, variables: dict[str, Any],
          control: QueryControl | None = None) -> Any:
     async def run() -> Any:
         return await schema.execute(STRESS, variable_values=variables,
-                                    context_value=build_context(store, control))
+                                    context_value=build_context(store, control, principal=ANALYST))
 
     return asyncio.run(run())
 
@@ -164,7 +165,8 @@ def test_the_stress_test_is_a_heavy_query_that_waits_for_the_gate(
         async with gate(10_000):  # another heavy query holds the only slot
             return await schema.execute(
                 STRESS, variable_values={"parties": ["C1"]},
-                context_value=build_context(hand, QueryControl(admission=gate)))
+                context_value=build_context(hand, QueryControl(admission=gate),
+                                            principal=ANALYST))
 
     busy = asyncio.run(run_while_the_slot_is_taken())
     assert _codes(busy) == ["SERVER_BUSY"]

@@ -11,15 +11,19 @@ import pytest
 from sqlalchemy import func, select, text
 from strawberry.types import ExecutionResult
 
-from auth.principal import Right
+from auth.principal import SCOPES, Right, Role
 from portfolio.alerts import AlertEvent
 from risk.alerts.feed import AlertChange, LocalAlertFeed
 from risk.alerts.lifecycle import AlertDraft, raise_alerts
 from schema import build_context, build_schema
 from schema.permissions import declared_right, holds_personal_data
+from tests.principals import principal_of
 from tests.writes.conftest import Stores
 
 SCHEMA = build_schema(mask_errors=True)
+#: Callers with every right to write: one who may read personal data, one who may not.
+WRITER = principal_of(Role.ADMIN)
+MASKED_WRITER = principal_of(Role.ADMIN, [s for s in SCOPES if s != "personal:read"])
 
 RECORD_REPAYMENT = """
 mutation Pay($input: RecordRepaymentInput!) {
@@ -69,8 +73,8 @@ def run(stores: Stores, document: str, *, personal: bool = False,
         feed: LocalAlertFeed | None = None, **variables: Any) -> ExecutionResult:
     async def go() -> ExecutionResult:
         return await SCHEMA.execute(document, variable_values=variables, context_value=(
-            build_context(stores.graph, records=stores.engine, personal_data_visible=personal,
-                          alert_feed=feed)))
+            build_context(stores.graph, records=stores.engine, alert_feed=feed,
+                          principal=WRITER if personal else MASKED_WRITER)))
 
     return asyncio.run(go())
 

@@ -1,0 +1,119 @@
+"""Per-client rate limiting of the API, with the headers clients read to pace themselves.
+
+Each OAuth client (the token's ``client_id``: every user of one front end shares it, an
+integration has its own) may send ``limit`` requests per window, counted with the
+fixed-window strategy of the ``limits`` library in a storage every worker process shares
+(Redis, ``redis://``; its calls run in a worker thread, off the event loop) or, for one
+process, in memory (``memory://``: a dictionary, counted in place). Every answer
+carries the IETF draft headers (draft-ietf-httpapi-ratelimit-headers)::
+
+    RateLimit-Policy: "per-client";q=600;w=60
+    RateLimit: "per-client";r=598;t=41
+
+(``q`` requests per ``w`` seconds; ``r`` left in this window, reset in ``t`` seconds); a
+refused request gets ``429`` and ``Retry-After`` (seconds) as well.
+
+Example::
+
+    limiter = ClientRateLimiter.from_strings("600/minute", "memory://")
+    verdict = await limiter.hit("console")
+    if not verdict.allowed: ...  # 429, verdict.headers()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import dataclass
+from typing import Final
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from loanwatch.errors import ConfigurationError
+
+__all__ = ["POLICY_NAME", "ClientRateLimiter", "Verdict"]
+
+#: The policy's name in the ``RateLimit`` headers.
+POLICY_NAME: Final = "per-client"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a request may go on, and what its answer tells the client."""
+
+    allowed: bool
+    limit: int
+    window_s: int
+    remaining: int
+    reset_s: int
+
+    def headers(self) -> dict[str, str]:
+        """The ``RateLimit`` and ``RateLimit-Policy`` headers (``Retry-After`` when
+        refused)."""
+        headers = {
+            "RateLimit-Policy": f'"{POLICY_NAME}";q={self.limit};w={self.window_s}',
+            "RateLimit": f'"{POLICY_NAME}";r={self.remaining};t={self.reset_s}',
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(self.reset_s, 1))
+        return headers
+
+
+class ClientRateLimiter:
+    """Count each client's requests against one limit.
+
+    Args:
+        limit: the ``limits`` item, e.g. ``parse("600/minute")``.
+        storage: where the counts live (shared by every process that uses it).
+    """
+
+    def __init__(self, limit: RateLimitItem, storage: Storage) -> None:
+        self.limit = limit
+        self._storage = storage
+        self._strategy = FixedWindowRateLimiter(storage)
+        self._in_memory = isinstance(storage, MemoryStorage)
+
+    def __repr__(self) -> str:
+        return f"ClientRateLimiter({self.limit}, {type(self._storage).__name__})"
+
+    @classmethod
+    def from_strings(cls, limit: str, storage_url: str) -> ClientRateLimiter:
+        """A limiter from settings: ``limit`` in the ``limits`` notation ("600/minute"),
+        ``storage_url`` a ``limits`` storage URI (``memory://``, ``redis://host:6379/0``).
+
+        Raises:
+            ConfigurationError: either is malformed (the message names which).
+        """
+        try:
+            item = parse(limit)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"LOANWATCH_RATE_LIMIT {limit!r} is not a rate limit: {exc}",
+                suggestion="write it as '600/minute' or '20/second'") from exc
+        try:
+            storage = storage_from_string(storage_url)
+        except Exception as exc:  # limits raises several types for a bad URI
+            raise ConfigurationError(
+                f"LOANWATCH_RATE_LIMIT_STORAGE {storage_url!r} is not a usable storage: "
+                f"{exc}", suggestion="use memory:// or redis://host:6379/N") from exc
+        return cls(item, storage)
+
+    async def hit(self, client: str) -> Verdict:
+        """Count one request of ``client``; whether it is within the limit."""
+        if self._in_memory:
+            return self._hit(client)
+        return await asyncio.to_thread(self._hit, client)
+
+    def _hit(self, client: str) -> Verdict:
+        allowed = self._strategy.hit(self.limit, client)
+        stats = self._strategy.get_window_stats(self.limit, client)
+        return Verdict(allowed=allowed, limit=self.limit.amount,
+                       window_s=self.limit.get_expiry(), remaining=max(stats.remaining, 0),
+                       reset_s=max(math.ceil(stats.reset_time - time.time()), 0))
+
+    def reset(self) -> None:
+        """Forget every count (tests, and an operator lifting a limit at once)."""
+        self._storage.reset()
