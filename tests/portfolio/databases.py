@@ -21,7 +21,7 @@ from loanwatch.migrations.metadata import all_metadata
 from portfolio.database import create_sql_engine
 from tests.services import postgres_schema
 
-__all__ = ["database", "postgres_engine", "sqlite_engine"]
+__all__ = ["database", "empty_postgres", "postgres_engine", "sqlite_engine"]
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +45,9 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 _TRUNCATE_GUARDED = ("audit_log",)
 
 
-def _empty(engine: Engine) -> None:
+def empty_postgres(engine: Engine) -> None:
+    """Truncate every table of a migrated PostgreSQL database, the audit trail's included
+    (whose triggers refuse TRUNCATE: lifted for the statement, inside its transaction)."""
     tables = [table for metadata in all_metadata() for table in metadata.sorted_tables]
     with engine.begin() as connection:
         for table in _TRUNCATE_GUARDED:
@@ -63,5 +65,5 @@ def database(request: pytest.FixtureRequest) -> Iterator[Engine]:
         yield request.getfixturevalue("sqlite_engine")
         return
     engine: Engine = request.getfixturevalue("postgres_engine")
-    _empty(engine)
+    empty_postgres(engine)
     yield engine

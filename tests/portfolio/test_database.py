@@ -33,7 +33,7 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           "alert", "alert_event", "scan_run", "scan_pointer", "scan_loan_result",
           "scan_finding", "scan_finding_member", "scan_alert", "scan_party_features",
           "scan_party_exposure", "loan_override", "model_registry", "model_promotion",
-          "scan_party_score"}
+          "scan_party_score", "audit_log"}
 
 
 def _closed_port() -> int:
@@ -100,7 +100,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0009"
+        assert context.get_current_revision() == "0012"
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from graph.store import GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
-from loanwatch.migrations.metadata import all_metadata
+from tests.portfolio.databases import empty_postgres
 
 __all__ = ["Stores", "empty_database", "stores"]
 
@@ -28,10 +28,7 @@ class Stores:
 
 def empty_database(engine: Engine) -> None:
     """Truncate every table of a migrated PostgreSQL database."""
-    tables = [table for metadata in all_metadata() for table in metadata.sorted_tables]
-    names = ", ".join(f'"{table.name}"' for table in tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    empty_postgres(engine)
 
 
 @pytest.fixture(params=[
