@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from loanwatch.errors import LoanwatchError
 
-__all__ = ["AuditBacklogFull", "AuditClosed", "AuditError", "AuditHeadsUnreadable",
-           "AuthError", "InsufficientRights", "InvalidToken"]
+__all__ = ["AuthError", "InsufficientRights", "InvalidToken"]
 
 
 class AuthError(LoanwatchError):
@@ -34,6 +33,10 @@ class InsufficientRights(AuthError):
         super().__init__(message, suggestion=f"ask for a token whose role and scopes grant "
                                              f"{needed!r}")
         self.needed = needed
+
+
+# The audit trail's errors (auth.audit), added at the end so other additions merge cleanly.
+__all__ += ["AuditBacklogFull", "AuditClosed", "AuditError", "AuditHeadsUnreadable"]
 
 
 class AuditError(AuthError):
