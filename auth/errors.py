@@ -37,6 +37,10 @@ class InsufficientRights(AuthError):
         self.needed = needed
 
 
+# The audit trail's errors (auth.audit), added at the end so other additions merge cleanly.
+__all__ += ["AuditBacklogFull", "AuditClosed", "AuditError", "AuditHeadsUnreadable"]
+
+
 class AuditError(AuthError):
     """Base class of the audit trail's errors (:mod:`auth.audit`)."""
 

@@ -181,7 +181,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--borrowers", type=int, default=2000)
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=2000,
+                        help="Requests each way in part 2 (0: skip part 2).")
     parser.add_argument("--postgres", metavar="URL", default=None,
                         help="Also measure on this PostgreSQL database (a throwaway one).")
     parser.add_argument("--bench", type=Path, default=BENCH_DIR)
@@ -199,6 +200,8 @@ def main() -> None:
             table.add_row(sink, threads, f"{per_call:.2f}", f"{per_event:.2f}", f"{rate:,.0f}")
         console.print(table)
 
+        if args.requests < 1:
+            return
         imported = ensure_embedded(args.borrowers, bench=args.bench, console=console,
                                    reuse_stale=args.reuse_stale)
         copy = Path(folder) / "store.db"

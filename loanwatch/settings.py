@@ -154,13 +154,15 @@ class Settings(BaseSettings):
     #: digits), the file of signed heads, how often a head is exported, how long an event
     #: waits in memory at most, and the backlog.
     audit_key: SecretStr | None = None
+    #: Earlier audit keys, comma-separated: entries chained before a rotation still verify.
+    audit_previous_keys: SecretStr | None = None
     audit_signing_key: SecretStr | None = None
     audit_heads_file: Path | None = None
     audit_head_interval_s: float = Field(DEFAULT_AUDIT_HEAD_INTERVAL_S, gt=0)
     audit_flush_interval_s: float = Field(DEFAULT_AUDIT_FLUSH_INTERVAL_S, gt=0, le=60)
     audit_max_pending: int = Field(DEFAULT_AUDIT_MAX_PENDING, ge=1)
 
-    @field_validator("audit_key", "audit_signing_key", mode="before")
+    @field_validator("audit_key", "audit_previous_keys", "audit_signing_key", mode="before")
     @classmethod
     def _blank_audit_key_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -288,6 +290,15 @@ class Settings(BaseSettings):
                            "with it",
             )
         return DEVELOPMENT_AUDIT_KEY.encode()
+
+    @property
+    def resolved_audit_previous_keys(self) -> tuple[bytes, ...]:
+        """The earlier audit keys ``loanwatch audit verify`` also accepts (after a rotation
+        of ``LOANWATCH_AUDIT_KEY``), from the comma-separated ``audit_previous_keys``."""
+        if self.audit_previous_keys is None:
+            return ()
+        keys = self.audit_previous_keys.get_secret_value().split(",")
+        return tuple(key.strip().encode() for key in keys if key.strip())
 
     @property
     def resolved_audit_signing_key(self) -> bytes:

@@ -113,11 +113,11 @@ def verify(
 ) -> None:
     """Check every entry's MAC and every signed head; name the first bad entry."""
     settings = Settings.from_environ()
-    key = settings.resolved_audit_key
+    keys = [settings.resolved_audit_key, *settings.resolved_audit_previous_keys]
     verifying_key = _public_key(public_key, settings)
     engine = create_engine_from_settings(settings)
     try:
-        report = verify_trail(engine, keys={key_id(key): key},
+        report = verify_trail(engine, keys={key_id(key): key for key in keys},
                               heads_file=heads or settings.resolved_audit_heads_file,
                               public_key=verifying_key)
     finally:

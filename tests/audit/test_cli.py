@@ -120,3 +120,21 @@ def test_production_without_an_audit_key_is_refused(
     monkeypatch.setenv("LOANWATCH_IDENTIFIER_KEY", "i" * 40)
     assert run_loanwatch(monkeypatch, "audit", "verify") == 1
     assert "LOANWATCH_AUDIT_KEY is not set" in capsys.readouterr().err
+
+
+def test_entries_chained_before_a_key_rotation_verify_with_the_previous_key(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    new_key = "rotated-audit-key-" + "n" * 30
+    monkeypatch.setenv("LOANWATCH_AUDIT_KEY", new_key)
+    sink = AuditTrail(engine, key=new_key.encode())  # the chain goes on under the new key
+    sink.record(event(9, user="after-rotation"))
+    sink.close()
+    assert run_loanwatch(monkeypatch, "audit", "verify", "--json") == EXIT_TAMPERED
+    report = _json(capsys)
+    assert report["first_problem"]["kind"] == "unknown-key"  # type: ignore[index]
+    assert report["first_problem"]["seq"] == 1  # type: ignore[index]
+    old = Settings.from_environ({}).resolved_audit_key.decode()
+    monkeypatch.setenv("LOANWATCH_AUDIT_PREVIOUS_KEYS", f"{'x' * 40}, {old}")
+    assert run_loanwatch(monkeypatch, "audit", "verify") == 0
+    assert "6 entries" in capsys.readouterr().out
