@@ -80,7 +80,7 @@ MATCH (n:Entity)
 WHERE n.label IN $labels AND (n.search_text CONTAINS $needle
    OR any(tokens IN $name_patterns WHERE all(t IN tokens WHERE n.name_tokens CONTAINS t))
    OR any(t IN $exact_patterns WHERE n.exact_tokens CONTAINS t))
-RETURN collect([n.id, n.label, n.name, n.exact_tokens]) AS hits
+RETURN collect([n.id, n.label, n.name, n.exact_tokens, properties(n)]) AS hits
 """
 
 # Results come back as one record holding lists: the driver receives records one message
@@ -469,7 +469,8 @@ class Neo4jGraphStore(GraphStore):
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
         """See :meth:`GraphStore.search_parties`: person names through their blind-index
         tokens, national ids through their exact token, the candidates' names opened to
-        check the match and to order them; then the first ``limit`` read whole."""
+        check the match and to order them; then the first ``limit`` opened whole (one
+        query, as before)."""
         needle = text.strip().lower()
         if not needle or limit < 1:
             return []
@@ -477,16 +478,17 @@ class Neo4jGraphStore(GraphStore):
         [record] = self._read(
             _SEARCH_QUERY, needle=needle, labels=[label.value for label in PARTY_LABELS],
             name_patterns=plan.name_patterns(), exact_patterns=plan.exact_patterns())
-        hits: list[tuple[bool, bool, bytes, bytes, str]] = []
-        for node_id, label, stored_name, exact_tokens in record["hits"]:
-            matched, name = self._vault.search_hit(plan, node_id, _LABEL_BY_NAME[label],
-                                                   stored_name, exact_tokens)
+        hits: list[tuple[bool, bool, bytes, str, Label, dict[str, Any]]] = []
+        for node_id, label_name, stored_name, exact_tokens, props in record["hits"]:
+            label = _LABEL_BY_NAME[label_name]
+            matched, name = self._vault.search_hit(plan, node_id, label, stored_name,
+                                                   exact_tokens)
             if matched:
                 hits.append((node_id.lower() != needle, name is None, (name or "").encode(),
-                             node_id.encode(), node_id))
-        hits.sort()
-        chosen = [hit[-1] for hit in hits[:limit]]
-        return [node for node in self.get_nodes(chosen) if node is not None]
+                             node_id, label, props))
+        hits.sort(key=lambda hit: (*hit[:3], hit[3].encode()))
+        return [self._vault.open_node(hit[3], hit[4], _clean(hit[5], _NODE_INTERNALS))
+                for hit in hits[:limit]]
 
     def project(
         self,
