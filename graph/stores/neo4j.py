@@ -25,7 +25,9 @@ from graph.batches import (
     merge_nodes,
 )
 from graph.errors import InvalidGraphElement, NodeNotFound, PlaintextPersonalData
+from graph.field_cipher import ENVELOPE_PREFIX
 from graph.model import PARTY_LABELS, Edge, Label, Node, RelType
+from graph.personal_data import PERSONAL_PROPERTIES
 from graph.resealing import ResealPage
 from graph.store import (
     DEFAULT_EDGE_BATCH,
@@ -43,6 +45,9 @@ __all__ = ["Neo4jGraphStore"]
 _NODE_INTERNALS: Final = ("id", "label", "search_text", "name_tokens", "exact_tokens")
 #: What a re-seal reads beside the properties: the store's own index tokens.
 _TOKEN_PROPERTIES: Final = ("name_tokens", "exact_tokens")
+#: Every personal property name, with the exact parts of amounts.
+_PERSONAL_NAMES: Final = sorted({f"{entry.name}{suffix}" for entry in PERSONAL_PROPERTIES
+                                 for suffix in ("", "_minor", "_currency")})
 _LABEL_BY_NAME: Final = {label.value: label for label in Label}
 _EDGE_INTERNALS: Final = ("key",)
 
@@ -54,13 +59,14 @@ _SCHEMA: Final = (
     "CREATE TEXT INDEX entity_exact_tokens IF NOT EXISTS FOR (n:Entity) ON (n.exact_tokens)",
 )
 
-#: The node recording that every personal value is sealed. It has no ``Entity`` label, so
-#: no graph read, count or ``delete_all`` sees it.
-_SEALED_QUERY: Final = "MATCH (m:LoanwatchMeta {name: 'personal_data'}) RETURN m.value AS value"
-_MARK_SEALED_QUERY: Final = (
-    "MERGE (m:LoanwatchMeta {name: 'personal_data'}) SET m.value = 'sealed'")
-_ANY_PERSONAL_QUERY: Final = (
-    "MATCH (n:Entity) WHERE n.label IN $labels RETURN n.id AS id LIMIT 1")
+#: The first personal node holding a personal value in clear (written before encryption at
+#: rest), if any. Neo4j has no place for a store-wide fact but nodes, and a marker node
+#: would be data of its own; the state is read from the data instead, once per store.
+_IN_CLEAR_QUERY: Final = """
+MATCH (n:Entity) WHERE n.label IN $labels
+  AND any(k IN keys(n) WHERE k IN $personal AND NOT toString(n[k]) STARTS WITH $prefix)
+RETURN n.id AS id LIMIT 1
+"""
 
 _RESEAL_READ_QUERY: Final = """
 MATCH (n:Entity) WHERE n.id > $after AND n.label = $label
@@ -368,17 +374,14 @@ class Neo4jGraphStore(GraphStore):
         self._sealed_checked = True
 
     def personal_data_sealed(self) -> bool:
-        records = self._read(_SEALED_QUERY)
-        if records and records[0]["value"] == "sealed":
-            return True
-        if self._read(_ANY_PERSONAL_QUERY, labels=[label.value for label in PERSONAL_LABELS]):
-            return False
-        self.mark_personal_data_sealed()
-        return True
+        """Whether no personal value is stored in clear (read from the data: one pass over
+        the personal nodes, once per store object when it first writes)."""
+        return not self._read(_IN_CLEAR_QUERY, labels=sorted(label.value
+                                                             for label in PERSONAL_LABELS),
+                              personal=_PERSONAL_NAMES, prefix=ENVELOPE_PREFIX)
 
     def mark_personal_data_sealed(self) -> None:
-        with self._driver_errors():
-            self._driver.execute_query(_MARK_SEALED_QUERY, database_=self._database)
+        """Nothing to record: :meth:`personal_data_sealed` reads the state from the data."""
         self._sealed_checked = True
 
     def reseal_page(self, label: Label, after: str, limit: int) -> ResealPage:
