@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Final
 
 __all__ = [
@@ -50,9 +51,16 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+@lru_cache(maxsize=16)
+def _keyed(key: bytes) -> hmac.HMAC:
+    """An HMAC already keyed with ``key``: copying it skips the key schedule per token."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def _token(key: bytes, version: int, kind: str, piece: str) -> str:
-    mac = hmac.new(key, f"{kind}\x00{piece}".encode(), hashlib.sha256).digest()
-    return f"{version}.{mac[:TOKEN_BYTES].hex()}"
+    mac = _keyed(key).copy()
+    mac.update(f"{kind}\x00{piece}".encode())
+    return f"{version}.{mac.digest()[:TOKEN_BYTES].hex()}"
 
 
 def _grams(text: str, sizes: range) -> set[str]:

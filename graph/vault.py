@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from graph.blind_index import exact_token, name_tokens, needle_tokens, normalise
-from graph.data_keys import HASH_KEYS_SETTING, KeyRing
-from graph.errors import UnknownDataKey
+from graph.data_keys import KeyRing
 from graph.field_cipher import FieldCipher, envelope_version, is_sealed
 from graph.model import Label, Node, PropertyValue
 from graph.personal_data import PERSONAL_PROPERTIES, is_personal
@@ -256,16 +255,3 @@ class PersonalDataVault:
             return True, name
         held = set(str(exact_tokens or "").split())
         return any(token in held for token in plan.exact_tokens), name
-
-    def check_hash_versions(self, stored_versions: set[int]) -> None:
-        """Raise when stored tokens use a hash key version the configuration lacks (a
-        search would silently miss those nodes).
-
-        Raises:
-            UnknownDataKey: a version is not configured.
-        """
-        missing = sorted(stored_versions - set(self.keys.hash_keys))
-        if missing:
-            raise UnknownDataKey("hash key", missing[0], sorted(self.keys.hash_keys),
-                                 HASH_KEYS_SETTING)
-

@@ -37,6 +37,7 @@ from portfolio.key_rotations import KeyRotation
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "REJECTED_PHASE",
+    "RotationError",
     "RotationProgress",
     "needs_sealing",
     "reseal_all",

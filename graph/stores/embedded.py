@@ -371,7 +371,7 @@ class EmbeddedGraphStore(GraphStore):
         """See :meth:`GraphStore.search_parties`. Person names are sealed, so they are
         found through their blind-index tokens (and national ids through their exact
         token); the candidates' names are opened to check the match and to order them,
-        then the first ``limit`` are read whole."""
+        then the first ``limit`` are opened whole. One query, as before."""
         needle = text.strip().lower()
         if not needle or limit < 1:
             return []
@@ -384,21 +384,22 @@ class EmbeddedGraphStore(GraphStore):
                   for token in plan.exact_patterns()]
         query = (
             select(graph_node.c.id, graph_node.c.label, graph_node.c.name,
-                   graph_node.c.exact_tokens)
+                   graph_node.c.exact_tokens, graph_node.c.props)
             .where(graph_node.c.label.in_([label.value for label in PARTY_LABELS]),
                    or_(*found))
         )
-        hits: list[tuple[bool, bool, bytes, bytes, str]] = []
+        hits: list[tuple[bool, bool, bytes, bytes, Label, str]] = []
         with self._sql_errors(), self._engine.connect() as conn:
             for row in conn.execute(query):
-                matched, name = self._vault.search_hit(
-                    plan, row.id, _LABEL_BY_NAME[row.label], row.name, row.exact_tokens)
+                label = _LABEL_BY_NAME[row.label]
+                matched, name = self._vault.search_hit(plan, row.id, label, row.name,
+                                                       row.exact_tokens)
                 if matched:
                     hits.append((row.id.lower() != needle, name is None,
-                                 (name or "").encode(), row.id.encode(), row.id))
-        hits.sort()
-        chosen = [hit[-1] for hit in hits[:limit]]
-        return [node for node in self.get_nodes(chosen) if node is not None]
+                                 (name or "").encode(), row.id.encode(), label, row.props))
+        hits.sort(key=lambda hit: hit[:4])
+        return [self._vault.open_node(hit[3].decode(), hit[4], orjson.loads(hit[5]))
+                for hit in hits[:limit]]
 
     def project(
         self,

@@ -25,7 +25,9 @@ from graph.batches import (
     merge_nodes,
 )
 from graph.errors import InvalidGraphElement, NodeNotFound, PlaintextPersonalData
+from graph.field_cipher import ENVELOPE_PREFIX
 from graph.model import PARTY_LABELS, Edge, Label, Node, RelType
+from graph.personal_data import PERSONAL_PROPERTIES
 from graph.resealing import ResealPage
 from graph.store import (
     DEFAULT_EDGE_BATCH,
@@ -43,6 +45,9 @@ __all__ = ["Neo4jGraphStore"]
 _NODE_INTERNALS: Final = ("id", "label", "search_text", "name_tokens", "exact_tokens")
 #: What a re-seal reads beside the properties: the store's own index tokens.
 _TOKEN_PROPERTIES: Final = ("name_tokens", "exact_tokens")
+#: Every personal property name, with the exact parts of amounts.
+_PERSONAL_NAMES: Final = sorted({f"{entry.name}{suffix}" for entry in PERSONAL_PROPERTIES
+                                 for suffix in ("", "_minor", "_currency")})
 _LABEL_BY_NAME: Final = {label.value: label for label in Label}
 _EDGE_INTERNALS: Final = ("key",)
 
@@ -54,13 +59,14 @@ _SCHEMA: Final = (
     "CREATE TEXT INDEX entity_exact_tokens IF NOT EXISTS FOR (n:Entity) ON (n.exact_tokens)",
 )
 
-#: The node recording that every personal value is sealed. It has no ``Entity`` label, so
-#: no graph read, count or ``delete_all`` sees it.
-_SEALED_QUERY: Final = "MATCH (m:LoanwatchMeta {name: 'personal_data'}) RETURN m.value AS value"
-_MARK_SEALED_QUERY: Final = (
-    "MERGE (m:LoanwatchMeta {name: 'personal_data'}) SET m.value = 'sealed'")
-_ANY_PERSONAL_QUERY: Final = (
-    "MATCH (n:Entity) WHERE n.label IN $labels RETURN n.id AS id LIMIT 1")
+#: The first personal node holding a personal value in clear (written before encryption at
+#: rest), if any. Neo4j has no place for a store-wide fact but nodes, and a marker node
+#: would be data of its own; the state is read from the data instead, once per store.
+_IN_CLEAR_QUERY: Final = """
+MATCH (n:Entity) WHERE n.label IN $labels
+  AND any(k IN keys(n) WHERE k IN $personal AND NOT toString(n[k]) STARTS WITH $prefix)
+RETURN n.id AS id LIMIT 1
+"""
 
 _RESEAL_READ_QUERY: Final = """
 MATCH (n:Entity) WHERE n.id > $after AND n.label = $label
@@ -80,7 +86,7 @@ MATCH (n:Entity)
 WHERE n.label IN $labels AND (n.search_text CONTAINS $needle
    OR any(tokens IN $name_patterns WHERE all(t IN tokens WHERE n.name_tokens CONTAINS t))
    OR any(t IN $exact_patterns WHERE n.exact_tokens CONTAINS t))
-RETURN collect([n.id, n.label, n.name, n.exact_tokens]) AS hits
+RETURN collect([n.id, n.label, n.name, n.exact_tokens, properties(n)]) AS hits
 """
 
 # Results come back as one record holding lists: the driver receives records one message
@@ -368,17 +374,14 @@ class Neo4jGraphStore(GraphStore):
         self._sealed_checked = True
 
     def personal_data_sealed(self) -> bool:
-        records = self._read(_SEALED_QUERY)
-        if records and records[0]["value"] == "sealed":
-            return True
-        if self._read(_ANY_PERSONAL_QUERY, labels=[label.value for label in PERSONAL_LABELS]):
-            return False
-        self.mark_personal_data_sealed()
-        return True
+        """Whether no personal value is stored in clear (read from the data: one pass over
+        the personal nodes, once per store object when it first writes)."""
+        return not self._read(_IN_CLEAR_QUERY, labels=sorted(label.value
+                                                             for label in PERSONAL_LABELS),
+                              personal=_PERSONAL_NAMES, prefix=ENVELOPE_PREFIX)
 
     def mark_personal_data_sealed(self) -> None:
-        with self._driver_errors():
-            self._driver.execute_query(_MARK_SEALED_QUERY, database_=self._database)
+        """Nothing to record: :meth:`personal_data_sealed` reads the state from the data."""
         self._sealed_checked = True
 
     def reseal_page(self, label: Label, after: str, limit: int) -> ResealPage:
@@ -482,7 +485,8 @@ class Neo4jGraphStore(GraphStore):
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
         """See :meth:`GraphStore.search_parties`: person names through their blind-index
         tokens, national ids through their exact token, the candidates' names opened to
-        check the match and to order them; then the first ``limit`` read whole."""
+        check the match and to order them; then the first ``limit`` opened whole (one
+        query, as before)."""
         needle = text.strip().lower()
         if not needle or limit < 1:
             return []
@@ -490,16 +494,17 @@ class Neo4jGraphStore(GraphStore):
         [record] = self._read(
             _SEARCH_QUERY, needle=needle, labels=[label.value for label in PARTY_LABELS],
             name_patterns=plan.name_patterns(), exact_patterns=plan.exact_patterns())
-        hits: list[tuple[bool, bool, bytes, bytes, str]] = []
-        for node_id, label, stored_name, exact_tokens in record["hits"]:
-            matched, name = self._vault.search_hit(plan, node_id, _LABEL_BY_NAME[label],
-                                                   stored_name, exact_tokens)
+        hits: list[tuple[bool, bool, bytes, str, Label, dict[str, Any]]] = []
+        for node_id, label_name, stored_name, exact_tokens, props in record["hits"]:
+            label = _LABEL_BY_NAME[label_name]
+            matched, name = self._vault.search_hit(plan, node_id, label, stored_name,
+                                                   exact_tokens)
             if matched:
                 hits.append((node_id.lower() != needle, name is None, (name or "").encode(),
-                             node_id.encode(), node_id))
-        hits.sort()
-        chosen = [hit[-1] for hit in hits[:limit]]
-        return [node for node in self.get_nodes(chosen) if node is not None]
+                             node_id, label, props))
+        hits.sort(key=lambda hit: (*hit[:3], hit[3].encode()))
+        return [self._vault.open_node(hit[3], hit[4], _clean(hit[5], _NODE_INTERNALS))
+                for hit in hits[:limit]]
 
     def project(
         self,

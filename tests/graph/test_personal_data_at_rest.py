@@ -90,7 +90,6 @@ def write_in_clear(store: GraphStore, nodes: list[Node]) -> None:
                 for n in nodes])
         return
     assert isinstance(store, Neo4jGraphStore)
-    store._driver.execute_query("MATCH (m:LoanwatchMeta) DELETE m")
     store._driver.execute_query(
         "UNWIND $rows AS row CREATE (n:Entity {id: row.id, label: row.label, "
         "search_text: row.search_text}) SET n += row.props",
