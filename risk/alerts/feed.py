@@ -30,6 +30,9 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from typing import Any, Final, Protocol
 
+import redis
+import redis.asyncio as aioredis
+
 __all__ = [
     "ALERT_CHANNEL",
     "DEFAULT_MAX_PENDING",
@@ -179,8 +182,6 @@ class RedisAlertFeed(LocalAlertFeed):
 
     def __init__(self, url: str, *, channel: str = ALERT_CHANNEL,
                  max_pending: int = DEFAULT_MAX_PENDING) -> None:
-        import redis
-
         super().__init__(max_pending)
         self._url = url
         self._channel = channel
@@ -205,8 +206,6 @@ class RedisAlertFeed(LocalAlertFeed):
             self._listener.result()  # raises why the listener stopped (Redis unreachable)
 
     async def _listen(self, ready: asyncio.Event) -> None:
-        import redis.asyncio as aioredis
-
         client = aioredis.Redis.from_url(self._url)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:

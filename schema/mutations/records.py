@@ -265,7 +265,7 @@ _BUREAU_NAMES: Final = {"party_id": "partyId", "as_of": "asOf", "open_loans": "o
                         "total_debt": "totalDebt", "overdue_accounts": "overdueAccounts",
                         "inquiries_6m": "inquiries6m", "overdue_90_total": "overdue90Total"}
 _EVENT_NAMES: Final = {"occurred_on": "occurredOn", "party_ids": "partyIds"}
-InputArgument = strawberry.argument(name="input")
+_INPUT = strawberry.argument(name="input")
 
 
 @strawberry.type
@@ -273,7 +273,7 @@ class RecordMutations:
     @strawberry.mutation(description="Record a repayment received.",
                          metadata=needs(Right.WRITE_RECORDS))
     async def record_repayment(
-        self, info: Info, input_: Annotated[RecordRepaymentInput, InputArgument],
+        self, info: Info, input_: Annotated[RecordRepaymentInput, _INPUT],
     ) -> RecordRepaymentResult:
         i = input_
         return await _record(info, "recordRepayment", "repayments", i.event_id, _payload({
@@ -283,7 +283,7 @@ class RecordMutations:
     @strawberry.mutation(description="Record a month of transfers between two accounts.",
                          metadata=needs(Right.WRITE_RECORDS))
     async def record_transaction(
-        self, info: Info, input_: Annotated[RecordTransactionInput, InputArgument],
+        self, info: Info, input_: Annotated[RecordTransactionInput, _INPUT],
     ) -> RecordTransactionResult:
         i = input_
         return await _record(info, "recordTransaction", "transactions", i.event_id, _payload({
@@ -294,7 +294,7 @@ class RecordMutations:
     @strawberry.mutation(description="Record a credit-bureau snapshot of a party.",
                          metadata=needs(Right.WRITE_RECORDS))
     async def record_bureau_snapshot(
-        self, info: Info, input_: Annotated[RecordBureauSnapshotInput, InputArgument],
+        self, info: Info, input_: Annotated[RecordBureauSnapshotInput, _INPUT],
     ) -> RecordBureauSnapshotResult:
         i = input_
         return await _record(info, "recordBureauSnapshot", "bureau", i.event_id, _payload({
@@ -307,7 +307,7 @@ class RecordMutations:
     @strawberry.mutation(description="Record an external event about parties.",
                          metadata=needs(Right.WRITE_RECORDS))
     async def record_external_event(
-        self, info: Info, input_: Annotated[RecordExternalEventInput, InputArgument],
+        self, info: Info, input_: Annotated[RecordExternalEventInput, _INPUT],
     ) -> RecordExternalEventResult:
         i = input_
         return await _record(info, "recordExternalEvent", "events", i.event_id, _payload({
