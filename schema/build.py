@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from schema.document_cache import DocumentCache
 from schema.error_codes import ErrorCode, ErrorCodes, classify
 from schema.limits import QueryLimits, limit_extensions
 from schema.query import Query
@@ -28,18 +29,21 @@ class LoanwatchSchema(strawberry.Schema):
                 StrawberryLogger.error(error, execution_context)
 
 
-def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None) -> LoanwatchSchema:
+def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
+                 documents: DocumentCache | None = None) -> LoanwatchSchema:
     """The schema, limited by ``limits`` (defaults when omitted).
 
     Args:
         mask_errors: hide the message of unexpected errors (do this in production).
         limits: depth, alias, token and cost limits of one document.
+        documents: where the schema keeps the documents it parsed and validated (a new
+            cache of its own when omitted; see :mod:`schema.document_cache`).
     """
     return LoanwatchSchema(
         query=Query,
         types=[Person, Company],
         extensions=[
-            *limit_extensions(limits or QueryLimits()),
+            *limit_extensions(limits or QueryLimits(), documents),
             partial(ErrorCodes, mask_internal=mask_errors),
         ],
     )
