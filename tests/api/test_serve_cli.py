@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from typer.testing import CliRunner
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.admission import (
     DEFAULT_HEAVY_QUERY_COST,
@@ -15,10 +24,17 @@ from api.admission import (
 )
 from api.graphql_view import DEFAULT_QUERY_TIME_LIMIT_S
 from loanwatch.cli.main import app
-from loanwatch.cli.serve import check_bind_host, check_port_free, describe_limits, is_loopback
+from loanwatch.cli.serve import (
+    check_bind_host,
+    check_port_free,
+    describe_limits,
+    is_loopback,
+    server_config,
+)
 from loanwatch.errors import BackendUnavailable, ConfigurationError
 from loanwatch.settings import Settings
 from schema.limits import DEFAULT_MAX_COST
+from tests.api.server import WAIT_S, wait_until
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
@@ -91,3 +107,28 @@ def test_the_settings_defaults_are_the_api_defaults() -> None:
 def test_a_bad_limit_setting_is_named() -> None:
     with pytest.raises(ConfigurationError, match="LOANWATCH_HEAVY_QUERY_SLOTS"):
         Settings.from_environ({"LOANWATCH_HEAVY_QUERY_SLOTS": "0"})
+
+
+def test_the_api_is_served_on_uvloop_with_httptools() -> None:
+    """The configuration ``loanwatch serve`` runs, serving for real."""
+
+    async def loop_kind(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(type(asyncio.get_running_loop()).__module__)
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = server_config(Starlette(routes=[Route("/", loop_kind)]), "127.0.0.1", port)
+    config.log_level = "warning"
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, "the server started")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=WAIT_S) as answer:
+            assert answer.read() == b"uvloop"
+    finally:
+        server.should_exit = True
+        thread.join(WAIT_S)
