@@ -23,29 +23,32 @@ are never shared between requests. Both caches hold at most ``max_entries`` entr
 drop the least recently used; a query text longer than ``max_query_chars`` is never kept,
 so a client cannot fill the memory with a few huge documents.
 
+The extension that uses it is :class:`schema.limits.DocumentChecks`.
+
 Example::
 
     cache = DocumentCache()
-    schema = strawberry.Schema(Query, extensions=[partial(CachedDocuments, cache=cache)])
+    kept = cache.reuse(execution_context)              # while parsing
+    cache.skip_validation(execution_context, kept)     # while validating
+    cache.keep(execution_context)                      # once validated
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
 import orjson
 from graphql import ASTValidationRule, DocumentNode
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 __all__ = [
     "DEFAULT_MAX_CACHED_QUERY_CHARS",
     "DEFAULT_MAX_CACHED_VARIABLES_BYTES",
     "DEFAULT_MAX_DOCUMENTS",
-    "CachedDocuments",
     "DocumentCache",
     "KeptDocument",
     "LruCache",
@@ -142,14 +145,34 @@ class DocumentCache:
     def __repr__(self) -> str:
         return f"DocumentCache(documents={self.documents!r}, costs={self.costs!r})"
 
-    def document(self, query: str | None) -> KeptDocument | None:
-        """The valid document of ``query`` kept earlier, else ``None``."""
-        return None if query is None else self.documents.get(query)
+    def reuse(self, context: ExecutionContext) -> KeptDocument | None:
+        """Give ``context`` the document its query text parsed to earlier, under the same
+        parse options, so that Strawberry does not parse it again (call while parsing);
+        the document kept, else ``None``."""
+        if context.graphql_document is not None or context.query is None:
+            return None
+        kept = self.documents.get(context.query)
+        if kept is None or kept.parse_options != context.parse_options:
+            return None
+        context.graphql_document = kept.document
+        return kept
 
-    def keep_document(self, query: str | None, document: KeptDocument) -> None:
-        """Keep ``document``, parsed from ``query`` and found valid."""
-        if query is not None and len(query) <= self.max_query_chars:
-            self.documents.put(query, document)
+    def skip_validation(self, context: ExecutionContext, kept: KeptDocument | None) -> bool:
+        """Whether ``kept`` passed the very rules ``context`` validates with; then mark
+        ``context`` valid, so that Strawberry does not validate it again (call while
+        validating, once every rule is in place)."""
+        if kept is None or kept.validation_rules != context.validation_rules:
+            return False
+        context.pre_execution_errors = []
+        return True
+
+    def keep(self, context: ExecutionContext) -> None:
+        """Keep the document of ``context`` if it passed validation (call after it)."""
+        query, document = context.query, context.graphql_document
+        if context.pre_execution_errors == [] and document is not None and query is not None \
+                and len(query) <= self.max_query_chars:
+            self.documents.put(query, KeptDocument(document, dict(context.parse_options),
+                                                   tuple(context.validation_rules)))
 
     def operation_key(self, query: str | None, operation_name: str | None,
                       variables: Mapping[str, Any] | None) -> OperationKey | None:
@@ -164,45 +187,3 @@ class DocumentCache:
         if len(encoded) > self.max_variables_bytes:
             return None
         return query, operation_name, encoded
-
-
-class CachedDocuments(SchemaExtension):
-    """Hand a request the document its query text parsed to earlier, already validated;
-    keep each new document that passes validation.
-
-    Put it before the extensions that add validation rules and parse options: they still
-    run, but a kept document has already passed the same rules under the same options (one
-    cache per schema).
-
-    Args:
-        cache: the schema's cache.
-    """
-
-    def __init__(self, *, cache: DocumentCache) -> None:
-        self.cache = cache
-        self._kept: KeptDocument | None = None
-
-    def __repr__(self) -> str:
-        return f"CachedDocuments({self.cache!r})"
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is None:
-            kept = self.cache.document(context.query)
-            if kept is not None and kept.parse_options == context.parse_options:
-                context.graphql_document = kept.document  # Strawberry then skips parsing
-                self._kept = kept
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        kept = self._kept
-        passed = kept is not None and kept.validation_rules == context.validation_rules
-        if passed:
-            context.pre_execution_errors = []  # Strawberry then skips validating
-        yield
-        if not passed and context.pre_execution_errors == [] \
-                and context.graphql_document is not None:
-            self.cache.keep_document(context.query, KeptDocument(
-                context.graphql_document, dict(context.parse_options),
-                tuple(context.validation_rules)))

@@ -25,14 +25,14 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from schema.cost_limit import CostLimiter
-from schema.document_cache import CachedDocuments, DocumentCache
+from schema.document_cache import DocumentCache, KeptDocument
 
 __all__ = [
     "DEFAULT_MAX_ALIASES",
     "DEFAULT_MAX_COST",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_TOKENS",
-    "DocumentLimits",
+    "DocumentChecks",
     "QueryLimits",
     "limit_extensions",
 ]
@@ -64,26 +64,44 @@ class QueryLimits:
                 raise ValueError(f"QueryLimits.{name} must be at least 1")
 
 
-class DocumentLimits(SchemaExtension):
-    """Parse with at most ``max_tokens`` tokens; validate with ``rules`` as well.
+class DocumentChecks(CostLimiter):
+    """Every check of one document, as one extension (each extension and hook costs every
+    request some work in Strawberry): at most ``max_tokens`` tokens while parsing, the
+    ``rules`` while validating, both skipped for a document the ``cache`` kept; then the
+    variables, the cost and the admission (:class:`schema.cost_limit.CostLimiter`).
 
     Args:
         rules: validation rules made once per schema (see the module).
         max_tokens: the most tokens a document may have.
+        max_cost: the most an operation may cost.
+        cache: the schema's documents and costs.
     """
 
-    def __init__(self, *, rules: tuple[type[ASTValidationRule], ...], max_tokens: int) -> None:
+    def __init__(self, *, rules: tuple[type[ASTValidationRule], ...], max_tokens: int,
+                 max_cost: int, cache: DocumentCache) -> None:
+        super().__init__(max_cost=max_cost, cache=cache)
         self.rules = rules
         self.max_tokens = max_tokens
+        self.documents = cache
+        self._kept: KeptDocument | None = None
 
     def __repr__(self) -> str:
-        return f"DocumentLimits(max_tokens={self.max_tokens}, rules={len(self.rules)})"
+        return (f"DocumentChecks(max_tokens={self.max_tokens}, rules={len(self.rules)}, "
+                f"max_cost={self.max_cost})")
 
-    def on_operation(self) -> Iterator[None]:
+    def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         context.parse_options["max_tokens"] = self.max_tokens
-        context.validation_rules = (*context.validation_rules, *self.rules)
+        self._kept = self.documents.reuse(context)
         yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = (*context.validation_rules, *self.rules)
+        skipped = self.documents.skip_validation(context, self._kept)
+        yield
+        if not skipped:
+            self.documents.keep(context)
 
 
 def limit_extensions(limits: QueryLimits, cache: DocumentCache | None = None
@@ -96,8 +114,5 @@ def limit_extensions(limits: QueryLimits, cache: DocumentCache | None = None
     """
     cache = cache if cache is not None else DocumentCache()
     rules = (depth_rule(limits.max_depth, None), aliases_rule(limits.max_aliases))
-    return [
-        partial(CachedDocuments, cache=cache),
-        partial(DocumentLimits, rules=rules, max_tokens=limits.max_tokens),
-        partial(CostLimiter, max_cost=limits.max_cost, cache=cache),
-    ]
+    return [partial(DocumentChecks, rules=rules, max_tokens=limits.max_tokens,
+                    max_cost=limits.max_cost, cache=cache)]
