@@ -15,19 +15,7 @@ from typing import Any, Final
 
 import networkx as nx
 import orjson
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Select,
-    and_,
-    bindparam,
-    case,
-    collate,
-    delete,
-    func,
-    select,
-    text,
-)
+from sqlalchemy import Connection, Engine, and_, case, collate, delete, func, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from graph.batches import (
@@ -56,29 +44,6 @@ __all__ = ["EmbeddedGraphStore"]
 #: Ids per ``IN (...)`` list; SQLite allows 32,766 bound parameters per statement.
 ID_CHUNK: Final = 5_000
 _LABEL_BY_NAME: Final = {label.value: label for label in Label}
-
-
-#: The reads every GraphQL request makes, built once: building a statement (and coercing
-#: its IN list) cost about twice what SQLite took to answer it. ``ids`` and ``types`` are
-#: expanding parameters.
-_NODES_BY_ID: Final = select(graph_node.c.id, graph_node.c.label, graph_node.c.props).where(
-    graph_node.c.id.in_(bindparam("ids", expanding=True)))
-_EDGE_COLUMNS: Final = (graph_edge.c.type, graph_edge.c.source, graph_edge.c.target,
-                        graph_edge.c.key, graph_edge.c.props)
-
-
-def _edges_at(end: Any, typed: bool) -> Select[Any]:
-    query = select(*_EDGE_COLUMNS).where(end.in_(bindparam("ids", expanding=True)))
-    if typed:
-        query = query.where(graph_edge.c.type.in_(bindparam("types", expanding=True)))
-    return query
-
-
-#: Edges by their source, then by their target (two index-backed queries instead of one
-#: OR, which SQLite would scan); of any type, and of the types asked for.
-_EDGES_AT_ENDS: Final = {typed: (_edges_at(graph_edge.c.source, typed),
-                                 _edges_at(graph_edge.c.target, typed))
-                         for typed in (False, True)}
 
 
 def _chunks(ids: Sequence[str], size: int = ID_CHUNK) -> Iterator[Sequence[str]]:
@@ -263,8 +228,10 @@ class EmbeddedGraphStore(GraphStore):
         unique = list(dict.fromkeys(ids))
         with self._sql_errors(), self._engine.connect() as conn:
             for chunk in _chunks(unique):
-                for row in conn.execute(_NODES_BY_ID, {"ids": list(chunk)}):
-                    found[row.id] = Node(row.id, Label(row.label), orjson.loads(row.props))
+                # Plain SQL, as in _labels: compiling an expression cost more than the read.
+                rows = conn.exec_driver_sql(self._sql.nodes_in(len(chunk)), tuple(chunk))
+                for node_id, label, props in rows:
+                    found[node_id] = Node(node_id, _LABEL_BY_NAME[label], orjson.loads(props))
         return [found.get(node_id) for node_id in ids]
 
     def _incident_edges(
@@ -272,19 +239,20 @@ class EmbeddedGraphStore(GraphStore):
     ) -> list[Edge]:
         seen: dict[tuple[str, str, str, str], Edge] = {}
         unique = list(dict.fromkeys(ids))
-        statements = _EDGES_AT_ENDS[types is not None]
-        parameters: dict[str, list[str]] = {}
-        if types is not None:
-            parameters["types"] = [t.value for t in types]
+        wanted = () if types is None else tuple(t.value for t in types)
         with self._sql_errors(), self._engine.connect() as conn:
             for chunk in _chunks(unique):
-                parameters["ids"] = list(chunk)
-                for query in statements:
-                    for row in conn.execute(query, parameters):
-                        identity = (row.type, row.source, row.target, row.key)
+                # Two index-backed queries instead of one OR, which SQLite would scan; plain
+                # SQL, as in _labels.
+                for end in ("source", "target"):
+                    statement = self._sql.edges_at(
+                        end, len(chunk), None if types is None else len(wanted))
+                    for rel_type, source, target, key, props in conn.exec_driver_sql(
+                            statement, (*chunk, *wanted)):
+                        identity = (rel_type, source, target, key)
                         if identity not in seen:
-                            seen[identity] = Edge(RelType(row.type), row.source, row.target,
-                                                  row.key, orjson.loads(row.props))
+                            seen[identity] = Edge(RelType(rel_type), source, target, key,
+                                                  orjson.loads(props))
         return list(seen.values())
 
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
