@@ -83,8 +83,8 @@ _PEER_FIELDS: Final = (
     "kind } node { id name } } } } guaranteedLoansConnection { edges { properties { share "
     "kind } node { id } } } guarantors { id name }"
 )
-_NETWORK: Final = ("guaranteeNetwork(hops: 4) { nodes { id label name } "
-                   "edges { type source target } }")
+#: The nodes only (the peer's field returns nodes), at most 200 of them on both sides.
+_NETWORK: Final = "guaranteeNetwork(hops: 4, limit: 200) { nodes { id label name } }"
 _PEER_NETWORK: Final = "guaranteeNetwork { id label name }"
 
 
