@@ -292,14 +292,15 @@ def _server(target: Target, command: list[str], env: Mapping[str, str], log: Pat
 
 def loanwatch_server(name: str, port: int, database: Path, workdir: Path, *,
                      neo4j_uri: str | None, authorization: str | None,
-                     serve_env: Mapping[str, str]) -> AbstractContextManager[Target]:
+                     serve_env: Mapping[str, str],
+                     serve_args: Sequence[str] = ()) -> AbstractContextManager[Target]:
     """``loanwatch serve`` on ``database`` (and Neo4j at ``neo4j_uri``) on ``port``."""
     env = {"LOANWATCH_DATABASE_URL": f"sqlite:///{database}",
            "LOANWATCH_NEO4J_URI": neo4j_uri or "", **serve_env}
     target = Target(name, f"http://127.0.0.1:{port}/graphql",
                     headers={"Authorization": authorization} if authorization else {})
     command = [sys.executable, "-c", "from loanwatch.cli.main import main; main()", "serve",
-               "--host", "127.0.0.1", "--port", str(port)]
+               "--host", "127.0.0.1", "--port", str(port), *serve_args]
     return _server(target, command, env, workdir / f"{name}.log")
 
 
@@ -367,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: $LOANWATCH_BENCH_AUTHORIZATION)")
     parser.add_argument("--serve-env", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting for the Loanwatch servers (repeat)")
+    parser.add_argument("--no-access-log", action="store_true",
+                        help="serve Loanwatch with --no-access-log (the peer logs nothing)")
     parser.add_argument("--port", type=int, default=8721,
                         help="first of the three ports the servers listen on")
     parser.add_argument("--json", type=Path, help="also write the figures there")
@@ -377,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     serve_env = _parse_env(args.serve_env)
+    serve_args = ["--no-access-log"] if args.no_access_log else []
     shapes = [SHAPES[name] for name in args.shapes]
 
     args.bench.mkdir(parents=True, exist_ok=True)
@@ -390,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"copying {store.database} ...")
             targets.append(stack.enter_context(loanwatch_server(
                 "embedded", args.port, _copy(store.database, workdir), workdir,
-                neo4j_uri=None, authorization=args.authorization, serve_env=serve_env)))
+                neo4j_uri=None, authorization=args.authorization, serve_env=serve_env,
+                serve_args=serve_args)))
         if {"neo4j", "peer"} & set(args.backends):
             imported = ensure_neo4j(BORROWERS, args.neo4j_uri, bench=args.bench,
                                     console=console, reuse_stale=args.reuse_stale)
@@ -398,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                 targets.append(stack.enter_context(loanwatch_server(
                     "neo4j", args.port + 1, _copy(imported.database, workdir), workdir,
                     neo4j_uri=args.neo4j_uri, authorization=args.authorization,
-                    serve_env=serve_env)))
+                    serve_env=serve_env, serve_args=serve_args)))
             if "peer" in args.backends:
                 targets.append(stack.enter_context(
                     peer_server(args.port + 2, args.neo4j_uri, workdir)))

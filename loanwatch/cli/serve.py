@@ -69,6 +69,11 @@ def serve(
         help="Allow a non-loopback --host. The API has no authentication yet: anyone who "
         "can reach the port can read the whole portfolio.",
     ),
+    access_log: bool = typer.Option(
+        True, "--access-log/--no-access-log",
+        help="Log one line per request (uvicorn's access log; off saves a few percent of "
+        "the time of small queries).",
+    ),
 ) -> None:
     """Serve the GraphQL API and GraphiQL until interrupted (Ctrl-C)."""
     settings = Settings.from_environ()
@@ -83,7 +88,7 @@ def serve(
         )
     engine, graph = open_stores(settings)
     try:
-        run_server(settings, engine, graph, bind_host, bind_port)
+        run_server(settings, engine, graph, bind_host, bind_port, access_log=access_log)
     finally:
         graph.close()
         engine.dispose()
@@ -119,7 +124,7 @@ def describe_limits(settings: Settings) -> str:
 
 
 def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
-               port: int) -> None:
+               port: int, *, access_log: bool = True) -> None:
     """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted.
 
     Raises:
@@ -137,12 +142,13 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
         f"environment: {settings.environment}",
         highlight=False,
     )
-    uvicorn.Server(server_config(app, host, port)).run()
+    uvicorn.Server(server_config(app, host, port, access_log=access_log)).run()
 
 
-def server_config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
+def server_config(app: ASGIApp, host: str, port: int, *,
+                  access_log: bool = True) -> uvicorn.Config:
     """How uvicorn serves ``app``: one process on uvloop's event loop with httptools'
     HTTP parser (both core dependencies, named so that a missing one fails at start
     instead of falling back to the slower pure-Python loop and parser)."""
     return uvicorn.Config(app, host=host, port=port, log_level="info", loop="uvloop",
-                          http="httptools")
+                          http="httptools", access_log=access_log)

@@ -122,6 +122,8 @@ def test_the_api_is_served_on_uvloop_with_httptools() -> None:
     config.log_level = "warning"
     config.load()
     assert config.http_protocol_class is HttpToolsProtocol
+    assert config.access_log
+    assert not server_config(Starlette(), "127.0.0.1", port, access_log=False).access_log
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
