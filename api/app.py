@@ -8,6 +8,8 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Final
 
 from sqlalchemy import Engine
@@ -19,12 +21,17 @@ from api.admission import HeavyQueryGate
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.graphql_view import DEFAULT_MAX_REQUEST_BYTES, GraphQLView, RequestLimits
 from api.health import healthz, ping_engine, readiness_endpoint
+from api.oauth import oauth_routes
+from auth.audit_events import AuditSink
+from auth.authorization_server import OAuthServer, OAuthSettings
+from auth.logging_sink import LoggingAuditSink
+from auth.server_factory import open_oauth_server
 from graph.store import GraphStore
 from loanwatch.settings import Settings
 from schema import QueryLimits, build_schema
 
 __all__ = ["GRAPHQL_PATH", "HEALTHZ_PATH", "MAX_GRAPHQL_BODY_BYTES", "READYZ_PATH",
-           "create_app"]
+           "create_app", "oauth_server_from_settings"]
 
 GRAPHQL_PATH: Final = "/graphql"
 HEALTHZ_PATH: Final = "/healthz"
@@ -39,6 +46,8 @@ def create_app(
     engine: Engine,
     *,
     limits: QueryLimits | None = None,
+    oauth: OAuthServer | None = None,
+    audit: AuditSink | None = None,
 ) -> Starlette:
     """The Loanwatch API over ``graph`` and ``engine``, which the caller opens and closes.
 
@@ -53,6 +62,11 @@ def create_app(
         engine: the SQL engine of the relational records (pinged by ``/readyz``).
         limits: depth, alias, token and cost limits of a GraphQL document (by default the
             defaults, with ``settings.query_max_cost``).
+        oauth: the OAuth authorization server mounted at ``/oauth`` and ``/.well-known``
+            (kept as ``app.state.oauth``; its ``verifier`` checks access tokens); by
+            default one on ``engine`` configured by the ``oauth_*`` settings.
+        audit: where the OAuth server's audit events go when it is built here (by default
+            the ``loanwatch.audit`` logger).
     """
     production = settings.environment == "production"
     schema = build_schema(mask_errors=production,
@@ -68,13 +82,39 @@ def create_app(
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
     )
+    if oauth is None:
+        oauth = oauth_server_from_settings(settings, engine, audit or LoggingAuditSink())
     routes = [
+        *oauth_routes(oauth),
         Route(GRAPHQL_PATH, view, name="graphql"),
         Route(HEALTHZ_PATH, healthz, name="healthz"),
         Route(READYZ_PATH, readyz, name="readyz"),
         Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_ASSETS_DIR),
               name="graphiql-assets"),
     ]
-    app = Starlette(debug=False, routes=routes)
+    revocations = oauth.stores.revocations
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # The revocation list listens to the other processes while the server runs.
+        revocations.start()
+        try:
+            yield
+        finally:
+            revocations.close()
+
+    app = Starlette(debug=False, routes=routes, lifespan=lifespan)
     app.state.heavy_queries = gate
+    app.state.oauth = oauth
     return app
+
+
+def oauth_server_from_settings(settings: Settings, engine: Engine,
+                               audit: AuditSink) -> OAuthServer:
+    """The authorization server the ``oauth_*`` settings describe, on ``engine``."""
+    return open_oauth_server(
+        engine,
+        OAuthSettings(issuer=settings.resolved_oauth_issuer, audience=settings.oauth_audience,
+                      access_token_ttl_s=settings.oauth_access_token_ttl_s,
+                      refresh_token_ttl_s=settings.oauth_refresh_token_ttl_s),
+        audit=audit, redis_url=settings.oauth_redis_url_value)

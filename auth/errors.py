@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from loanwatch.errors import LoanwatchError
 
-__all__ = ["AuthError", "InsufficientRights", "InvalidToken"]
+__all__ = ["AuditBacklogFull", "AuditClosed", "AuditError", "AuditHeadsUnreadable",
+           "AuthError", "InsufficientRights", "InvalidToken", "RegistrationError",
+           "UnknownClient"]
 
 
 class AuthError(LoanwatchError):
@@ -33,3 +35,46 @@ class InsufficientRights(AuthError):
         super().__init__(message, suggestion=f"ask for a token whose role and scopes grant "
                                              f"{needed!r}")
         self.needed = needed
+
+
+class AuditError(AuthError):
+    """Base class of the audit trail's errors (:mod:`auth.audit`)."""
+
+
+class AuditBacklogFull(AuditError):
+    """The trail holds as many unwritten events as it may (its database is down or slow):
+    the event was NOT accepted, and the request that wanted it recorded should fail
+    (503) rather than go unaudited."""
+
+    def __init__(self, pending: int) -> None:
+        super().__init__(f"the audit trail has {pending} events waiting to be written and "
+                         "accepts no more until its database catches up",
+                         suggestion="check that the SQL database answers; the trail's "
+                                    "writer retries on its own")
+        self.pending = pending
+
+
+class AuditClosed(AuditError):
+    """An event was offered to a trail that is closed (or closing): it was not accepted."""
+
+    def __init__(self) -> None:
+        super().__init__("the audit trail is closed and accepts no more events")
+
+
+class AuditHeadsUnreadable(AuditError):
+    """The file of signed audit heads cannot be read, or a line of it is malformed."""
+# Errors of the OAuth authorization server's stores (added by the OAuth work).
+
+
+class RegistrationError(AuthError):
+    """A client or a user cannot be registered as asked (a bad scope, role, redirect URI,
+    login or password, or a name already taken); the message names the field."""
+
+
+class UnknownClient(AuthError):
+    """No OAuth client has the given id."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"no OAuth client has the id {client_id!r}",
+                         suggestion="`loanwatch clients list` shows the registered clients")
+        self.client_id = client_id

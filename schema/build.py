@@ -13,7 +13,11 @@ from schema.document_cache import DocumentCache
 from schema.error_codes import ErrorCode, ErrorCodes, classify
 from schema.limits import QueryLimits, limit_extensions
 from schema.query import Query
+from schema.types.alerts import Alert
+from schema.types.assets import Account, Collateral, ExternalEvent, Identifier, Transaction
+from schema.types.loan import Loan
 from schema.types.party import Company, Person
+from schema.types.records import BureauSnapshot, ImportBatch, Installment, Repayment
 
 __all__ = ["LoanwatchSchema", "build_schema"]
 
@@ -41,7 +45,8 @@ def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
     """
     return LoanwatchSchema(
         query=Query,
-        types=[Person, Company],
+        types=[Person, Company, Loan, Alert, Account, Transaction, Collateral, ExternalEvent,
+               Identifier, Installment, Repayment, BureauSnapshot, ImportBatch],
         extensions=[
             *limit_extensions(limits or QueryLimits(), documents),
             partial(ErrorCodes, mask_internal=mask_errors),

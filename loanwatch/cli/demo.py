@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from graph.store import GraphStore
 from ingest.importer import import_paths
+from loanwatch.cli.demo_access import demo_access
 from loanwatch.cli.imports import ImportProgressBar, print_report
 from loanwatch.cli.serve import check_bind_host, check_port_free, run_server
 from loanwatch.settings import Settings
@@ -156,6 +157,7 @@ def demo(
         console.print("\n[bold]Where to start[/]")
         for line in _starting_points(portfolio):
             console.print(f"  • {line}", highlight=False)
+        demo_access(settings, engine).print(console)
         if not no_serve:
             console.print()
             run_server(settings, engine, graph, settings.host, port or settings.port)

@@ -32,6 +32,9 @@ def test_demo_generates_once_and_imports_idempotently(tmp_path: Path) -> None:
     # 300 borrowers hold too few defaults to train a PD model: said, and the scan still runs.
     assert "PD model: not trained" in first.output
     assert "scan run 1 as of 2025-06-30" in first.output
+    # The way in: a client with its secret, the users with their passwords, a curl.
+    assert "client secret: " in first.output and "user demo-investigator" in first.output
+    assert "-d grant_type=client_credentials" in first.output
     engine = create_sql_engine(f"sqlite:///{tmp_path / 'loanwatch.db'}")
     store = EmbeddedGraphStore(engine)
     counts = store.count()
