@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from sqlalchemy import Engine
@@ -426,6 +427,16 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self._ide_html)
+
+    def encode_json(self, data: object) -> str:
+        """JSON text of ``data`` by orjson (several times faster than the standard library
+        on a large answer), UTF-8 rather than ``\\u`` escapes; anything orjson cannot write
+        (an integer past 64 bits) falls back to the standard library. Text, not bytes:
+        WebSocket messages must go out as text frames."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            return json.dumps(data, separators=(",", ":"))
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON in UTF-8, as GraphQL over HTTP requires; other bytes are the client's error.

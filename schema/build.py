@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from schema.authorization import AccessRules, FieldRights
+from schema.document_cache import DocumentCache
 from schema.error_codes import ErrorCode, ErrorCodes, classify
 from schema.limits import QueryLimits, limit_extensions
 from schema.mutations import Mutation
@@ -45,7 +46,8 @@ def _nothing_registered(sha256: str) -> str | None:
 def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
                  documents: DocumentLookup | None = None,
                  only_registered_documents: bool = False,
-                 introspection: bool = True) -> LoanwatchSchema:
+                 introspection: bool = True,
+                 document_cache: DocumentCache | None = None) -> LoanwatchSchema:
     """The schema, limited by ``limits`` (defaults when omitted).
 
     Every document is checked against the caller's rights before it executes
@@ -60,13 +62,15 @@ def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
         only_registered_documents: run only registered documents (production).
         introspection: answer ``__schema`` and ``__type`` (turn off in production: the
             SDL is published for the front-end teams instead).
+        document_cache: where the schema keeps the documents it parsed and validated (a
+            new cache of its own when omitted; see :mod:`schema.document_cache`).
     """
     lookup = cached_lookup(documents or _nothing_registered)
     extensions: list[SchemaExtension | type[SchemaExtension] | partial[SchemaExtension]] = [
         partial(PersistedDocuments, lookup=lookup, only_registered=only_registered_documents),
         # The rights are checked before the cost: a refused document costs nothing.
         partial(FieldRights, rules=AccessRules()),
-        *limit_extensions(limits or QueryLimits()),
+        *limit_extensions(limits or QueryLimits(), document_cache),
         PersonalReads,
         partial(ErrorCodes, mask_internal=mask_errors),
     ]

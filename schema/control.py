@@ -17,7 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -57,7 +56,8 @@ class QueryControl:
         self.admission = admission
         self._clock = clock
         self._deadline = None if time_limit_s is None else clock() + time_limit_s
-        self._stopped = threading.Event()
+        # A plain attribute, set once: reading and writing it is atomic, and nobody waits
+        # on it (a threading.Event cost a lock and a condition per request).
         self._reason: QueryInterrupted | None = None
 
     def __repr__(self) -> str:
@@ -65,7 +65,7 @@ class QueryControl:
 
     @property
     def stopped(self) -> bool:
-        return self._stopped.is_set()
+        return self._reason is not None
 
     @property
     def reason(self) -> QueryInterrupted | None:
@@ -76,7 +76,6 @@ class QueryControl:
         """Stop the request; the first reason given is kept."""
         if self._reason is None:
             self._reason = reason
-        self._stopped.set()
 
     def check(self) -> None:
         """Return while the request may go on.
@@ -85,7 +84,8 @@ class QueryControl:
             QueryInterrupted: it was stopped (its reason), or ran past its time limit
                 (:class:`schema.errors.QueryTimedOut`).
         """
-        if self._deadline is not None and not self.stopped and self._clock() > self._deadline:
+        if self._deadline is not None and self._reason is None \
+                and self._clock() > self._deadline:
             self.stop(timed_out(self.time_limit_s or 0.0))
         if self._reason is not None:
             raise self._reason

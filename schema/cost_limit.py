@@ -13,6 +13,10 @@ After parsing and validation, and before any resolver runs, :class:`CostLimiter`
    operation executes: a heavy query may wait there for a turn, or be refused
    (``SERVER_BUSY``).
 
+An accepted operation's cost is kept in the schema's
+:class:`schema.document_cache.DocumentCache` when one is given: the same query text,
+``operationName`` and variables are not coerced and costed again.
+
 A refusal is set as the execution's result, which Strawberry returns without executing
 (``execution_context.result``, as its caching examples do): a request error with no data.
 """
@@ -31,6 +35,7 @@ from strawberry.types import ExecutionContext
 from schema.context import Context
 from schema.control import admit_everything
 from schema.cost import operation_cost
+from schema.document_cache import DocumentCache
 from schema.error_codes import ErrorCode
 from schema.errors import ServerBusy
 
@@ -60,10 +65,12 @@ class CostLimiter(SchemaExtension):
 
     Args:
         max_cost: the most an operation may cost (see :mod:`schema.cost`).
+        cache: where the costs of accepted operations are kept (none when omitted).
     """
 
-    def __init__(self, *, max_cost: int) -> None:
+    def __init__(self, *, max_cost: int, cache: DocumentCache | None = None) -> None:
         self.max_cost = max_cost
+        self.cache = cache
         #: The cost of the operation executed last (``None`` before one was checked).
         self.cost: int | None = None
 
@@ -106,6 +113,19 @@ class CostLimiter(SchemaExtension):
 
     def _refusal(self) -> tuple[list[GraphQLError], int]:
         """The errors refusing this operation (empty when it may run), and its cost."""
+        context, cache = self.execution_context, self.cache
+        key = None if cache is None else cache.operation_key(
+            context.query, _provided_operation_name(context), context.variables)
+        if cache is not None and key is not None:
+            kept = cache.costs.get(key)
+            if kept is not None:
+                return [], kept
+        errors, cost = self._checked()
+        if cache is not None and key is not None and not errors:
+            cache.costs.put(key, cost)
+        return errors, cost
+
+    def _checked(self) -> tuple[list[GraphQLError], int]:
         operation = self._operation()
         if isinstance(operation, GraphQLError):
             return [operation], 0

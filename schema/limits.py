@@ -4,29 +4,35 @@ Depth and aliases are checked while validating, tokens while parsing, and the co
 the operation may return and visit, :mod:`schema.cost`) once the variables are known, so
 an oversized document is rejected before any resolver runs. Introspection fields do not
 count towards the depth or the cost, so GraphiQL's schema query always passes.
+
+A document that passed is kept (:mod:`schema.document_cache`): the next request with the
+same text is neither parsed nor validated again, and the same operation with the same
+variables is not costed again. The depth and alias rules are made once per schema (the
+Strawberry limiters make new rule classes for every request), so a kept document is known
+to have passed the very same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Final
 
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from graphql import ASTValidationRule
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from schema.cost_limit import CostLimiter
+from schema.document_cache import DocumentCache, KeptDocument
 
 __all__ = [
     "DEFAULT_MAX_ALIASES",
     "DEFAULT_MAX_COST",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_TOKENS",
+    "DocumentChecks",
     "QueryLimits",
     "limit_extensions",
 ]
@@ -58,11 +64,55 @@ class QueryLimits:
                 raise ValueError(f"QueryLimits.{name} must be at least 1")
 
 
-def limit_extensions(limits: QueryLimits) -> list[Callable[[], SchemaExtension]]:
-    """Factories of the limiting extensions, so each request gets fresh instances."""
-    return [
-        partial(QueryDepthLimiter, max_depth=limits.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
-        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-        partial(CostLimiter, max_cost=limits.max_cost),
-    ]
+class DocumentChecks(CostLimiter):
+    """Every check of one document, as one extension (each extension and hook costs every
+    request some work in Strawberry): at most ``max_tokens`` tokens while parsing, the
+    ``rules`` while validating, both skipped for a document the ``cache`` kept; then the
+    variables, the cost and the admission (:class:`schema.cost_limit.CostLimiter`).
+
+    Args:
+        rules: validation rules made once per schema (see the module).
+        max_tokens: the most tokens a document may have.
+        max_cost: the most an operation may cost.
+        cache: the schema's documents and costs.
+    """
+
+    def __init__(self, *, rules: tuple[type[ASTValidationRule], ...], max_tokens: int,
+                 max_cost: int, cache: DocumentCache) -> None:
+        super().__init__(max_cost=max_cost, cache=cache)
+        self.rules = rules
+        self.max_tokens = max_tokens
+        self.documents = cache
+        self._kept: KeptDocument | None = None
+
+    def __repr__(self) -> str:
+        return (f"DocumentChecks(max_tokens={self.max_tokens}, rules={len(self.rules)}, "
+                f"max_cost={self.max_cost})")
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        self._kept = self.documents.reuse(context)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = (*context.validation_rules, *self.rules)
+        skipped = self.documents.skip_validation(context, self._kept)
+        yield
+        if not skipped:
+            self.documents.keep(context)
+
+
+def limit_extensions(limits: QueryLimits, cache: DocumentCache | None = None
+                     ) -> list[Callable[[], SchemaExtension]]:
+    """Factories of the limiting extensions, so each request gets fresh instances.
+
+    Args:
+        cache: where the schema keeps its valid documents and accepted costs (a new
+            one when omitted: one per schema, never shared between schemas).
+    """
+    cache = cache if cache is not None else DocumentCache()
+    rules = (depth_rule(limits.max_depth, None), aliases_rule(limits.max_aliases))
+    return [partial(DocumentChecks, rules=rules, max_tokens=limits.max_tokens,
+                    max_cost=limits.max_cost, cache=cache)]

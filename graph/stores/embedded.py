@@ -317,33 +317,32 @@ class EmbeddedGraphStore(GraphStore):
         unique = list(dict.fromkeys(ids))
         with self._sql_errors(), self._engine.connect() as conn:
             for chunk in _chunks(unique):
-                query = select(graph_node.c.id, graph_node.c.label, graph_node.c.props).where(
-                    graph_node.c.id.in_(chunk)
-                )
-                for row in conn.execute(query):
-                    found[row.id] = self._vault.open_node(
-                        row.id, _LABEL_BY_NAME[row.label], orjson.loads(row.props))
+                # Plain SQL, as in _labels: compiling an expression cost more than the read.
+                rows = conn.exec_driver_sql(self._sql.nodes_in(len(chunk)), tuple(chunk))
+                for node_id, label, props in rows:
+                    found[node_id] = self._vault.open_node(
+                        node_id, _LABEL_BY_NAME[label], orjson.loads(props))
         return [found.get(node_id) for node_id in ids]
 
     def _incident_edges(
         self, ids: Sequence[str], types: Collection[RelType] | None
     ) -> list[Edge]:
         seen: dict[tuple[str, str, str, str], Edge] = {}
-        columns = (graph_edge.c.type, graph_edge.c.source, graph_edge.c.target,
-                   graph_edge.c.key, graph_edge.c.props)
         unique = list(dict.fromkeys(ids))
+        wanted = () if types is None else tuple(t.value for t in types)
         with self._sql_errors(), self._engine.connect() as conn:
             for chunk in _chunks(unique):
-                # Two index-backed queries instead of one OR, which SQLite would scan.
-                for end in (graph_edge.c.source, graph_edge.c.target):
-                    query = select(*columns).where(end.in_(chunk))
-                    if types is not None:
-                        query = query.where(graph_edge.c.type.in_([t.value for t in types]))
-                    for row in conn.execute(query):
-                        identity = (row.type, row.source, row.target, row.key)
+                # Two index-backed queries instead of one OR, which SQLite would scan; plain
+                # SQL, as in _labels.
+                for end in ("source", "target"):
+                    statement = self._sql.edges_at(
+                        end, len(chunk), None if types is None else len(wanted))
+                    for rel_type, source, target, key, props in conn.exec_driver_sql(
+                            statement, (*chunk, *wanted)):
+                        identity = (rel_type, source, target, key)
                         if identity not in seen:
-                            seen[identity] = Edge(RelType(row.type), row.source, row.target,
-                                                  row.key, orjson.loads(row.props))
+                            seen[identity] = Edge(RelType(rel_type), source, target, key,
+                                                  orjson.loads(props))
         return list(seen.values())
 
     def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:

@@ -3,6 +3,8 @@
 Bulk import runs these hundreds of times a second with thousands of rows each, so they are
 plain SQL strings given straight to the driver (``executemany`` over tuples) instead of
 SQLAlchemy expressions compiled on every call, which cost more than the writes themselves.
+The same holds for the node and edge reads every GraphQL request makes: a few ids each,
+where building and compiling an expression cost several times what the database took.
 """
 
 from __future__ import annotations
@@ -24,11 +26,38 @@ class DialectSql:
     def labels_in(self, count: int) -> str:
         return _labels_in(self.placeholder, count)
 
+    def nodes_in(self, count: int) -> str:
+        """``id, label, props`` of the nodes among ``count`` ids."""
+        return _nodes_in(self.placeholder, count)
+
+    def edges_at(self, end: str, count: int, types: int | None) -> str:
+        """``type, source, target, key, props`` of the edges whose ``end`` (``source`` or
+        ``target``) is among ``count`` ids, of ``types`` types (any when ``None``); the ids'
+        placeholders come first."""
+        return _edges_at(self.placeholder, end, count, types)
+
 
 @lru_cache(maxsize=64)
 def _labels_in(placeholder: str, count: int) -> str:
     marks = ", ".join([placeholder] * count)
     return f"SELECT id, label FROM graph_node WHERE id IN ({marks})"
+
+
+@lru_cache(maxsize=256)
+def _nodes_in(placeholder: str, count: int) -> str:
+    marks = ", ".join([placeholder] * count)
+    return f"SELECT id, label, props FROM graph_node WHERE id IN ({marks})"
+
+
+@lru_cache(maxsize=512)
+def _edges_at(placeholder: str, end: str, count: int, types: int | None) -> str:
+    if end not in ("source", "target"):
+        raise ValueError(f"an edge's end is source or target, not {end!r}")
+    marks = ", ".join([placeholder] * count)
+    query = f'SELECT type, source, target, "key", props FROM graph_edge WHERE {end} IN ({marks})'
+    if types is not None:
+        query += f" AND type IN ({', '.join([placeholder] * types)})" if types else " AND 1 = 0"
+    return query
 
 
 def _statements(p: str, merge: str) -> DialectSql:

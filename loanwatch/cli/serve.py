@@ -1,30 +1,36 @@
 """``loanwatch serve``: the GraphQL API (with GraphiQL) on this machine.
 
-The API has no authentication yet (OAuth comes in a later issue), so it listens on the
-loopback interface only. Binding any other address needs ``--allow-remote``, which warns
-that anyone who reaches the port can read the whole portfolio.
+Every GraphQL request needs an OAuth access token, but the server itself speaks plain
+HTTP: bearer tokens and personal data would cross the network in clear. So it listens on
+the loopback interface unless ``--allow-remote`` says a TLS-terminating proxy (or a
+trusted network) is in front, and then it warns.
+
+The process's audit trail is opened here and drained when the server stops.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 
 import typer
 import uvicorn
 from rich.console import Console
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from api.app import GRAPHQL_PATH, HEALTHZ_PATH, READYZ_PATH, create_app
 from api.logs import configure_json_logging
+from api.request_log import access_log as request_access_log
 from graph.store import GraphStore
 from loanwatch.cli.graphiql_links import base_url
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
-from loanwatch.wiring import open_stores
+from loanwatch.wiring import open_audit_trail, open_stores
 
 __all__ = ["check_bind_host", "check_port_free", "describe_limits", "is_loopback", "run_server",
-           "serve"]
+           "serve", "server_config"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -51,9 +57,11 @@ def check_bind_host(host: str, *, allow_remote: bool) -> None:
     """
     if not allow_remote and not is_loopback(host):
         raise ConfigurationError(
-            f"refusing to listen on {host}: the API has no authentication yet, so it "
-            "listens on loopback only (127.0.0.1, ::1, localhost)",
-            suggestion="use --host 127.0.0.1, or pass --allow-remote on a trusted network",
+            f"refusing to listen on {host}: the API speaks plain HTTP, so bearer tokens and "
+            "personal data would cross the network in clear; it listens on loopback only "
+            "(127.0.0.1, ::1, localhost) unless told otherwise",
+            suggestion="use --host 127.0.0.1 behind a TLS-terminating proxy, or pass "
+                       "--allow-remote when such a proxy or a trusted network is in front",
         )
 
 
@@ -66,8 +74,13 @@ def serve(
     ),
     allow_remote: bool = typer.Option(
         False, "--allow-remote",
-        help="Allow a non-loopback --host. The API has no authentication yet: anyone who "
-        "can reach the port can read the whole portfolio.",
+        help="Allow a non-loopback --host: only with a TLS-terminating proxy or a trusted "
+        "network in front (the server speaks plain HTTP; tokens would travel in clear).",
+    ),
+    access_log: bool = typer.Option(
+        True, "--access-log/--no-access-log",
+        help="Log one JSON line per request (logger loanwatch.access; off saves a few "
+        "percent of the time of small queries).",
     ),
 ) -> None:
     """Serve the GraphQL API and GraphiQL until interrupted (Ctrl-C)."""
@@ -77,13 +90,14 @@ def serve(
     check_bind_host(bind_host, allow_remote=allow_remote)
     if not is_loopback(bind_host):
         err_console.print(
-            f"[bold yellow]warning:[/] listening on {bind_host}:{bind_port} without "
-            "authentication; anyone who can reach it can read the whole portfolio.",
+            f"[bold yellow]warning:[/] listening on {bind_host}:{bind_port} over plain "
+            "HTTP; keep a TLS-terminating proxy in front, or access tokens and personal "
+            "data cross the network in clear.",
             highlight=False,
         )
     engine, graph = open_stores(settings)
     try:
-        run_server(settings, engine, graph, bind_host, bind_port)
+        run_server(settings, engine, graph, bind_host, bind_port, access_log=access_log)
     finally:
         graph.close()
         engine.dispose()
@@ -119,14 +133,26 @@ def describe_limits(settings: Settings) -> str:
 
 
 def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
-               port: int) -> None:
+               port: int, *, access_log: bool = True) -> None:
     """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted.
 
     Raises:
         ConfigurationError: the port is taken.
     """
     check_port_free(host, port)
-    app = create_app(settings, graph, engine)
+    trail = open_audit_trail(settings, engine)
+    try:
+        app = create_app(settings, graph, engine, audit=trail)
+        _print_addresses(settings, graph, host, port)
+        configure_json_logging()  # JSON lines with request ids (api.request_log)
+        if not access_log:
+            request_access_log.setLevel(logging.WARNING)
+        uvicorn.Server(server_config(app, host, port)).run()
+    finally:
+        trail.close()  # every accepted audit event is written before the process ends
+
+
+def _print_addresses(settings: Settings, graph: GraphStore, host: str, port: int) -> None:
     base = base_url(host, port)
     console.print(
         f"GraphiQL:  {base}{GRAPHQL_PATH}  (open in a browser)\n"
@@ -137,5 +163,14 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
         f"environment: {settings.environment}",
         highlight=False,
     )
-    configure_json_logging()  # JSON lines with request ids; api.request_log logs each request
-    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None, access_log=False)
+
+
+def server_config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
+    """How uvicorn serves ``app``: one process on uvloop's event loop with httptools'
+    HTTP parser (both core dependencies, named so that a missing one fails at start
+    instead of falling back to the slower pure-Python loop and parser), WebSockets by the
+    ``websockets`` package, and Loanwatch's own JSON logging (uvicorn's access log off:
+    :class:`api.request_log.RequestLog` writes one line per request with its id)."""
+    return uvicorn.Config(app, host=host, port=port, log_level="info", loop="uvloop",
+                          http="httptools", ws="websockets-sansio", log_config=None,
+                          access_log=False)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from typer.testing import CliRunner
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.admission import (
     DEFAULT_HEAVY_QUERY_COST,
@@ -15,10 +24,17 @@ from api.admission import (
 )
 from api.graphql_view import DEFAULT_QUERY_TIME_LIMIT_S
 from loanwatch.cli.main import app
-from loanwatch.cli.serve import check_bind_host, check_port_free, describe_limits, is_loopback
+from loanwatch.cli.serve import (
+    check_bind_host,
+    check_port_free,
+    describe_limits,
+    is_loopback,
+    server_config,
+)
 from loanwatch.errors import BackendUnavailable, ConfigurationError
 from loanwatch.settings import Settings
 from schema.limits import DEFAULT_MAX_COST
+from tests.api.server import WAIT_S, wait_until
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
@@ -40,7 +56,8 @@ def test_serve_refuses_a_remote_host_before_opening_anything(tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"], env=env)
     assert isinstance(result.exception, ConfigurationError)
     assert result.exception.suggestion == (
-        "use --host 127.0.0.1, or pass --allow-remote on a trusted network")
+        "use --host 127.0.0.1 behind a TLS-terminating proxy, or pass --allow-remote when "
+        "such a proxy or a trusted network is in front")
     assert not (tmp_path / "data").exists(), "no database was created"
 
 
@@ -56,7 +73,7 @@ def test_allow_remote_warns_before_serving() -> None:
         port = sock.getsockname()[1]
     env = {"LOANWATCH_DATABASE_URL": f"postgresql://u:p@127.0.0.1:{port}/nowhere"}
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--allow-remote"], env=env)
-    assert "warning: listening on 0.0.0.0:8000 without authentication" in result.stderr
+    assert "warning: listening on 0.0.0.0:8000 over plain HTTP" in result.stderr
     # The stores are opened after the warning; here the database is down, so it stops.
     assert isinstance(result.exception, BackendUnavailable)
 
@@ -91,3 +108,29 @@ def test_the_settings_defaults_are_the_api_defaults() -> None:
 def test_a_bad_limit_setting_is_named() -> None:
     with pytest.raises(ConfigurationError, match="LOANWATCH_HEAVY_QUERY_SLOTS"):
         Settings.from_environ({"LOANWATCH_HEAVY_QUERY_SLOTS": "0"})
+
+
+def test_the_api_is_served_on_uvloop_with_httptools() -> None:
+    """The configuration ``loanwatch serve`` runs, serving for real."""
+
+    async def loop_kind(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(type(asyncio.get_running_loop()).__module__)
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = server_config(Starlette(routes=[Route("/", loop_kind)]), "127.0.0.1", port)
+    config.log_level = "warning"
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    assert not config.access_log, "api.request_log writes the access lines, with ids"
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, "the server started")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=WAIT_S) as answer:
+            assert answer.read() == b"uvloop"
+    finally:
+        server.should_exit = True
+        thread.join(WAIT_S)
