@@ -18,14 +18,17 @@ import strawberry
 
 from auth.principal import Right
 from ingest.recording import Recorded, RecordRejected, record_row
-from portfolio.money import DEFAULT_CURRENCY, minor_to_decimal
+from portfolio.money import DEFAULT_CURRENCY
 from portfolio.write_receipts import IdempotencyConflict, InvalidEventId
 from schema.context import Info
 from schema.errors import SchemaError
+from schema.global_ids import RecordKind, record_global_id
 from schema.mutations.caller import actor_of, audit_change
 from schema.mutations.errors import EventIdConflict, InvalidInput, input_error
+from schema.node_lookup import resolve_node
 from schema.permissions import needs
-from schema.types.money import Money
+from schema.types.assets import ExternalEvent, Transaction
+from schema.types.records import BureauSnapshot, Repayment
 
 __all__ = ["RecordMutations"]
 
@@ -33,18 +36,6 @@ _REFUSALS: Final = (RecordRejected, IdempotencyConflict, InvalidEventId)
 _EVENT_ID = "The id of this event in the sending system: sending it again with the same " \
             "values answers the first result and writes nothing; with other values it is " \
             "refused (IDEMPOTENCY_CONFLICT)."
-
-
-def _money(values: Mapping[str, Any], name: str) -> Money | None:
-    minor = values.get(name)
-    if minor is None:
-        return None
-    currency = str(values["currency"])
-    return Money(amount=minor_to_decimal(int(minor), currency), currency=currency)
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def _payload(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,6 +48,18 @@ def _payload(fields: Mapping[str, Any]) -> dict[str, Any]:
             value = str(value)
         row[name] = value
     return row
+
+
+async def _stored(info: Info, global_id: str) -> Any:
+    """The object just recorded, read back as ``node(id:)`` reads it.
+
+    Raises:
+        SchemaError: it cannot be read back (a write that did not land: a bug).
+    """
+    found = await resolve_node(info.context, global_id)
+    if found is None:
+        raise SchemaError(f"{global_id} was recorded but cannot be read back")
+    return found
 
 
 def default_currency_of(info: Info) -> str:
@@ -96,29 +99,20 @@ class RecordRepaymentInput:
     channel: str | None = None
 
 
-@strawberry.type(description="A repayment as stored.")
-class RecordedRepayment:
-    id: strawberry.ID
-    loan_id: strawberry.ID
-    paid_on: date
-    amount: Money
-    channel: str | None
-
-
 @strawberry.type(description="The repayment was recorded (or had been, under this event id).")
 class RepaymentRecorded:
-    repayment: RecordedRepayment
+    repayment_id: strawberry.Private[str]
     replayed: bool = strawberry.field(description="This event id had been recorded before; "
                                       "nothing was written now.")
 
+    @strawberry.field(description="The repayment as stored, as `node(id:)` serves it.")
+    async def repayment(self, info: Info) -> Repayment:
+        return await _stored(info, record_global_id(RecordKind.REPAYMENT, self.repayment_id))
+
 
 def _repayment(recorded: Recorded) -> RepaymentRecorded:
-    v = recorded.values
-    money = _money(v, "amount")
-    assert money is not None
-    return RepaymentRecorded(replayed=recorded.replayed, repayment=RecordedRepayment(
-        id=strawberry.ID(v["id"]), loan_id=strawberry.ID(v["loan_id"]),
-        paid_on=date.fromisoformat(v["paid_on"]), amount=money, channel=_text(v.get("channel"))))
+    return RepaymentRecorded(repayment_id=str(recorded.values["id"]),
+                             replayed=recorded.replayed)
 
 
 # -- transactions ---------------------------------------------------------------------------
@@ -136,29 +130,23 @@ class RecordTransactionInput:
                                             "the server's base currency.")
 
 
-@strawberry.type(description="One month of transfers between two accounts, as stored.")
-class RecordedTransfers:
-    source_account: strawberry.ID
-    target_account: strawberry.ID
-    month: str
-    amount: Money
-    count: int
-
-
 @strawberry.type(description="The month's transfers were recorded.")
 class TransactionRecorded:
-    transfers: RecordedTransfers
-    replayed: bool
+    key: strawberry.Private[tuple[str, str, str]]
+    replayed: bool = strawberry.field(description="This event id had been recorded before; "
+                                      "nothing was written now.")
+
+    @strawberry.field(description="The month's transfers between the two accounts as "
+                      "stored, as `node(id:)` serves them.")
+    async def transfers(self, info: Info) -> Transaction:
+        return await _stored(info, record_global_id(RecordKind.TRANSACTION, *self.key))
 
 
 def _transaction(recorded: Recorded) -> TransactionRecorded:
     v = recorded.values
-    money = _money(v, "amount")
-    assert money is not None
-    return TransactionRecorded(replayed=recorded.replayed, transfers=RecordedTransfers(
-        source_account=strawberry.ID(v["source_account"]),
-        target_account=strawberry.ID(v["target_account"]), month=v["month"], amount=money,
-        count=int(v["count"])))
+    return TransactionRecorded(
+        key=(str(v["source_account"]), str(v["target_account"]), str(v["month"])),
+        replayed=recorded.replayed)
 
 
 # -- bureau snapshots -----------------------------------------------------------------------
@@ -179,33 +167,22 @@ class RecordBureauSnapshotInput:
         default=None, description="Debt more than 90 days overdue; at most total_debt.")
 
 
-@strawberry.type(description="A bureau snapshot as stored.")
-class RecordedBureauSnapshot:
-    id: strawberry.ID
-    party_id: strawberry.ID
-    as_of: date
-    score: int
-    open_loans: int | None
-    total_debt: Money | None
-    overdue_accounts: int | None
-    inquiries_6m: int | None
-    overdue_90_total: Money | None
-
-
 @strawberry.type(description="The bureau snapshot was recorded.")
 class BureauSnapshotRecorded:
-    snapshot: RecordedBureauSnapshot
-    replayed: bool
+    snapshot_id: strawberry.Private[str]
+    replayed: bool = strawberry.field(description="This event id had been recorded before; "
+                                      "nothing was written now.")
+
+    @strawberry.field(description="The snapshot as stored, as `node(id:)` serves it (a "
+                      "person's figures masked without the right to read personal data).")
+    async def snapshot(self, info: Info) -> BureauSnapshot:
+        return await _stored(info, record_global_id(RecordKind.BUREAU_SNAPSHOT,
+                                                    self.snapshot_id))
 
 
 def _bureau(recorded: Recorded) -> BureauSnapshotRecorded:
-    v = recorded.values
-    return BureauSnapshotRecorded(replayed=recorded.replayed, snapshot=RecordedBureauSnapshot(
-        id=strawberry.ID(v["id"]), party_id=strawberry.ID(v["party_id"]),
-        as_of=date.fromisoformat(v["as_of"]), score=int(v["score"]),
-        open_loans=v.get("open_loans"), total_debt=_money(v, "total_debt"),
-        overdue_accounts=v.get("overdue_accounts"), inquiries_6m=v.get("inquiries_6m"),
-        overdue_90_total=_money(v, "overdue_90_total")))
+    return BureauSnapshotRecorded(snapshot_id=str(recorded.values["id"]),
+                                  replayed=recorded.replayed)
 
 
 # -- external events ------------------------------------------------------------------------
@@ -223,30 +200,21 @@ class RecordExternalEventInput:
     source: str | None = None
 
 
-@strawberry.type(description="An external event as stored.")
-class RecordedExternalEvent:
-    id: strawberry.ID
-    kind: str
-    occurred_on: date
-    title: str
-    party_ids: list[strawberry.ID]
-    severity: int | None
-    source: str | None
-
-
 @strawberry.type(description="The external event was recorded.")
 class ExternalEventRecorded:
-    event: RecordedExternalEvent
-    replayed: bool
+    event_id: strawberry.Private[str]
+    replayed: bool = strawberry.field(description="This event id had been recorded before; "
+                                      "nothing was written now.")
+
+    @strawberry.field(description="The event as stored, as `node(id:)` serves it (its "
+                      "headline masked without the right to read personal data).")
+    async def event(self, info: Info) -> ExternalEvent:
+        return await _stored(info, self.event_id)
 
 
 def _event(recorded: Recorded) -> ExternalEventRecorded:
-    v = recorded.values
-    return ExternalEventRecorded(replayed=recorded.replayed, event=RecordedExternalEvent(
-        id=strawberry.ID(v["id"]), kind=v["kind"], occurred_on=date.fromisoformat(
-            v["occurred_on"]), title=v["title"],
-        party_ids=[strawberry.ID(p) for p in v["party_ids"]], severity=v.get("severity"),
-        source=_text(v.get("source"))))
+    return ExternalEventRecorded(event_id=str(recorded.values["id"]),
+                                 replayed=recorded.replayed)
 
 
 RecordRepaymentResult = Annotated[RepaymentRecorded | InvalidInput | EventIdConflict,

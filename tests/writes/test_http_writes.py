@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from api import create_app
+from auth.principal import Role
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.migrations import migrate
 from loanwatch.settings import Settings
 from portfolio.database import create_sql_engine
+from tests.api.apps import api_app, auth_header
 from tests.api.client import ApiClient
 from tests.writes.conftest import Stores, seed
 
@@ -30,7 +31,8 @@ def api(tmp_path: Path) -> tuple[ApiClient, Stores]:
     seed(stores, tmp_path / "seed")
     settings = Settings.from_environ({"LOANWATCH_ENVIRONMENT": "production",
                                       "LOANWATCH_IDENTIFIER_KEY": "k" * 32})
-    return ApiClient(create_app(settings, stores.graph, engine)), stores
+    return ApiClient(api_app(settings, stores.graph, engine),
+                     headers=auth_header(Role.INTEGRATION)), stores
 
 
 def repayments(stores: Stores) -> int:

@@ -12,10 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from api import create_app
+from auth.principal import Role
 from loanwatch.settings import Settings
 from portfolio.document_manifests import ManifestError, read_manifest
 from portfolio.persisted_documents import find_documents, register_documents
+from tests.api.apps import api_app, auth_header
 from tests.api.client import ApiClient
 from tests.command_line import command_line_database, run_loanwatch
 from tests.writes.conftest import Stores
@@ -31,7 +32,8 @@ def client(stores: Stores, *, only_registered: bool) -> ApiClient:
         "LOANWATCH_ENVIRONMENT": "production" if only_registered else "development",
         "LOANWATCH_ONLY_REGISTERED_DOCUMENTS": str(only_registered).lower(),
         "LOANWATCH_IDENTIFIER_KEY": "k" * 32})
-    return ApiClient(create_app(settings, stores.graph, stores.engine))
+    return ApiClient(api_app(settings, stores.graph, stores.engine),
+                     headers=auth_header(Role.INTEGRATION))
 
 
 @pytest.fixture

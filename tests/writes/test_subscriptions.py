@@ -20,14 +20,18 @@ import uvicorn
 from starlette.types import ASGIApp
 from websockets.asyncio.client import ClientConnection, connect
 
-from api import create_app
+from auth.principal import Role
 from loanwatch.settings import Settings
 from risk.alerts.feed import AlertChange, LocalAlertFeed, RedisAlertFeed
 from risk.alerts.lifecycle import AlertDraft, raise_alerts
 from schema import build_context, build_schema
+from tests.api.apps import api_app, auth_header
 from tests.api.server import WAIT_S, wait_until
 from tests.services import REDIS_URL, unreachable
 from tests.writes.conftest import Stores
+
+#: connection_init's payload: a manager's token (reads the portfolio, moves alerts).
+MANAGER_PAYLOAD = {"Authorization": auth_header(Role.MANAGER)["authorization"]}
 
 SUBSCRIBE = """
 subscription Watch($statuses: [String!]) {
@@ -90,12 +94,12 @@ def serving(app: ASGIApp) -> Iterator[str]:
 
 def _app(stores: Stores, feed: LocalAlertFeed) -> ASGIApp:
     settings = Settings.from_environ({"LOANWATCH_ENVIRONMENT": "development"})
-    return create_app(settings, stores.graph, stores.engine, alert_feed=feed)
+    return api_app(settings, stores.graph, stores.engine, alert_feed=feed)
 
 
 async def _subscribe(address: str, variables: dict[str, Any]) -> ClientConnection:
     socket = await connect(f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"])
-    await socket.send(json.dumps({"type": "connection_init"}))
+    await socket.send(json.dumps({"type": "connection_init", "payload": MANAGER_PAYLOAD}))
     assert json.loads(await socket.recv())["type"] == "connection_ack"
     await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
         "query": SUBSCRIBE, "variables": variables}}))
@@ -104,7 +108,8 @@ async def _subscribe(address: str, variables: dict[str, Any]) -> ClientConnectio
 
 async def _post(address: str, query: str, **variables: Any) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=f"http://{address}") as http:
-        response = await http.post("/graphql", json={"query": query, "variables": variables})
+        response = await http.post("/graphql", json={"query": query, "variables": variables},
+                                   headers=auth_header(Role.MANAGER))
     return response.json()  # type: ignore[no-any-return]
 
 
@@ -137,7 +142,7 @@ def test_a_subscriber_hears_the_changes_it_asked_for(stores: Stores) -> None:
     with serving(_app(stores, feed)) as address:
         first, second = asyncio.run(scenario(address))
 
-    alert = {"id": str(alert_id), "severity": "high", "subjectId": "L1"}
+    alert = {"id": f"Alert:{alert_id}", "severity": "high", "subjectId": "L1"}
     assert first == {"data": {"alertChanges": {
         "change": "acknowledged", "alert": {**alert, "status": "acknowledged"}}}}
     assert second == {"data": {"alertChanges": {
@@ -182,7 +187,7 @@ def test_a_change_written_through_one_instance_reaches_the_subscribers_of_anothe
         heard = asyncio.run(scenario(listen_at, write_at))
 
     assert heard["data"]["alertChanges"]["change"] == "acknowledged"
-    assert heard["data"]["alertChanges"]["alert"]["id"] == str(alert_id)
+    assert heard["data"]["alertChanges"]["alert"]["id"] == f"Alert:{alert_id}"
 
 
 def test_the_redis_feed_delivers_each_change_once_to_every_subscriber(redis_url: str) -> None:
@@ -250,7 +255,7 @@ def test_only_registered_subscriptions_run_when_the_switch_is_on(stores: Stores)
                                       "LOANWATCH_ONLY_REGISTERED_DOCUMENTS": "true",
                                       "LOANWATCH_IDENTIFIER_KEY": "k" * 32})
     feed = LocalAlertFeed()
-    app = create_app(settings, stores.graph, stores.engine, alert_feed=feed)
+    app = api_app(settings, stores.graph, stores.engine, alert_feed=feed)
 
     async def scenario(address: str) -> dict[str, Any]:
         registered = await _subscribe(address, {})
@@ -259,7 +264,7 @@ def test_only_registered_subscriptions_run_when_the_switch_is_on(stores: Stores)
         await registered.close()
         socket = await connect(f"ws://{address}/graphql",
                                subprotocols=["graphql-transport-ws"])
-        await socket.send(json.dumps({"type": "connection_init"}))
+        await socket.send(json.dumps({"type": "connection_init", "payload": MANAGER_PAYLOAD}))
         await socket.recv()
         await socket.send(json.dumps({"id": "2", "type": "subscribe", "payload": {
             "query": "subscription { alertChanges { change } }"}}))
