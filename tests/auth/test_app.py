@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def test_create_app_serves_the_oauth_endpoints(tmp_path: Path) -> None:
 def test_an_issuer_without_tls_is_refused_at_start_up(tmp_path: Path) -> None:
     engine = create_sql_engine(f"sqlite:///{tmp_path / 'lw.db'}")
     settings = Settings.from_environ({"LOANWATCH_HOST": "0.0.0.0"})
-    with pytest.raises(ConfigurationError, match="the OAuth issuer http://0.0.0.0:8000 is "
-                                                 "neither https nor http on a loopback"):
+    with pytest.raises(ConfigurationError, match=re.escape(
+            "the OAuth issuer http://0.0.0.0:8000 is neither https nor http on a loopback")):
         create_app(settings, EmbeddedGraphStore(engine), engine)
     engine.dispose()
