@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from loanwatch.errors import LoanwatchError
 
-__all__ = ["AuthError", "InsufficientRights", "InvalidToken", "RegistrationError", "UnknownClient"]
+__all__ = ["AuditBacklogFull", "AuditClosed", "AuditError", "AuditHeadsUnreadable",
+           "AuthError", "InsufficientRights", "InvalidToken", "RegistrationError",
+           "UnknownClient"]
 
 
 class AuthError(LoanwatchError):
@@ -35,6 +37,32 @@ class InsufficientRights(AuthError):
         self.needed = needed
 
 
+class AuditError(AuthError):
+    """Base class of the audit trail's errors (:mod:`auth.audit`)."""
+
+
+class AuditBacklogFull(AuditError):
+    """The trail holds as many unwritten events as it may (its database is down or slow):
+    the event was NOT accepted, and the request that wanted it recorded should fail
+    (503) rather than go unaudited."""
+
+    def __init__(self, pending: int) -> None:
+        super().__init__(f"the audit trail has {pending} events waiting to be written and "
+                         "accepts no more until its database catches up",
+                         suggestion="check that the SQL database answers; the trail's "
+                                    "writer retries on its own")
+        self.pending = pending
+
+
+class AuditClosed(AuditError):
+    """An event was offered to a trail that is closed (or closing): it was not accepted."""
+
+    def __init__(self) -> None:
+        super().__init__("the audit trail is closed and accepts no more events")
+
+
+class AuditHeadsUnreadable(AuditError):
+    """The file of signed audit heads cannot be read, or a line of it is malformed."""
 # Errors of the OAuth authorization server's stores (added by the OAuth work).
 
 

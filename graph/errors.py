@@ -10,7 +10,11 @@ __all__ = [
     "GraphSchemaMissing",
     "InvalidGraphElement",
     "NodeNotFound",
+    "PersonalDataError",
+    "PlaintextPersonalData",
     "TransientGraphError",
+    "UndecryptableValue",
+    "UnknownDataKey",
 ]
 
 
@@ -50,3 +54,31 @@ class GraphBackendError(GraphError):
 class TransientGraphError(GraphBackendError):
     """A transient failure (a deadlock, a lock timeout, a leader switch) that went on after
     the backend's retries were spent. Trying again later may succeed."""
+
+
+class PersonalDataError(GraphError):
+    """Personal data could not be sealed or opened (see :mod:`graph.vault`)."""
+
+
+class UnknownDataKey(PersonalDataError):
+    """A value was sealed under a key version the configuration does not hold."""
+
+    def __init__(self, kind: str, version: int, known: list[int], setting: str) -> None:
+        known_text = ", ".join(map(str, known)) or "none"
+        super().__init__(
+            f"a stored value was encrypted under {kind} version {version}, which is not "
+            f"configured (configured versions: {known_text})",
+            suggestion=f"add version {version} to {setting} (keep every version until "
+                       "`loanwatch keys rotate` has finished with it)",
+        )
+        self.version = version
+
+
+class UndecryptableValue(PersonalDataError):
+    """A sealed value failed authentication: the configured key of its version is not the
+    key it was sealed with, or the stored value was changed."""
+
+
+class PlaintextPersonalData(PersonalDataError):
+    """Personal data was found stored in clear: the store was written before encryption at
+    rest and has not been upgraded."""

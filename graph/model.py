@@ -82,7 +82,8 @@ ENDPOINTS: Final[dict[RelType, tuple[frozenset[Label], frozenset[Label]]]] = {
 MAX_ID_LENGTH: Final = 128
 #: Property names the stores use themselves.
 RESERVED_PROPERTIES: Final = frozenset(
-    {"id", "label", "type", "source", "target", "key", "search_text"}
+    {"id", "label", "type", "source", "target", "key", "search_text", "name_tokens",
+     "exact_tokens"}
 )
 
 

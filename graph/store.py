@@ -37,7 +37,7 @@ import networkx as nx
 from sqlalchemy import Connection, Engine
 
 from graph.errors import NodeNotFound
-from graph.model import Edge, Label, Node, Path, RelType, Subgraph
+from graph.model import RESERVED_PROPERTIES, Edge, Label, Node, Path, RelType, Subgraph
 from graph.traversal import expand_neighbourhood, find_shortest_paths
 
 __all__ = [
@@ -203,6 +203,29 @@ class GraphStore(abc.ABC):
             if direction != "out" and edge.target in grouped and not self_loop_seen:
                 grouped[edge.target].append(edge)
         return [grouped[node_id] for node_id in ids]
+
+    @abc.abstractmethod
+    def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:
+        """The ids of the persons and companies one of whose properties ``keys`` equals
+        ``value``, ignoring case and surrounding spaces, sorted by id.
+
+        For portfolio lists filtered by a text attribute: ``("sector",)``, or
+        ``("province", "city")`` for a region. One backend round trip; it reads every party
+        (a scan, not an index), so callers page the result rather than repeat it.
+
+        Raises:
+            ValueError: ``keys`` is empty or names a reserved property.
+        """
+
+    @staticmethod
+    def _check_property_keys(keys: Sequence[str]) -> list[str]:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            raise ValueError("keys must name at least one property")
+        reserved = [key for key in wanted if key in RESERVED_PROPERTIES or key.startswith("_")]
+        if reserved:
+            raise ValueError(f"cannot filter on the store's own property {reserved[0]!r}")
+        return wanted
 
     @abc.abstractmethod
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:

@@ -45,6 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from graph.errors import GraphError
 from graph.model import Label
 from graph.store import GraphStore, SqlTransactionGraph
+from graph.vault import PersonalDataVault
 from ingest.entities.links import with_identifier_key
 from ingest.errors import ImportFailed, IngestError, RowRejected
 from ingest.files import FileFormat, ImportFile, plan_files
@@ -98,6 +99,7 @@ def import_paths(
     max_rejects_stored: int = DEFAULT_MAX_REJECTS_STORED,
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     hostname: str | None = None,
+    vault: PersonalDataVault | None = None,
 ) -> ImportReport:
     """Import files and directories; return what was imported and what was rejected.
 
@@ -125,6 +127,8 @@ def import_paths(
         stale_after: a running batch whose heartbeat is older is taken for interrupted
             (see :mod:`ingest.liveness`).
         hostname: this machine's name as batches record it (default: the host name).
+        vault: the keys that seal rejected rows' source text in SQL (the graph store seals
+            its own personal data); the public development keys when omitted.
 
     Returns:
         The report, also stored as an ``ImportBatch`` with its ``RejectedRow`` records.
@@ -147,7 +151,7 @@ def import_paths(
         raise ValueError(f"max_rejects_stored must be at least 0, got {max_rejects_stored}")
     files = [replace(plan, spec=with_identifier_key(plan.spec, identifier_key))
              for plan in plan_files(paths, entity_type)]
-    records = RecordWriter(engine)
+    records = RecordWriter(engine, vault=vault)
     started = time.perf_counter()
     host = hostname or socket.gethostname()
     try:

@@ -21,6 +21,7 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine, Insert, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from graph.vault import PersonalDataVault
 from ingest.errors import IngestError
 from ingest.report import Reject
 from portfolio.bureau import BureauSnapshot
@@ -43,6 +44,8 @@ RECORD_TABLES: Final[dict[str, Table]] = {
 _KEPT_WHEN_EMPTY: Final[dict[str, frozenset[str]]] = {"loan": frozenset({"origination_pd"})}
 _IDS_PER_QUERY: Final = 1_000
 _FIELD_LENGTH: Final = 128
+#: The sealed field's name (the associated data of its ciphertext).
+RAW_FIELD: Final = "rejected_row.raw"
 
 _batch: Final[Table] = ImportBatch.__table__  # type: ignore[attr-defined]
 _rejected: Final[Table] = RejectedRow.__table__  # type: ignore[attr-defined]
@@ -94,10 +97,15 @@ class _Upsert:
 
 
 class RecordWriter:
-    """Writes the relational records and the import's own bookkeeping through ``engine``."""
+    """Writes the relational records and the import's own bookkeeping through ``engine``.
 
-    def __init__(self, engine: Engine) -> None:
+    A rejected row's source text is personal data (a person's name, id, income): it is
+    stored sealed by ``vault`` (the public development keys when omitted).
+    """
+
+    def __init__(self, engine: Engine, *, vault: PersonalDataVault | None = None) -> None:
         self._engine = engine
+        self._vault = vault or PersonalDataVault.development()
         dialect_insert = _dialect_insert(engine)
         self._upserts = {name: _Upsert(engine, dialect_insert, table)
                          for name, table in RECORD_TABLES.items()}
@@ -136,7 +144,8 @@ class RecordWriter:
             connection.execute(insert(_rejected), [
                 {"batch_id": batch_id, "file": r.file, "line": r.line,
                  "field": None if r.field is None else r.field[:_FIELD_LENGTH],
-                 "reason": r.reason, "raw": r.text[:MAX_RAW_TEXT]}
+                 "reason": r.reason,
+                 "raw": self._vault.seal_text(RAW_FIELD, r.text[:MAX_RAW_TEXT])}
                 for r in rejects
             ])
 

@@ -7,6 +7,9 @@ Every setting is an environment variable prefixed ``LOANWATCH_``. Tests and tool
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,11 +22,17 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from loanwatch.errors import ConfigurationError
 
 __all__ = [
+    "DEFAULT_AUDIT_FLUSH_INTERVAL_S",
+    "DEFAULT_AUDIT_HEAD_INTERVAL_S",
+    "DEFAULT_AUDIT_MAX_PENDING",
     "DEFAULT_DATA_DIR",
     "DEFAULT_HOST",
     "DEFAULT_NEO4J_BOLT_PORT",
     "DEFAULT_PORT",
     "DEFAULT_REJECTED_ROW_RETENTION_DAYS",
+    "DEVELOPMENT_AUDIT_KEY",
+    "DEVELOPMENT_AUDIT_SIGNING_SEED",
+    "DEVELOPMENT_DATA_KEY",
     "DEVELOPMENT_IDENTIFIER_KEY",
     "MIN_IDENTIFIER_KEY_LENGTH",
     "Settings",
@@ -53,6 +62,20 @@ DEFAULT_REJECTED_ROW_RETENTION_DAYS = 90
 DEVELOPMENT_IDENTIFIER_KEY = "loanwatch-development-identifier-key-not-secret"
 #: Shortest identifier key accepted, in characters (a key is a secret, not a password).
 MIN_IDENTIFIER_KEY_LENGTH = 32
+#: The audit trail's MAC key and head-signing seed outside production when
+#: ``LOANWATCH_AUDIT_KEY`` / ``LOANWATCH_AUDIT_SIGNING_KEY`` are unset. Public: a chain made
+#: with them proves nothing against anyone who has read this file.
+DEVELOPMENT_AUDIT_KEY = "loanwatch-development-audit-key-not-secret-at-all"
+DEVELOPMENT_AUDIT_SIGNING_SEED = "loanwatch-development-audit-signing-seed-not-secret"
+#: The longest an accepted audit event waits in memory before it is written (seconds): with
+#: the batch being written, what a hard crash of the process can lose.
+DEFAULT_AUDIT_FLUSH_INTERVAL_S = 0.05
+#: Seconds between two signed exports of the audit chain's head.
+DEFAULT_AUDIT_HEAD_INTERVAL_S = 60.0
+#: Audit events accepted but not yet written, at most; beyond it ``record`` refuses.
+DEFAULT_AUDIT_MAX_PENDING = 100_000
+#: Length of an Ed25519 private key (its seed) in hex digits.
+_ED25519_SEED_HEX_DIGITS = 64
 #: The ``aud`` of access tokens: the API that accepts them.
 DEFAULT_OAUTH_AUDIENCE = "loanwatch-api"
 #: Access tokens live minutes (revocation is checked on every request anyway).
@@ -60,6 +83,11 @@ DEFAULT_OAUTH_ACCESS_TOKEN_TTL_S = 600
 #: A refresh token lives two weeks (each use rotates it).
 DEFAULT_OAUTH_REFRESH_TOKEN_TTL_S = 14 * 24 * 3600
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: The data key (version 1) outside production when ``LOANWATCH_DATA_KEYS`` is unset:
+#: public, like the development identifier key, so it protects nothing.
+DEVELOPMENT_DATA_KEY = b"loanwatch-dev-data-key-NOT-SECRET"[:32]
+#: Bytes of an AES-256 data key.
+DATA_KEY_BYTES = 32
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -93,9 +121,15 @@ class Settings(BaseSettings):
     heavy_query_slots: int = Field(DEFAULT_HEAVY_QUERY_SLOTS, ge=1, le=256)
     heavy_query_wait_s: float = Field(DEFAULT_HEAVY_QUERY_WAIT_S, ge=0)
     identifier_key: SecretStr | None = None
+    #: Secret: ``VERSION:BASE64KEY`` pairs separated by commas (AES-256 keys of personal
+    #: data; the highest version encrypts, every version decrypts).
+    data_keys: SecretStr | None = None
+    #: Secret: ``VERSION:SECRET`` pairs, versions 2 and up, of the blind-index key (version
+    #: 1 is ``identifier_key``, which names identifier nodes and is never rotated).
+    hash_keys: SecretStr | None = None
     rejected_row_retention_days: int = Field(DEFAULT_REJECTED_ROW_RETENTION_DAYS, ge=1)
 
-    @field_validator("identifier_key", mode="before")
+    @field_validator("identifier_key", "data_keys", "hash_keys", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -108,6 +142,44 @@ class Settings(BaseSettings):
                              "(for example `openssl rand -hex 32`)")
         return value
     base_currency: str = Field(DEFAULT_BASE_CURRENCY, pattern=r"^[A-Z]{3}$")
+    #: The audit trail (``auth.audit``): the HMAC-SHA256 key of its chain (never stored in
+    #: the database), the Ed25519 private key that signs the exported heads (64 hex
+    #: digits), the file of signed heads, how often a head is exported, how long an event
+    #: waits in memory at most, and the backlog.
+    audit_key: SecretStr | None = None
+    audit_signing_key: SecretStr | None = None
+    audit_heads_file: Path | None = None
+    audit_head_interval_s: float = Field(DEFAULT_AUDIT_HEAD_INTERVAL_S, gt=0)
+    audit_flush_interval_s: float = Field(DEFAULT_AUDIT_FLUSH_INTERVAL_S, gt=0, le=60)
+    audit_max_pending: int = Field(DEFAULT_AUDIT_MAX_PENDING, ge=1)
+
+    @field_validator("audit_key", "audit_signing_key", mode="before")
+    @classmethod
+    def _blank_audit_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("audit_key")
+    @classmethod
+    def _audit_key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_IDENTIFIER_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_IDENTIFIER_KEY_LENGTH} characters "
+                             "(for example `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("audit_signing_key")
+    @classmethod
+    def _ed25519_seed(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value().strip()
+        try:
+            seed = bytes.fromhex(text)
+        except ValueError:
+            seed = b""
+        if len(text) != _ED25519_SEED_HEX_DIGITS or len(seed) * 2 != len(text):
+            raise ValueError(f"must be an Ed25519 private key as {_ED25519_SEED_HEX_DIGITS} "
+                             "hex digits (for example `openssl rand -hex 32`)")
+        return SecretStr(text)
 
     # The OAuth authorization server (api/oauth, auth/): who it says it is, for whom its
     # access tokens are, how long they live, and where revocations and failed-login counts
@@ -190,6 +262,109 @@ class Settings(BaseSettings):
         return DEVELOPMENT_IDENTIFIER_KEY.encode()
 
     @property
+    def resolved_audit_key(self) -> bytes:
+        """The audit chain's HMAC key: ``audit_key``, or outside production
+        :data:`DEVELOPMENT_AUDIT_KEY`.
+
+        Raises:
+            ConfigurationError: ``environment`` is ``production`` and no key is set.
+        """
+        if self.audit_key is not None:
+            return self.audit_key.get_secret_value().encode()
+        if self.environment == "production":
+            raise ConfigurationError(
+                "LOANWATCH_AUDIT_KEY is not set; production needs a secret key for the audit "
+                "trail's MAC chain",
+                suggestion="set LOANWATCH_AUDIT_KEY to a random secret of at least "
+                           f"{MIN_IDENTIFIER_KEY_LENGTH} characters (openssl rand -hex 32), "
+                           "kept outside the database, and keep it: the chain is verified "
+                           "with it",
+            )
+        return DEVELOPMENT_AUDIT_KEY.encode()
+
+    @property
+    def resolved_audit_signing_key(self) -> bytes:
+        """The 32-byte Ed25519 private key (seed) that signs exported audit heads:
+        ``audit_signing_key``, or outside production one derived from
+        :data:`DEVELOPMENT_AUDIT_SIGNING_SEED`.
+
+        Raises:
+            ConfigurationError: ``environment`` is ``production`` and no key is set.
+        """
+        if self.audit_signing_key is not None:
+            return bytes.fromhex(self.audit_signing_key.get_secret_value())
+        if self.environment == "production":
+            raise ConfigurationError(
+                "LOANWATCH_AUDIT_SIGNING_KEY is not set; production needs an Ed25519 "
+                "private key to sign the audit trail's exported heads",
+                suggestion="set LOANWATCH_AUDIT_SIGNING_KEY to 64 hex digits "
+                           "(openssl rand -hex 32) and give auditors the public key that "
+                           "`loanwatch audit public-key` prints",
+            )
+        return hashlib.sha256(DEVELOPMENT_AUDIT_SIGNING_SEED.encode()).digest()
+
+    @property
+    def resolved_audit_heads_file(self) -> Path:
+        """The file of signed audit heads: ``audit_heads_file``, or
+        ``data_dir/audit-heads.jsonl``."""
+        if self.audit_heads_file is not None:
+            return self.audit_heads_file
+        return self.data_dir / "audit-heads.jsonl"
+
+    @property
+    def resolved_data_keys(self) -> dict[int, bytes]:
+        """The data keys by version: ``data_keys``, or outside production the development
+        key as version 1.
+
+        Raises:
+            ConfigurationError: malformed, or unset in production.
+        """
+        if self.data_keys is None:
+            if self.environment == "production":
+                raise ConfigurationError(
+                    "LOANWATCH_DATA_KEYS is not set; production needs a secret key to encrypt "
+                    "personal data", suggestion="set LOANWATCH_DATA_KEYS=1:$(openssl rand "
+                    "-base64 32) and keep every version it has ever held until "
+                    "`loanwatch keys rotate` has moved the data off it")
+            return {1: DEVELOPMENT_DATA_KEY}
+        keys = {}
+        for version, text in _key_pairs(self.data_keys, "LOANWATCH_DATA_KEYS").items():
+            try:
+                key = base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+            except (binascii.Error, ValueError):
+                key = b""
+            if len(key) != DATA_KEY_BYTES:
+                raise ConfigurationError(
+                    f"LOANWATCH_DATA_KEYS: the key of version {version} is not "
+                    f"{DATA_KEY_BYTES} bytes in base64",
+                    suggestion="make one with `openssl rand -base64 32`")
+            keys[version] = key
+        return keys
+
+    @property
+    def resolved_hash_keys(self) -> dict[int, bytes]:
+        """The blind-index keys by version: the identifier key as version 1, then
+        ``hash_keys``.
+
+        Raises:
+            ConfigurationError: malformed, a version 1 in ``hash_keys``, a key too short, or
+                the identifier key unset in production.
+        """
+        keys = {1: self.resolved_identifier_key}
+        if self.hash_keys is not None:
+            for version, text in _key_pairs(self.hash_keys, "LOANWATCH_HASH_KEYS").items():
+                if version == 1:
+                    raise ConfigurationError(
+                        "LOANWATCH_HASH_KEYS: version 1 is LOANWATCH_IDENTIFIER_KEY; start at 2")
+                if len(text) < MIN_IDENTIFIER_KEY_LENGTH:
+                    raise ConfigurationError(
+                        f"LOANWATCH_HASH_KEYS: the key of version {version} is shorter than "
+                        f"{MIN_IDENTIFIER_KEY_LENGTH} characters",
+                        suggestion="make one with `openssl rand -hex 32`")
+                keys[version] = text.encode()
+        return keys
+
+    @property
     def uses_neo4j(self) -> bool:
         return self.neo4j_uri is not None
 
@@ -238,3 +413,22 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 f"bad setting: {problems}", suggestion="fix the environment variable named"
             ) from exc
+
+
+def _key_pairs(value: SecretStr, setting: str) -> dict[int, str]:
+    """``VERSION:KEY`` pairs of a key setting, by version; the message of an error names
+    the setting and the pair's position, never a key."""
+    pairs: dict[int, str] = {}
+    for position, item in enumerate(value.get_secret_value().split(","), start=1):
+        version, colon, key = item.strip().partition(":")
+        if not colon or not version.strip().isdigit() or not key.strip():
+            raise ConfigurationError(
+                f"{setting}: entry {position} is not VERSION:KEY",
+                suggestion=f"write {setting} as 1:KEY1,2:KEY2 (versions are positive numbers)")
+        number = int(version)
+        if not 1 <= number <= 65_535 or number in pairs:
+            raise ConfigurationError(
+                f"{setting}: entry {position} has version {number}, which is out of 1..65535 "
+                "or given twice")
+        pairs[number] = key.strip()
+    return pairs

@@ -8,14 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from graph.data_keys import KeyRing
 from graph.store import GraphStore
+from graph.vault import PersonalDataVault
 from loanwatch.errors import BackendUnavailable
 from loanwatch.settings import Settings
 
-__all__ = ["create_engine_from_settings", "open_graph_store", "open_stores", "stores"]
+if TYPE_CHECKING:
+    from auth.audit import AuditTrail
+
+__all__ = ["create_engine_from_settings", "open_audit_trail", "open_graph_store", "open_stores",
+           "open_vault", "stores"]
+
+
+def open_vault(settings: Settings) -> PersonalDataVault:
+    """The vault of personal data with the keys ``settings`` configure.
+
+    Raises:
+        ConfigurationError: a key is missing (production) or malformed.
+    """
+    return PersonalDataVault(KeyRing(settings.resolved_data_keys, settings.resolved_hash_keys))
 
 
 def create_engine_from_settings(settings: Settings, *, migrate: bool = True) -> Engine:
@@ -46,10 +62,11 @@ def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
         BackendUnavailable: Neo4j (or the database) cannot be reached; the message names
             the address.
     """
+    vault = open_vault(settings)
     if settings.neo4j_uri is None:
         from graph.stores.embedded import EmbeddedGraphStore
 
-        store: GraphStore = EmbeddedGraphStore(engine)
+        store: GraphStore = EmbeddedGraphStore(engine, vault=vault)
     else:
         from neo4j import GraphDatabase
         from neo4j.exceptions import ConfigurationError as DriverConfigurationError
@@ -67,7 +84,7 @@ def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
         except (DriverConfigurationError, ValueError) as exc:
             raise BackendUnavailable("Neo4j", settings.neo4j_uri, str(exc)) from exc
         store = Neo4jGraphStore(driver, database=settings.neo4j_database,
-                                address=settings.neo4j_uri)
+                                address=settings.neo4j_uri, vault=vault)
     try:
         store.ping()
         store.ensure_schema()
@@ -98,3 +115,22 @@ def stores(settings: Settings) -> Iterator[tuple[Engine, GraphStore]]:
     finally:
         graph.close()
         engine.dispose()
+
+
+def open_audit_trail(settings: Settings, engine: Engine) -> AuditTrail:
+    """The process's audit trail on ``engine`` (migrated), keyed, signing and bounded as
+    ``settings`` say. Close it when the process ends (it drains on close).
+
+    Raises:
+        ConfigurationError: production without ``LOANWATCH_AUDIT_KEY`` or
+            ``LOANWATCH_AUDIT_SIGNING_KEY``.
+    """
+    from auth.audit import AuditTrail
+    from auth.audit_heads import HeadSigner
+
+    return AuditTrail(engine, key=settings.resolved_audit_key,
+                      signer=HeadSigner(settings.resolved_audit_signing_key),
+                      heads_file=settings.resolved_audit_heads_file,
+                      head_interval_s=settings.audit_head_interval_s,
+                      flush_interval_s=settings.audit_flush_interval_s,
+                      max_pending=settings.audit_max_pending)

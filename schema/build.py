@@ -12,7 +12,11 @@ from strawberry.utils.logging import StrawberryLogger
 from schema.error_codes import ErrorCode, ErrorCodes, classify
 from schema.limits import QueryLimits, limit_extensions
 from schema.query import Query
+from schema.types.alerts import Alert
+from schema.types.assets import Account, Collateral, ExternalEvent, Identifier, Transaction
+from schema.types.loan import Loan
 from schema.types.party import Company, Person
+from schema.types.records import BureauSnapshot, ImportBatch, Installment, Repayment
 
 __all__ = ["LoanwatchSchema", "build_schema"]
 
@@ -37,7 +41,8 @@ def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None) -> Loa
     """
     return LoanwatchSchema(
         query=Query,
-        types=[Person, Company],
+        types=[Person, Company, Loan, Alert, Account, Transaction, Collateral, ExternalEvent,
+               Identifier, Installment, Repayment, BureauSnapshot, ImportBatch],
         extensions=[
             *limit_extensions(limits or QueryLimits()),
             partial(ErrorCodes, mask_internal=mask_errors),

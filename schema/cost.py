@@ -7,7 +7,8 @@ what an operation may return and visit, with the argument values it will run wit
 - a field that returns objects costs one per object it may return, plus the cost of its
   selections for each of them; scalars and enums come with their object, free;
 - a list holds as many items as the field's ``first`` or ``limit`` argument says (its
-  default when omitted); a list without such an argument, directly inside a field that
+  default when omitted), or as many as its ``ids`` argument names (``nodes(ids:)``); a
+  list without such an argument, directly inside a field that
   has one, holds that many (the nodes and edges of a ``Subgraph``, the edges of a
   connection); directly inside a field with ``maxHops``, ``maxHops + 1`` (a path's nodes);
   any other list is counted as :data:`DEFAULT_LIST_SIZE` items;
@@ -60,7 +61,9 @@ __all__ = ["DEFAULT_LIST_SIZE", "OWN_COST", "WHOLE_PORTFOLIO_COST", "operation_c
 #: Items counted for a list whose size no argument states (a party's loans, say).
 DEFAULT_LIST_SIZE: Final = 10
 #: Arguments that state how many items a field returns, and how far a walk goes.
-SIZE_ARGUMENTS: Final = ("first", "limit")
+SIZE_ARGUMENTS: Final = ("first", "limit", "ids")
+#: Size arguments whose value is the list of what is asked for.
+LIST_SIZE_ARGUMENTS: Final = frozenset({"ids"})
 HOPS_ARGUMENTS: Final = ("hops", "maxHops")
 #: The metadata key of a field's own cost (``strawberry.field(metadata={OWN_COST: n})``).
 OWN_COST: Final = "loanwatch.cost"
@@ -89,6 +92,8 @@ def _first_int(arguments: Mapping[str, Any], names: tuple[str, ...]) -> int | No
         value = arguments.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
             return max(value, 0)
+        if name in LIST_SIZE_ARGUMENTS and isinstance(value, list):
+            return len(value)
     return None
 
 

@@ -14,17 +14,21 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 
 from graph.model import Edge, Node, RelType
 from graph.store import Direction, GraphStore
+from portfolio import readers
 from portfolio.alerts import Alert
+from portfolio.bureau import BureauSnapshot
+from portfolio.imports import ImportBatch
+from portfolio.repayments import Repayment
+from portfolio.schedule import Installment
 from risk.alerts.subjects import alerts_of_parties
 from risk.scan_results import (
     FindingResult,
@@ -36,8 +40,9 @@ from risk.scan_results import (
     party_features,
     party_scores,
 )
+from schema.store_hops import StoreHops
 
-__all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "create_loaders"]
+__all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "RecordKey", "create_loaders"]
 
 
 class EdgeKey(NamedTuple):
@@ -55,6 +60,25 @@ class PartyAlertsKey(NamedTuple):
     party_id: str
     status: str | None
     limit: int
+
+
+class RecordKey(NamedTuple):
+    """A record by kind and key, for ``node(id:)``: ``kind`` is one of
+    :data:`RECORD_READERS`' keys, ``key`` the record's id (a ``(loan id, seq)`` pair for an
+    installment, an ``int`` for an alert or import batch)."""
+
+    kind: str
+    key: Any
+
+
+#: The batched reader of each record kind ``records`` loads by key.
+RECORD_READERS: dict[str, Callable[[Engine, Sequence[Any]], Mapping[Any, Any]]] = {
+    "alert": readers.alerts_by_id,
+    "installment": readers.installments_by_key,
+    "repayment": readers.repayments_by_id,
+    "bureau": readers.bureau_by_id,
+    "import_batch": readers.import_batches_by_id,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,63 +100,95 @@ class Loaders:
     graph_features: DataLoader[str, StoredFeatures | None]
     #: A borrower's PD in the latest scan, by party id (``None``: not scored).
     pd_scores: DataLoader[str, StoredScore | None]
+    #: A loan's schedule in installment order, by loan id (empty: none, or no records).
+    installments: DataLoader[str, list[Installment]]
+    #: A loan's repayments, oldest first, by loan id.
+    repayments: DataLoader[str, list[Repayment]]
+    #: A party's bureau snapshots, newest first, by party id.
+    bureau: DataLoader[str, list[BureauSnapshot]]
+    #: Any record by :class:`RecordKey` (``None``: no such record, or no records).
+    records: DataLoader[RecordKey, Alert | Installment | Repayment | BureauSnapshot
+                        | ImportBatch | None]
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
-    """Fresh loaders over ``graph`` and ``records``; one ``get_nodes`` call per batch of
-    node ids, one ``edges_of`` call per batch and distinct (types, direction), and one query
-    per batch of loan or party ids for the scan results."""
+    """Fresh loaders over ``graph`` and ``records``: one ``get_nodes`` call per batch of
+    node ids, one ``edges_of`` call per batch of edge keys, and one query per batch of ids
+    for each kind of record; the calls of one event-loop turn share one worker-thread hop
+    (:class:`schema.store_hops.StoreHops`)."""
+    hops = StoreHops()
 
     async def load_nodes(ids: Sequence[str]) -> list[Node | None]:
-        return await asyncio.to_thread(graph.get_nodes, list(ids))
+        return await hops.run(graph.get_nodes, list(ids))
 
     async def load_edges(keys: Sequence[EdgeKey]) -> list[list[Edge]]:
-        groups: dict[tuple[frozenset[RelType] | None, Direction], list[str]] = {}
-        for key in keys:
-            groups.setdefault((key.types, key.direction), []).append(key.node_id)
-        found: dict[EdgeKey, list[Edge]] = {}
-        for (types, direction), ids in groups.items():
-            unique = list(dict.fromkeys(ids))
-            lists = await asyncio.to_thread(graph.edges_of, unique, types, direction)
-            for node_id, edges in zip(unique, lists, strict=True):
-                found[EdgeKey(node_id, types, direction)] = edges
-        return [found[key] for key in keys]
+        return await hops.run(_edges, graph, keys)
 
-    async def load_loan_results(ids: Sequence[str]) -> list[LoanResult | None]:
-        if records is None:
-            return [None] * len(ids)
-        found = await asyncio.to_thread(loan_results, records, list(ids))
-        return [found.get(loan_id) for loan_id in ids]
+    def by_id(reader: Callable[[Engine, list[str]], Mapping[str, Any]], empty: Any
+              ) -> Callable[[Sequence[str]], Awaitable[list[Any]]]:
+        """A batch function over ``reader`` (a mapping by id); ``empty()`` where absent."""
+        def read(engine: Engine, ids: list[str]) -> list[Any]:
+            found = reader(engine, ids)
+            return [found.get(key, empty()) if empty is not None else found.get(key)
+                    for key in ids]
 
-    async def load_findings(ids: Sequence[str]) -> list[list[FindingResult]]:
-        if records is None:
-            return [[] for _ in ids]
-        found = await asyncio.to_thread(findings_by_party, records, list(ids))
-        return [found.get(party_id, []) for party_id in ids]
+        async def load(ids: Sequence[str]) -> list[Any]:
+            if records is None:
+                return [None if empty is None else empty() for _ in ids]
+            return await hops.run(read, records, list(ids))
+        return load
 
     async def load_party_alerts(keys: Sequence[PartyAlertsKey]) -> list[list[Alert]]:
         if records is None:
             return [[] for _ in keys]
-        return await asyncio.to_thread(_party_alerts, graph, records, keys)
+        return await hops.run(_party_alerts, graph, records, keys)
 
-    async def load_graph_features(ids: Sequence[str]) -> list[StoredFeatures | None]:
+    async def load_records(keys: Sequence[RecordKey]) -> list[Any]:
         if records is None:
-            return [None] * len(ids)
-        found = await asyncio.to_thread(party_features, records, list(ids))
-        return [found.get(party_id) for party_id in ids]
-
-    async def load_pd_scores(ids: Sequence[str]) -> list[StoredScore | None]:
-        if records is None:
-            return [None] * len(ids)
-        found = await asyncio.to_thread(party_scores, records, list(ids))
-        return [found.get(party_id) for party_id in ids]
+            return [None] * len(keys)
+        return await hops.run(_records, records, keys)
 
     return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges),
-                   loan_results=DataLoader(load_fn=load_loan_results),
-                   findings=DataLoader(load_fn=load_findings),
+                   installments=DataLoader(load_fn=by_id(readers.installments_by_loan, list)),
+                   repayments=DataLoader(load_fn=by_id(readers.repayments_by_loan, list)),
+                   bureau=DataLoader(load_fn=by_id(readers.bureau_by_party, list)),
+                   records=DataLoader(load_fn=load_records),
+                   loan_results=DataLoader(load_fn=by_id(loan_results, None)),
+                   findings=DataLoader(load_fn=by_id(findings_by_party, list)),
                    party_alerts=DataLoader(load_fn=load_party_alerts),
-                   graph_features=DataLoader(load_fn=load_graph_features),
-                   pd_scores=DataLoader(load_fn=load_pd_scores))
+                   graph_features=DataLoader(load_fn=by_id(party_features, None)),
+                   pd_scores=DataLoader(load_fn=by_id(party_scores, None)))
+
+
+def _edges(graph: GraphStore, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
+    """Every key's edges from one ``edges_of`` call: the union of the types asked for, in
+    the one direction asked for (both when keys differ), each key's list filtered from it
+    (order kept: by identity)."""
+    ids = list(dict.fromkeys(key.node_id for key in keys))
+    types: frozenset[RelType] | None = frozenset()
+    for key in keys:
+        types = None if types is None or key.types is None else types | key.types
+    directions = {key.direction for key in keys}
+    direction: Direction = directions.pop() if len(directions) == 1 else "both"
+    lists = dict(zip(ids, graph.edges_of(ids, types, direction), strict=True))
+    found: list[list[Edge]] = []
+    for key in keys:
+        edges = lists[key.node_id]
+        if key.types is not None and key.types != types:
+            edges = [e for e in edges if e.type in key.types]
+        if key.direction != direction:
+            end = "source" if key.direction == "out" else "target"
+            edges = [e for e in edges if getattr(e, end) == key.node_id]
+        found.append(edges)
+    return found
+
+
+def _records(records: Engine, keys: Sequence[RecordKey]) -> list[Any]:
+    """One query per kind of record asked for."""
+    by_kind: dict[str, Mapping[Any, Any]] = {}
+    for kind in dict.fromkeys(key.kind for key in keys):
+        by_kind[kind] = RECORD_READERS[kind](records, [k.key for k in keys if k.kind == kind])
+    return [by_kind[key.kind].get(key.key) for key in keys]
 
 
 def _party_alerts(graph: GraphStore, records: Engine,

@@ -9,16 +9,22 @@ risk view costs a constant number of round trips.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Final
 
+from graph.model import RelType
 from portfolio.alerts import AlertStatus
+from risk.classification.tiers import Tier
 from risk.scan_circles import CIRCLE_KINDS
 from schema.arguments import MAX_PAGE_SIZE, check_range
 from schema.context import Context
 from schema.errors import InvalidArgument
-from schema.loaders import PartyAlertsKey
+from schema.loaders import EdgeKey, PartyAlertsKey
 from schema.types.alerts import Alert, alert_from_record
 from schema.types.circles import GuaranteeCircle, circle_from_finding
+from schema.types.money import Money
 from schema.types.structures import (
     CorporateGroup,
     IdentityRing,
@@ -26,10 +32,39 @@ from schema.types.structures import (
     ring_from_finding,
 )
 
-__all__ = ["ALERT_STATUSES", "alerts_of", "check_status", "circles_of", "group_of",
-           "rings_of"]
+__all__ = ["ALERT_STATUSES", "LoanSummary", "alerts_of", "check_status", "circles_of",
+           "group_of", "loan_summary", "rings_of"]
 
 ALERT_STATUSES: Final = frozenset(status.value for status in AlertStatus)
+_BORROWS: Final = frozenset({RelType.BORROWS})
+
+
+@dataclass(frozen=True, slots=True)
+class LoanSummary:
+    """A borrower's worst figures over its loans in the latest scan (``None``: none of its
+    loans is in it) and its exposure per currency."""
+
+    tier: str | None = None
+    stage: int | None = None
+    dpd: int | None = None
+    exposure: list[Money] = field(default_factory=list)
+
+
+async def loan_summary(context: Context, party_id: str) -> LoanSummary:
+    """The worst tier, stage and days past due, and the exposure, of ``party_id``'s loans
+    (two batched loads: its BORROWS edges and its loans' results)."""
+    loans = await context.loaders.edges.load(EdgeKey(party_id, _BORROWS, "out"))
+    results = [r for r in await context.loaders.loan_results.load_many(
+        [edge.target for edge in loans]) if r is not None]
+    if not results:
+        return LoanSummary()
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for r in results:
+        totals[r.currency] += r.exposure
+    return LoanSummary(
+        tier=max(Tier.from_slug(r.tier) for r in results).slug,
+        stage=max(r.stage for r in results), dpd=max(r.dpd for r in results),
+        exposure=[Money(amount=totals[c], currency=c) for c in sorted(totals)])
 
 
 def check_status(status: str | None) -> str | None:

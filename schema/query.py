@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import strawberry
 
+from auth.principal import Right
+from portfolio.readers import import_batches
 from risk.alerts.lifecycle import get_alert, list_alerts
 from risk.contagion.buffers import (
     DEFAULT_INCOME_MONTHS,
@@ -15,7 +18,7 @@ from risk.contagion.buffers import (
 )
 from risk.contagion.portfolio import ShockSelection
 from risk.errors import AlertNotFound
-from schema import relations, scan_reading, traversals
+from schema import node_lookup, portfolio_reading, relations, scan_reading, traversals
 from schema.arguments import (
     DEFAULT_HOPS,
     DEFAULT_PAGE_SIZE,
@@ -24,6 +27,7 @@ from schema.arguments import (
     DEFAULT_SUBGRAPH_NODES,
     MAX_PAGE_SIZE,
     MAX_SEARCH_RESULTS,
+    check_range,
     check_text,
 )
 from schema.context import Info
@@ -32,13 +36,24 @@ from schema.enums import Label, RelType, to_model_labels, to_model_types
 from schema.errors import InvalidArgument
 from schema.pagination import window
 from schema.party_risk import check_status
+from schema.permissions import needs
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import Alert, AlertConnection, alert_from_record
+from schema.types.audit import AuditAction, AuditConnection, audit_page
 from schema.types.circles import CircleConnection, CircleKind
 from schema.types.connection import PartyConnection
 from schema.types.graph import Path, Subgraph
 from schema.types.loan import Loan
+from schema.types.node import Node
 from schema.types.party import Party, party_from_node
+from schema.types.portfolio import (
+    BorrowerConnection,
+    BorrowerFilter,
+    LoanConnection,
+    LoanFilter,
+    PortfolioOrder,
+)
+from schema.types.records import ImportBatch, import_batch
 from schema.types.scan_run import ScanRun
 from schema.types.stress import StressMethod, StressResult
 
@@ -46,9 +61,21 @@ __all__ = ["Query"]
 
 #: How deep the alert list can be paged (a work queue, not an export).
 MAX_ALERT_REACH = 10_000
+#: The own cost of a portfolio list: one aggregate over the latest scan's loans.
+LIST_COST = 100
 
 
-@strawberry.type
+def _alert_number(value: str) -> int:
+    """The number of an alert id, given as ``Alert:17`` (its global id) or ``17``."""
+    text = value.strip().removeprefix("Alert:")
+    if not text.isdigit():
+        raise InvalidArgument(f"id must be an alert id (Alert:17) or number; got {value!r}")
+    return int(text)
+
+
+@strawberry.type(description="Where every read starts: any object by id (`node`, `nodes`), "
+                 "parties and loans by id or search, the portfolio lists, alerts, circles, "
+                 "the latest scan, graph exploration and the stress test.")
 class Query:
     @strawberry.field(
         description=f"Persons and companies whose name or id contains `text`, ignoring "
@@ -79,14 +106,26 @@ class Query:
             list_alerts, records, status=status, limit=page.size + 1, offset=page.offset)
         return AlertConnection.from_page(rows, page)
 
-    @strawberry.field(description="The alert `id`, with its signals and evidence path; "
-                      "NOT_FOUND when there is none.")
+    @strawberry.field(
+        description=f"The audit trail, newest first: entries of `actor` (a user login or a "
+        f"client id), of `action`, naming `target` among their objects, at or after `since` "
+        f"and before `until` (UTC unless the time says). `first` is at most "
+        f"{MAX_PAGE_SIZE}. Administrators only (the `audit:read` scope).",
+        metadata=needs(Right.READ_AUDIT))
+    async def audit_log(self, info: Info, actor: str | None = None,
+                        action: AuditAction | None = None,  # type: ignore[valid-type]
+                        target: strawberry.ID | None = None, since: datetime | None = None,
+                        until: datetime | None = None, first: int = DEFAULT_PAGE_SIZE,
+                        after: str | None = None) -> AuditConnection:
+        return await audit_page(info.context.records, actor=actor, action=action,
+                                target=target, since=since, until=until, first=first,
+                                after=after)
+
+    @strawberry.field(description="The alert `id` (its global id `Alert:17`, or its number), "
+                      "with its signals and evidence path; NOT_FOUND when there is none.")
     async def alert(self, info: Info, id: strawberry.ID) -> Alert:
         records = info.context.records
-        try:
-            alert_id = int(str(id))
-        except ValueError:
-            raise InvalidArgument(f"id must be an alert number; got {str(id)!r}") from None
+        alert_id = _alert_number(str(id))
         if records is None:
             raise AlertNotFound(alert_id)
         return alert_from_record(await asyncio.to_thread(get_alert, records, alert_id))
@@ -132,6 +171,56 @@ class Query:
             shock=shock, method=method, first=first, currency=currency, lgd=lgd,
             min_distress=min_distress, income_months=income_months,
             supply_share=supply_share))
+
+    @strawberry.field(description="Any object by its global id (`Node.id`): a party, loan, "
+                      "account, collateral, event, identifier, alert, installment, "
+                      "repayment, bureau snapshot, transaction or import batch; null when "
+                      "the id names nothing. Relay's refetch entry point.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await node_lookup.resolve_node(info.context, str(id))
+
+    @strawberry.field(description="The objects of `ids` (at most "
+                      f"{node_lookup.MAX_NODE_IDS}), in order; null where an id names "
+                      "nothing. All are read together: one store call per kind.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return await node_lookup.resolve_nodes(info.context, [str(i) for i in ids])
+
+    @strawberry.field(
+        description="Borrowers of the latest scan, filtered by days past due, tier, stage, "
+        "product, region, sector, group, circle and exposure, sorted by `orderBy` (ties by "
+        f"id). `first` is at most {MAX_PAGE_SIZE}. Each edge carries the borrower's worst "
+        "tier, stage and days past due and its exposure; its node opens the 360° view. "
+        "Empty before any `loanwatch scan`.",
+        metadata={OWN_COST: LIST_COST})
+    async def borrowers(self, info: Info, filter: BorrowerFilter | None = None,
+                        order_by: PortfolioOrder = PortfolioOrder.EXPOSURE_DESC,  # type: ignore
+                        first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+                        ) -> BorrowerConnection:
+        return await portfolio_reading.borrower_connection(info.context, filter, order_by,
+                                                           first, after)
+
+    @strawberry.field(
+        description="Loans of the latest scan, filtered and sorted as `borrowers` (region, "
+        f"sector, group and circle are the borrower's). `first` is at most {MAX_PAGE_SIZE}. "
+        "Empty before any `loanwatch scan`.",
+        metadata={OWN_COST: LIST_COST})
+    async def loans(self, info: Info, filter: LoanFilter | None = None,
+                    order_by: PortfolioOrder = PortfolioOrder.EXPOSURE_DESC,  # type: ignore
+                    first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+                    ) -> LoanConnection:
+        return await portfolio_reading.loan_connection(info.context, filter, order_by,
+                                                       first, after)
+
+    @strawberry.field(description="Import batches, newest first; at most `first` "
+                      f"(≤ {MAX_PAGE_SIZE}).")
+    async def import_batches(self, info: Info,
+                             first: int = DEFAULT_PAGE_SIZE) -> list[ImportBatch]:
+        check_range("first", first, 1, MAX_PAGE_SIZE)
+        records = info.context.records
+        if records is None:
+            return []
+        rows = await asyncio.to_thread(import_batches, records, limit=first)
+        return [import_batch(row) for row in rows]
 
     @strawberry.field(description="The person or company `id`; NOT_FOUND when there is none.")
     async def party(self, info: Info, id: strawberry.ID) -> Party | None:

@@ -12,28 +12,45 @@ from typing import Final
 
 from graph.errors import NodeNotFound
 from graph.model import PARTY_LABELS, Edge, Label, Node, RelType
+from graph.store import Direction
 from schema.context import Context
 from schema.errors import UnexpectedLabel
 from schema.loaders import EdgeKey
 
 __all__ = [
     "borrowers_of",
+    "edges",
     "guarantees_given",
     "guarantees_on",
+    "guarantees_received",
     "guarantors_of",
     "loan_or_raise",
     "loans_of",
     "node_or_raise",
+    "nodes",
     "party_or_raise",
+    "shared_identifiers",
 ]
 
 _BORROWS: Final = frozenset({RelType.BORROWS})
 _GUARANTEES: Final = frozenset({RelType.GUARANTEES})
+_USES: Final = frozenset({RelType.USES})
 
 
 async def _nodes(context: Context, ids: Iterable[str]) -> list[Node]:
     found = await context.loaders.nodes.load_many(list(ids))
     return [node for node in found if node is not None]
+
+
+async def nodes(context: Context, ids: Iterable[str]) -> list[Node]:
+    """The nodes of ``ids`` that exist, in the order asked (each id once)."""
+    return await _nodes(context, dict.fromkeys(ids))
+
+
+async def edges(context: Context, node_id: str, types: frozenset[RelType],
+                direction: Direction) -> list[Edge]:
+    """``node_id``'s edges of ``types`` in ``direction``, sorted by identity."""
+    return await context.loaders.edges.load(EdgeKey(node_id, types, direction))
 
 
 async def node_or_raise(context: Context, node_id: str) -> Node:
@@ -104,3 +121,23 @@ async def guarantors_of(context: Context, party_id: str) -> list[Node]:
     )
     ids = sorted({edge.source for edges in per_loan for edge in edges})
     return await _nodes(context, ids)
+
+
+async def guarantees_received(context: Context, party_id: str) -> list[Edge]:
+    """The guarantees on the loans ``party_id`` borrows, by loan then by identity."""
+    loans = await context.loaders.edges.load(EdgeKey(party_id, _BORROWS, "out"))
+    per_loan = await context.loaders.edges.load_many(
+        [EdgeKey(edge.target, _GUARANTEES, "in") for edge in loans]
+    )
+    return [edge for edges in per_loan for edge in edges]
+
+
+async def shared_identifiers(context: Context, party_id: str) -> list[Node]:
+    """The identifiers ``party_id`` uses that another party uses too, sorted by id."""
+    used = await context.loaders.edges.load(EdgeKey(party_id, _USES, "out"))
+    users = await context.loaders.edges.load_many(
+        [EdgeKey(edge.target, _USES, "in") for edge in used]
+    )
+    shared = sorted({edge.target for edge, others in zip(used, users, strict=True)
+                     if any(other.source != party_id for other in others)})
+    return await _nodes(context, shared)

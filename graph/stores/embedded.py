@@ -9,13 +9,13 @@ load the chosen relationship types into networkx.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
 import networkx as nx
 import orjson
-from sqlalchemy import Connection, Engine, and_, case, collate, delete, func, select, text
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from graph.batches import (
@@ -26,8 +26,9 @@ from graph.batches import (
     merge_edges,
     merge_nodes,
 )
-from graph.errors import GraphBackendError, GraphSchemaMissing
-from graph.model import Edge, Label, Node, RelType
+from graph.errors import GraphBackendError, GraphSchemaMissing, PlaintextPersonalData
+from graph.model import PARTY_LABELS, Edge, Label, Node, RelType
+from graph.resealing import ResealPage
 from graph.store import (
     DEFAULT_EDGE_BATCH,
     DEFAULT_SEARCH_LIMIT,
@@ -35,8 +36,9 @@ from graph.store import (
     EdgeRow,
     GraphStore,
 )
-from graph.stores.embedded_schema import graph_edge, graph_node
+from graph.stores.embedded_schema import graph_edge, graph_meta, graph_node
 from graph.stores.embedded_sql import dialect_sql
+from graph.vault import PERSONAL_LABELS, PersonalDataVault, SealedNode
 from loanwatch.errors import BackendUnavailable
 
 __all__ = ["EmbeddedGraphStore"]
@@ -44,6 +46,8 @@ __all__ = ["EmbeddedGraphStore"]
 #: Ids per ``IN (...)`` list; SQLite allows 32,766 bound parameters per statement.
 ID_CHUNK: Final = 5_000
 _LABEL_BY_NAME: Final = {label.value: label for label in Label}
+#: The ``graph_meta`` row recording that every personal value is sealed.
+_SEALED: Final = ("personal_data", "sealed")
 
 
 def _chunks(ids: Sequence[str], size: int = ID_CHUNK) -> Iterator[Sequence[str]]:
@@ -66,18 +70,30 @@ def _missing_table(exc: SQLAlchemyError) -> bool:
     return "no such table" in str(original or exc)
 
 
+def _node_row(sealed: SealedNode) -> tuple[str, str, str | None, str, str | None,
+                                            str | None, str]:
+    return (sealed.id, sealed.label.value, sealed.name, sealed.search_text, sealed.name_tokens,
+            sealed.exact_tokens, _dumps(sealed.props))
+
+
 class EmbeddedGraphStore(GraphStore):
     """A :class:`GraphStore` kept in SQL tables.
+
+    Personal properties are sealed by ``vault`` before they are written and opened after
+    they are read (see :mod:`graph.vault`): the tables hold ciphertext, callers see plaintext.
 
     Args:
         engine: a SQLAlchemy engine on a database migrated to the current schema
             (``loanwatch.migrations.migrate``).
+        vault: the keys of personal data; the public development keys when omitted.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, vault: PersonalDataVault | None = None) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
         self._sql = dialect_sql(self._dialect)
+        self._vault = vault or PersonalDataVault.development()
+        self._sealed_checked = False
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self._engine.url.render_as_string(hide_password=True)!r})"
@@ -149,11 +165,10 @@ class EmbeddedGraphStore(GraphStore):
         latest_edges = merge_edges(edges)
         with self._sql_errors():
             if latest_nodes:
+                self._check_sealed(connection)
+                seal = self._vault.seal_node
                 connection.exec_driver_sql(self._sql.upsert_node, [
-                    (node.id, node.label.value, node.name, node.search_text,
-                     _dumps(node.props))
-                    for node in latest_nodes.values()
-                ])
+                    _node_row(seal(node)) for node in latest_nodes.values()])
                 check_labels_unchanged(latest_nodes,
                                        self._labels(connection, list(latest_nodes)))
             if latest_edges:
@@ -174,13 +189,17 @@ class EmbeddedGraphStore(GraphStore):
             olds = list(wanted)
             if not olds:
                 return 0
-            nodes: list[tuple[str, str, str | None, str, str]] = []
+            nodes: list[tuple[str, str, str | None, str, str | None, str | None, str]] = []
             moved: list[tuple[str, str, str, str, str]] = []
             for chunk in _chunks(olds):
                 for row in conn.execute(select(graph_node).where(graph_node.c.id.in_(chunk))):
                     new = wanted[row.id]
-                    renamed = Node(new, _LABEL_BY_NAME[row.label], orjson.loads(row.props))
-                    nodes.append((new, row.label, row.name, renamed.search_text, row.props))
+                    # The props stay sealed as they are; only the id-derived search text
+                    # changes.
+                    renamed = self._vault.seal_node(
+                        Node(new, _LABEL_BY_NAME[row.label], orjson.loads(row.props)))
+                    nodes.append((new, row.label, row.name, renamed.search_text,
+                                  row.name_tokens, row.exact_tokens, row.props))
                 # One index-backed query per end instead of an OR, which SQLite would scan.
                 for end in (graph_edge.c.source, graph_edge.c.target):
                     for row in conn.execute(select(graph_edge).where(end.in_(chunk))):
@@ -194,6 +213,74 @@ class EmbeddedGraphStore(GraphStore):
                 # An edge whose two ends are both renamed may be read twice: keep it once.
                 conn.exec_driver_sql(self._sql.upsert_edge, list(dict.fromkeys(moved)))
         return len(olds)
+
+    # -- personal data at rest (graph.resealing.ResealableGraph) ---------------------------
+
+    def _check_sealed(self, connection: Connection) -> None:
+        """Refuse to write into a store that still holds personal data in clear: new
+        sealed values must not be mixed silently with old plaintext ones."""
+        if self._sealed_checked:
+            return
+        if not self._sealed_in(connection):
+            raise PlaintextPersonalData(
+                f"the graph at {self._engine.url.render_as_string(hide_password=True)} holds "
+                "personal data written before encryption at rest; nothing was written",
+                suggestion="run `loanwatch migrate`, which encrypts it")
+        self._sealed_checked = True
+
+    def _sealed_in(self, connection: Connection) -> bool:
+        personal = connection.execute(select(graph_node.c.id).where(
+            graph_node.c.label.in_([label.value for label in PERSONAL_LABELS])).limit(1)).first()
+        recorded = connection.execute(select(graph_meta.c.value).where(
+            graph_meta.c.name == _SEALED[0])).scalar_one_or_none()
+        if recorded == _SEALED[1]:
+            return True
+        if personal is not None:
+            return False
+        self._mark_sealed_in(connection)
+        return True
+
+    def _mark_sealed_in(self, connection: Connection) -> None:
+        connection.execute(delete(graph_meta).where(graph_meta.c.name == _SEALED[0]))
+        connection.execute(insert(graph_meta).values(name=_SEALED[0], value=_SEALED[1]))
+
+    def personal_data_sealed(self) -> bool:
+        with self._sql_errors(), self._engine.begin() as conn:
+            return self._sealed_in(conn)
+
+    def mark_personal_data_sealed(self) -> None:
+        with self._sql_errors(), self._engine.begin() as conn:
+            self._mark_sealed_in(conn)
+        self._sealed_checked = True
+
+    def reseal_page(self, label: Label, after: str, limit: int) -> ResealPage:
+        self._check_batch_size(limit)
+        columns = (graph_node.c.id, graph_node.c.props, graph_node.c.name_tokens,
+                   graph_node.c.exact_tokens)
+        query = (select(*columns).where(graph_node.c.label == label.value,
+                                        graph_node.c.id > after)
+                 .order_by(graph_node.c.id).limit(limit))
+        if self._dialect == "postgresql":
+            query = query.with_for_update()
+        with self._sql_errors(), self._engine.begin() as conn:
+            if self._dialect == "sqlite":
+                # Take the write lock before reading, so no writer slips in between.
+                conn.exec_driver_sql("UPDATE graph_meta SET name = name WHERE 0 = 1")
+            rows = conn.execute(query).all()
+            resealed = []
+            for row in rows:
+                stored = {**orjson.loads(row.props), "name_tokens": row.name_tokens,
+                          "exact_tokens": row.exact_tokens}
+                fresh = self._vault.reseal(row.id, label, stored)
+                if fresh is not None:
+                    resealed.append(fresh)
+            for fresh in resealed:
+                conn.execute(graph_node.update().where(graph_node.c.id == fresh.id).values(
+                    name=fresh.name, search_text=fresh.search_text,
+                    name_tokens=fresh.name_tokens, exact_tokens=fresh.exact_tokens,
+                    props=_dumps(fresh.props)))
+        return ResealPage(examined=len(rows), resealed=len(resealed),
+                          last_id=rows[-1].id if rows else None)
 
     def delete_all(self) -> None:
         with self._sql_errors(), self._engine.begin() as conn:
@@ -215,8 +302,10 @@ class EmbeddedGraphStore(GraphStore):
     def nodes_with_label(self, label: Label) -> list[Node]:
         query = (select(graph_node.c.id, graph_node.c.props)
                  .where(graph_node.c.label == label.value))
+        opened = self._vault.open_node
         with self._sql_errors(), self._engine.connect() as conn:
-            nodes = [Node(row.id, label, orjson.loads(row.props)) for row in conn.execute(query)]
+            nodes = [opened(row.id, label, orjson.loads(row.props))
+                     for row in conn.execute(query)]
         return sorted(nodes, key=lambda node: node.id)
 
     def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
@@ -232,7 +321,8 @@ class EmbeddedGraphStore(GraphStore):
                     graph_node.c.id.in_(chunk)
                 )
                 for row in conn.execute(query):
-                    found[row.id] = Node(row.id, Label(row.label), orjson.loads(row.props))
+                    found[row.id] = self._vault.open_node(
+                        row.id, _LABEL_BY_NAME[row.label], orjson.loads(row.props))
         return [found.get(node_id) for node_id in ids]
 
     def _incident_edges(
@@ -256,31 +346,59 @@ class EmbeddedGraphStore(GraphStore):
                                                   row.key, orjson.loads(row.props))
         return list(seen.values())
 
+    def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:
+        wanted = self._check_property_keys(keys)
+        needle = value.strip().lower()
+        query = select(graph_node.c.id, graph_node.c.props).where(
+            graph_node.c.label.in_([Label.PERSON.value, Label.COMPANY.value]))
+        if needle.isascii() and not any(c in needle for c in '"\\'):
+            # The properties are one JSON text per node: a LIKE on the value narrows the
+            # scan in SQL (SQLite lowers ASCII only, hence the test), and the exact
+            # comparison runs on the parsed properties.
+            escaped = needle.replace("%", "\\%").replace("_", "\\_")
+            query = query.where(func.lower(graph_node.c.props).like(f"%{escaped}%",
+                                                                    escape="\\"))
+        found: list[str] = []
+        with self._sql_errors(), self._engine.connect() as conn:
+            for row in conn.execute(query):
+                props = orjson.loads(row.props)
+                if any(isinstance(props.get(key), str)
+                       and props[key].strip().lower() == needle for key in wanted):
+                    found.append(row.id)
+        return sorted(found)
+
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
+        """See :meth:`GraphStore.search_parties`. Person names are sealed, so they are
+        found through their blind-index tokens (and national ids through their exact
+        token); the candidates' names are opened to check the match and to order them,
+        then the first ``limit`` are read whole."""
         needle = text.strip().lower()
         if not needle or limit < 1:
             return []
+        plan = self._vault.search_plan(needle)
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        name = graph_node.c.name
-        if self._dialect == "postgresql":
-            # Byte order, as Neo4j and SQLite sort, instead of the locale's collation.
-            name = collate(name, "C")
+        found = [graph_node.c.search_text.like(f"%{escaped}%", escape="\\")]
+        found += [and_(*(graph_node.c.name_tokens.contains(token, autoescape=True)
+                         for token in tokens)) for tokens in plan.name_patterns()]
+        found += [graph_node.c.exact_tokens.contains(token, autoescape=True)
+                  for token in plan.exact_patterns()]
         query = (
-            select(graph_node.c.id, graph_node.c.label, graph_node.c.props)
-            .where(
-                graph_node.c.label.in_([Label.PERSON.value, Label.COMPANY.value]),
-                graph_node.c.search_text.like(f"%{escaped}%", escape="\\"),
-            )
-            .order_by(
-                case((func.lower(graph_node.c.id) == needle, 0), else_=1),
-                name.is_(None),
-                name,
-                collate(graph_node.c.id, "C") if self._dialect == "postgresql" else graph_node.c.id,
-            )
-            .limit(limit)
+            select(graph_node.c.id, graph_node.c.label, graph_node.c.name,
+                   graph_node.c.exact_tokens)
+            .where(graph_node.c.label.in_([label.value for label in PARTY_LABELS]),
+                   or_(*found))
         )
+        hits: list[tuple[bool, bool, bytes, bytes, str]] = []
         with self._sql_errors(), self._engine.connect() as conn:
-            return [Node(r.id, Label(r.label), orjson.loads(r.props)) for r in conn.execute(query)]
+            for row in conn.execute(query):
+                matched, name = self._vault.search_hit(
+                    plan, row.id, _LABEL_BY_NAME[row.label], row.name, row.exact_tokens)
+                if matched:
+                    hits.append((row.id.lower() != needle, name is None,
+                                 (name or "").encode(), row.id.encode(), row.id))
+        hits.sort()
+        chosen = [hit[-1] for hit in hits[:limit]]
+        return [node for node in self.get_nodes(chosen) if node is not None]
 
     def project(
         self,
@@ -311,7 +429,8 @@ class EmbeddedGraphStore(GraphStore):
                 for node_id, label, props in ((row.source, row.source_label, row.source_props),
                                               (row.target, row.target_label, row.target_props)):
                     if node_id not in graph:
-                        graph.add_node(node_id, label=label, **orjson.loads(props))
+                        graph.add_node(node_id, label=label, **self._vault.open_props(
+                            node_id, _LABEL_BY_NAME[label], orjson.loads(props)))
                 graph.add_edge(row.source, row.target, key=row.key, type=row.type,
                                **orjson.loads(row.props))
         return graph
@@ -344,16 +463,17 @@ class EmbeddedGraphStore(GraphStore):
         with self._sql_errors(), self._engine.connect() as conn:
             if conn.dialect.name == "sqlite":
                 yield from self._sqlite_batches(conn, query, batch_size, props, source_props,
-                                                target_props)
+                                                target_props, self._vault.open_loose)
                 return
             result = conn.execution_options(stream_results=True, yield_per=batch_size)
             for partition in result.execute(query).partitions():
-                yield _edge_rows(partition, props, source_props, target_props)
+                yield _edge_rows(partition, props, source_props, target_props,
+                                 self._vault.open_loose)
 
     @staticmethod
     def _sqlite_batches(conn: Connection, query: Any, batch_size: int, props: Sequence[str],
-                        source_props: Sequence[str], target_props: Sequence[str]
-                        ) -> Iterator[list[EdgeRow]]:
+                        source_props: Sequence[str], target_props: Sequence[str],
+                        opened: Callable[[str, object], object]) -> Iterator[list[EdgeRow]]:
         """:meth:`iter_edges` on SQLite from the driver's own tuples: every column is text
         (the props are JSON text, decoded here), and SQLAlchemy's per-row processing cost
         about a seventh of a million-borrower read. A plain execute (no ``stream_results``,
@@ -370,7 +490,7 @@ class EmbeddedGraphStore(GraphStore):
                     raise DBAPIError.instance(None, None, exc, driver_error) from exc
                 if not partition:
                     return
-                yield _edge_rows(partition, props, source_props, target_props)
+                yield _edge_rows(partition, props, source_props, target_props, opened)
         finally:
             result.close()
 
@@ -389,9 +509,11 @@ class EmbeddedGraphStore(GraphStore):
 
 
 def _edge_rows(partition: Sequence[Sequence[Any]], props: Sequence[str],
-               source_props: Sequence[str], target_props: Sequence[str]) -> list[EdgeRow]:
+               source_props: Sequence[str], target_props: Sequence[str],
+               opened: Callable[[str, object], object]) -> list[EdgeRow]:
     """Rows of :meth:`EmbeddedGraphStore.iter_edges`' query (type, source, target, key,
-    edge props, then source and target props as asked) as edge rows."""
+    edge props, then source and target props as asked) as edge rows, node values opened
+    where they are sealed."""
     loads = orjson.loads
     batch: list[EdgeRow] = []
     for row in partition:
@@ -401,9 +523,9 @@ def _edge_rows(partition: Sequence[Sequence[Any]], props: Sequence[str],
             values += tuple(edge_props.get(name) for name in props)
         if source_props:
             node_props = loads(row[5])
-            values += tuple(node_props.get(name) for name in source_props)
+            values += tuple(opened(name, node_props.get(name)) for name in source_props)
         if target_props:
             node_props = loads(row[-1])
-            values += tuple(node_props.get(name) for name in target_props)
+            values += tuple(opened(name, node_props.get(name)) for name in target_props)
         batch.append((row[0], row[1], row[2], row[3], values))
     return batch

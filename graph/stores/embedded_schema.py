@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, MetaData, String, Table, Text
 
-__all__ = ["graph_edge", "graph_node", "metadata"]
+__all__ = ["graph_edge", "graph_meta", "graph_node", "metadata"]
 
 metadata = MetaData()
 
@@ -21,9 +21,22 @@ graph_node = Table(
     Column("name", Text, nullable=True),
     # Lower-cased "name id" for case-insensitive search by name or id fragment.
     Column("search_text", Text, nullable=False, server_default=""),
-    # Properties as a JSON object (flat: str, int, float, bool values).
+    # Properties as a JSON object (flat: str, int, float, bool values); personal ones sealed.
     Column("props", Text, nullable=False, server_default="{}"),
+    # Blind-index tokens of a person's name and exact-match tokens (national id), each
+    # " v.hex v.hex " (see graph.blind_index); NULL where the node has none.
+    Column("name_tokens", Text, nullable=True),
+    Column("exact_tokens", Text, nullable=True),
     Index("ix_graph_node_label", "label"),
+)
+
+#: Facts about the stored graph itself: ``personal_data`` = ``sealed`` once every personal
+#: value is encrypted (written on a fresh store, or by the upgrade of an older one).
+graph_meta = Table(
+    "graph_meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 graph_edge = Table(

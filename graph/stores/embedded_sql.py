@@ -33,14 +33,18 @@ def _labels_in(placeholder: str, count: int) -> str:
 
 def _statements(p: str, merge: str) -> DialectSql:
     values5 = ", ".join([p] * 5)
+    values7 = ", ".join([p] * 7)
     return DialectSql(
         placeholder=p,
         upsert_node=(
-            f"INSERT INTO graph_node (id, label, name, search_text, props) VALUES ({values5}) "
+            "INSERT INTO graph_node (id, label, name, search_text, name_tokens, exact_tokens, "
+            f"props) VALUES ({values7}) "
             "ON CONFLICT (id) DO UPDATE SET "
             "name = COALESCE(excluded.name, graph_node.name), "
             "search_text = CASE WHEN excluded.name IS NULL THEN graph_node.search_text "
             "ELSE excluded.search_text END, "
+            "name_tokens = COALESCE(excluded.name_tokens, graph_node.name_tokens), "
+            "exact_tokens = COALESCE(excluded.exact_tokens, graph_node.exact_tokens), "
             f"props = {merge.format(table='graph_node')} "
             # A node of another label is left alone; the store's check after the write
             # finds it and rolls the transaction back.

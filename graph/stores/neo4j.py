@@ -24,8 +24,9 @@ from graph.batches import (
     merge_edges,
     merge_nodes,
 )
-from graph.errors import InvalidGraphElement, NodeNotFound
-from graph.model import Edge, Label, Node, RelType
+from graph.errors import InvalidGraphElement, NodeNotFound, PlaintextPersonalData
+from graph.model import PARTY_LABELS, Edge, Label, Node, RelType
+from graph.resealing import ResealPage
 from graph.store import (
     DEFAULT_EDGE_BATCH,
     DEFAULT_SEARCH_LIMIT,
@@ -34,11 +35,14 @@ from graph.store import (
     GraphStore,
 )
 from graph.stores.neo4j_errors import DRIVER_ERRORS, translate
+from graph.vault import PERSONAL_LABELS, PersonalDataVault, SealedNode
 
 __all__ = ["Neo4jGraphStore"]
 
 #: Properties the store keeps on nodes and edges for itself; never returned to callers.
-_NODE_INTERNALS: Final = ("id", "label", "search_text")
+_NODE_INTERNALS: Final = ("id", "label", "search_text", "name_tokens", "exact_tokens")
+#: What a re-seal reads beside the properties: the store's own index tokens.
+_TOKEN_PROPERTIES: Final = ("name_tokens", "exact_tokens")
 _LABEL_BY_NAME: Final = {label.value: label for label in Label}
 _EDGE_INTERNALS: Final = ("key",)
 
@@ -46,7 +50,38 @@ _SCHEMA: Final = (
     "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
     "CREATE INDEX entity_label IF NOT EXISTS FOR (n:Entity) ON (n.label)",
     "CREATE TEXT INDEX entity_search IF NOT EXISTS FOR (n:Entity) ON (n.search_text)",
+    "CREATE TEXT INDEX entity_name_tokens IF NOT EXISTS FOR (n:Entity) ON (n.name_tokens)",
+    "CREATE TEXT INDEX entity_exact_tokens IF NOT EXISTS FOR (n:Entity) ON (n.exact_tokens)",
 )
+
+#: The node recording that every personal value is sealed. It has no ``Entity`` label, so
+#: no graph read, count or ``delete_all`` sees it.
+_SEALED_QUERY: Final = "MATCH (m:LoanwatchMeta {name: 'personal_data'}) RETURN m.value AS value"
+_MARK_SEALED_QUERY: Final = (
+    "MERGE (m:LoanwatchMeta {name: 'personal_data'}) SET m.value = 'sealed'")
+_ANY_PERSONAL_QUERY: Final = (
+    "MATCH (n:Entity) WHERE n.label IN $labels RETURN n.id AS id LIMIT 1")
+
+_RESEAL_READ_QUERY: Final = """
+MATCH (n:Entity) WHERE n.id > $after AND n.label = $label
+WITH n ORDER BY n.id LIMIT $limit
+SET n.label = n.label
+RETURN collect([n.id, properties(n)]) AS nodes
+"""
+_RESEAL_WRITE_QUERY: Final = """
+UNWIND $rows AS row
+MATCH (n:Entity {id: row.id})
+SET n += row.props, n.search_text = row.search_text, n.name_tokens = row.name_tokens,
+    n.exact_tokens = row.exact_tokens
+"""
+
+_SEARCH_QUERY: Final = """
+MATCH (n:Entity)
+WHERE n.label IN $labels AND (n.search_text CONTAINS $needle
+   OR any(tokens IN $name_patterns WHERE all(t IN tokens WHERE n.name_tokens CONTAINS t))
+   OR any(t IN $exact_patterns WHERE n.exact_tokens CONTAINS t))
+RETURN collect([n.id, n.label, n.name, n.exact_tokens]) AS hits
+"""
 
 # Results come back as one record holding lists: the driver receives records one message
 # at a time, which costs far more than the query for tens of thousands of rows.
@@ -106,7 +141,9 @@ FOREACH (_ IN CASE WHEN n.label = '{label.value}' THEN [1] ELSE [] END |
     SET n:{label.value}, n += row.props,
         n.search_text = CASE WHEN row.props.name IS NULL
                              THEN coalesce(n.search_text, row.search_text)
-                             ELSE row.search_text END)
+                             ELSE row.search_text END,
+        n.name_tokens = coalesce(row.name_tokens, n.name_tokens),
+        n.exact_tokens = coalesce(row.exact_tokens, n.exact_tokens))
 WITH n WHERE n.label <> '{label.value}'
 RETURN collect([n.id, n.label]) AS conflicts
 """
@@ -127,7 +164,9 @@ def _rename_node_query(label: Label) -> str:
     return f"""
 UNWIND $rows AS row
 MERGE (n:Entity {{id: row.new}})
-SET n:{label.value}, n.label = '{label.value}', n += row.props, n.search_text = row.search_text
+SET n:{label.value}, n.label = '{label.value}', n += row.props, n.search_text = row.search_text,
+    n.name_tokens = coalesce(row.name_tokens, n.name_tokens),
+    n.exact_tokens = coalesce(row.exact_tokens, n.exact_tokens)
 """
 
 
@@ -162,6 +201,11 @@ def _clean(props: dict[str, Any], internals: Sequence[str]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k not in internals}
 
 
+def _node_row(sealed: SealedNode) -> dict[str, Any]:
+    return {"id": sealed.id, "props": sealed.props, "search_text": sealed.search_text,
+            "name_tokens": sealed.name_tokens, "exact_tokens": sealed.exact_tokens}
+
+
 class Neo4jGraphStore(GraphStore):
     """A :class:`GraphStore` on Neo4j 5.
 
@@ -169,6 +213,8 @@ class Neo4jGraphStore(GraphStore):
         driver: an open ``neo4j.Driver``; the store closes it in :meth:`close`.
         database: the database name (``neo4j`` on Community Edition).
         address: how to name the server in error messages.
+        vault: the keys of personal data (sealed before every write, opened after every
+            read, see :mod:`graph.vault`); the public development keys when omitted.
 
     Each :meth:`upsert_batch` is one managed write transaction: the driver runs it again
     after a transient failure (a deadlock with another writer), and the returned
@@ -176,10 +222,13 @@ class Neo4jGraphStore(GraphStore):
     (see :mod:`graph.stores.neo4j_errors`).
     """
 
-    def __init__(self, driver: Driver, *, database: str = "neo4j", address: str = "") -> None:
+    def __init__(self, driver: Driver, *, database: str = "neo4j", address: str = "",
+                 vault: PersonalDataVault | None = None) -> None:
         self._driver = driver
         self._database = database
         self._address = address or "the configured Neo4j URI"
+        self._vault = vault or PersonalDataVault.development()
+        self._sealed_checked = False
 
     def __repr__(self) -> str:
         return f"Neo4jGraphStore({self._address!r}, database={self._database!r})"
@@ -241,10 +290,12 @@ class Neo4jGraphStore(GraphStore):
         check_labels_unchanged(latest_nodes, {i: stored[i] for i in latest_nodes if i in stored})
         labels = {**stored, **{i: node.label for i, node in latest_nodes.items()}}
         check_endpoints(latest_edges.values(), labels)
+        if latest_nodes:
+            self._check_sealed()
         node_rows: dict[Label, list[dict[str, Any]]] = defaultdict(list)
+        seal = self._vault.seal_node
         for node in latest_nodes.values():
-            node_rows[node.label].append(
-                {"id": node.id, "props": node.props, "search_text": node.search_text})
+            node_rows[node.label].append(_node_row(seal(node)))
         edge_rows: dict[RelType, list[dict[str, Any]]] = defaultdict(list)
         for edge in latest_edges.values():
             edge_rows[edge.type].append({"source": edge.source, "target": edge.target,
@@ -275,12 +326,17 @@ class Neo4jGraphStore(GraphStore):
             return 0
         olds = list(wanted)
         by_label: dict[Label, list[dict[str, Any]]] = defaultdict(list)
-        for node in self.get_nodes(olds):
-            if node is None:  # deleted since labels_of: nothing to rename
-                continue
-            renamed = Node(wanted[node.id], node.label, node.props)
-            by_label[node.label].append({"new": renamed.id, "props": renamed.props,
-                                         "search_text": renamed.search_text})
+        [stored] = self._read(
+            "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
+            "RETURN collect([n.id, n.label, properties(n)]) AS nodes", ids=olds)
+        for node_id, label_name, props in stored["nodes"]:
+            # Moved as stored: sealed values stay sealed; the search text follows the id.
+            label = _LABEL_BY_NAME[label_name]
+            renamed = self._vault.seal_node(
+                Node(wanted[node_id], label, _clean(props, _NODE_INTERNALS)))
+            by_label[label].append({"new": renamed.id, "props": renamed.props,
+                                    "search_text": renamed.search_text,
+                                    **{name: props.get(name) for name in _TOKEN_PROPERTIES}})
         rows = [{"old": old, "new": new} for old, new in wanted.items()]
         [record] = self._read(_EDGE_TYPES_QUERY, ids=olds)
         types = [RelType(name) for name in record["types"]]
@@ -296,6 +352,58 @@ class Neo4jGraphStore(GraphStore):
 
         self._write(work)
         return sum(len(nodes) for nodes in by_label.values())
+
+    # -- personal data at rest (graph.resealing.ResealableGraph) ---------------------------
+
+    def _check_sealed(self) -> None:
+        """Refuse to write into a store that still holds personal data in clear: new
+        sealed values must not be mixed silently with old plaintext ones."""
+        if self._sealed_checked:
+            return
+        if not self.personal_data_sealed():
+            raise PlaintextPersonalData(
+                f"the graph at {self._address} (database {self._database}) holds personal "
+                "data written before encryption at rest; nothing was written",
+                suggestion="run `loanwatch migrate`, which encrypts it")
+        self._sealed_checked = True
+
+    def personal_data_sealed(self) -> bool:
+        records = self._read(_SEALED_QUERY)
+        if records and records[0]["value"] == "sealed":
+            return True
+        if self._read(_ANY_PERSONAL_QUERY, labels=[label.value for label in PERSONAL_LABELS]):
+            return False
+        self.mark_personal_data_sealed()
+        return True
+
+    def mark_personal_data_sealed(self) -> None:
+        with self._driver_errors():
+            self._driver.execute_query(_MARK_SEALED_QUERY, database_=self._database)
+        self._sealed_checked = True
+
+    def reseal_page(self, label: Label, after: str, limit: int) -> ResealPage:
+        self._check_batch_size(limit)
+        vault = self._vault
+
+        def work(tx: ManagedTransaction) -> tuple[int, int, str | None]:
+            # The read sets each node's label to itself: the page's write locks are taken
+            # before its values are read, so no concurrent write is lost.
+            [record] = list(tx.run(_RESEAL_READ_QUERY, after=after, label=label.value,
+                                   limit=limit))
+            rows = []
+            for node_id, props in record["nodes"]:
+                stored = {**_clean(props, _NODE_INTERNALS),
+                          **{name: props.get(name) for name in _TOKEN_PROPERTIES}}
+                fresh = vault.reseal(node_id, label, stored)
+                if fresh is not None:
+                    rows.append(_node_row(fresh))
+            if rows:
+                tx.run(_RESEAL_WRITE_QUERY, rows=rows).consume()
+            nodes = record["nodes"]
+            return len(nodes), len(rows), max(n[0] for n in nodes) if nodes else None
+
+        (examined, resealed, last_id), _ = self._write(work)
+        return ResealPage(examined=examined, resealed=resealed, last_id=last_id)
 
     def delete_all(self) -> None:
         with self._driver_errors(), self._driver.session(database=self._database) as session:
@@ -316,7 +424,8 @@ class Neo4jGraphStore(GraphStore):
             "RETURN collect([n.id, properties(n)]) AS nodes",
             label=label.value,
         )
-        nodes = [Node(node_id, label, _clean(props, _NODE_INTERNALS))
+        opened = self._vault.open_node
+        nodes = [opened(node_id, label, _clean(props, _NODE_INTERNALS))
                  for node_id, props in record["nodes"]]
         return sorted(nodes, key=lambda node: node.id)
 
@@ -333,8 +442,9 @@ class Neo4jGraphStore(GraphStore):
             "RETURN collect([n.id, n.label, properties(n)]) AS nodes",
             ids=list(dict.fromkeys(ids)),
         )
+        opened = self._vault.open_node
         found = {
-            node_id: Node(node_id, _LABEL_BY_NAME[label], _clean(props, _NODE_INTERNALS))
+            node_id: opened(node_id, _LABEL_BY_NAME[label], _clean(props, _NODE_INTERNALS))
             for node_id, label, props in record["nodes"]
         }
         return [found.get(node_id) for node_id in ids]
@@ -356,24 +466,40 @@ class Neo4jGraphStore(GraphStore):
             seen.setdefault(edge.identity, edge)
         return list(seen.values())
 
+    def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:
+        wanted = self._check_property_keys(keys)
+        [record] = self._read(
+            """
+            MATCH (n:Entity) WHERE n.label IN ['Person', 'Company']
+              AND any(key IN $keys WHERE n[key] IS :: STRING
+                      AND toLower(trim(n[key])) = $needle)
+            RETURN collect(n.id) AS ids
+            """,
+            keys=wanted, needle=value.strip().lower(),
+        )
+        return sorted(record["ids"])
+
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
+        """See :meth:`GraphStore.search_parties`: person names through their blind-index
+        tokens, national ids through their exact token, the candidates' names opened to
+        check the match and to order them; then the first ``limit`` read whole."""
         needle = text.strip().lower()
         if not needle or limit < 1:
             return []
-        records = self._read(
-            """
-            MATCH (n:Entity)
-            WHERE n.search_text CONTAINS $needle AND n.label IN ['Person', 'Company']
-            RETURN n.id AS id, n.label AS label, properties(n) AS props
-            ORDER BY CASE WHEN toLower(n.id) = $needle THEN 0 ELSE 1 END,
-                     n.name IS NULL, n.name, n.id
-            LIMIT $limit
-            """,
-            needle=needle,
-            limit=limit,
-        )
-        return [Node(r["id"], Label(r["label"]), _clean(r["props"], _NODE_INTERNALS))
-                for r in records]
+        plan = self._vault.search_plan(needle)
+        [record] = self._read(
+            _SEARCH_QUERY, needle=needle, labels=[label.value for label in PARTY_LABELS],
+            name_patterns=plan.name_patterns(), exact_patterns=plan.exact_patterns())
+        hits: list[tuple[bool, bool, bytes, bytes, str]] = []
+        for node_id, label, stored_name, exact_tokens in record["hits"]:
+            matched, name = self._vault.search_hit(plan, node_id, _LABEL_BY_NAME[label],
+                                                   stored_name, exact_tokens)
+            if matched:
+                hits.append((node_id.lower() != needle, name is None, (name or "").encode(),
+                             node_id.encode(), node_id))
+        hits.sort()
+        chosen = [hit[-1] for hit in hits[:limit]]
+        return [node for node in self.get_nodes(chosen) if node is not None]
 
     def project(
         self,
@@ -399,8 +525,9 @@ class Neo4jGraphStore(GraphStore):
         for r in records:
             for end in ("source", "target"):
                 if r[end] not in graph:
-                    graph.add_node(r[end], label=r[f"{end}_label"],
-                                   **_clean(r[f"{end}_props"], _NODE_INTERNALS))
+                    graph.add_node(r[end], label=r[f"{end}_label"], **self._vault.open_props(
+                        r[end], _LABEL_BY_NAME[r[f"{end}_label"]],
+                        _clean(r[f"{end}_props"], _NODE_INTERNALS)))
             graph.add_edge(r["source"], r["target"], key=r["key"] or "", type=r["type"],
                            **_clean(r["props"], _EDGE_INTERNALS))
         return graph
@@ -428,8 +555,12 @@ class Neo4jGraphStore(GraphStore):
             if not records or records[0]["last"] is None:
                 return
             rows = records[0]["rows"]
+            names = [*props, *source_props, *target_props]
+            opened = self._vault.open_loose
             for start in range(0, len(rows), batch_size):
-                yield [(rel_type, source, target, key, tuple(values))
+                yield [(rel_type, source, target, key,
+                        tuple(opened(name, value) for name, value in zip(names, values,
+                                                                         strict=True)))
                        for rel_type, source, target, key, values
                        in rows[start:start + batch_size]]
             after = records[0]["last"]

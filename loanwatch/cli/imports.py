@@ -29,7 +29,7 @@ from ingest.files import plan_files
 from ingest.importer import DEFAULT_MAX_REJECTS_STORED, import_paths
 from ingest.report import ImportProgress, ImportReport
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings, open_graph_store
+from loanwatch.wiring import create_engine_from_settings, open_graph_store, open_vault
 
 __all__ = [
     "DEFAULT_REJECTS_SHOWN",
@@ -84,6 +84,7 @@ def import_(
                     progress=bar.update,
                     max_rejects_kept=max(max_rejects_shown, 1),
                     max_rejects_stored=max_rejects_stored,
+                    vault=open_vault(settings),
                 )
         finally:
             graph.close()

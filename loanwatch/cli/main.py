@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from loanwatch.cli import alerts as alerts_cli
+from loanwatch.cli import audit as audit_cli
 from loanwatch.cli import circles as circles_cli
 from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import clients as clients_cli
@@ -12,6 +13,7 @@ from loanwatch.cli import demo as demo_cli
 from loanwatch.cli import features as features_cli
 from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
+from loanwatch.cli import keys as keys_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
 from loanwatch.cli import model_fit as model_fit_cli
@@ -46,6 +48,7 @@ app.command(name="demo")(demo_cli.demo)
 app.command(name="features")(features_cli.features)
 app.command(name="groups")(groups_cli.groups)
 app.command(name="import")(imports_cli.import_)
+app.add_typer(keys_cli.app, name="keys", help="Encryption keys of personal data: rotate, status.")
 app.command(name="migrate")(migrate_cli.migrate)
 app.command(name="purge-rejected")(purge_cli.purge_rejected)
 app.command(name="rings")(rings_cli.rings)
@@ -68,6 +71,7 @@ app.add_typer(model_cli.app, name="model", help="Credit models: train, register,
 app.add_typer(schema_cli.app, name="schema", help="The GraphQL schema's SDL, for front-end "
               "tools.")
 app.add_typer(scan_cli.app, name="scan", help="The whole pass, stored as one versioned run.")
+app.add_typer(audit_cli.app, name="audit", help="The tamper-evident audit trail.")
 app.add_typer(clients_cli.app, name="clients", help="OAuth clients: integrations and front ends.")
 app.add_typer(users_cli.app, name="users", help="Users who sign in on the login page.")
 app.add_typer(signing_keys_cli.app, name="signing-keys", help="The keys that sign access tokens.")

@@ -30,7 +30,9 @@ RECORD_MODULES: Final = (
     "portfolio.overrides",
     "portfolio.scan_features",
     "portfolio.models",
+    "auth.audit_records",
     "auth.models",
+    "portfolio.key_rotations",
 )
 
 

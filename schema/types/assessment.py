@@ -23,8 +23,8 @@ __all__ = ["AssessmentReason", "Finding", "LoanAssessment", "PathEdge", "ReviewF
 @strawberry.type(description="One edge of an evidence path, ready to draw.")
 class PathEdge:
     type: str = strawberry.field(description="The relationship type (GUARANTEES, OWNS, ...).")
-    source: strawberry.ID
-    target: strawberry.ID
+    source: strawberry.ID = strawberry.field(description="The id of the node it starts at.")
+    target: strawberry.ID = strawberry.field(description="The id of the node it ends at.")
     key: str = strawberry.field(description="Separates parallel edges; usually empty.")
 
 
@@ -32,7 +32,7 @@ class PathEdge:
 class AssessmentReason:
     rule: str = strawberry.field(description="Stable rule id, e.g. `overdue.over_90`.")
     tier: str = strawberry.field(description="The tier the rule sets at least.")
-    text: str
+    text: str = strawberry.field(description="The reason in words.")
     figures: JSON = strawberry.field(description="The figures the rule used.")
 
 
@@ -44,10 +44,10 @@ class ReviewFlag:
         description="guarantor, controlling_owner or circle_partner.")
     party: strawberry.ID = strawberry.field(description="The related party.")
     npl_loan: strawberry.ID = strawberry.field(description="Its worst non-performing loan.")
-    npl_tier: str
+    npl_tier: str = strawberry.field(description="The tier of that loan.")
     loan_non_performing: bool = strawberry.field(
         description="The flagged loan is itself non-performing already.")
-    text: str
+    text: str = strawberry.field(description="The flag in words.")
     path: list[PathEdge] = strawberry.field(
         description="The typed edges from the flagged loan to the party's loan.")
 
@@ -59,19 +59,21 @@ class LoanAssessment:
         description="pass, special_mention, substandard, doubtful or loss (正常, 关注, 次级, "
         "可疑, 损失).")
     stage: int = strawberry.field(description="IFRS 9 stage: 1, 2 or 3.")
-    days_past_due: int
+    days_past_due: int = strawberry.field(description="Days past due on the scan's date.")
     exposure: Money = strawberry.field(description="Outstanding principal.")
     ecl: Money = strawberry.field(description="Expected credit loss (IFRS 9).")
-    reasons: list[AssessmentReason]
-    review_flags: list[ReviewFlag]
+    reasons: list[AssessmentReason] = strawberry.field(
+        description="Why the loan holds its tier, worst first.")
+    review_flags: list[ReviewFlag] = strawberry.field(
+        description="Flags for downgrade review from the graph.")
 
 
 @strawberry.type(description="A risk structure a party belongs to in the latest scan.")
 class Finding:
-    scan_run: int
+    scan_run: int = strawberry.field(description="The scan run that found it.")
     kind: str = strawberry.field(
         description="circle, mutual, joint (guarantee circles and 互保/联保), group or ring.")
-    members: list[strawberry.ID]
+    members: list[strawberry.ID] = strawberry.field(description="The party ids of the finding.")
     evidence: JSON = strawberry.field(
         description="Loans, exposure and edges (circles), control edges (groups) or shared "
         "identifiers (rings), as the scan stored them.")

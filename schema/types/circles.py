@@ -48,9 +48,10 @@ class CircleKind(Enum):
 @strawberry.type(description="One guarantee edge of a circle: `guarantor` guarantees "
                  "`loans` that `borrower` borrows, for `amount`.")
 class CircleGuarantee:
-    guarantor: strawberry.ID
-    borrower: strawberry.ID
-    loans: list[strawberry.ID]
+    guarantor: strawberry.ID = strawberry.field(description="The guarantor's id.")
+    borrower: strawberry.ID = strawberry.field(
+        description="The id of the borrower whose loans it guarantees.")
+    loans: list[strawberry.ID] = strawberry.field(description="The loans guaranteed.")
     amount: list[Money] = strawberry.field(description="Guaranteed, per currency.")
 
 
@@ -58,8 +59,8 @@ class CircleGuarantee:
                  "of the latest `loanwatch scan`.")
 class GuaranteeCircle:
     id: strawberry.ID = strawberry.field(description="The finding's id in its scan run.")
-    scan_run: int
-    kind: CircleKind
+    scan_run: int = strawberry.field(description="The scan run that found it.")
+    kind: CircleKind = strawberry.field(description="circle, mutual or joint.")
     scope: str = strawberry.field(
         description="component (a whole strongly connected part), cycle (a simple cycle "
         "inside a larger one), pair (mutual) or group (joint).")
@@ -67,7 +68,7 @@ class GuaranteeCircle:
         description="The strongly connected part holding it; findings of one part share it.")
     members: list[strawberry.ID] = strawberry.field(
         description="Party ids; in cycle order for a cycle (each guarantees the next).")
-    member_count: int
+    member_count: int = strawberry.field(description="How many parties it holds.")
     loans: list[strawberry.ID] = strawberry.field(
         description="The loans guaranteed among the members.")
     exposure: list[Money] = strawberry.field(
@@ -83,14 +84,14 @@ class GuaranteeCircle:
 
 @strawberry.type(description="One circle of a page, with its cursor.")
 class CircleEdge:
-    cursor: str
-    node: GuaranteeCircle
+    cursor: str = strawberry.field(description="Pass as `after` to read what follows.")
+    node: GuaranteeCircle = strawberry.field(description="The circle.")
 
 
 @strawberry.type(description="A page of guarantee circles, largest exposure first.")
 class CircleConnection:
-    edges: list[CircleEdge]
-    page_info: PageInfo
+    edges: list[CircleEdge] = strawberry.field(description="The page's circles.")
+    page_info: PageInfo = strawberry.field(description="Where the page lies.")
     total_count: int = strawberry.field(description="Circles matching the filters.")
     scan_run: int | None = strawberry.field(
         description="The scan run they come from; null before any scan.")

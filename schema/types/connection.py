@@ -16,14 +16,14 @@ __all__ = ["PageInfo", "PartyConnection", "PartyEdge", "page_info"]
 
 @strawberry.type(description="One party of a page, with the cursor that points at it.")
 class PartyEdge:
-    cursor: str
-    node: Party
+    cursor: str = strawberry.field(description="Pass as `after` to read what follows.")
+    node: Party = strawberry.field(description="The party.")
 
 
 @strawberry.type(description="A page of parties, best match first.")
 class PartyConnection:
-    edges: list[PartyEdge]
-    page_info: PageInfo
+    edges: list[PartyEdge] = strawberry.field(description="The page's parties.")
+    page_info: PageInfo = strawberry.field(description="Where the page lies.")
 
     @classmethod
     def from_ranked(cls, ranked: Sequence[Node], page: Window) -> PartyConnection:

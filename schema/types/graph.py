@@ -11,6 +11,7 @@ import strawberry
 from graph import model
 from schema.context import Info
 from schema.enums import Label, RelType, from_model_label, from_model_type
+from schema.permissions import personal
 from schema.types.properties import Property, list_properties, shown_value
 
 __all__ = ["GraphEdge", "GraphNode", "Path", "Subgraph"]
@@ -24,18 +25,19 @@ class GraphNode:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.node.id)
 
-    @strawberry.field
+    @strawberry.field(description="What the node is.")
     def label(self) -> Label:
         return from_model_label(self.node.label)
 
     @strawberry.field(description="The node's name; a person's is masked unless the caller "
-                      "may see personal data.")
+                      "may see personal data.", metadata=personal())
     def name(self, info: Info) -> str | None:
         return shown_value(self.node.label, "name", self.node.name,
                            personal_data_visible=info.context.personal_data_visible)
 
     @strawberry.field(description="Every stored property; personal data (see the README, "
-                      "Personal data) masked or left out unless the caller may see it.")
+                      "Personal data) masked or left out unless the caller may see it.",
+                      metadata=personal())
     def properties(self, info: Info) -> list[Property]:
         return list_properties(self.node.props, self.node.label,
                                personal_data_visible=info.context.personal_data_visible)
@@ -45,15 +47,15 @@ class GraphNode:
 class GraphEdge:
     edge: strawberry.Private[model.Edge]
 
-    @strawberry.field
+    @strawberry.field(description="What the edge means.")
     def type(self) -> RelType:
         return from_model_type(self.edge.type)
 
-    @strawberry.field
+    @strawberry.field(description="The id of the node it starts at.")
     def source(self) -> strawberry.ID:
         return strawberry.ID(self.edge.source)
 
-    @strawberry.field
+    @strawberry.field(description="The id of the node it ends at.")
     def target(self) -> strawberry.ID:
         return strawberry.ID(self.edge.target)
 
@@ -61,15 +63,15 @@ class GraphEdge:
     def key(self) -> str:
         return self.edge.key
 
-    @strawberry.field
+    @strawberry.field(description="Every stored property, amounts exact.")
     def properties(self) -> list[Property]:
         return list_properties(self.edge.props)
 
 
 @strawberry.type(description="Nodes around a center and the edges among them.")
 class Subgraph:
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
+    nodes: list[GraphNode] = strawberry.field(description="The nodes, by hop distance then id.")
+    edges: list[GraphEdge] = strawberry.field(description="The edges among them, by identity.")
     truncated: bool = strawberry.field(
         description="True when the node limit stopped the expansion early."
     )
@@ -85,8 +87,8 @@ class Subgraph:
 
 @strawberry.type(description="A path: nodes[i] and nodes[i + 1] are joined by edges[i].")
 class Path:
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
+    nodes: list[GraphNode] = strawberry.field(description="The nodes of the path, in order.")
+    edges: list[GraphEdge] = strawberry.field(description="The edges joining them, in order.")
 
     @strawberry.field(description="Number of edges.")
     def length(self) -> int:

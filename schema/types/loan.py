@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import strawberry
 
-from graph.model import Edge, Node
+from graph.model import Edge, Node, RelType
 from schema import relations
 from schema.context import Info
 from schema.types.assessment import LoanAssessment, assessment_from_result
+from schema.types.assets import Collateral
 from schema.types.money import Money, money_prop
+from schema.types.node import Node as NodeInterface
 from schema.types.party import Party, party_from_node
 from schema.types.properties import Property, float_prop, int_prop, list_properties, str_prop
+from schema.types.records import Installment, Repayment, installment, repayment
+
+_SECURED_BY: Final = frozenset({RelType.SECURED_BY})
 
 __all__ = ["Guarantee", "Loan"]
 
 
-@strawberry.type(description="A loan, as imported from the source system.")
-class Loan:
+@strawberry.type(description="A loan, as imported from the source system, with its "
+                 "schedule, repayments, collateral, guarantees and latest assessment.")
+class Loan(NodeInterface):
     node: strawberry.Private[Node]
 
-    @strawberry.field(description="The source system's id, unique across the graph.")
+    @strawberry.field(description="The source system's id, unique across the graph; also "
+                      "its global id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.node.id)
 
-    @strawberry.field
+    @strawberry.field(description="The lending product (working_capital, consumer, ...).")
     def product(self) -> str | None:
         return str_prop(self.node.props, "product")
 
@@ -39,7 +48,7 @@ class Loan:
     def annual_rate(self) -> float | None:
         return float_prop(self.node.props, "annual_rate")
 
-    @strawberry.field
+    @strawberry.field(description="The term in months.")
     def term_months(self) -> int | None:
         return int_prop(self.node.props, "term_months")
 
@@ -59,9 +68,26 @@ class Loan:
     def status(self) -> str | None:
         return str_prop(self.node.props, "status")
 
-    @strawberry.field
+    @strawberry.field(description="Every stored property, amounts exact.")
     def properties(self) -> list[Property]:
         return list_properties(self.node.props)
+
+    @strawberry.field(description="The repayment schedule, in installment order (empty when "
+                      "none was imported).")
+    async def schedule(self, info: Info) -> list[Installment]:
+        return [installment(r) for r in await info.context.loaders.installments.load(
+            self.node.id)]
+
+    @strawberry.field(description="The repayments received, oldest first.")
+    async def repayments(self, info: Info) -> list[Repayment]:
+        return [repayment(r) for r in await info.context.loaders.repayments.load(
+            self.node.id)]
+
+    @strawberry.field(description="The assets pledged for it (SECURED_BY).")
+    async def collateral(self, info: Info) -> list[Collateral]:
+        edges = await relations.edges(info.context, self.node.id, _SECURED_BY, "out")
+        nodes = await relations.nodes(info.context, [edge.target for edge in edges])
+        return [Collateral(node=node) for node in nodes]
 
     @strawberry.field(description="Parties that borrow this loan (BORROWS).")
     async def borrowers(self, info: Info) -> list[Party]:
@@ -85,11 +111,19 @@ class Loan:
 class Guarantee:
     edge: strawberry.Private[Edge]
 
-    @strawberry.field
+    @strawberry.field(description="The guarantor's id.")
+    def guarantor_id(self) -> strawberry.ID:
+        return strawberry.ID(self.edge.source)
+
+    @strawberry.field(description="The loan's id.")
+    def loan_id(self) -> strawberry.ID:
+        return strawberry.ID(self.edge.target)
+
+    @strawberry.field(description="The party that guarantees.")
     async def guarantor(self, info: Info) -> Party:
         return party_from_node(await relations.node_or_raise(info.context, self.edge.source))
 
-    @strawberry.field
+    @strawberry.field(description="The loan guaranteed.")
     async def loan(self, info: Info) -> Loan:
         return Loan(node=await relations.node_or_raise(info.context, self.edge.target))
 

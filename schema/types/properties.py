@@ -29,8 +29,8 @@ Props = Mapping[str, PropertyValue]
 
 @strawberry.type(description="One stored property; the value rendered as text.")
 class Property:
-    key: str
-    value: str
+    key: str = strawberry.field(description="The property's name.")
+    value: str = strawberry.field(description="Its value as text; amounts exact.")
 
 
 def _render(value: PropertyValue) -> str:

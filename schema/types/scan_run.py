@@ -14,19 +14,20 @@ __all__ = ["PhaseTiming", "ScanRun", "scan_run_from_summary"]
 
 @strawberry.type(description="How long one phase of a scan took, and its peak memory.")
 class PhaseTiming:
-    name: str
-    seconds: float | None
+    name: str = strawberry.field(description="The phase (load, features, circles, ...).")
+    seconds: float | None = strawberry.field(description="How long it took, in seconds.")
     peak_mib: float | None = strawberry.field(description="Peak memory in MiB.")
 
 
 @strawberry.type(description="A `loanwatch scan` run: the one every risk field reads.")
 class ScanRun:
-    id: int
+    id: int = strawberry.field(description="The run's number (`loanwatch scan show`).")
     as_of: date = strawberry.field(description="The date the portfolio was scanned as of.")
     status: str = strawberry.field(description="running, succeeded or failed.")
-    started_at: datetime
-    finished_at: datetime | None
-    code_version: str
+    started_at: datetime = strawberry.field(description="When it started.")
+    finished_at: datetime | None = strawberry.field(
+        description="When it finished; null while running.")
+    code_version: str = strawberry.field(description="The Loanwatch version that ran it.")
     phases: list[PhaseTiming] = strawberry.field(description="In the order they ran.")
     counts: JSON = strawberry.field(
         description="What it found: parties, loans by tier and stage, findings by kind, "

@@ -33,7 +33,7 @@ class StressMethod(Enum):
 
 @strawberry.type(description="A party hit by the shock, and the path that carried it there.")
 class StressedParty:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The party's id.")
     initial: float = strawberry.field(description="Distress at the start (the shock).")
     distress: float = strawberry.field(description="Distress at the end, 0 to 1 (1: default).")
     round: int = strawberry.field(description="The round it turned distressed (0: shocked).")
@@ -45,35 +45,39 @@ class StressedParty:
         description="Party ids from a shocked party to this one: the path of the shock.")
     loans: int = strawberry.field(description="Loans it borrows.")
     exposure: list[Money] = strawberry.field(description="Principal it borrows.")
-    expected_loss: list[Money]
+    expected_loss: list[Money] = strawberry.field(
+        description="Its expected loss per currency, exact.")
 
 
 @strawberry.type(description="A loan of a party hit.")
 class StressedLoan:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The loan's id.")
     borrower: strawberry.ID = strawberry.field(description="Its most distressed borrower.")
-    distress: float
+    distress: float = strawberry.field(
+        description="Its borrower's distress at the end, 0..1.")
     principal: Money | None = strawberry.field(description="Null when it has no currency.")
 
 
 @strawberry.type(description="How many links of a kind the exposure network holds.")
 class StressLink:
     kind: str = strawberry.field(description="guarantee, ownership or supply.")
-    count: int
+    count: int = strawberry.field(description="How many links of that kind it holds.")
 
 
 @strawberry.type(description="The outcome of a stress test on the stored portfolio. Nothing "
                  "is stored.")
 class StressResult:
-    method: StressMethod
+    method: StressMethod = strawberry.field(description="The propagation method.")
     currency: str = strawberry.field(description="The run's currency.")
-    shock: float
+    shock: float = strawberry.field(
+        description="The share of each shocked party's buffer lost, 0..1.")
     lgd: float = strawberry.field(description="The loss given default used.")
-    shocked: list[strawberry.ID]
-    rounds: int
+    shocked: list[strawberry.ID] = strawberry.field(description="The parties shocked first.")
+    rounds: int = strawberry.field(description="Rounds of propagation until it settled.")
     additional_stress: float | None = strawberry.field(
         description="DebtRank's additional stress; null for the cascade.")
-    additional_defaults: int
+    additional_defaults: int = strawberry.field(
+        description="Parties pushed into default beyond those shocked.")
     min_distress: float = strawberry.field(
         description="Distress from which a party is listed as hit.")
     below_threshold: int = strawberry.field(
@@ -85,13 +89,15 @@ class StressResult:
         description="Σ distress × principal × LGD over the distressed borrowers' loans.")
     parties: list[StressedParty] = strawberry.field(
         description="The parties hit, largest expected loss first, at most `first`.")
-    parties_total: int
+    parties_total: int = strawberry.field(
+        description="How many parties the shock reached (all of them, not only those listed).")
     loans: list[StressedLoan] = strawberry.field(
         description="The loans hit, largest distress × principal first, at most `first`.")
-    loans_total: int
+    loans_total: int = strawberry.field(description="How many loans the shock reached.")
     truncated: bool = strawberry.field(
         description="Some parties or loans hit were left out (raise `first`).")
-    links: list[StressLink]
+    links: list[StressLink] = strawberry.field(
+        description="The links of the exposure network, by kind.")
     buffers: JSON = strawberry.field(
         description="Where the buffers came from: {basis: parties} (override, "
         "registered_capital, income, floor).")

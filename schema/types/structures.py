@@ -20,6 +20,7 @@ import strawberry
 from graph.model import Node, RelType
 from graph.personal_data import mask_value
 from risk.scan_results import FindingResult
+from schema.permissions import personal
 from schema.types.assessment import PathEdge
 from schema.types.circles import money_list
 from schema.types.money import Money
@@ -41,20 +42,21 @@ _LINK_OF_KIND: dict[str, RelType] = {"phone": RelType.USES, "address": RelType.U
 
 @strawberry.type(description="`holder` holds `pct` of `held`, a step by which control passed.")
 class ControlEdge:
-    holder: strawberry.ID
-    held: strawberry.ID
+    holder: strawberry.ID = strawberry.field(description="The holder's id.")
+    held: strawberry.ID = strawberry.field(description="The held company's id.")
     pct: float = strawberry.field(description="The share held, 0 to 1.")
 
 
 @strawberry.type(description="The companies under one ultimate controller, in the latest "
                  "`loanwatch scan`.")
 class CorporateGroup:
-    scan_run: int
+    scan_run: int = strawberry.field(description="The scan run that found it.")
     controller: strawberry.ID = strawberry.field(
         description="The ultimate controller (a person, or a company nobody controls).")
-    controller_label: str
+    controller_label: str = strawberry.field(description="Person or Company.")
     members: list[strawberry.ID] = strawberry.field(description="The member companies.")
-    control_edges: list[ControlEdge]
+    control_edges: list[ControlEdge] = strawberry.field(
+        description="The holdings by which control passes.")
     loans: list[strawberry.ID] = strawberry.field(
         description="Loans of the members and of their guarantors.")
     guarantors: list[strawberry.ID] = strawberry.field(
@@ -78,9 +80,11 @@ class SharedIdentifier:
 @strawberry.type(description="Parties sharing phones, addresses, devices or accounts, in the "
                  "latest `loanwatch scan`.")
 class IdentityRing:
-    scan_run: int
-    members: list[strawberry.ID]
-    shared: list[SharedIdentifier]
+    scan_run: int = strawberry.field(description="The scan run that found it.")
+    members: list[strawberry.ID] = strawberry.field(description="The party ids of the ring.")
+    shared: list[SharedIdentifier] = strawberry.field(
+        description="The identifiers the members share (values masked unless the caller "
+        "may see personal data).", metadata=personal())
     evidence_path: list[PathEdge] = strawberry.field(
         description="USES (phone, address, device) and HOLDS (account) edges from each "
         "member to each shared identifier, ready to draw.")

@@ -206,6 +206,25 @@ def test_search_treats_wildcards_literally(loaded: GraphStore) -> None:
     assert ids(loaded.search_parties("d_n")) == ["P_100%"]
 
 
+def test_party_ids_where_matches_any_key_ignoring_case_and_spaces(
+        loaded: GraphStore) -> None:
+    loaded.upsert_nodes([
+        Node("C4", Label.COMPANY, {"name": "Sea Ltd", "sector": " Wholesale ", "city": "Ningbo"}),
+        Node("C5", Label.COMPANY, {"sector": "wholesale_trade", "province": "Zhejiang"}),
+        Node("P4", Label.PERSON, {"province": "zhejiang", "city": "Hangzhou"}),
+        Node("P5", Label.PERSON, {"city": "ZHEJIANG", "sector": 7}),
+        Node("L9", Label.LOAN, {"province": "Zhejiang"}),  # not a party
+    ])
+    assert loaded.party_ids_where(["sector"], "WHOLESALE") == ["C4"]
+    assert loaded.party_ids_where(["province", "city"], "Zhejiang") == ["C5", "P4", "P5"]
+    assert loaded.party_ids_where(["province", "city"], "浙江") == []
+    assert loaded.party_ids_where(["sector"], "7") == []  # a number is not the text "7"
+    with pytest.raises(ValueError, match="at least one"):
+        loaded.party_ids_where([], "x")
+    with pytest.raises(ValueError, match="'id'"):
+        loaded.party_ids_where(["id"], "C1")
+
+
 # -- neighbourhood -------------------------------------------------------------------------
 
 

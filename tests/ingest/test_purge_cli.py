@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import Engine, update
 from typer.testing import CliRunner
 
+from graph.vault import PersonalDataVault
+from ingest.sql_records import RAW_FIELD
 from loanwatch.cli.main import app
 from portfolio.imports import ImportBatch
 from tests.ingest.importing import rows_of, write
@@ -47,8 +49,9 @@ def test_purge_follows_the_retention_setting_and_dry_runs(tmp_path: Path,
 
     done = runner.invoke(app, ["purge-rejected"], env=env)
     assert "blanked the raw text of 2 rejected rows in 1 import batches" in done.output
-    assert rows_of(database, "SELECT batch_id, line, field, raw FROM rejected_row "
-                             "ORDER BY id") == [
+    opened = PersonalDataVault.development().open_text  # stored sealed (graph.vault)
+    assert [(*row[:3], opened(RAW_FIELD, row[3])) for row in rows_of(
+        database, "SELECT batch_id, line, field, raw FROM rejected_row ORDER BY id")] == [
         (1, 2, "gender", ""), (1, 3, "gender", ""),
         (2, 2, "gender", "P1,Zhang Wei,X"), (2, 3, "gender", "P2,Li Na,Y")]
 

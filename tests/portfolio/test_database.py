@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, select
 from sqlmodel import Session
 
 from loanwatch.errors import BackendUnavailable
-from loanwatch.migrations import migrate
+from loanwatch.migrations import alembic_config, migrate
 from loanwatch.migrations.metadata import all_metadata
 from portfolio.bureau import BureauSnapshot
 from portfolio.database import (
@@ -33,10 +34,19 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           "alert", "alert_event", "scan_run", "scan_pointer", "scan_loan_result",
           "scan_finding", "scan_finding_member", "scan_alert", "scan_party_features",
           "scan_party_exposure", "loan_override", "model_registry", "model_promotion",
-          "scan_party_score",
+          "scan_party_score", "graph_meta", "key_rotation",
           # the OAuth server's (revision 0010)
           "oauth_client", "oauth_user", "oauth_authorization_code", "oauth_refresh_token",
-          "oauth_signing_key", "oauth_revocation"}
+          "oauth_signing_key", "oauth_revocation",
+          # the audit trail's (revision 0012)
+          "audit_log"}
+
+
+def _head_revision(connection: Connection) -> str:
+    """The newest revision of the migration history."""
+    head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
+    assert head is not None
+    return head
 
 
 def _closed_port() -> int:
@@ -103,7 +113,7 @@ def test_migrations_create_every_table_and_match_the_models(database: Engine) ->
     migrate(database)  # a second run changes nothing
     with database.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0010"
+        assert context.get_current_revision() == _head_revision(connection)
         assert compare_metadata(context, all_metadata()) == []
         assert set(inspect(connection).get_table_names()) == TABLES
 

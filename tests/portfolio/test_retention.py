@@ -9,12 +9,20 @@ import pytest
 from sqlalchemy import Engine
 
 from graph.stores.embedded import EmbeddedGraphStore
+from graph.vault import PersonalDataVault
+from ingest.sql_records import RAW_FIELD
 from portfolio.retention import RejectedRowPurge, purge_rejected_raw
 from tests.ingest.importing import import_files, rows_of, write
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 PERSONS = "id,name,national_id,monthly_income\nP1,Zhang Wei,330102197803150011,-5\nP2,Li Na,,x\n"
 REJECTS = "SELECT batch_id, file, line, field, reason, raw FROM rejected_row ORDER BY id"
+
+
+def _opened(rows: list[tuple]) -> list[tuple]:
+    """``rows`` of REJECTS with the raw text opened (it is stored sealed, graph.vault)."""
+    opened = PersonalDataVault.development().open_text
+    return [(*row[:5], opened(RAW_FIELD, row[5])) for row in rows]
 
 
 def _import_at(tmp_path: Path, engine: Engine, when: datetime, name: str) -> None:
@@ -29,13 +37,15 @@ def test_old_batches_lose_the_raw_text_and_keep_the_rest(tmp_path: Path,
                                                          database: Engine) -> None:
     _import_at(tmp_path, database, NOW - timedelta(days=100), "old")
     _import_at(tmp_path, database, NOW - timedelta(days=10), "recent")
-    before = rows_of(database, REJECTS)
+    sealed = rows_of(database, REJECTS)
+    assert all("Zhang" not in row[5] and "330102197803150011" not in row[5] for row in sealed)
+    before = _opened(sealed)
     assert "330102197803150011" in before[0][5]
 
     purge = purge_rejected_raw(database, started_before=NOW - timedelta(days=90))
 
     assert purge == RejectedRowPurge(cutoff=NOW - timedelta(days=90), batches=1, rows=2)
-    after = rows_of(database, REJECTS)
+    after = _opened(rows_of(database, REJECTS))
     assert after == [(*row[:5], "") for row in before[:2]] + before[2:]
     assert all("Zhang" not in row[5] for row in after[:2])
     assert "Zhang Wei" in after[2][5]

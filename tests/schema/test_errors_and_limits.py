@@ -141,6 +141,13 @@ def test_the_cost_multiplies_list_sizes_through_nesting(schema: LoanwatchSchema)
     assert cost(schema, document) == 1 + 5 * (1 + 1 + loans)
 
 
+def test_nodes_by_ids_count_one_per_id(schema: LoanwatchSchema) -> None:
+    document = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Party { loans { id } } } }"
+    each = 1 + DEFAULT_LIST_SIZE
+    assert cost(schema, document, ids=[f"C{i}" for i in range(40)]) == 40 * each
+    assert cost(schema, 'query { node(id: "C1") { id } }') == 1
+
+
 def test_each_alias_and_fragment_counts(schema: LoanwatchSchema) -> None:
     one = 'n{i}: neighbourhood(id: "C1", hops: 3, limit: 100) {{ nodes {{ id }} }}'
     document = "query { " + " ".join(one.format(i=i) for i in range(4)) + " }"

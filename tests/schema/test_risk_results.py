@@ -174,7 +174,7 @@ def test_alerts_page_newest_first_with_their_evidence_path(
     second = _query(stores, ALERTS, {"first": 3,
                                      "after": first["pageInfo"]["endCursor"]})["alerts"]
     shown = [edge["node"] for edge in first["edges"] + second["edges"]]
-    assert [int(a["id"]) for a in shown] == [a.id for a in stored[:6]]
+    assert [a["id"] for a in shown] == [f"Alert:{a.id}" for a in stored[:6]]
     assert first["pageInfo"]["hasNextPage"] is True
     for alert, record in zip(shown, stored, strict=False):
         assert (alert["rule"], alert["subjectId"], alert["signals"]) == (

@@ -305,7 +305,7 @@ def test_a_partys_alerts_are_its_own_and_its_loans_newest_first(
     want = expected(party)
     assert len(want) >= 2
     got = _query(stores, PARTY, {"id": party})["party"]["alerts"]
-    assert [int(a["id"]) for a in got] == [a.id for a in want]
+    assert [a["id"] for a in got] == [f"Alert:{a.id}" for a in want]
     for alert, record in zip(got, want, strict=True):
         assert (alert["rule"], alert["subjectKind"], alert["subjectId"], alert["signals"]) \
             == (record.rule_id, record.subject_kind, record.subject_id, record.signals)

@@ -100,7 +100,7 @@ def test_circles_and_alert_paths_are_the_edges_the_command_line_prints(
     printed_alert = _printed(monkeypatch, capsys, "alerts", "show", str(alert.id), "--json")
     paths = {a["id"]: a["evidencePath"] for a in _query(
         engine, graph, PARTY_ALERTS, {"id": alert.subject_id})["party"]["alerts"]}
-    assert paths[str(alert.id)] == [
+    assert paths[f"Alert:{alert.id}"] == [
         {"type": e["type"], "source": e["source"], "target": e["target"], "key": e["key"]}
         for e in printed_alert["evidence"]["edges"]]
 
@@ -119,7 +119,7 @@ def test_the_graphiql_link_of_an_alert_runs_and_shows_its_evidence_path(
     parameters = parse_qs(link.query)
     shown = _query(engine, graph, parameters["q"][0],
                    orjson.loads(parameters["variables"][0]))["alert"]
-    assert shown["id"] == str(alert.id)
+    assert shown["id"] == f"Alert:{alert.id}"
     assert shown["rule"] == alert.rule_id
     assert shown["evidencePath"] == [
         {"type": e["type"], "source": e["source"], "target": e["target"], "key": e["key"]}

@@ -140,6 +140,9 @@ class AsOfGraph(GraphStore):
                         types: Collection[RelType] | None) -> list[Edge]:
         return self._store._incident_edges(ids, types)
 
+    def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:
+        return self._store.party_ids_where(keys, value)
+
     def search_parties(self, text: str, limit: int = DEFAULT_SEARCH_LIMIT) -> list[Node]:
         return self._store.search_parties(text, limit)
 

@@ -1,0 +1,111 @@
+"""``loanwatch keys``: move personal data to the newest keys, and see how far that got.
+
+``keys rotate`` re-seals every personal value, index token and rejected row that is not
+under the newest data key (``LOANWATCH_DATA_KEYS``) and hash key (``LOANWATCH_HASH_KEYS``),
+one page per transaction, while the API keeps serving (see :mod:`jobs.key_rotation`). It
+shows its progress, stops cleanly on Ctrl-C, and resumes where it stopped when run again.
+``keys status`` shows the latest pass from any process. ``keys new`` prints a fresh random
+data key to add as a new version.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from graph.data_keys import DATA_KEY_BYTES
+from jobs.key_rotation import DEFAULT_PAGE_SIZE, RotationProgress, reseal_all, rotation_status
+from loanwatch.settings import Settings
+from loanwatch.wiring import create_engine_from_settings, open_graph_store, open_vault
+
+__all__ = ["app"]
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _describe(state: RotationProgress) -> str:
+    where = "finished" if state.finished else f"at {state.resumed_from}"
+    return (f"pass {state.id} to data key v{state.data_key_version} and hash key "
+            f"v{state.hash_key_version}: {where}; {state.examined:,} of {state.total:,} "
+            f"looked at, {state.resealed:,} re-encrypted (started "
+            f"{state.started_at:%Y-%m-%d %H:%M:%S} UTC, last page "
+            f"{state.updated_at:%H:%M:%S} UTC)")
+
+
+@app.command("rotate")
+def rotate(
+    page_size: int = typer.Option(DEFAULT_PAGE_SIZE, "--page-size", min=1,
+                                  help="Nodes or rows re-encrypted per transaction."),
+) -> None:
+    """Re-encrypt personal data under the newest configured keys, in the background of a
+    running system: resumable, with progress. Keep the old key versions configured until
+    it reports the pass finished."""
+    settings = Settings.from_environ()
+    vault = open_vault(settings)  # a missing or malformed key fails before any change
+    console = Console()
+    engine = create_engine_from_settings(settings)
+    stopping = threading.Event()
+    try:
+        graph = open_graph_store(settings, engine)
+        try:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=console, transient=True) as bar:
+                task = bar.add_task("re-encrypting", total=None)
+
+                def shown(state: RotationProgress) -> None:
+                    bar.update(task, total=state.total, completed=min(state.examined,
+                                                                      state.total),
+                               description=f"re-encrypting ({state.phase})")
+
+                try:
+                    state = reseal_all(graph, engine, vault, page_size=page_size,
+                                       progress=shown, stop=stopping.is_set)
+                except KeyboardInterrupt:
+                    state = rotation_status(engine)  # type: ignore[assignment]
+                    console.print("stopped; `loanwatch keys rotate` resumes where it stopped")
+        finally:
+            graph.close()
+    finally:
+        engine.dispose()
+    if state is not None:
+        console.print(_describe(state), highlight=False)
+    if state is not None and state.finished:
+        console.print("every personal value is under the newest keys: older versions can be "
+                      "removed from the configuration once every process runs with it",
+                      highlight=False)
+
+
+@app.command("status")
+def status() -> None:
+    """Show the latest re-encryption pass and the key versions configured now."""
+    settings = Settings.from_environ()
+    vault = open_vault(settings)
+    console = Console()
+    engine = create_engine_from_settings(settings)
+    try:
+        state = rotation_status(engine)
+    finally:
+        engine.dispose()
+    console.print(f"configured: data keys v{', v'.join(map(str, sorted(vault.keys.data_keys)))} "
+                  f"(newest v{vault.data_version} encrypts); hash keys "
+                  f"v{', v'.join(map(str, sorted(vault.keys.hash_keys)))} (v1 names identifier "
+                  f"nodes, newest v{vault.hash_version} writes search tokens)", highlight=False)
+    if state is None:
+        console.print("no re-encryption pass has run")
+        return
+    console.print(_describe(state), highlight=False)
+    if not state.finished or (state.data_key_version, state.hash_key_version) != (
+            vault.data_version, vault.hash_version):
+        console.print("[yellow]data may remain under older keys: run `loanwatch keys rotate`[/]")
+
+
+@app.command("new")
+def new_key() -> None:
+    """Print a fresh random 256-bit data key in base64 (add it as a new version of
+    LOANWATCH_DATA_KEYS, e.g. `2:KEY`)."""
+    typer.echo(base64.b64encode(os.urandom(DATA_KEY_BYTES)).decode())
