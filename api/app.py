@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
 
+from authlib.common.security import is_secure_transport
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -34,6 +35,7 @@ from auth.logging_sink import LoggingAuditSink
 from auth.principal import TokenVerifier
 from auth.server_factory import open_oauth_server
 from graph.store import GraphStore
+from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from portfolio.persisted_documents import find_documents
 from risk.alerts.feed import AlertFeed, LocalAlertFeed, feed_for_broker
@@ -160,10 +162,21 @@ def create_app(
 
 def oauth_server_from_settings(settings: Settings, engine: Engine,
                                audit: AuditSink) -> OAuthServer:
-    """The authorization server the ``oauth_*`` settings describe, on ``engine``."""
+    """The authorization server the ``oauth_*`` settings describe, on ``engine``.
+
+    Raises:
+        ConfigurationError: the issuer (by default ``http://<host>:<port>``) is neither
+            https nor http on a loopback address: OAuth needs TLS.
+    """
+    issuer = settings.resolved_oauth_issuer
+    if not is_secure_transport(issuer):
+        raise ConfigurationError(
+            f"the OAuth issuer {issuer} is neither https nor http on a loopback address",
+            suggestion="set LOANWATCH_OAUTH_ISSUER to the https:// URL clients reach "
+                       "Loanwatch at (TLS may end in front of it)")
     return open_oauth_server(
         engine,
-        OAuthSettings(issuer=settings.resolved_oauth_issuer, audience=settings.oauth_audience,
+        OAuthSettings(issuer=issuer, audience=settings.oauth_audience,
                       access_token_ttl_s=settings.oauth_access_token_ttl_s,
                       refresh_token_ttl_s=settings.oauth_refresh_token_ttl_s),
         audit=audit, redis_url=settings.oauth_redis_url_value)

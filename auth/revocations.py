@@ -31,10 +31,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from auth.models import RevocationRow
 
-__all__ = ["CHANNEL", "DEFAULT_POLL_S", "DEFAULT_RESYNC_S", "Revocations", "client_key",
-           "token_key"]
+__all__ = ["CHANNEL", "DEFAULT_POLL_S", "DEFAULT_RESYNC_S", "Revocations", "channel_of",
+           "client_key", "token_key"]
 
-#: The Redis channel revocations are published on.
+#: The Redis channel revocations are published on, followed by ``:<database number>``:
+#: Redis channels are server-wide, not per database, so two Loanwatch installations on
+#: one Redis server (different databases) must not hear each other's revocations.
 CHANNEL: Final = "loanwatch:oauth:revocations"
 #: Without Redis: how stale a process's copy may get, in seconds.
 DEFAULT_POLL_S: Final = 1.0
@@ -48,6 +50,12 @@ _OVERLAP_S: Final = 5
 
 _TABLE = RevocationRow.__table__  # type: ignore[attr-defined]
 log = logging.getLogger(__name__)
+
+
+def channel_of(redis: Any) -> str:
+    """The revocation channel of the Redis database ``redis`` talks to."""
+    database = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{CHANNEL}:{database}"
 
 
 def token_key(jti: str) -> str:
@@ -87,6 +95,7 @@ class Revocations:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pubsub: Any = None
+        self.channel = CHANNEL if redis is None else channel_of(redis)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -107,7 +116,7 @@ class Revocations:
                 self._entries[row["key"]] = row["expires_at"]
         if self._redis is not None:
             message = json.dumps([[row["key"], row["expires_at"]] for row in rows])
-            self._redis.publish(CHANNEL, message)
+            self._redis.publish(self.channel, message)
 
     def purge(self) -> int:
         """Delete the entries that concern no live token any more; returns how many."""
@@ -189,7 +198,7 @@ class Revocations:
         while not self._stop.is_set():
             try:
                 self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                self._pubsub.subscribe(CHANNEL)
+                self._pubsub.subscribe(self.channel)
                 # What was published before the subscription is in the table.
                 self.refresh(full=True)
                 self._listening.set()
@@ -211,7 +220,7 @@ class Revocations:
             entries = json.loads(data if isinstance(data, str | bytes) else "")
             parsed = [(str(key), int(expires_at)) for key, expires_at in entries]
         except (ValueError, TypeError):
-            log.warning("ignored a malformed message on %s", CHANNEL)
+            log.warning("ignored a malformed message on %s", self.channel)
             return
         with self._lock:
             for key, expires_at in parsed:

@@ -31,6 +31,13 @@ SIGNING_ALGORITHM: Final = "RS256"
 _KEY_BITS: Final = 2048
 
 
+#: The signing key first, then the retired ones, newest first (two keys made in the same
+#: second keep that order too).
+_NEWEST_FIRST: Final = (col(SigningKeyRow.retired_at).is_not(None),
+                        col(SigningKeyRow.created_at).desc(),
+                        col(SigningKeyRow.retired_at).desc(), col(SigningKeyRow.kid))
+
+
 @dataclass(frozen=True, slots=True)
 class SigningKey:
     """A signing key: ``public_jwk`` is what the JWKS endpoint publishes."""
@@ -114,15 +121,14 @@ class SigningKeyStore:
             rows = session.exec(
                 select(SigningKeyRow).where(or_(col(SigningKeyRow.retired_at).is_(None),
                                                 col(SigningKeyRow.publish_until) > now))
-                .order_by(col(SigningKeyRow.created_at).desc(), col(SigningKeyRow.kid))
+                .order_by(*_NEWEST_FIRST)
             ).all()
             return [_key(row) for row in rows]
 
     def list(self) -> list[SigningKey]:
         """Every key ever made, newest first."""
         with Session(self._engine) as session:
-            rows = session.exec(select(SigningKeyRow).order_by(
-                col(SigningKeyRow.created_at).desc(), col(SigningKeyRow.kid))).all()
+            rows = session.exec(select(SigningKeyRow).order_by(*_NEWEST_FIRST)).all()
             return [_key(row) for row in rows]
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:

@@ -140,6 +140,8 @@ def demo(
 ) -> None:
     """Generate a demo portfolio, import it, and serve GraphiQL on 127.0.0.1."""
     settings = Settings.from_environ()
+    # The OAuth issuer (and the curl printed) follow --port.
+    settings = settings.model_copy(update={"port": port or settings.port})
     identifier_key = settings.resolved_identifier_key
     check_bind_host(settings.host, allow_remote=False)
     if not no_serve:  # say so now, not after generating and importing

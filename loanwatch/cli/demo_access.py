@@ -14,10 +14,9 @@ from typing import Final
 from rich.console import Console
 from sqlalchemy import Engine
 
-from api.app import oauth_server_from_settings
 from auth.audit_events import AuditAction, AuditEvent
 from auth.principal import Role
-from loanwatch.cli.oauth_wiring import cli_audit_sink
+from loanwatch.cli.oauth_wiring import oauth_server_on
 from loanwatch.settings import Settings
 
 __all__ = ["DEMO_CLIENT_NAME", "DEMO_SCOPE", "DEMO_USERS", "DemoAccess", "demo_access"]
@@ -68,8 +67,7 @@ class DemoAccess:
 
 def demo_access(settings: Settings, engine: Engine) -> DemoAccess:
     """Make the demo client (revoking the previous one) and (re)set the demo users."""
-    server = oauth_server_from_settings(settings, engine, cli_audit_sink())
-    try:
+    with oauth_server_on(settings, engine) as server:
         for old in server.clients.list():
             if old.name == DEMO_CLIENT_NAME and not old.revoked:
                 server.revoke_client(old.client_id, actor="demo")
@@ -91,5 +89,3 @@ def demo_access(settings: Settings, engine: Engine) -> DemoAccess:
             user="demo", operation="demo access", targets=(client.client_id,),
             source="cli", detail={"users": [u[0] for u in users]}))
         return DemoAccess(issuer, client.client_id, secret, users)
-    finally:
-        server.revocations.close()

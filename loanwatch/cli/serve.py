@@ -87,6 +87,8 @@ def serve(
     settings = Settings.from_environ()
     bind_host = host or settings.host
     bind_port = port or settings.port
+    # The OAuth issuer defaults to the address served (LOANWATCH_OAUTH_ISSUER overrides).
+    settings = settings.model_copy(update={"host": bind_host, "port": bind_port})
     check_bind_host(bind_host, allow_remote=allow_remote)
     if not is_loopback(bind_host):
         err_console.print(

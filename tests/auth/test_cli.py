@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from auth.audit_events import AuditAction
+from auth.audit_store import list_records
 from auth.credentials import hash_token
 from tests.command_line import command_line_database, run_loanwatch
 
@@ -39,6 +41,10 @@ def test_clients_create_prints_the_secret_once_as_json(
     assert listed["client_id"] == created["client_id"]
     assert listed["scope"] == "portfolio:read records:write"
     assert created["client_secret"] not in json.dumps(listed)
+    # The registration is in the tamper-evident audit trail, without the secret.
+    [entry] = list_records(engine, action=AuditAction.ADMINISTRATION)
+    assert entry.operation == "clients create" and entry.targets == (created["client_id"],)
+    assert created["client_secret"] not in json.dumps(entry.as_json())
 
 
 def test_a_public_client_prints_no_secret(engine: Engine, monkeypatch: pytest.MonkeyPatch,

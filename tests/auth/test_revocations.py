@@ -10,7 +10,7 @@ import pytest
 import redis
 from sqlalchemy import Engine
 
-from auth.revocations import CHANNEL, Revocations, client_key, token_key
+from auth.revocations import Revocations, channel_of, client_key, token_key
 from tests.auth.oauth_fixtures import Clock
 from tests.services import REDIS_URL, unreachable
 
@@ -99,11 +99,21 @@ def test_a_malformed_message_is_ignored(database: Engine, redis_client: redis.Re
     reader.start()
     try:
         assert reader.wait_listening(DELIVERY_DEADLINE_S)
-        redis_client.publish(CHANNEL, "not json")
-        redis_client.publish(CHANNEL, f'[["jti:t9", {int(clock()) + 60}]]')
+        redis_client.publish(reader.channel, "not json")
+        redis_client.publish(reader.channel, f'[["jti:t9", {int(clock()) + 60}]]')
         assert _eventually(lambda: reader.is_revoked("t9", "lw-a"))
     finally:
         reader.close()
+
+
+@pytest.mark.redis
+def test_another_redis_database_hears_nothing(database: Engine,
+                                              redis_client: redis.Redis) -> None:
+    """Channels are server-wide; the revocations of one database stay there."""
+    database_number = redis_client.connection_pool.connection_kwargs.get("db", 0)
+    other = redis.Redis.from_url(REDIS_URL.rsplit("/", 1)[0] + f"/{(database_number + 1) % 16}")
+    assert channel_of(other) != channel_of(redis_client)
+    other.close()
 
 
 @pytest.mark.redis
