@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from portfolio.alerts import Alert
 from portfolio.bureau import BureauSnapshot
+from portfolio.contact_notes import ContactNote
 from portfolio.imports import ImportBatch
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
@@ -26,6 +27,7 @@ __all__ = [
     "alerts_by_id",
     "bureau_by_id",
     "bureau_by_party",
+    "contact_notes_by_id",
     "import_batches",
     "import_batches_by_id",
     "installments_by_key",
@@ -136,6 +138,16 @@ def import_batches(engine: Engine, *, limit: int, offset: int = 0) -> list[Impor
     with Session(engine) as session:
         return list(session.exec(select(ImportBatch).order_by(col(ImportBatch.id).desc())
                                  .offset(offset).limit(limit)))
+
+
+def contact_notes_by_id(engine: Engine, ids: Sequence[int]) -> dict[int, ContactNote]:
+    """The contact notes of ``ids`` that exist, by id."""
+    found: dict[int, ContactNote] = {}
+    with Session(engine) as session:
+        for chunk in _chunks(ids):
+            for row in session.exec(select(ContactNote).where(col(ContactNote.id).in_(chunk))):
+                found[int(row.id or 0)] = row
+    return found
 
 
 def alerts_by_id(engine: Engine, ids: Sequence[int]) -> dict[int, Alert]:

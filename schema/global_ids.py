@@ -39,16 +39,19 @@ class RecordKind(StrEnum):
     BUREAU_SNAPSHOT = "BureauSnapshot"
     IMPORT_BATCH = "ImportBatch"
     TRANSACTION = "Transaction"
+    CONTACT_NOTE = "ContactNote"
 
 
 #: How many key parts each kind's id has.
 _PARTS: Final[dict[RecordKind, int]] = {
     RecordKind.ALERT: 1, RecordKind.INSTALLMENT: 2, RecordKind.REPAYMENT: 1,
     RecordKind.BUREAU_SNAPSHOT: 1, RecordKind.IMPORT_BATCH: 1, RecordKind.TRANSACTION: 3,
+    RecordKind.CONTACT_NOTE: 1,
 }
 _BY_PREFIX: Final = {f"{kind.value}:": kind for kind in RecordKind}
 #: Kinds whose first key part is a whole number.
-_NUMBERED: Final = frozenset({RecordKind.ALERT, RecordKind.IMPORT_BATCH})
+_NUMBERED: Final = frozenset({RecordKind.ALERT, RecordKind.IMPORT_BATCH,
+                             RecordKind.CONTACT_NOTE})
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from graph.store import Direction, GraphStore
 from portfolio import readers
 from portfolio.alerts import Alert
 from portfolio.bureau import BureauSnapshot
+from portfolio.contact_notes import ContactNote
 from portfolio.imports import ImportBatch
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
@@ -78,6 +79,7 @@ RECORD_READERS: dict[str, Callable[[Engine, Sequence[Any]], Mapping[Any, Any]]] 
     "repayment": readers.repayments_by_id,
     "bureau": readers.bureau_by_id,
     "import_batch": readers.import_batches_by_id,
+    "contact_note": readers.contact_notes_by_id,
 }
 
 
@@ -107,7 +109,7 @@ class Loaders:
     #: A party's bureau snapshots, newest first, by party id.
     bureau: DataLoader[str, list[BureauSnapshot]]
     #: Any record by :class:`RecordKey` (``None``: no such record, or no records).
-    records: DataLoader[RecordKey, Alert | Installment | Repayment | BureauSnapshot
+    records: DataLoader[RecordKey, Alert | Installment | Repayment | BureauSnapshot | ContactNote
                         | ImportBatch | None]
 
 

@@ -16,6 +16,7 @@ from graph.model import PARTY_LABELS, Label, RelType
 from graph.model import Node as GraphNode
 from portfolio.alerts import Alert as AlertRecord
 from portfolio.bureau import BureauSnapshot as BureauRecord
+from portfolio.contact_notes import ContactNote as ContactNoteRecord
 from portfolio.imports import ImportBatch as ImportRecord
 from portfolio.repayments import Repayment as RepaymentRecord
 from portfolio.schedule import Installment as InstallmentRecord
@@ -26,6 +27,7 @@ from schema.global_ids import GlobalId, RecordKind, parse_global_id
 from schema.loaders import EdgeKey, RecordKey
 from schema.types.alerts import alert_from_record
 from schema.types.assets import Transaction, asset_from_node
+from schema.types.contact_note import contact_note
 from schema.types.loan import Loan
 from schema.types.node import Node
 from schema.types.party import party_from_node
@@ -39,7 +41,7 @@ _TRANSFERS: Final = frozenset({RelType.TRANSFERS})
 _LOADER_KINDS: Final = {
     RecordKind.ALERT: "alert", RecordKind.INSTALLMENT: "installment",
     RecordKind.REPAYMENT: "repayment", RecordKind.BUREAU_SNAPSHOT: "bureau",
-    RecordKind.IMPORT_BATCH: "import_batch",
+    RecordKind.IMPORT_BATCH: "import_batch", RecordKind.CONTACT_NOTE: "contact_note",
 }
 
 
@@ -58,7 +60,7 @@ def _record_key(gid: GlobalId) -> RecordKey:
     kind = _LOADER_KINDS[gid.kind]
     if gid.kind is RecordKind.INSTALLMENT:
         return RecordKey(kind, (gid.parts[0], int(gid.parts[1])))
-    if gid.kind in (RecordKind.ALERT, RecordKind.IMPORT_BATCH):
+    if gid.kind in (RecordKind.ALERT, RecordKind.IMPORT_BATCH, RecordKind.CONTACT_NOTE):
         return RecordKey(kind, int(gid.key))
     return RecordKey(kind, gid.key)
 
@@ -88,6 +90,8 @@ async def _record(context: Context, gid: GlobalId) -> Node | None:
         return await _bureau(context, record)
     if isinstance(record, ImportRecord):
         return import_batch(record)
+    if isinstance(record, ContactNoteRecord):
+        return contact_note(record)
     raise TypeError(f"no GraphQL type for {type(record).__name__}")
 
 

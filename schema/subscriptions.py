@@ -58,7 +58,8 @@ def _checked(name: str, values: list[str] | None, allowed: frozenset[str] | None
     return frozenset(values)
 
 
-@strawberry.type
+@strawberry.type(description="Live changes over graphql-transport-ws, filtered by what the "
+                 "caller may see.")
 class Subscription:
     @strawberry.subscription(
         description="Alerts raised or changed from now on, as they happen. Narrow them with "

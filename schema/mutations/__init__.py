@@ -13,3 +13,7 @@ from schema.mutations.records import RecordMutations
 __all__ = ["Mutation"]
 
 Mutation = merge_types("Mutation", (RecordMutations, NoteMutations, AlertMutations))
+Mutation.__strawberry_definition__.description = (
+    "What arrives after disbursement, and the moves of the alert lifecycle: each write is "
+    "checked by the importer's rules, stored once per event id, and answers a union of its "
+    "result and typed errors.")

@@ -38,34 +38,41 @@ _NAMES: Final[dict[str, str]] = {}
 @strawberry.input(description="Acknowledge an open alert: someone has seen it.")
 class AcknowledgeAlertInput:
     event_id: str = strawberry.field(description=_EVENT_ID)
-    alert_id: strawberry.ID
-    note: str | None = None
+    alert_id: strawberry.ID = strawberry.field(
+        description="The alert: its global id (`Alert:17`) or its number.")
+    note: str | None = strawberry.field(
+        default=None, description="Why, or what happens next (kept in the alert's history).")
 
 
 @strawberry.input(description="Give an alert to someone (again, to reassign it).")
 class AssignAlertInput:
     event_id: str = strawberry.field(description=_EVENT_ID)
-    alert_id: strawberry.ID
+    alert_id: strawberry.ID = strawberry.field(
+        description="The alert: its global id (`Alert:17`) or its number.")
     assignee: str = strawberry.field(description="Who works on it (a login).")
-    note: str | None = None
+    note: str | None = strawberry.field(
+        default=None, description="Why, or what happens next (kept in the alert's history).")
 
 
 @strawberry.input(description="Close an alert; its rule and subject then cool down.")
 class ResolveAlertInput:
     event_id: str = strawberry.field(description=_EVENT_ID)
-    alert_id: strawberry.ID
+    alert_id: strawberry.ID = strawberry.field(
+        description="The alert: its global id (`Alert:17`) or its number.")
     note: str | None = strawberry.field(default=None, description="Why it is closed.")
 
 
 @strawberry.type(description="The alert moved (or had, under this event id).")
 class AlertChanged:
     alert: Alert = strawberry.field(description="The alert as the move left it.")
-    replayed: bool
+    replayed: bool = strawberry.field(
+        description="This event id had been recorded before; nothing was written now.")
 
 
 AlertChangeResult = Annotated[
     AlertChanged | InvalidInput | EventIdConflict | NotFound | TransitionNotAllowed,
-    strawberry.union("AlertChangeResult")]
+    strawberry.union(
+        "AlertChangeResult", description="The alert as the move left it, or why it did not move.")]
 
 
 async def _move(info: Info, operation: str, action: AlertAction, event_id: str,

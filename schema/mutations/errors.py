@@ -46,7 +46,7 @@ class UserErrorCode(Enum):
 
 @strawberry.interface(description="Why a write was refused. Nothing of it was stored.")
 class UserError:
-    code: UserErrorCode
+    code: UserErrorCode = strawberry.field(description="What is wrong, as a stable code.")
     message: str = strawberry.field(description="What is wrong, in words.")
     field: list[str] | None = strawberry.field(
         description="The path of the input field at fault (`[\"input\", \"amount\"]`); null "
@@ -60,7 +60,7 @@ class InvalidInput(UserError):
 
 @strawberry.type(description="The event id was already recorded with a different payload.")
 class EventIdConflict(UserError):
-    event_id: str
+    event_id: str = strawberry.field(description="The event id already recorded with other values.")
 
 
 @strawberry.type(description="The object the write names does not exist.")

@@ -16,17 +16,17 @@ import strawberry
 from auth.principal import Right
 from ingest.contact_notes import add_contact_note
 from ingest.recording import RecordRejected
+from portfolio.contact_notes import ContactNote as ContactNoteRecord
 from portfolio.write_receipts import IdempotencyConflict, InvalidEventId
 from schema.context import Info
 from schema.errors import SchemaError
 from schema.mutations.caller import actor_of, audit_change
 from schema.mutations.errors import EventIdConflict, InvalidInput, input_error
-from schema.permissions import needs, personal
+from schema.permissions import needs
+from schema.types.contact_note import ContactNote, contact_note
 
-__all__ = ["MASKED_NOTE", "ContactNote", "NoteMutations"]
+__all__ = ["NoteMutations"]
 
-#: What a caller who may not read personal data sees of a note's text.
-MASKED_NOTE: Final = "[note hidden]"
 _NAMES: Final = {"party_id": "partyId", "loan_id": "loanId", "contacted_at": "contactedAt"}
 
 
@@ -34,7 +34,7 @@ _NAMES: Final = {"party_id": "partyId", "loan_id": "loanId", "contacted_at": "co
 class AddContactNoteInput:
     event_id: str = strawberry.field(description="The id of this note in the sending system "
                                      "(sending it again answers the first result).")
-    party_id: strawberry.ID
+    party_id: strawberry.ID = strawberry.field(description="The party contacted.")
     loan_id: strawberry.ID | None = strawberry.field(
         default=None, description="The loan the contact was about: one the party borrows or "
         "guarantees.")
@@ -44,40 +44,24 @@ class AddContactNoteInput:
     text: str = strawberry.field(description="What was learnt (at most 10,000 characters).")
 
 
-@strawberry.type(description="A note of a contact with a party.")
-class ContactNote:
-    id: strawberry.ID
-    party_id: strawberry.ID
-    loan_id: strawberry.ID | None
-    channel: str
-    contacted_at: datetime
-    author: str = strawberry.field(description="Who wrote it (the OAuth subject).")
-    recorded_at: datetime
-    stored_text: strawberry.Private[str]
-
-    @strawberry.field(description="What was learnt; masked without the right to read "
-                      "personal data.", metadata=personal())
-    def text(self, info: Info) -> str:
-        return self.stored_text if info.context.personal_data_visible else MASKED_NOTE
-
-
 @strawberry.type(description="The contact note was added (or had been, under this event id).")
 class ContactNoteAdded:
-    note: ContactNote
-    replayed: bool
+    note: ContactNote = strawberry.field(description="The note as stored.")
+    replayed: bool = strawberry.field(description="This event id had been recorded before; "
+                                      "nothing was written now.")
 
 
-AddContactNoteResult = Annotated[ContactNoteAdded | InvalidInput | EventIdConflict,
-                                 strawberry.union("AddContactNoteResult")]
+AddContactNoteResult = Annotated[
+    ContactNoteAdded | InvalidInput | EventIdConflict,
+    strawberry.union("AddContactNoteResult", description="The note added, or why not.")]
 
 
 def _note(stored: dict[str, Any]) -> ContactNote:
-    return ContactNote(
-        id=strawberry.ID(str(stored["id"])), party_id=strawberry.ID(stored["party_id"]),
-        loan_id=None if stored["loan_id"] is None else strawberry.ID(stored["loan_id"]),
+    return contact_note(ContactNoteRecord(
+        id=int(stored["id"]), party_id=stored["party_id"], loan_id=stored["loan_id"],
         channel=stored["channel"], contacted_at=datetime.fromisoformat(stored["contacted_at"]),
-        author=stored["author"], recorded_at=datetime.fromisoformat(stored["recorded_at"]),
-        stored_text=stored["text"])
+        text=stored["text"], author=stored["author"],
+        recorded_at=datetime.fromisoformat(stored["recorded_at"])))
 
 
 @strawberry.type

@@ -93,10 +93,11 @@ class RecordRepaymentInput:
     id: strawberry.ID = strawberry.field(description="The repayment's external id.")
     loan_id: strawberry.ID = strawberry.field(description="The loan it pays towards; its "
                                               "currency is the repayment's.")
-    paid_on: date
+    paid_on: date = strawberry.field(description="The date it was paid, not in the future.")
     amount: Decimal = strawberry.field(description="In the loan's currency, at most its "
                                        "decimals; not negative.")
-    channel: str | None = None
+    channel: str | None = strawberry.field(
+        default=None, description="How it was paid (bank_transfer, cash, ...), when known.")
 
 
 @strawberry.type(description="The repayment was recorded (or had been, under this event id).")
@@ -121,8 +122,8 @@ def _repayment(recorded: Recorded) -> RepaymentRecorded:
                   "of transactions.csv): it sets that month's total, as an import does.")
 class RecordTransactionInput:
     event_id: str = strawberry.field(description=_EVENT_ID)
-    source_account: strawberry.ID
-    target_account: strawberry.ID
+    source_account: strawberry.ID = strawberry.field(description="The paying account's id.")
+    target_account: strawberry.ID = strawberry.field(description="The receiving account's id.")
     month: str = strawberry.field(description="YYYY-MM.")
     amount: Decimal = strawberry.field(description="The month's total; not negative.")
     count: int = strawberry.field(description="How many transfers; at least 1.")
@@ -154,15 +155,19 @@ def _transaction(recorded: Recorded) -> TransactionRecorded:
 @strawberry.input(description="A credit-bureau report about a party (a row of bureau.csv).")
 class RecordBureauSnapshotInput:
     event_id: str = strawberry.field(description=_EVENT_ID)
-    id: strawberry.ID
-    party_id: strawberry.ID
-    as_of: date
+    id: strawberry.ID = strawberry.field(description="The snapshot's external id.")
+    party_id: strawberry.ID = strawberry.field(description="The person or company reported on.")
+    as_of: date = strawberry.field(description="The date of the report.")
     score: int = strawberry.field(description="300 to 900.")
-    open_loans: int | None = None
-    total_debt: Decimal | None = None
-    overdue_accounts: int | None = None
-    inquiries_6m: int | None = None
-    currency: str | None = None
+    open_loans: int | None = strawberry.field(default=None, description="Loans open at any lender.")
+    total_debt: Decimal | None = strawberry.field(
+        default=None, description="Total debt at any lender, in `currency`.")
+    overdue_accounts: int | None = strawberry.field(default=None, description="Accounts past due.")
+    inquiries_6m: int | None = strawberry.field(
+        default=None, description="Credit inquiries in the last six months.")
+    currency: str | None = strawberry.field(
+        default=None, description="ISO 4217 code of the amounts (the server's base currency when "
+                                  "omitted).")
     overdue_90_total: Decimal | None = strawberry.field(
         default=None, description="Debt more than 90 days overdue; at most total_debt.")
 
@@ -191,13 +196,17 @@ def _bureau(recorded: Recorded) -> BureauSnapshotRecorded:
                   "(a row of events.jsonl).")
 class RecordExternalEventInput:
     event_id: str = strawberry.field(description=_EVENT_ID)
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The event's external id.")
     kind: str = strawberry.field(description="court_case, news or social.")
-    occurred_on: date
-    title: str
-    party_ids: list[strawberry.ID]
+    occurred_on: date = strawberry.field(description="The date it happened.")
+    title: str = strawberry.field(
+        description="The headline (personal data when it names a person).")
+    party_ids: list[strawberry.ID] = strawberry.field(
+        description="The parties it mentions (at least one, each known).")
     severity: int | None = strawberry.field(default=None, description="1 to 5.")
-    source: str | None = None
+    source: str | None = strawberry.field(
+        default=None, description="Where it was found (a court register, a newspaper...), when "
+                                  "known.")
 
 
 @strawberry.type(description="The external event was recorded.")
@@ -217,14 +226,19 @@ def _event(recorded: Recorded) -> ExternalEventRecorded:
                                  replayed=recorded.replayed)
 
 
-RecordRepaymentResult = Annotated[RepaymentRecorded | InvalidInput | EventIdConflict,
-                                  strawberry.union("RecordRepaymentResult")]
-RecordTransactionResult = Annotated[TransactionRecorded | InvalidInput | EventIdConflict,
-                                    strawberry.union("RecordTransactionResult")]
-RecordBureauSnapshotResult = Annotated[BureauSnapshotRecorded | InvalidInput | EventIdConflict,
-                                       strawberry.union("RecordBureauSnapshotResult")]
-RecordExternalEventResult = Annotated[ExternalEventRecorded | InvalidInput | EventIdConflict,
-                                      strawberry.union("RecordExternalEventResult")]
+RecordRepaymentResult = Annotated[
+    RepaymentRecorded | InvalidInput | EventIdConflict,
+    strawberry.union("RecordRepaymentResult", description="The repayment recorded, or why not.")]
+RecordTransactionResult = Annotated[
+    TransactionRecorded | InvalidInput | EventIdConflict,
+    strawberry.union("RecordTransactionResult", description="The transfers recorded, or why not.")]
+RecordBureauSnapshotResult = Annotated[
+    BureauSnapshotRecorded | InvalidInput | EventIdConflict,
+    strawberry.union("RecordBureauSnapshotResult",
+                     description="The snapshot recorded, or why not.")]
+RecordExternalEventResult = Annotated[
+    ExternalEventRecorded | InvalidInput | EventIdConflict,
+    strawberry.union("RecordExternalEventResult", description="The event recorded, or why not.")]
 
 _REPAYMENT_NAMES: Final = {"loan_id": "loanId", "paid_on": "paidOn"}
 _TRANSACTION_NAMES: Final = {"source_account": "sourceAccount",

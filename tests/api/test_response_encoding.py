@@ -10,6 +10,7 @@ from api.graphql_view import GraphQLView
 from graph.model import Label, Node
 from schema import build_schema
 from tests.api.client import ApiClient
+from tests.principals import StaticTokens
 from tests.schema.sample import CountingStore
 
 
@@ -23,7 +24,8 @@ def test_names_travel_as_utf8_not_escapes(client: ApiClient, store: CountingStor
 
 def test_what_orjson_cannot_write_falls_back_to_the_standard_library(
         store: CountingStore, engine: Engine) -> None:
-    view = GraphQLView(build_schema(mask_errors=True), store, records=engine)
+    view = GraphQLView(build_schema(mask_errors=True), store, records=engine,
+                       verifier=StaticTokens())
     assert view.encode_json({"n": 2**70, "s": "é"}) == '{"n":1180591620717411303424,"s":"\\u00e9"}'
     assert json.loads(view.encode_json({"data": {"a": [1, 2.5, None, True]}})) == {
         "data": {"a": [1, 2.5, None, True]}}

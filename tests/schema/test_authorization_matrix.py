@@ -101,7 +101,9 @@ def _value(type_: GraphQLInputType, depth: int = 0) -> str:
                     if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined]
         return "{" + ", ".join(required) + "}"
     assert isinstance(type_, GraphQLScalarType)
-    return {"Int": "1", "Float": "0.5", "Boolean": "false"}.get(type_.name, '"X1"')
+    return {"Int": "1", "Float": "0.5", "Boolean": "false", "Date": '"2025-01-01"',
+            "DateTime": '"2025-01-01T00:00:00+00:00"', "Decimal": '"1"'}.get(
+        type_.name, '"X1"')
 
 
 def _arguments(arguments: dict[str, GraphQLArgument]) -> str:

@@ -13,12 +13,14 @@ from graphql import DocumentNode, GraphQLError, ValidationRule
 from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.types import ExecutionResult
 
+from auth.principal import Role
 from schema import LoanwatchSchema, QueryLimits, build_context, build_schema
 from schema.document_cache import DocumentCache, LruCache
 from schema.error_codes import ErrorCodes
 from schema.limits import limit_extensions
 from schema.query import Query
 from schema.types.party import Company, Person
+from tests.principals import principal_of
 from tests.schema.running import codes
 from tests.schema.sample import EDGES, NODES, CountingStore, sqlite_engine
 
@@ -70,7 +72,8 @@ def run(schema: LoanwatchSchema, store: CountingStore, document: str,
         **variables: Any) -> ExecutionResult:
     async def go() -> ExecutionResult:
         return await schema.execute(document, variable_values=variables or None,
-                                    context_value=build_context(store))
+                                    context_value=build_context(
+                                        store, principal=principal_of(Role.ANALYST)))
     return asyncio.run(go())
 
 

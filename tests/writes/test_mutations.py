@@ -165,6 +165,8 @@ def test_a_variable_of_the_wrong_type_is_a_request_error_that_writes_nothing(
 
 
 def test_the_other_records(stores: Stores) -> None:
+    """Read back by a writer who may see personal data (P1 is a person: its bureau figures
+    are masked for anyone else, as everywhere)."""
     answer = data(run(stores, """
       mutation {
         recordTransaction(input: {eventId: "t1", sourceAccount: "A1", targetAccount: "A2",
@@ -186,7 +188,7 @@ def test_the_other_records(stores: Stores) -> None:
                                          partyIds: ["C1"]}) {
           ... on InvalidInput { code field message }
         }
-      }"""))
+      }""", personal=True))
 
     assert answer["recordTransaction"] == {"transfers": {
         "month": "2025-03", "count": 2, "amount": {"amount": "12.50", "currency": "USD"}}}
