@@ -61,7 +61,7 @@ from api.http_status import (
 from api.metrics import ApiMetrics, CountingAuditSink
 from api.rate_limit import ClientRateLimiter, Verdict
 from auth.audit_events import AuditSink
-from auth.errors import InvalidToken
+from auth.errors import AuditError, InvalidToken
 from auth.principal import Principal, Right, TokenVerifier
 from graph.store import GraphStore
 from portfolio.money import DEFAULT_CURRENCY
@@ -108,6 +108,17 @@ class RequestLimits:
     def __post_init__(self) -> None:
         if self.max_request_bytes < 1 or self.time_limit_s <= 0:
             raise ValueError("RequestLimits must be positive")
+
+
+def _raise_unaudited(result: ExecutionResult) -> None:
+    """Raise the audit trail's refusal when an extension reported one in ``result``.
+
+    Raises:
+        AuditError: the events of this request could not be recorded.
+    """
+    for error in result.errors or []:
+        if isinstance(error.original_error, AuditError):
+            raise error.original_error
 
 
 class _Disconnected(Exception):
@@ -381,6 +392,16 @@ class GraphQLView(GraphQL[Context, None]):
                                                                  control))
         except HTTPException as exc:
             return self._rejection(request, exc)
+        except AuditError as exc:
+            # What was read cannot be recorded (the trail's backlog is full, or it is
+            # closing): the answer is withheld rather than served unaudited. Strawberry
+            # turns the extension's exception into an error of the result, which
+            # _raise_unaudited raises again.
+            logger.error("audit trail refused the events of %s %s: %s", request.method,
+                         request.url.path, exc)
+            return self._rejection(request, HTTPException(
+                503, "the audit trail cannot record this request now, so its answer is "
+                     "withheld; retry shortly"), ErrorCode.SERVER_BUSY)
 
     def _rejection(self, request: Request, exc: HTTPException, code: ErrorCode | None = None,
                    *, well_formed: bool = False) -> Response:
@@ -478,6 +499,7 @@ class GraphQLView(GraphQL[Context, None]):
             )
             self._observe(request, context.operation_name or request_data.operation_name,
                           started, result)
+            _raise_unaudited(result)
             return result
         except InvalidOperationTypeError as exc:
             raise HTTPException(405, f"{exc.as_http_error_reason(request_adapter.method)}: "

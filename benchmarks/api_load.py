@@ -31,13 +31,20 @@ throughput does.
 
 Before measuring, each target answers each shape once and the answer is checked (data,
 no errors) and summarised, so a table never hides a server that answers errors fast.
-``--authorization`` is sent as the ``Authorization`` header to Loanwatch (the peer has no
-authentication); ``--serve-env KEY=VALUE`` passes settings to the Loanwatch servers.
+Loanwatch answers nothing without an access token, so each Loanwatch server gets its own:
+the harness registers a client (``loanwatch clients create``, role ``integration``, scopes
+``--token-scopes``) in the server's database copy and asks that server's ``/oauth/token``
+for a client-credentials token, which every request then carries. With the default scopes
+personal data is served in clear, so every answer naming a person is also written to the
+audit trail: authentication, masking and audit are all on. ``--authorization`` sends a
+header of your own instead (the peer has no authentication); ``--serve-env KEY=VALUE``
+passes settings to the Loanwatch servers.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -47,6 +54,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -290,10 +298,35 @@ def _server(target: Target, command: list[str], env: Mapping[str, str], log: Pat
                 process.wait()
 
 
+#: The scopes of the benchmark's own token: reading the portfolio, personal data in clear.
+DEFAULT_TOKEN_SCOPES: Final = "portfolio:read personal:read"
+
+
+def issue_token(database: Path, port: int, scopes: str,
+                serve_env: Mapping[str, str]) -> str:
+    """A client-credentials access token from the server on ``port``, for a client
+    registered in its ``database`` with ``scopes``: the ``Authorization`` header value."""
+    env = {**os.environ, **serve_env, "LOANWATCH_DATABASE_URL": f"sqlite:///{database}"}
+    created = subprocess.run(
+        [sys.executable, "-c", "from loanwatch.cli.main import main; main()", "clients",
+         "create", "--name", "api-load benchmark", "--scope", scopes, "--json"],
+        env=env, capture_output=True, check=True)
+    client = json.loads(created.stdout)
+    form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": scopes})
+    basic = base64.b64encode(f"{client['client_id']}:{client['client_secret']}".encode())
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/oauth/token", data=form.encode(), method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Authorization": f"Basic {basic.decode()}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return f"Bearer {json.loads(response.read())['access_token']}"
+
+
 def loanwatch_server(name: str, port: int, database: Path, workdir: Path, *,
                      neo4j_uri: str | None, authorization: str | None,
-                     serve_env: Mapping[str, str],
-                     serve_args: Sequence[str] = ()) -> AbstractContextManager[Target]:
+                     serve_env: Mapping[str, str], serve_args: Sequence[str] = (),
+                     token_scopes: str = DEFAULT_TOKEN_SCOPES
+                     ) -> AbstractContextManager[Target]:
     """``loanwatch serve`` on ``database`` (and Neo4j at ``neo4j_uri``) on ``port``."""
     env = {"LOANWATCH_DATABASE_URL": f"sqlite:///{database}",
            "LOANWATCH_NEO4J_URI": neo4j_uri or "", **serve_env}
@@ -301,7 +334,18 @@ def loanwatch_server(name: str, port: int, database: Path, workdir: Path, *,
                     headers={"Authorization": authorization} if authorization else {})
     command = [sys.executable, "-c", "from loanwatch.cli.main import main; main()", "serve",
                "--host", "127.0.0.1", "--port", str(port), *serve_args]
-    return _server(target, command, env, workdir / f"{name}.log")
+    return _authorized(_server(target, command, env, workdir / f"{name}.log"), database,
+                       port, token_scopes, {**env, **serve_env}, given=authorization)
+
+
+@contextmanager
+def _authorized(serving: AbstractContextManager[Target], database: Path, port: int,
+                scopes: str, env: Mapping[str, str], *, given: str | None) -> Iterator[Target]:
+    """``serving``, its target carrying ``given`` or a token of its own server."""
+    with serving as target:
+        if given is None:
+            target.headers["Authorization"] = issue_token(database, port, scopes, env)
+        yield target
 
 
 def peer_server(port: int, neo4j_uri: str, workdir: Path) -> AbstractContextManager[Target]:
@@ -366,6 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--authorization", default=os.environ.get("LOANWATCH_BENCH_AUTHORIZATION"),
                         help="Authorization header sent to Loanwatch, e.g. 'Bearer eyJ...' "
                              "(default: $LOANWATCH_BENCH_AUTHORIZATION)")
+    parser.add_argument("--token-scopes", default=DEFAULT_TOKEN_SCOPES,
+                        help="scopes of the token the harness gets from each Loanwatch "
+                             "server (without personal:read, names are masked and nothing "
+                             "is audited)")
     parser.add_argument("--serve-env", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting for the Loanwatch servers (repeat)")
     parser.add_argument("--no-access-log", action="store_true",
@@ -395,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
             targets.append(stack.enter_context(loanwatch_server(
                 "embedded", args.port, _copy(store.database, workdir), workdir,
                 neo4j_uri=None, authorization=args.authorization, serve_env=serve_env,
-                serve_args=serve_args)))
+                serve_args=serve_args, token_scopes=args.token_scopes)))
         if {"neo4j", "peer"} & set(args.backends):
             imported = ensure_neo4j(BORROWERS, args.neo4j_uri, bench=args.bench,
                                     console=console, reuse_stale=args.reuse_stale)
@@ -403,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
                 targets.append(stack.enter_context(loanwatch_server(
                     "neo4j", args.port + 1, _copy(imported.database, workdir), workdir,
                     neo4j_uri=args.neo4j_uri, authorization=args.authorization,
-                    serve_env=serve_env, serve_args=serve_args)))
+                    serve_env=serve_env, serve_args=serve_args,
+                    token_scopes=args.token_scopes)))
             if "peer" in args.backends:
                 targets.append(stack.enter_context(
                     peer_server(args.port + 2, args.neo4j_uri, workdir)))

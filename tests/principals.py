@@ -67,3 +67,7 @@ class ListAuditSink:
     def of(self, action: AuditAction) -> list[AuditEvent]:
         """The events of ``action``."""
         return [event for event in self.events if event.action is action]
+
+    def outcomes(self, action: AuditAction) -> list[object]:
+        """The ``outcome`` in the detail of each event of ``action``."""
+        return [event.detail.get("outcome") for event in self.of(action)]

@@ -22,6 +22,7 @@ from loanwatch.settings import Settings
 from tests.api.apps import api_app, auth_header
 from tests.api.client import ApiClient
 from tests.api.server import serving
+from tests.audit.trails import trail
 from tests.principals import ListAuditSink, token_of
 from tests.schema.sample import CountingStore
 
@@ -119,6 +120,23 @@ def test_personal_data_in_clear_is_audited_with_the_request_id(
     assert read.targets == ("P1",)
     assert (read.request_id, read.source, read.operation) == (
         "trace-42", "10.1.2.3", "graphql Person")
+
+
+def test_personal_data_that_cannot_be_audited_is_withheld_with_503(
+        store: CountingStore, engine: Engine) -> None:
+    closed = trail(engine)
+    closed.close()  # a closed trail accepts nothing: as when it is shutting down
+    client = ApiClient(api_app(DEVELOPMENT, store, engine, audit=closed))
+    response = client.post("/graphql", json={"query": PERSON},
+                           headers={"accept": GRAPHQL_RESPONSE,
+                                    **auth_header(Role.INVESTIGATOR)})
+    assert response.status_code == 503
+    body = response.json()
+    assert "data" not in body and "Zhang" not in response.text
+    assert body["errors"][0]["extensions"]["code"] == "SERVER_BUSY"
+    # A masked answer has nothing to record: it is served.
+    masked = client.post("/graphql", json={"query": PERSON})
+    assert masked.json() == {"data": {"party": {"id": "P1", "name": "Zhang *"}}}
 
 
 def test_masked_personal_data_is_not_audited(app_client: ApiClient,

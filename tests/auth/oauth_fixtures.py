@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from api.oauth import oauth_routes
-from auth.audit_events import AuditAction, AuditEvent
 from auth.authorization_server import OAuthServer, OAuthSettings
 from auth.credentials import Passwords
 from auth.principal import Role
 from auth.server_factory import open_oauth_server
+from tests.principals import ListAuditSink
 
 __all__ = ["ISSUER", "Clock", "ListAuditSink", "OAuthClient", "pkce_pair", "server_on"]
 
@@ -34,22 +34,6 @@ REFRESH_TTL_S = 3600
 #: Cheap Argon2id parameters: the tests hash many passwords.
 CHEAP_PASSWORDS = Passwords(time_cost=1, memory_cost_kib=8, parallelism=1)
 FAILURE_LIMIT = "5 per 5 minutes"
-
-
-class ListAuditSink:
-    """An ``AuditSink`` that keeps the events in a list."""
-
-    def __init__(self) -> None:
-        self.events: list[AuditEvent] = []
-
-    def record(self, event: AuditEvent) -> None:
-        self.events.append(event)
-
-    def of(self, action: AuditAction) -> list[AuditEvent]:
-        return [e for e in self.events if e.action == action]
-
-    def outcomes(self, action: AuditAction) -> list[object]:
-        return [e.detail.get("outcome") for e in self.of(action)]
 
 
 @dataclass
