@@ -90,6 +90,24 @@ def test_a_revoked_token_is_refused(verifier: AccessTokenVerifier, keys: Signing
     _refused(verifier, token, "the access token has been revoked")
 
 
+def test_a_token_verified_before_is_still_refused_once_revoked_or_expired(
+        verifier: AccessTokenVerifier, keys: SigningKeyStore, revocations: Revocations,
+        clock: Clock) -> None:
+    """The verifier keeps tokens it has checked; the cache never outlives a revocation or
+    the token's expiry."""
+    revoked, expiring = _claims(clock), _claims(clock)
+    revoked_token = sign_access_token(keys.active(), revoked)
+    expiring_token = sign_access_token(keys.active(), expiring)
+    assert _verify(verifier, revoked_token).token_id == revoked["jti"]
+    assert _verify(verifier, revoked_token) == _verify(verifier, revoked_token)
+    assert _verify(verifier, expiring_token).token_id == expiring["jti"]
+
+    revocations.revoke([(token_key(revoked["jti"]), revoked["exp"])])
+    _refused(verifier, revoked_token, "the access token has been revoked")
+    clock.now += ACCESS_TTL_S + 31
+    _refused(verifier, expiring_token, "the access token has expired")
+
+
 def test_a_token_signed_by_an_unknown_key_is_refused(verifier: AccessTokenVerifier,
                                                      keys: SigningKeyStore,
                                                      clock: Clock) -> None:
