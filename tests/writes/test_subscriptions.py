@@ -232,14 +232,15 @@ def test_the_stream_ends_when_the_token_that_opened_it_expires(stores: Stores) -
     a moment, read the way the subscription reads it."""
     from auth.principal import Principal, Role
 
+    schema = build_schema(mask_errors=True)  # built first: it takes a while
     principal = Principal(subject="user:ann", client_id="front", role=Role.ANALYST,
                           scopes=frozenset({"portfolio:read"}), user="ann",
-                          expires_at=datetime.now(UTC) + timedelta(seconds=0.2))
+                          expires_at=datetime.now(UTC) + timedelta(seconds=1))
     context = build_context(stores.graph, records=stores.engine, alert_feed=LocalAlertFeed(),
                             principal=principal)
 
     async def scenario() -> list[Any]:
-        stream = await build_schema(mask_errors=True).subscribe(
+        stream = await schema.subscribe(
             "subscription { alertChanges { change } }", context_value=context)
         return [item async for item in stream]  # type: ignore[union-attr]
 
