@@ -16,7 +16,8 @@ from typing import Final
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "csrf_ok", "error_page", "login_page", "new_csrf"]
+__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "code_page", "csrf_ok", "error_page", "login_page",
+           "new_csrf"]
 
 CSRF_COOKIE: Final = "lw_csrf"
 CSRF_FIELD: Final = "csrf_token"
@@ -82,3 +83,19 @@ def error_page(message: str, status: int, *, headers: dict[str, str] | None = No
                      f"<h1>Cannot sign in</h1><p class=problem>{escape(message)}</p>", status)
     response.headers.update(headers or {})
     return response
+
+
+def code_page(code: str, *, token_url: str, redirect_uri: str) -> HTMLResponse:
+    """The page a sign-in lands on when its client has no front end of its own (the demo's
+    client): the code, and the curl line that exchanges it for tokens."""
+    exchange = (f"curl -s -u \"$CLIENT_ID:$CLIENT_SECRET\" -d grant_type=authorization_code "
+                f"-d code={code} -d redirect_uri={redirect_uri} {token_url}")
+    body = (
+        "<h1>Signed in</h1><p>The sign-in code works once, within minutes. Exchange it for "
+        "an access token and a refresh token with the client's id and secret (the ones "
+        "<code>make demo</code> printed):</p>"
+        f"<pre style='white-space:pre-wrap'>{escape(exchange)}</pre>"
+        "<p>Then send <code>Authorization: Bearer &lt;access_token&gt;</code> with every "
+        "GraphQL request (in GraphiQL: the Headers pane).</p>"
+    )
+    return _page("Loanwatch: signed in", body, 200)

@@ -8,6 +8,8 @@
 ``POST /oauth/revoke``                       token revocation (RFC 7009)
 ``GET /.well-known/oauth-authorization-server``  server metadata (RFC 8414)
 ``GET /.well-known/jwks.json``               the public signing keys (RFC 7517)
+``GET /oauth/demo-callback``                 where the demo client's sign-ins land: the code
+                                             and the curl line that exchanges it
 ==========================================  ==============================================
 
 Authlib runs synchronously (it reads and writes the database), so each request's
@@ -16,6 +18,7 @@ protocol work runs in the thread pool, never on the event loop.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from authlib.oauth2 import OAuth2Error
@@ -25,11 +28,20 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api.oauth.adapter import FormTooLarge, oauth_request, read_form, to_response
-from api.oauth.login_page import CSRF_COOKIE, CSRF_FIELD, csrf_ok, error_page, login_page, new_csrf
+from api.oauth.login_page import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    code_page,
+    csrf_ok,
+    error_page,
+    login_page,
+    new_csrf,
+)
 from auth.authorization_server import OAuthServer, TooManyFailures
 from auth.oauth_request import OAuthRequest
 
-__all__ = ["AUTHORIZE_PATH", "JWKS_PATH", "METADATA_PATH", "TOKEN_PATH", "oauth_routes"]
+__all__ = ["AUTHORIZE_PATH", "DEMO_CALLBACK_PATH", "JWKS_PATH", "METADATA_PATH", "TOKEN_PATH",
+           "oauth_routes"]
 
 TOKEN_PATH: Final = "/oauth/token"
 AUTHORIZE_PATH: Final = "/oauth/authorize"
@@ -37,6 +49,10 @@ INTROSPECT_PATH: Final = "/oauth/introspect"
 REVOKE_PATH: Final = "/oauth/revoke"
 METADATA_PATH: Final = "/.well-known/oauth-authorization-server"
 JWKS_PATH: Final = "/.well-known/jwks.json"
+#: The redirect URI of a client without a front end of its own (``make demo``'s).
+DEMO_CALLBACK_PATH: Final = "/oauth/demo-callback"
+#: What an authorization code looks like (Authlib's: URL-safe random characters).
+_CODE: Final = re.compile(r"[A-Za-z0-9._~-]{1,256}")
 _NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -62,7 +78,20 @@ class OAuthEndpoints:
             Route(REVOKE_PATH, self.revoke, methods=["POST"], name="oauth-revoke"),
             Route(METADATA_PATH, self.metadata, methods=["GET"], name="oauth-metadata"),
             Route(JWKS_PATH, self.jwks, methods=["GET"], name="oauth-jwks"),
+            Route(DEMO_CALLBACK_PATH, self.demo_callback, methods=["GET"],
+                  name="oauth-demo-callback"),
         ]
+
+    async def demo_callback(self, request: Request) -> Response:
+        """The landing page of the demo client's sign-ins: the code and how to exchange
+        it, or what went wrong (an ``error`` the authorization endpoint sent back)."""
+        code = request.query_params.get("code", "")
+        if not _CODE.fullmatch(code):
+            error = request.query_params.get("error", "")
+            return error_page(f"no sign-in code came back{f' ({error})' if error else ''}: "
+                              "sign in again from /oauth/authorize", 400)
+        return code_page(code, token_url=self._issuer + TOKEN_PATH,
+                         redirect_uri=self._issuer + DEMO_CALLBACK_PATH)
 
     async def _form_request(self, request: Request) -> OAuthRequest | Response:
         try:

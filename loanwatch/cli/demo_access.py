@@ -14,6 +14,7 @@ from typing import Final
 from rich.console import Console
 from sqlalchemy import Engine
 
+from api.oauth.routes import DEMO_CALLBACK_PATH
 from auth.audit_events import AuditAction, AuditEvent
 from auth.principal import Role
 from loanwatch.cli.oauth_wiring import oauth_server_on
@@ -25,7 +26,6 @@ DEMO_CLIENT_NAME: Final = "loanwatch demo"
 DEMO_SCOPE: Final = "portfolio:read personal:read records:write alerts:write"
 #: The demo's users: one who sees personal data masked, one who sees it in clear.
 DEMO_USERS: Final = (("demo-analyst", Role.ANALYST), ("demo-investigator", Role.INVESTIGATOR))
-DEMO_CALLBACK_PATH: Final = "/oauth/demo-callback"
 
 
 class DemoAccess:

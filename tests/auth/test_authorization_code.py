@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import parse_qs, urlsplit
 
+from api.oauth.routes import DEMO_CALLBACK_PATH
 from auth.audit_events import AuditAction
 from auth.principal import Right, Role
-from tests.auth.oauth_fixtures import OAuthWorld, pkce_pair
+from tests.auth.oauth_fixtures import ISSUER, OAuthWorld, pkce_pair
 
 REDIRECT = "http://127.0.0.1:3000/callback"
 
@@ -202,3 +203,31 @@ def test_an_expired_code_is_refused(world: OAuthWorld) -> None:
                                  "redirect_uri": REDIRECT, "client_id": client_id,
                                  "code_verifier": verifier})
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+def test_the_demo_callback_page_shows_the_code_and_how_to_exchange_it(
+        world: OAuthWorld) -> None:
+    """A sign-in through a client whose redirect URI is the demo's landing page ends on a
+    page that a person can use: the code, and the curl line that exchanges it."""
+    landing = f"{ISSUER}{DEMO_CALLBACK_PATH}"
+    client_id, secret = world.front_end(public=False, redirect_uri=landing)
+    assert secret is not None
+    login, password = world.user("cy", Role.ANALYST)
+    query = {**_query(client_id, None), "redirect_uri": landing}
+    code = world.http.code_from(world.http.sign_in(query, login, password))
+
+    page = world.http.request("GET", DEMO_CALLBACK_PATH, params={"code": code})
+    assert page.status_code == 200
+    assert f"-d code={code} -d redirect_uri={landing} {ISSUER}/oauth/token" in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    exchanged = world.http.token({"grant_type": "authorization_code", "code": code,
+                                  "redirect_uri": landing}, auth=(client_id, secret))
+    assert exchanged.status_code == 200, exchanged.text
+
+    # A code that is not one, or an error sent back instead, is never echoed as markup.
+    forged = world.http.request("GET", DEMO_CALLBACK_PATH,
+                                params={"code": "<script>alert(1)</script>"})
+    assert forged.status_code == 400 and "<script>" not in forged.text
+    denied = world.http.request("GET", DEMO_CALLBACK_PATH,
+                                params={"error": "<b>access_denied</b>"})
+    assert denied.status_code == 400 and "<b>" not in denied.text
