@@ -39,7 +39,7 @@ from graphql import GraphQLError
 from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
@@ -60,6 +60,8 @@ from api.http_status import (
 )
 from api.metrics import ApiMetrics, CountingAuditSink
 from api.rate_limit import ClientRateLimiter, Verdict
+from api.request_body import Disconnected, read_body, replaying, watch_disconnect
+from api.request_log import client_address, note_for_log, request_id_of, with_headers
 from auth.audit_events import AuditSink
 from auth.errors import AuditError, InvalidToken
 from auth.principal import Principal, Right, TokenVerifier
@@ -76,7 +78,6 @@ __all__ = [
     "GRAPHQL_RESPONSE_MEDIA_TYPE",
     "GraphQLView",
     "RequestLimits",
-    "request_id_of",
 ]
 
 #: Largest GraphQL request body (or GET query string); the token limit bounds the
@@ -121,95 +122,8 @@ def _raise_unaudited(result: ExecutionResult) -> None:
             raise error.original_error
 
 
-class _Disconnected(Exception):
-    """The client went away while its request was read."""
-
-
-def _too_large(limit: int, what: str) -> HTTPException:
-    return HTTPException(413, f"the {what} is larger than the limit of {limit:,} bytes")
-
-
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The whole request body, refused past ``limit`` bytes.
-
-    Raises:
-        HTTPException: 413 past the limit (the query string of a GET too), 400 for a
-            malformed Content-Length.
-        _Disconnected: the client went away first.
-    """
-    if len(scope.get("query_string", b"")) > limit:
-        raise _too_large(limit, "query string")
-    declared = Request(scope).headers.get("content-length")
-    if declared is not None:
-        if not declared.strip().isdigit():
-            raise HTTPException(400, f"Content-Length {declared!r} is not a number of bytes")
-        if int(declared) > limit:
-            raise _too_large(limit, "request body")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit, "request body")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that hands out ``body`` once, then waits on the real one."""
-    pending = True
-
-    async def replay() -> Message:
-        nonlocal pending
-        if pending:
-            pending = False
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
-async def _disconnect(receive: Receive) -> None:
-    """Return when the client disconnects (call once the body has been read)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
 def _error_body(message: str, code: ErrorCode) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code.value}}]}
-
-
-def request_id_of(scope: Scope) -> str:
-    """The request id :class:`api.request_log.RequestLog` gave this request ("" without)."""
-    return str(scope.get("state", {}).get("request_id", ""))
-
-
-def _note(scope: Scope, **values: str) -> None:
-    """Leave ``values`` for the access log (:class:`api.request_log.RequestLog`)."""
-    scope.setdefault("state", {}).update(values)
-
-
-def _with_headers(send: Send, headers: Mapping[str, str]) -> Send:
-    """``send`` adding ``headers`` to the response's start."""
-    encoded = [(name.lower().encode("latin-1"), value.encode("latin-1"))
-               for name, value in headers.items()]
-
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *encoded]}
-        await send(message)
-
-    return sending
-
-
-def _source(scope: Scope) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else ""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -259,13 +173,13 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         try:
-            body = await _read_body(scope, receive, self._limits.max_request_bytes)
-        except _Disconnected:
+            body = await read_body(scope, receive, self._limits.max_request_bytes)
+        except Disconnected:
             return
         except HTTPException as exc:
             await self._rejection(Request(scope), exc)(scope, receive, send)
             return
-        request = Request(scope, _replaying(body, receive))
+        request = Request(scope, replaying(body, receive))
         if self.should_render_graphql_ide(self.request_adapter_class(request)):
             await (await self.render_graphql_ide(request))(scope, receive, send)
             return
@@ -275,10 +189,10 @@ class GraphQLView(GraphQL[Context, None]):
         except InvalidToken as refused:
             await self._unauthenticated(request, refused)(scope, receive, send)
             return
-        _note(scope, client_id=principal.client_id, user=principal.user or "")
+        note_for_log(scope, client_id=principal.client_id, user=principal.user or "")
         if self._rate_limiter is not None:
             verdict = await self._rate_limiter.hit(principal.client_id)
-            send = _with_headers(send, verdict.headers())
+            send = with_headers(send, verdict.headers())
             if not verdict.allowed:
                 await self._rate_limited(request, verdict)(scope, receive, send)
                 return
@@ -304,7 +218,7 @@ class GraphQLView(GraphQL[Context, None]):
                     await send({"type": "websocket.close", "code": 4401,
                                 "reason": "Unauthorized"})
                 return
-            _note(scope, client_id=principal.client_id, user=principal.user or "")
+            note_for_log(scope, client_id=principal.client_id, user=principal.user or "")
             scope["state"]["principal"] = principal
         await super().__call__(scope, receive, send)
 
@@ -352,7 +266,7 @@ class GraphQLView(GraphQL[Context, None]):
         limit = self._limits.time_limit_s
         control = QueryControl(time_limit_s=limit, admission=self._admission)
         work = asyncio.ensure_future(self._run_or_reject(request, control, principal))
-        watch = asyncio.ensure_future(_disconnect(receive))
+        watch = asyncio.ensure_future(watch_disconnect(receive))
         try:
             done, _ = await asyncio.wait({work, watch}, timeout=limit,
                                          return_when=asyncio.FIRST_COMPLETED)
@@ -382,7 +296,7 @@ class GraphQLView(GraphQL[Context, None]):
                  control: QueryControl | None = None) -> Context:
         return build_context(self._graph, control, principal=principal, records=self._records,
                              audit=self._audit, request_id=request_id_of(scope),
-                             source=_source(scope), alert_feed=self._alert_feed,
+                             source=client_address(scope), alert_feed=self._alert_feed,
                              default_currency=self._default_currency)
 
     async def _run_or_reject(self, request: Request, control: QueryControl,
@@ -521,7 +435,7 @@ class GraphQLView(GraphQL[Context, None]):
         if result.data is None and codes:
             for code in codes:
                 self._metrics.rejected.labels(code).inc()
-        _note(request.scope, operation=operation or "")
+        note_for_log(request.scope, operation=operation or "")
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

@@ -16,13 +16,15 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logs import REQUEST_ID
 
-__all__ = ["MAX_REQUEST_ID_LENGTH", "REQUEST_ID_HEADER", "RequestLog", "accepted_request_id"]
+__all__ = ["MAX_REQUEST_ID_LENGTH", "REQUEST_ID_HEADER", "RequestLog", "accepted_request_id",
+           "client_address", "note_for_log", "request_id_of", "with_headers"]
 
 REQUEST_ID_HEADER: Final = "x-request-id"
 MAX_REQUEST_ID_LENGTH: Final = 128
@@ -79,3 +81,32 @@ class RequestLog:
                     "operation": state.get("operation", ""),
                 }})
             REQUEST_ID.reset(token)
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request id :class:`RequestLog` gave this request ("" without)."""
+    return str(scope.get("state", {}).get("request_id", ""))
+
+
+def note_for_log(scope: Scope, **values: str) -> None:
+    """Leave ``values`` for the access log (:class:`RequestLog`)."""
+    scope.setdefault("state", {}).update(values)
+
+
+def with_headers(send: Send, headers: Mapping[str, str]) -> Send:
+    """``send`` adding ``headers`` to the response's start."""
+    encoded = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+               for name, value in headers.items()]
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *encoded]}
+        await send(message)
+
+    return sending
+
+
+def client_address(scope: Scope) -> str:
+    """The caller's address as the server saw it ("" when unknown)."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""

@@ -26,7 +26,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from authlib.oauth2 import AuthorizationServer, OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 
@@ -268,7 +268,14 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
         return request
 
     def create_json_request(self, request: Any) -> Any:
-        raise NotImplementedError("Loanwatch's OAuth endpoints take form bodies only")
+        """Authlib's JSON endpoints (dynamic client registration) are not offered: clients
+        are registered with ``loanwatch clients create``.
+
+        Raises:
+            InvalidRequestError: always (``invalid_request``, 400).
+        """
+        raise InvalidRequestError(description="Loanwatch's OAuth endpoints take "
+                                  "application/x-www-form-urlencoded bodies only")
 
     def handle_response(self, status: int, body: Any, headers: Any) -> OAuthResponse:
         return OAuthResponse(status=status, body=body if body is not None else "",

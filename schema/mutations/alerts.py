@@ -16,7 +16,7 @@ from risk.alerts.commands import change_alert
 from risk.errors import RiskError
 from schema.context import Info
 from schema.errors import SchemaError
-from schema.mutations.caller import actor_of, audit_change
+from schema.mutations.caller import REPLAYED, actor_of, audit_change
 from schema.mutations.errors import (
     EventIdConflict,
     InvalidInput,
@@ -65,8 +65,7 @@ class ResolveAlertInput:
 @strawberry.type(description="The alert moved (or had, under this event id).")
 class AlertChanged:
     alert: Alert = strawberry.field(description="The alert as the move left it.")
-    replayed: bool = strawberry.field(
-        description="This event id had been recorded before; nothing was written now.")
+    replayed: bool = strawberry.field(description=REPLAYED)
 
 
 AlertChangeResult = Annotated[

@@ -15,8 +15,10 @@ from typing import Final
 from auth.audit_events import AuditAction, AuditEvent
 from schema.context import Info
 
-__all__ = ["ANONYMOUS_ACTOR", "actor_of", "audit_change"]
+__all__ = ["ANONYMOUS_ACTOR", "REPLAYED", "actor_of", "audit_change"]
 
+#: The description of every write result's ``replayed`` field.
+REPLAYED: Final = "This event id had been recorded before; nothing was written now."
 #: The actor of a write made without a principal (a development server without tokens).
 ANONYMOUS_ACTOR: Final = "api"
 

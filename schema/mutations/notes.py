@@ -20,7 +20,7 @@ from portfolio.contact_notes import ContactNote as ContactNoteRecord
 from portfolio.write_receipts import IdempotencyConflict, InvalidEventId
 from schema.context import Info
 from schema.errors import SchemaError
-from schema.mutations.caller import actor_of, audit_change
+from schema.mutations.caller import REPLAYED, actor_of, audit_change
 from schema.mutations.errors import EventIdConflict, InvalidInput, input_error
 from schema.permissions import needs
 from schema.types.contact_note import ContactNote, contact_note
@@ -47,8 +47,7 @@ class AddContactNoteInput:
 @strawberry.type(description="The contact note was added (or had been, under this event id).")
 class ContactNoteAdded:
     note: ContactNote = strawberry.field(description="The note as stored.")
-    replayed: bool = strawberry.field(description="This event id had been recorded before; "
-                                      "nothing was written now.")
+    replayed: bool = strawberry.field(description=REPLAYED)
 
 
 AddContactNoteResult = Annotated[

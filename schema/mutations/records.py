@@ -23,7 +23,7 @@ from portfolio.write_receipts import IdempotencyConflict, InvalidEventId
 from schema.context import Info
 from schema.errors import SchemaError
 from schema.global_ids import RecordKind, record_global_id
-from schema.mutations.caller import actor_of, audit_change
+from schema.mutations.caller import REPLAYED, actor_of, audit_change
 from schema.mutations.errors import EventIdConflict, InvalidInput, input_error
 from schema.node_lookup import resolve_node
 from schema.permissions import needs
@@ -103,8 +103,7 @@ class RecordRepaymentInput:
 @strawberry.type(description="The repayment was recorded (or had been, under this event id).")
 class RepaymentRecorded:
     repayment_id: strawberry.Private[str]
-    replayed: bool = strawberry.field(description="This event id had been recorded before; "
-                                      "nothing was written now.")
+    replayed: bool = strawberry.field(description=REPLAYED)
 
     @strawberry.field(description="The repayment as stored, as `node(id:)` serves it.")
     async def repayment(self, info: Info) -> Repayment:
@@ -134,8 +133,7 @@ class RecordTransactionInput:
 @strawberry.type(description="The month's transfers were recorded.")
 class TransactionRecorded:
     key: strawberry.Private[tuple[str, str, str]]
-    replayed: bool = strawberry.field(description="This event id had been recorded before; "
-                                      "nothing was written now.")
+    replayed: bool = strawberry.field(description=REPLAYED)
 
     @strawberry.field(description="The month's transfers between the two accounts as "
                       "stored, as `node(id:)` serves them.")
@@ -175,8 +173,7 @@ class RecordBureauSnapshotInput:
 @strawberry.type(description="The bureau snapshot was recorded.")
 class BureauSnapshotRecorded:
     snapshot_id: strawberry.Private[str]
-    replayed: bool = strawberry.field(description="This event id had been recorded before; "
-                                      "nothing was written now.")
+    replayed: bool = strawberry.field(description=REPLAYED)
 
     @strawberry.field(description="The snapshot as stored, as `node(id:)` serves it (a "
                       "person's figures masked without the right to read personal data).")
@@ -212,8 +209,7 @@ class RecordExternalEventInput:
 @strawberry.type(description="The external event was recorded.")
 class ExternalEventRecorded:
     event_id: strawberry.Private[str]
-    replayed: bool = strawberry.field(description="This event id had been recorded before; "
-                                      "nothing was written now.")
+    replayed: bool = strawberry.field(description=REPLAYED)
 
     @strawberry.field(description="The event as stored, as `node(id:)` serves it (its "
                       "headline masked without the right to read personal data).")
