@@ -71,6 +71,7 @@ from risk.alerts.feed import AlertFeed
 from schema import Context, ErrorCode, LoanwatchSchema, build_context
 from schema.control import Admission, QueryControl, admit_everything, timed_out
 from schema.errors import QueryCancelled
+from schema.loaders import reads_in_place
 
 __all__ = [
     "DEFAULT_MAX_REQUEST_BYTES",
@@ -152,6 +153,7 @@ class GraphQLView(GraphQL[Context, None]):
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         self._graph = graph
         self._records = records
+        self._inline_reads = reads_in_place(graph, records)
         self._alert_feed = alert_feed
         self._default_currency = default_currency
         self._limits = limits or RequestLimits()
@@ -297,7 +299,8 @@ class GraphQLView(GraphQL[Context, None]):
         return build_context(self._graph, control, principal=principal, records=self._records,
                              audit=self._audit, request_id=request_id_of(scope),
                              source=client_address(scope), alert_feed=self._alert_feed,
-                             default_currency=self._default_currency)
+                             default_currency=self._default_currency,
+                             inline_reads=self._inline_reads)
 
     async def _run_or_reject(self, request: Request, control: QueryControl,
                              principal: Principal) -> Response:

@@ -96,6 +96,13 @@ class GraphStore(abc.ABC):
     def close(self) -> None:
         """Release connections. The store cannot be used afterwards."""
 
+    @property
+    def reads_in_process(self) -> bool:
+        """Whether a read is work in this process on a local file (the embedded store on
+        SQLite), with no network round trip to wait on: callers on an event loop may then
+        read in place rather than in a worker thread (:mod:`schema.store_hops`)."""
+        return False
+
     def __enter__(self) -> GraphStore:
         return self
 

@@ -74,7 +74,8 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                   records: Engine | None = None, audit: AuditSink | None = None,
                   request_id: str = "", source: str = "",
                   alert_feed: AlertFeed | None = None,
-                  default_currency: str = DEFAULT_CURRENCY) -> Context:
+                  default_currency: str = DEFAULT_CURRENCY,
+                  inline_reads: bool = False) -> Context:
     """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
@@ -86,8 +87,12 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
         source: the caller's address, for the audit events.
         alert_feed: where alert changes are announced and heard.
         default_currency: the currency of written amounts whose input names none.
+        inline_reads: the loaders read on the event loop rather than in a worker thread
+            (only where :func:`schema.loaders.reads_in_place` says so).
     """
-    return Context(graph=graph, loaders=create_loaders(graph, records), principal=principal,
+    return Context(graph=graph, loaders=create_loaders(graph, records,
+                                                       inline_reads=inline_reads),
+                   principal=principal,
                    control=control if control is not None else QueryControl(),
                    records=records, audit=audit, request_id=request_id, source=source,
                    alert_feed=alert_feed, default_currency=default_currency)

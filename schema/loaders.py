@@ -43,7 +43,8 @@ from risk.scan_results import (
 )
 from schema.store_hops import StoreHops
 
-__all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "RecordKey", "create_loaders"]
+__all__ = ["EdgeKey", "Loaders", "PartyAlertsKey", "RecordKey", "create_loaders",
+           "reads_in_place"]
 
 
 class EdgeKey(NamedTuple):
@@ -113,12 +114,14 @@ class Loaders:
                         | ImportBatch | None]
 
 
-def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
+def create_loaders(graph: GraphStore, records: Engine | None = None, *,
+                   inline_reads: bool = False) -> Loaders:
     """Fresh loaders over ``graph`` and ``records``: one ``get_nodes`` call per batch of
     node ids, one ``edges_of`` call per batch of edge keys, and one query per batch of ids
     for each kind of record; the calls of one event-loop turn share one worker-thread hop
-    (:class:`schema.store_hops.StoreHops`)."""
-    hops = StoreHops()
+    (:class:`schema.store_hops.StoreHops`), or run on the loop with ``inline_reads`` (see
+    :func:`reads_in_place`)."""
+    hops = StoreHops(inline=inline_reads)
 
     async def load_nodes(ids: Sequence[str]) -> list[Node | None]:
         return await hops.run(graph.get_nodes, list(ids))
@@ -160,6 +163,13 @@ def create_loaders(graph: GraphStore, records: Engine | None = None) -> Loaders:
                    party_alerts=DataLoader(load_fn=load_party_alerts),
                    graph_features=DataLoader(load_fn=by_id(party_features, None)),
                    pd_scores=DataLoader(load_fn=by_id(party_scores, None)))
+
+
+def reads_in_place(graph: GraphStore, records: Engine | None) -> bool:
+    """Whether the loaders over ``graph`` and ``records`` may read on the event loop: both
+    are in-process database files (SQLite), so a worker thread would add a hand-off and
+    no overlap. A server over the network (Neo4j, PostgreSQL) keeps the worker thread."""
+    return graph.reads_in_process and (records is None or records.dialect.name == "sqlite")
 
 
 def _edges(graph: GraphStore, keys: Sequence[EdgeKey]) -> list[list[Edge]]:

@@ -36,6 +36,7 @@ from graph.store import (
     EdgeRow,
     GraphStore,
 )
+from graph.stores.driver_reads import driver_reads
 from graph.stores.embedded_schema import graph_edge, graph_meta, graph_node
 from graph.stores.embedded_sql import dialect_sql
 from graph.vault import PERSONAL_LABELS, PersonalDataVault, SealedNode
@@ -97,6 +98,10 @@ class EmbeddedGraphStore(GraphStore):
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def reads_in_process(self) -> bool:
+        return self._dialect == "sqlite"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -315,11 +320,12 @@ class EmbeddedGraphStore(GraphStore):
     def get_nodes(self, ids: Sequence[str]) -> list[Node | None]:
         found: dict[str, Node] = {}
         unique = list(dict.fromkeys(ids))
-        with self._sql_errors(), self._engine.connect() as conn:
+        # Plain SQL on the driver's cursor (graph.stores.driver_reads): compiling an
+        # expression, and SQLAlchemy's result objects, cost more than the read.
+        with self._sql_errors(), driver_reads(self._engine) as read:
             for chunk in _chunks(unique):
-                # Plain SQL, as in _labels: compiling an expression cost more than the read.
-                rows = conn.exec_driver_sql(self._sql.nodes_in(len(chunk)), tuple(chunk))
-                for node_id, label, props in rows:
+                for node_id, label, props in read(self._sql.nodes_in(len(chunk)),
+                                                  tuple(chunk)):
                     found[node_id] = self._vault.open_node(
                         node_id, _LABEL_BY_NAME[label], orjson.loads(props))
         return [found.get(node_id) for node_id in ids]
@@ -330,14 +336,14 @@ class EmbeddedGraphStore(GraphStore):
         seen: dict[tuple[str, str, str, str], Edge] = {}
         unique = list(dict.fromkeys(ids))
         wanted = () if types is None else tuple(t.value for t in types)
-        with self._sql_errors(), self._engine.connect() as conn:
+        with self._sql_errors(), driver_reads(self._engine) as read:
             for chunk in _chunks(unique):
                 # Two index-backed queries instead of one OR, which SQLite would scan; plain
-                # SQL, as in _labels.
+                # SQL on the driver's cursor, as in get_nodes.
                 for end in ("source", "target"):
                     statement = self._sql.edges_at(
                         end, len(chunk), None if types is None else len(wanted))
-                    for rel_type, source, target, key, props in conn.exec_driver_sql(
+                    for rel_type, source, target, key, props in read(
                             statement, (*chunk, *wanted)):
                         identity = (rel_type, source, target, key)
                         if identity not in seen:

@@ -10,6 +10,7 @@ from strawberry.types import ExecutionResult
 from auth.principal import Principal, Role
 from graph.store import GraphStore
 from schema import LoanwatchSchema, build_context
+from schema.loaders import reads_in_place
 from tests.principals import principal_of
 
 #: Who runs a document unless a test says otherwise: reads the portfolio and runs
@@ -23,7 +24,9 @@ def execute(schema: LoanwatchSchema, store: GraphStore, document: str, *,
 
     async def run() -> ExecutionResult:
         return await schema.execute(document, variable_values=variables or None,
-                                    context_value=build_context(store, principal=caller))
+                                    context_value=build_context(
+                                        store, principal=caller,
+                                        inline_reads=reads_in_place(store, None)))
 
     return asyncio.run(run())
 
