@@ -4,7 +4,8 @@ Each OAuth client (the token's ``client_id``: every user of one front end shares
 integration has its own) may send ``limit`` requests per window, counted with the
 fixed-window strategy of the ``limits`` library in a storage every worker process shares
 (Redis, ``redis://``; its calls run in a worker thread, off the event loop) or, for one
-process, in memory (``memory://``: a dictionary, counted in place). Every answer
+process, in memory (``memory://``: :class:`ProcessWindows`, a dictionary counted in place
+with the same fixed windows). Every answer
 carries the IETF draft headers (draft-ietf-httpapi-ratelimit-headers)::
 
     RateLimit-Policy: "per-client";q=600;w=60
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -34,10 +36,12 @@ from limits.strategies import FixedWindowRateLimiter
 
 from loanwatch.errors import ConfigurationError
 
-__all__ = ["POLICY_NAME", "ClientRateLimiter", "Verdict"]
+__all__ = ["POLICY_NAME", "ClientRateLimiter", "ProcessWindows", "Verdict"]
 
 #: The policy's name in the ``RateLimit`` headers.
 POLICY_NAME: Final = "per-client"
+#: Clients counted in memory before the windows that ended are swept out.
+SWEEP_AFTER_CLIENTS: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,55 @@ class Verdict:
         return headers
 
 
+class ProcessWindows:
+    """Fixed windows counted in this process's memory, as the ``limits`` library counts them
+    (a client's window opens at its first request and lasts ``limit``'s period; ``amount``
+    requests fit in it).
+
+    Written here rather than taken from ``limits``: its ``MemoryStorage`` starts a timer
+    thread (at most every 10 ms) to expire keys, and the request that starts it waits for
+    the thread to run. Under load that cost several times the rest of the limiter and
+    competed with the requests for the interpreter. Here a window that ended is simply
+    replaced when its client comes back, and ended windows are swept out once more than
+    ``SWEEP_AFTER_CLIENTS`` clients are held.
+
+    Not thread-safe: the API calls it from the event loop only.
+    """
+
+    def __init__(self, limit: RateLimitItem, clock: Callable[[], float] = time.time) -> None:
+        self._amount = limit.amount
+        self._period_s = limit.get_expiry()
+        self._clock = clock
+        #: client -> (when its window ends, requests counted in it)
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def __repr__(self) -> str:
+        return f"ProcessWindows({self._amount}/{self._period_s}s, {len(self._windows)} clients)"
+
+    def hit(self, client: str) -> tuple[bool, int, float]:
+        """Count one request of ``client``: whether it fits, requests left, and when the
+        window ends (epoch seconds)."""
+        now = self._clock()
+        ends, count = self._windows.get(client, (0.0, 0))
+        if ends <= now:
+            if len(self._windows) >= SWEEP_AFTER_CLIENTS:
+                self._sweep(now)
+            ends, count = now + self._period_s, 0
+        allowed = count < self._amount
+        if allowed:
+            count += 1
+            self._windows[client] = (ends, count)
+        return allowed, self._amount - count, ends
+
+    def _sweep(self, now: float) -> None:
+        self._windows = {client: window for client, window in self._windows.items()
+                         if window[0] > now}
+
+    def reset(self) -> None:
+        """Forget every count."""
+        self._windows.clear()
+
+
 class ClientRateLimiter:
     """Count each client's requests against one limit.
 
@@ -74,7 +127,8 @@ class ClientRateLimiter:
         self.limit = limit
         self._storage = storage
         self._strategy = FixedWindowRateLimiter(storage)
-        self._in_memory = isinstance(storage, MemoryStorage)
+        self._in_memory = (ProcessWindows(limit) if isinstance(storage, MemoryStorage)
+                           else None)
 
     def __repr__(self) -> str:
         return f"ClientRateLimiter({self.limit}, {type(self._storage).__name__})"
@@ -103,17 +157,23 @@ class ClientRateLimiter:
 
     async def hit(self, client: str) -> Verdict:
         """Count one request of ``client``; whether it is within the limit."""
-        if self._in_memory:
-            return self._hit(client)
+        if self._in_memory is not None:
+            allowed, remaining, ends = self._in_memory.hit(client)
+            return self._verdict(allowed, remaining, ends)
         return await asyncio.to_thread(self._hit, client)
 
     def _hit(self, client: str) -> Verdict:
         allowed = self._strategy.hit(self.limit, client)
         stats = self._strategy.get_window_stats(self.limit, client)
+        return self._verdict(allowed, stats.remaining, stats.reset_time)
+
+    def _verdict(self, allowed: bool, remaining: int, ends: float) -> Verdict:
         return Verdict(allowed=allowed, limit=self.limit.amount,
-                       window_s=self.limit.get_expiry(), remaining=max(stats.remaining, 0),
-                       reset_s=max(math.ceil(stats.reset_time - time.time()), 0))
+                       window_s=self.limit.get_expiry(), remaining=max(remaining, 0),
+                       reset_s=max(math.ceil(ends - time.time()), 0))
 
     def reset(self) -> None:
         """Forget every count (tests, and an operator lifting a limit at once)."""
+        if self._in_memory is not None:
+            self._in_memory.reset()
         self._storage.reset()
