@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from schema.authorization import AccessRules, FieldRights
+from schema.direct_resolvers import resolve_directly
 from schema.document_cache import DocumentCache
 from schema.error_codes import ErrorCode, ErrorCodes, classify
 from schema.limits import QueryLimits, limit_extensions
@@ -84,5 +85,6 @@ def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
                Identifier, Installment, Repayment, BureauSnapshot, ImportBatch],
         extensions=extensions,
     )
+    resolve_directly(schema)  # before the personal fields' resolvers are wrapped
     watch_personal_fields(schema._schema)
     return schema
