@@ -3,7 +3,8 @@ by side with wrk.
 
     python -m benchmarks.api_load [--neo4j-uri bolt://127.0.0.1:7688] [--duration 10]
         [--connections 1 8 32] [--shapes borrower network typename]
-        [--backends embedded neo4j peer] [--authorization "Bearer ..."]
+        [--backends embedded embedded-open neo4j neo4j-open peer]
+        [--authorization "Bearer ..."]
 
 One command, one table. It serves the 100,000-borrower benchmark portfolio
 (:mod:`benchmarks.portfolios`) three ways, each one process on this machine:
@@ -14,7 +15,11 @@ One command, one table. It serves the 100,000-borrower benchmark portfolio
   ``--neo4j-uri`` (imported when missing or stale; that server is emptied first, so never
   point this at one holding data you keep);
 - ``peer``: the Neo4j GraphQL Library (``@neo4j/graphql`` on Apollo Server,
-  ``benchmarks/peer/``, ``npm ci --prefix benchmarks/peer`` once) on the same Neo4j.
+  ``benchmarks/peer/``, ``npm ci --prefix benchmarks/peer`` once) on the same Neo4j;
+- ``embedded-open``, ``neo4j-open`` (on request): the same API with authentication, the
+  rights check and the audit taken out (:mod:`benchmarks.open_api`, never reachable from
+  ``loanwatch serve``), so that the difference to ``embedded``/``neo4j`` is what those
+  guards cost.
 
 and sends each the same query shapes with ``wrk`` (Debian's ``wrk``; the request is a
 POST of a JSON body, ``benchmarks/wrk_post.lua``) at each number of connections: the
@@ -302,6 +307,10 @@ def _server(target: Target, command: list[str], env: Mapping[str, str], log: Pat
 BENCHMARK_RATE_LIMIT: Final = "100000000/minute"
 #: The scopes of the benchmark's own token: reading the portfolio, personal data in clear.
 DEFAULT_TOKEN_SCOPES: Final = "portfolio:read personal:read"
+#: What the open servers (:mod:`benchmarks.open_api`) get as a token: any one will do.
+OPEN_TOKEN: Final = "open"
+#: The backends: Loanwatch guarded as served, the same with the guards out, and the peer.
+BACKENDS: Final = ("embedded", "embedded-open", "neo4j", "neo4j-open", "peer")
 
 
 def issue_token(database: Path, port: int, scopes: str,
@@ -350,6 +359,20 @@ def _authorized(serving: AbstractContextManager[Target], database: Path, port: i
         yield target
 
 
+def open_server(name: str, port: int, database: Path, workdir: Path, *,
+                neo4j_uri: str | None, serve_env: Mapping[str, str],
+                serve_args: Sequence[str] = ()) -> AbstractContextManager[Target]:
+    """The same API with authentication, rights and audit taken out
+    (:mod:`benchmarks.open_api`): what they cost is the difference to ``loanwatch_server``."""
+    env = {"LOANWATCH_DATABASE_URL": f"sqlite:///{database}",
+           "LOANWATCH_NEO4J_URI": neo4j_uri or "", **serve_env}
+    target = Target(name, f"http://127.0.0.1:{port}/graphql",
+                    headers={"Authorization": f"Bearer {OPEN_TOKEN}"})
+    command = [sys.executable, "-m", "benchmarks.open_api", "--host", "127.0.0.1",
+               "--port", str(port), *serve_args]
+    return _server(target, command, env, workdir / f"{name}.log", cwd=HERE.parent)
+
+
 def peer_server(port: int, neo4j_uri: str, workdir: Path) -> AbstractContextManager[Target]:
     """The Neo4j GraphQL Library on ``port`` over the Neo4j at ``neo4j_uri``."""
     if shutil.which("node") is None:
@@ -362,6 +385,7 @@ def peer_server(port: int, neo4j_uri: str, workdir: Path) -> AbstractContextMana
 
 
 def _copy(source: Path, workdir: Path) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
     copy = workdir / source.name
     shutil.copyfile(source, copy)
     return copy
@@ -403,7 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench", type=Path, default=BENCH_DIR,
                         help="where the benchmark portfolios and stores are kept")
     parser.add_argument("--backends", nargs="+", default=["embedded", "neo4j", "peer"],
-                        choices=["embedded", "neo4j", "peer"])
+                        choices=BACKENDS,
+                        help="embedded-open and neo4j-open: the same API without "
+                             "authentication, rights and audit (benchmarks/open_api.py)")
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
     parser.add_argument("--connections", nargs="+", type=int, default=[1, 8, 32])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
@@ -440,15 +466,21 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(
             prefix="api-load-", dir=args.bench)))
         targets: list[Target] = []
-        if "embedded" in args.backends:
+        if {"embedded", "embedded-open"} & set(args.backends):
             store = ensure_embedded(BORROWERS, bench=args.bench, console=console,
                                     reuse_stale=args.reuse_stale)
             console.print(f"copying {store.database} ...")
-            targets.append(stack.enter_context(loanwatch_server(
-                "embedded", args.port, _copy(store.database, workdir), workdir,
-                neo4j_uri=None, authorization=args.authorization, serve_env=serve_env,
-                serve_args=serve_args, token_scopes=args.token_scopes)))
-        if {"neo4j", "peer"} & set(args.backends):
+            if "embedded" in args.backends:
+                targets.append(stack.enter_context(loanwatch_server(
+                    "embedded", args.port, _copy(store.database, workdir), workdir,
+                    neo4j_uri=None, authorization=args.authorization, serve_env=serve_env,
+                    serve_args=serve_args, token_scopes=args.token_scopes)))
+            if "embedded-open" in args.backends:
+                targets.append(stack.enter_context(open_server(
+                    "embedded-open", args.port + 3,
+                    _copy(store.database, workdir / "open"), workdir, neo4j_uri=None,
+                    serve_env=serve_env, serve_args=serve_args)))
+        if {"neo4j", "neo4j-open", "peer"} & set(args.backends):
             imported = ensure_neo4j(BORROWERS, args.neo4j_uri, bench=args.bench,
                                     console=console, reuse_stale=args.reuse_stale)
             if "neo4j" in args.backends:
@@ -457,6 +489,11 @@ def main(argv: list[str] | None = None) -> int:
                     neo4j_uri=args.neo4j_uri, authorization=args.authorization,
                     serve_env=serve_env, serve_args=serve_args,
                     token_scopes=args.token_scopes)))
+            if "neo4j-open" in args.backends:
+                targets.append(stack.enter_context(open_server(
+                    "neo4j-open", args.port + 4,
+                    _copy(imported.database, workdir / "open"), workdir,
+                    neo4j_uri=args.neo4j_uri, serve_env=serve_env, serve_args=serve_args)))
             if "peer" in args.backends:
                 targets.append(stack.enter_context(
                     peer_server(args.port + 2, args.neo4j_uri, workdir)))
