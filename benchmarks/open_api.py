@@ -23,6 +23,7 @@ its own process only.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 from typing import Any, Final
 
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         configure_json_logging()
         if args.no_access_log:
             request_access_log.setLevel(logging.WARNING)
+        gc.collect()
+        gc.freeze()  # as loanwatch serve does
         uvicorn.Server(server_config(app, args.host, args.port)).run()
     finally:
         graph.close()

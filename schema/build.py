@@ -14,6 +14,7 @@ from schema.authorization import AccessRules, FieldRights
 from schema.direct_resolvers import resolve_directly
 from schema.document_cache import DocumentCache
 from schema.error_codes import ErrorCode, ErrorCodes, classify
+from schema.execution import LoanwatchExecutionContext
 from schema.limits import QueryLimits, limit_extensions
 from schema.mutations import Mutation
 from schema.persisted import DocumentLookup, PersistedDocuments, cached_lookup
@@ -84,6 +85,7 @@ def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
         types=[Person, Company, Loan, Alert, Account, Transaction, Collateral, ExternalEvent,
                Identifier, Installment, Repayment, BureauSnapshot, ImportBatch],
         extensions=extensions,
+        execution_context_class=LoanwatchExecutionContext,
     )
     resolve_directly(schema)  # before the personal fields' resolvers are wrapped
     watch_personal_fields(schema._schema)
