@@ -33,6 +33,9 @@ class Attempt(StrEnum):
 
     CLIENT_SECRET = "client-secret"
     PASSWORD = "password"
+    #: A request to the API without a valid access token (none, malformed, expired,
+    #: revoked, not ours).
+    BEARER_TOKEN = "bearer-token"
 
 
 class FailureThrottle:
@@ -64,6 +67,17 @@ class FailureThrottle:
     def failed(self, attempt: Attempt, source: str) -> None:
         """Count one failed ``attempt`` from ``source``."""
         self._limiter.hit(self._item, _NAMESPACE, attempt.value, source)
+
+    def refuse_after_failure(self, attempt: Attempt, source: str) -> int | None:
+        """Count one failed ``attempt`` from ``source``, unless it is already over the
+        limit; the seconds it must wait when it is (it is refused), ``None`` when not.
+
+        One storage round trip while ``source`` is within the limit, two past it.
+        """
+        if self._limiter.hit(self._item, _NAMESPACE, attempt.value, source):
+            return None
+        stats = self._limiter.get_window_stats(self._item, _NAMESPACE, attempt.value, source)
+        return max(1, math.ceil(stats.reset_time - self._clock()))
 
     def clear(self, attempt: Attempt, source: str) -> None:
         self._limiter.clear(self._item, _NAMESPACE, attempt.value, source)
