@@ -1,4 +1,4 @@
-"""Throttling of wrong client secrets and passwords, per source address.
+"""Throttling of wrong client secrets, passwords and bearer tokens, per source address.
 
 Each failed attempt from an address counts in a moving window; once an address has failed
 :data:`DEFAULT_FAILURE_LIMIT` times, its attempts are refused (429, with the seconds to wait)
@@ -6,7 +6,8 @@ until the window moves on. The count is per *source address*, never per client i
 a lock-out per client id would let anyone who knows a partner's id lock the partner out.
 
 The counts live in a ``limits`` storage: in memory (one process) or Redis (shared by every
-process, ``LOANWATCH_OAUTH_REDIS_URL``).
+process: ``LOANWATCH_OAUTH_REDIS_URL`` for the OAuth endpoints, and
+``LOANWATCH_RATE_LIMIT_STORAGE`` for the API's bearer tokens, :mod:`api.failed_auth`).
 """
 
 from __future__ import annotations
