@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api.admission import HeavyQueryGate
+from api.failed_auth import FailedAuthentication
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.graphql_view import DEFAULT_MAX_REQUEST_BYTES, GraphQLView, RequestLimits
 from api.health import healthz, ping_engine, readiness_endpoint
@@ -29,6 +30,7 @@ from api.metrics import ApiMetrics, TimedStore
 from api.oauth import oauth_routes
 from api.rate_limit import ClientRateLimiter
 from api.request_log import RequestLog
+from api.websocket_limits import WebSocketLimits
 from auth.audit_events import AuditSink
 from auth.authorization_server import OAuthServer, OAuthSettings
 from auth.logging_sink import LoggingAuditSink
@@ -70,7 +72,8 @@ def create_app(
     The heavy-query gate is kept as ``app.state.heavy_queries``
     (:class:`api.admission.HeavyQueryGate`), the metrics as ``app.state.metrics``
     (:class:`api.metrics.ApiMetrics`, served at ``/metrics``), the rate limiter as
-    ``app.state.rate_limiter``.
+    ``app.state.rate_limiter``, the WebSocket counts as ``app.state.websockets``
+    (:class:`api.websocket_limits.WebSocketConnections`).
 
     Args:
         settings: ``environment == "production"`` masks unexpected errors and hides the
@@ -94,8 +97,12 @@ def create_app(
         rate_limiter: each client's request budget (by default from
             ``settings.rate_limit`` and ``settings.rate_limit_storage``).
 
+    Requests without a valid token are throttled per address as
+    ``settings.auth_failure_limit`` says (counted in ``settings.rate_limit_storage``), and
+    WebSockets limited by the ``ws_*`` settings.
+
     Raises:
-        ConfigurationError: the rate-limit settings are malformed.
+        ConfigurationError: the rate-limit or failure-limit settings are malformed.
     """
     production = settings.environment == "production"
     audit = audit if audit is not None else LoggingAuditSink()
@@ -122,6 +129,14 @@ def create_app(
         default_currency=settings.base_currency,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
+        failed_auth=FailedAuthentication.from_strings(settings.auth_failure_limit,
+                                                      settings.rate_limit_storage),
+        websocket_limits=WebSocketLimits(
+            max_connections=settings.ws_max_connections,
+            max_connections_per_client=settings.ws_max_connections_per_client,
+            max_subscriptions_per_connection=settings.ws_max_subscriptions_per_connection,
+            init_timeout_s=settings.ws_connection_init_timeout_s,
+            token_recheck_s=settings.ws_token_recheck_s),
     )
 
     async def metrics_endpoint(request: Request) -> Response:
@@ -157,6 +172,7 @@ def create_app(
     app.state.alert_feed = feed
     app.state.metrics = metrics
     app.state.rate_limiter = rate_limiter
+    app.state.websockets = view.websocket_gate.connections
     return app
 
 

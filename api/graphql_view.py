@@ -21,6 +21,11 @@ Around each request the view enforces what the schema cannot:
   :mod:`schema.authorization`). A WebSocket (``graphql-transport-ws``) authenticates
   with its ``Authorization`` header or the ``Authorization`` entry of its
   ``connection_init`` payload; without a valid token the connection is closed (4403).
+  The WebSocket's limits, token watch and persisted documents are
+  :mod:`api.websocket_handler`'s.
+- a request without a valid token counts as a failure of its source address
+  (:mod:`api.failed_auth`); past the limit it gets 429 with ``Retry-After`` instead of 401
+  (a WebSocket handshake: 429; a ``connection_init``: closed with 4429).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final
 
 import orjson
@@ -51,6 +57,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.bearer import authenticate, bearer_challenge
+from api.failed_auth import FailedAuthentication, refuse_handshake, throttled_response
 from api.graphiql import graphiql_html
 from api.http_status import (
     GRAPHQL_RESPONSE_MEDIA_TYPE,
@@ -62,6 +69,8 @@ from api.metrics import ApiMetrics, CountingAuditSink
 from api.rate_limit import ClientRateLimiter, Verdict
 from api.request_body import Disconnected, read_body, replaying, watch_disconnect
 from api.request_log import client_address, note_for_log, request_id_of, with_headers
+from api.websocket_handler import TransportWSHandler, WebSocketGate
+from api.websocket_limits import WebSocketConnections, WebSocketLimits
 from auth.audit_events import AuditSink
 from auth.errors import AuditError, InvalidToken
 from auth.principal import Principal, Right, TokenVerifier
@@ -137,7 +146,12 @@ class GraphQLView(GraphQL[Context, None]):
         audit: where reads of personal data in clear and refusals are recorded.
         rate_limiter: each client's request budget (none: unlimited).
         metrics: where latencies, errors and rejections are counted.
+        failed_auth: counts requests without a valid token per address (none: no
+            throttle).
+        websocket_limits: connections, operations and timeouts of WebSockets.
     """
+
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, schema: LoanwatchSchema, graph: GraphStore, *,
                  verifier: TokenVerifier,
@@ -148,9 +162,15 @@ class GraphQLView(GraphQL[Context, None]):
                  rate_limiter: ClientRateLimiter | None = None,
                  metrics: ApiMetrics | None = None,
                  alert_feed: AlertFeed | None = None,
-                 default_currency: str = DEFAULT_CURRENCY) -> None:
+                 default_currency: str = DEFAULT_CURRENCY,
+                 failed_auth: FailedAuthentication | None = None,
+                 websocket_limits: WebSocketLimits | None = None) -> None:
+        websocket_limits = websocket_limits or WebSocketLimits()
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True,
-                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         connection_init_wait_timeout=timedelta(
+                             seconds=websocket_limits.init_timeout_s),
+                         max_subscriptions_per_connection=None)  # the handler's, with a code
         self._graph = graph
         self._records = records
         self._inline_reads = reads_in_place(graph, records)
@@ -162,7 +182,12 @@ class GraphQLView(GraphQL[Context, None]):
         self._metrics = metrics or ApiMetrics()
         self._audit = None if audit is None else CountingAuditSink(audit, self._metrics)
         self._rate_limiter = rate_limiter
+        self._failed_auth = failed_auth
         self._ide_html = graphiql_html()
+        self.websocket_gate = WebSocketGate(
+            connections=WebSocketConnections(websocket_limits), verifier=verifier,
+            metrics=self._metrics, failed_auth=failed_auth,
+            documents=getattr(schema, "persisted_documents", None))
 
     def __repr__(self) -> str:
         return f"GraphQLView(graph={self._graph!r}, limits={self._limits!r})"
@@ -189,7 +214,7 @@ class GraphQLView(GraphQL[Context, None]):
             principal = await authenticate(request.headers.get("authorization"),
                                            self._verifier)
         except InvalidToken as refused:
-            await self._unauthenticated(request, refused)(scope, receive, send)
+            await (await self._unauthenticated(request, refused))(scope, receive, send)
             return
         note_for_log(scope, client_id=principal.client_id, user=principal.user or "")
         if self._rate_limiter is not None:
@@ -216,36 +241,44 @@ class GraphQLView(GraphQL[Context, None]):
             except InvalidToken as refused:
                 self._metrics.rejected.labels(ErrorCode.UNAUTHENTICATED.value).inc()
                 logger.info("WebSocket refused: %s", refused.message)
-                if (await receive())["type"] == "websocket.connect":  # refuse the handshake
-                    await send({"type": "websocket.close", "code": 4401,
-                                "reason": "Unauthorized"})
+                if (await receive())["type"] == "websocket.connect":
+                    await refuse_handshake(scope, send,
+                                           await self._failed_attempt(scope, "websocket"))
                 return
             note_for_log(scope, client_id=principal.client_id, user=principal.user or "")
             scope["state"]["principal"] = principal
         await super().__call__(scope, receive, send)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Authenticate a WebSocket not authenticated by its header, from the
-        ``Authorization`` entry of its ``connection_init`` payload.
+        """Accept a ``connection_init``: :class:`api.websocket_handler.TransportWSHandler`
+        authenticated it (from its header or payload) and counted it before this hook.
 
         Raises:
-            ConnectionRejectionError: no token, or one the verifier refuses (closes 4403).
+            ConnectionRejectionError: no caller (closes 4403; not reached through that
+                handler).
         """
-        if context.principal is not None:
-            return UNSET
-        params = context.connection_params or {}
-        authorization = params.get("Authorization", params.get("authorization"))
-        try:
-            context.principal = await authenticate(
-                authorization if isinstance(authorization, str) else None, self._verifier)
-        except InvalidToken as refused:
-            self._metrics.rejected.labels(ErrorCode.UNAUTHENTICATED.value).inc()
-            logger.info("WebSocket connection_init refused: %s", refused.message)
-            raise ConnectionRejectionError({"message": refused.message}) from None
+        if context.principal is None:
+            raise ConnectionRejectionError({"message": "no access token"})
         return UNSET
 
-    def _unauthenticated(self, request: Request, refused: InvalidToken) -> Response:
-        """401 (400 for a malformed header) with the RFC 6750 challenge."""
+    async def _failed_attempt(self, scope: Scope, transport: str) -> int | None:
+        """Count a request of ``scope`` without a valid token; the seconds its address must
+        wait when it failed too often, else ``None``."""
+        if self._failed_auth is None:
+            return None
+        wait = await self._failed_auth.refused(client_address(scope))
+        if wait is not None:
+            self._metrics.auth_throttled.labels(transport).inc()
+        return wait
+
+    async def _unauthenticated(self, request: Request, refused: InvalidToken) -> Response:
+        """401 (400 for a malformed header) with the RFC 6750 challenge; 429 with
+        ``Retry-After`` once the request's address failed too often."""
+        wait = await self._failed_attempt(request.scope, "http")
+        if wait is not None:
+            self._metrics.rejected.labels(ErrorCode.RATE_LIMITED.value).inc()
+            return throttled_response(wait, response_media_type(
+                request.headers.get("accept", "")))
         self._metrics.rejected.labels(ErrorCode.UNAUTHENTICATED.value).inc()
         status = 400 if refused.error == "invalid_request" else 401
         media_type = response_media_type(request.headers.get("accept", ""))

@@ -11,7 +11,17 @@
 - ``loanwatch_http_requests_in_flight``: requests being served now;
 - ``loanwatch_store_call_duration_seconds{method}``: each graph-store call
   (:class:`TimedStore`);
-- ``loanwatch_audit_events_total{action}``: audit events handed to the trail.
+- ``loanwatch_audit_events_total{action}``: audit events handed to the trail;
+- ``loanwatch_auth_throttled_total{transport}``: requests (``http``) and WebSocket
+  connections (``websocket``) refused because their address failed authentication too
+  often (:mod:`api.failed_auth`);
+- ``loanwatch_websocket_connections``: WebSocket connections open now;
+- ``loanwatch_websocket_operations``: operations (subscriptions) running over them now;
+- ``loanwatch_websocket_closed_total{reason}``: connections the server closed, by reason
+  (``too-many-connections``, ``too-many-client-connections``, ``init-timeout``,
+  ``unauthenticated``, ``throttled``, ``token-expired``, ``token-invalid``);
+- ``loanwatch_websocket_operations_refused_total{code}``: ``subscribe`` messages answered
+  with an ``error`` before running (``TOO_MANY_SUBSCRIPTIONS``, persisted-document codes).
 
 Example::
 
@@ -76,6 +86,21 @@ class ApiMetrics:
         self.audit_events = Counter("loanwatch_audit_events_total",
                                     "Audit events handed to the trail, by action.",
                                     ["action"], registry=self.registry)
+        self.auth_throttled = Counter(
+            "loanwatch_auth_throttled_total", "Requests and WebSocket connections refused "
+            "because their address failed authentication too often, by transport.",
+            ["transport"], registry=self.registry)
+        self.ws_connections = Gauge("loanwatch_websocket_connections",
+                                    "WebSocket connections open now.", registry=self.registry)
+        self.ws_operations = Gauge("loanwatch_websocket_operations",
+                                   "Operations running over WebSockets now.",
+                                   registry=self.registry)
+        self.ws_closed = Counter("loanwatch_websocket_closed_total",
+                                 "WebSocket connections the server closed, by reason.",
+                                 ["reason"], registry=self.registry)
+        self.ws_refused = Counter("loanwatch_websocket_operations_refused_total",
+                                  "subscribe messages refused before running, by code.",
+                                  ["code"], registry=self.registry)
         self._operations: set[str] = set()
         self._lock = Lock()
 

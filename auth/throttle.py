@@ -1,4 +1,4 @@
-"""Throttling of wrong client secrets and passwords, per source address.
+"""Throttling of wrong client secrets, passwords and bearer tokens, per source address.
 
 Each failed attempt from an address counts in a moving window; once an address has failed
 :data:`DEFAULT_FAILURE_LIMIT` times, its attempts are refused (429, with the seconds to wait)
@@ -6,7 +6,8 @@ until the window moves on. The count is per *source address*, never per client i
 a lock-out per client id would let anyone who knows a partner's id lock the partner out.
 
 The counts live in a ``limits`` storage: in memory (one process) or Redis (shared by every
-process, ``LOANWATCH_OAUTH_REDIS_URL``).
+process: ``LOANWATCH_OAUTH_REDIS_URL`` for the OAuth endpoints, and
+``LOANWATCH_RATE_LIMIT_STORAGE`` for the API's bearer tokens, :mod:`api.failed_auth`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class Attempt(StrEnum):
 
     CLIENT_SECRET = "client-secret"
     PASSWORD = "password"
+    #: A request to the API without a valid access token (none, malformed, expired,
+    #: revoked, not ours).
+    BEARER_TOKEN = "bearer-token"
 
 
 class FailureThrottle:
@@ -64,6 +68,17 @@ class FailureThrottle:
     def failed(self, attempt: Attempt, source: str) -> None:
         """Count one failed ``attempt`` from ``source``."""
         self._limiter.hit(self._item, _NAMESPACE, attempt.value, source)
+
+    def refuse_after_failure(self, attempt: Attempt, source: str) -> int | None:
+        """Count one failed ``attempt`` from ``source``, unless it is already over the
+        limit; the seconds it must wait when it is (it is refused), ``None`` when not.
+
+        One storage round trip while ``source`` is within the limit, two past it.
+        """
+        if self._limiter.hit(self._item, _NAMESPACE, attempt.value, source):
+            return None
+        stats = self._limiter.get_window_stats(self._item, _NAMESPACE, attempt.value, source)
+        return max(1, math.ceil(stats.reset_time - self._clock()))
 
     def clear(self, attempt: Attempt, source: str) -> None:
         self._limiter.clear(self._item, _NAMESPACE, attempt.value, source)

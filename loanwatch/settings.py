@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from limits import parse as parse_rate
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -88,6 +89,15 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEVELOPMENT_DATA_KEY = b"loanwatch-dev-data-key-NOT-SECRET"[:32]
 #: Bytes of an AES-256 data key.
 DATA_KEY_BYTES = 32
+#: Requests without a valid access token one address may send before 429.
+DEFAULT_AUTH_FAILURE_LIMIT = "120/minute"
+#: WebSocket connections of one process, of one caller; operations on one connection;
+#: seconds a connection may wait for its connection_init; seconds between token checks.
+DEFAULT_WS_MAX_CONNECTIONS = 1_000
+DEFAULT_WS_MAX_CONNECTIONS_PER_CLIENT = 32
+DEFAULT_WS_MAX_SUBSCRIPTIONS = 50
+DEFAULT_WS_INIT_TIMEOUT_S = 10.0
+DEFAULT_WS_TOKEN_RECHECK_S = 30.0
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -135,6 +145,28 @@ class Settings(BaseSettings):
     #: Run only GraphQL documents registered with ``loanwatch documents register`` (set it
     #: in production; see the README's "Persisted documents").
     only_registered_documents: bool = False
+    #: Requests to /graphql without a valid access token one source address may send
+    #: before it gets 429 instead of 401 ("120/minute"; api.failed_auth). Counted where
+    #: ``rate_limit_storage`` says.
+    auth_failure_limit: str = DEFAULT_AUTH_FAILURE_LIMIT
+    #: WebSocket (graphql-transport-ws) limits of one API process (api.websocket_limits):
+    #: connections in all, connections of one caller (token subject), operations running
+    #: on one connection, seconds to wait for a valid connection_init, seconds between two
+    #: checks of a connection's token (a revoked token ends its connections within it).
+    ws_max_connections: int = Field(DEFAULT_WS_MAX_CONNECTIONS, ge=1)
+    ws_max_connections_per_client: int = Field(DEFAULT_WS_MAX_CONNECTIONS_PER_CLIENT, ge=1)
+    ws_max_subscriptions_per_connection: int = Field(DEFAULT_WS_MAX_SUBSCRIPTIONS, ge=1)
+    ws_connection_init_timeout_s: float = Field(DEFAULT_WS_INIT_TIMEOUT_S, gt=0, le=3600)
+    ws_token_recheck_s: float = Field(DEFAULT_WS_TOKEN_RECHECK_S, gt=0, le=3600)
+
+    @field_validator("auth_failure_limit")
+    @classmethod
+    def _is_rate(cls, value: str) -> str:
+        try:
+            parse_rate(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '120/minute': {exc}") from exc
+        return value
 
     @field_validator("identifier_key", "data_keys", "hash_keys", mode="before")
     @classmethod

@@ -33,6 +33,10 @@ __all__ = ["LoanwatchSchema", "build_schema"]
 class LoanwatchSchema(strawberry.Schema):
     """A schema that logs only unexpected errors; user mistakes are answered, not logged."""
 
+    #: Its registered documents, for a transport that resolves a hash before it runs a
+    #: document (the WebSocket transport).
+    persisted_documents: PersistedDocuments | None = None
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -89,4 +93,6 @@ def build_schema(*, mask_errors: bool, limits: QueryLimits | None = None,
     )
     resolve_directly(schema)  # before the personal fields' resolvers are wrapped
     watch_personal_fields(schema._schema)
+    schema.persisted_documents = PersistedDocuments(
+        lookup=lookup, only_registered=only_registered_documents)
     return schema

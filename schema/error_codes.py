@@ -75,6 +75,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     #: The client sent more requests than its rate limit allows (429, ``Retry-After``).
     RATE_LIMITED = "RATE_LIMITED"
+    #: A WebSocket connection already runs as many operations as one connection may.
+    TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
     #: Anything else; masked in production.
     INTERNAL = "INTERNAL"
 

@@ -127,27 +127,42 @@ class PersistedDocuments(SchemaExtension):
         yield
 
     def _resolve(self, context: Any) -> None:
-        sha256 = requested_hash(context.operation_extensions)
-        text = context.query
+        text = self.document(context.query, context.operation_extensions)
+        if text is not None:
+            context.query = text
+
+    def document(self, query: str | None, extensions: dict[str, Any] | None) -> str | None:
+        """The text to run for a request that sent ``query`` and ``extensions`` (``None``
+        when it named no hash: then ``query`` runs as sent).
+
+        Every transport asks this before it runs a document: the HTTP view through this
+        extension, the WebSocket handler (:mod:`api.websocket_handler`) before it starts
+        an operation, so both refuse alike, with the same codes and words.
+
+        Raises:
+            GraphQLError: ``PERSISTED_QUERY_NOT_FOUND``, ``PERSISTED_QUERY_NOT_ALLOWED`` or
+                ``BAD_REQUEST``, as the module says.
+        """
+        sha256 = requested_hash(extensions)
         if sha256 is None:
-            if text and self.only_registered and self.registered(_digest(text)) is None:
+            if query and self.only_registered and self.registered(_digest(query)) is None:
                 raise _error("this server runs only registered documents: send the hash of "
                              "a registered document (extensions.persistedQuery.sha256Hash or "
                              "documentId)", ErrorCode.PERSISTED_QUERY_NOT_ALLOWED)
-            return
-        if text:
-            if _digest(text) != sha256:
+            return None
+        if query:
+            if _digest(query) != sha256:
                 raise _error("the sha256Hash is not the SHA-256 of the query sent with it",
                              ErrorCode.BAD_REQUEST)
             if self.only_registered and self.registered(sha256) is None:
                 raise _error("this server runs only registered documents and does not "
                              "register them on request", ErrorCode.PERSISTED_QUERY_NOT_ALLOWED)
-            return
+            return None
         registered = self.registered(sha256)
         if registered is None:
             raise _error(f"no document is registered under the hash {sha256}",
                          ErrorCode.PERSISTED_QUERY_NOT_FOUND)
-        context.query = registered
+        return registered
 
 
 def _digest(text: str) -> str:

@@ -276,7 +276,7 @@ def test_only_registered_subscriptions_run_when_the_switch_is_on(stores: Stores)
     with serving(app) as address:
         refused = asyncio.run(scenario(address))
 
-    assert refused["type"] == "next"
-    assert refused["payload"]["data"] is None
-    assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == [
+    assert refused["type"] == "error"
+    assert refused["id"] == "2"
+    assert [e["extensions"]["code"] for e in refused["payload"]] == [
         "PERSISTED_QUERY_NOT_ALLOWED"]
