@@ -28,18 +28,21 @@ from graph.batches import (
 )
 from graph.errors import InvalidGraphElement, NodeNotFound
 from graph.field_cipher import ENVELOPE_PREFIX
-from graph.model import PARTY_LABELS, Edge, Label, Node, RelType
+from graph.model import PARTY_LABELS, Edge, Label, Node, RelType, Subgraph
 from graph.resealing import ResealPage
 from graph.sealed_properties import SealedProperties
 from graph.store import (
     DEFAULT_EDGE_BATCH,
+    DEFAULT_NEIGHBOURHOOD_LIMIT,
     DEFAULT_SEARCH_LIMIT,
     BatchWrite,
     EdgeRow,
     GraphStore,
+    sorted_edges,
 )
 from graph.stores import neo4j_cypher as cypher
 from graph.stores.neo4j_errors import DRIVER_ERRORS, translate
+from graph.traversal import checkpoint
 from graph.vault import PERSONAL_LABELS, PersonalDataVault, SealedNode
 
 __all__ = ["Neo4jGraphStore"]
@@ -307,6 +310,30 @@ class Neo4jGraphStore(GraphStore):
         return self._sealed.search_hits(plan, (
             (node_id, _LABEL_BY_NAME[label], name, exact_tokens, props)
             for node_id, label, name, exact_tokens, props in record["hits"]), limit)
+
+    def neighbourhood(self, center: str, hops: int = 2, *,
+                      labels: Collection[Label] | None = None,
+                      types: Collection[RelType] | None = None,
+                      limit: int = DEFAULT_NEIGHBOURHOOD_LIMIT) -> Subgraph:
+        """See :meth:`GraphStore.neighbourhood`: here one query, the walk and the subgraph
+        together (:func:`graph.stores.neo4j_cypher.neighbourhood_query`), instead of one or
+        two round trips a hop; the same answer as the walk of :mod:`graph.traversal`."""
+        self._check_hops(hops, limit)
+        wanted = None if types is None else tuple(sorted(set(types)))
+        checkpoint()
+        records = self._read(
+            cypher.neighbourhood_query(hops, wanted), center=center, room=limit - 1,
+            labels=None if labels is None else sorted(label.value for label in labels))
+        if not records:
+            raise NodeNotFound(center)
+        [record] = records
+        opened = self._sealed.open
+        nodes = [opened(node_id, _LABEL_BY_NAME[label], props)
+                 for node_id, label, props in record["nodes"]]
+        edges = [Edge(RelType(rel_type), source, target, key or "",
+                      _clean(props, _EDGE_INTERNALS))
+                 for rel_type, source, target, key, props in record["edges"]]
+        return Subgraph(nodes=nodes, edges=sorted_edges(edges), truncated=record["cut"])
 
     def project(
         self,

@@ -10,6 +10,7 @@ tens of thousands of rows.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 from graph.model import Label, RelType
@@ -37,6 +38,7 @@ __all__ = [
     "SEARCH_QUERY",
     "edge_upsert_query",
     "move_edges_query",
+    "neighbourhood_query",
     "node_upsert_query",
     "rename_node_query",
 ]
@@ -225,3 +227,52 @@ DELETE_ALL_QUERY: Final = (
     "MATCH (n:Entity) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
 DELETE_NODES_QUERY: Final = "UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n"
 
+
+#: One hop of :func:`neighbourhood_query`: the frontier's neighbours over the wanted edges,
+#: of the wanted labels, not seen before, in id order; of them, as many as there is room
+#: for join the result. Once the limit cuts a hop the frontier is emptied, so the hops
+#: left find nothing, as the walk of :func:`graph.traversal.expand_neighbourhood` stops.
+_HOP: Final = """
+CALL (frontier, seen) {{
+  UNWIND frontier AS f
+  MATCH (f)-[r{types}]-(m:Entity)
+  WHERE {condition}($labels IS NULL OR m.label IN $labels) AND NOT m IN seen
+  WITH DISTINCT m ORDER BY m.id
+  RETURN collect(m) AS new
+}}
+WITH c, found, cut, seen, new, $room - size(found) AS room
+WITH c, found + new[..room] AS found, cut OR size(new) > room AS cut,
+     CASE WHEN size(new) > room THEN [] ELSE new END AS frontier, seen + new AS seen
+"""
+
+_SUBGRAPH: Final = """
+WITH [c] + found AS members, cut
+CALL (members) {{
+  UNWIND members AS a
+  MATCH (a)-[r{types}]->(b:Entity) WHERE {condition}b IN members
+  RETURN collect([type(r), a.id, b.id, r.key, properties(r)]) AS edges
+}}
+RETURN [n IN members | [n.id, n.label, properties(n)]] AS nodes, edges, cut
+"""
+
+
+@lru_cache(maxsize=128)
+def neighbourhood_query(hops: int, types: tuple[RelType, ...] | None) -> str:
+    """The whole of :meth:`graph.store.GraphStore.neighbourhood` as one statement: the
+    breadth-first walk of ``hops`` hops from ``$center`` (one subquery a hop), then the
+    nodes and the edges among them.
+
+    ``types`` (``None``: all) are written into the statement, so that a hop expands only
+    relationships of those types. Parameters: ``$center``; ``$room``, the limit less the
+    center; ``$labels``, the label names a walk may enter (``NULL``: all).
+
+    Returns no record when the center does not exist, else one: ``nodes`` (``[id, label,
+    properties]``, in (hop, id) order), ``edges`` (``[type, source, target, key,
+    properties]``, each once) and ``cut`` (whether the limit cut the walk).
+    """
+    pattern = "" if not types else ":" + "|".join(t.value for t in types)
+    condition = "false AND " if types == () else ""  # no type: nothing to walk or return
+    return ("MATCH (c:Entity {id: $center})\n"
+            "WITH c, [c] AS frontier, [c] AS seen, [] AS found, false AS cut\n"
+            + _HOP.format(types=pattern, condition=condition) * hops
+            + _SUBGRAPH.format(types=pattern, condition=condition))
