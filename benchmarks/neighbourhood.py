@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--reuse-stale", action="store_true",
                         help="keep a portfolio or import made by other code (said aloud)")
     args = parser.parse_args()
-    console = Console(width=132)
+    console = Console(width=150)
     ensure_neo4j(args.borrowers, args.neo4j_uri, bench=args.bench_dir, console=console,
                  reuse_stale=args.reuse_stale)
     from neo4j import GraphDatabase
