@@ -70,6 +70,7 @@ bench: install-ml services
 	$(BIN)/python -m benchmarks.model_train
 	$(BIN)/python -m benchmarks.portfolio_features
 	$(BIN)/python -m benchmarks.pd_models
+	$(BIN)/python -m benchmarks.neighbourhood
 
 clean:
 	rm -rf var/demo var/bench .pytest_cache

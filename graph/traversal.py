@@ -2,7 +2,9 @@
 
 The backends differ in how they fetch one hop (SQL for the embedded store, Cypher for
 Neo4j); the walk itself is written once here so that both give the same answer. Each
-function takes the fetchers as arguments and holds no state.
+function takes the fetchers as arguments and holds no state. (Neo4j answers a whole
+neighbourhood in one query instead, with the same semantics: see
+:func:`graph.stores.neo4j_cypher.neighbourhood_query`; a test compares the two.)
 
 A walk can be stopped from outside: before each hop it calls the function held in
 :data:`traversal_checkpoint` (when one is set in the calling context), which raises to end
@@ -23,6 +25,7 @@ from graph.model import Edge, Label, RelType
 __all__ = [
     "IncidentFetcher",
     "LabelFetcher",
+    "checkpoint",
     "expand_neighbourhood",
     "find_shortest_paths",
     "traversal_checkpoint",
@@ -46,7 +49,9 @@ traversal_checkpoint: ContextVar[Callable[[], None] | None] = ContextVar(
 )
 
 
-def _checkpoint() -> None:
+def checkpoint() -> None:
+    """Call the :data:`traversal_checkpoint` of the calling context, if one is set (a
+    walk made of one query calls it once, before the query)."""
     check = traversal_checkpoint.get()
     if check is not None:
         check()
@@ -87,7 +92,7 @@ def expand_neighbourhood(
     for _ in range(hops):
         if not frontier:
             break
-        _checkpoint()
+        checkpoint()
         candidates = _neighbours(fetch_incident(frontier, types), set(frontier)) - visited
         if allowed is not None and candidates:
             found = fetch_labels(candidates)
@@ -133,7 +138,7 @@ def find_shortest_paths(
     fetched: dict[tuple[str, str, str, str], Edge] = {}
     best: int | None = None
     while radius[0] + radius[1] < max_hops:
-        _checkpoint()
+        checkpoint()
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
         frontier = frontiers[side]
         edges = fetch_incident(frontier, types)
@@ -166,7 +171,7 @@ def find_shortest_paths(
     paths: list[list[str]] = []
     for path in nx.all_shortest_paths(graph, source, target):
         if len(paths) % _PATHS_PER_CHECKPOINT == 0:
-            _checkpoint()
+            checkpoint()
         paths.append(path)
         if len(paths) >= MAX_ENUMERATED_PATHS:
             break

@@ -210,12 +210,36 @@ def _graph_allowed(graph: GraphStore, flt: ListFilter) -> set[str] | None:
     return allowed
 
 
-def _page(rows: Iterable[Any], key: Any, allowed: set[str] | None, offset: int,
+def _scope(records: Engine, graph: GraphStore,
+           flt: ListFilter) -> tuple[int, set[str] | None] | None:
+    """What a list reads, once ``flt`` is checked: the latest scan's id and the borrowers
+    the graph-side filters allow (``None``: all of them); ``None`` when the list is empty
+    whatever else it asks (no scan yet, or no borrower passes region and sector).
+
+    Raises:
+        PortfolioListError: the filter names an unknown bucket, tier or currency.
+    """
+    _check(flt)
+    run = latest_run(records)
+    if run is None:
+        return None
+    allowed = _graph_allowed(graph, flt)
+    if allowed is not None and not allowed:
+        return None
+    return run.id, allowed
+
+
+def _page(session: Session, query: Any, allowed: set[str] | None, offset: int,
           limit: int) -> list[Any]:
+    """``limit`` rows of ``query`` from ``offset``, counting only rows whose borrower is
+    ``allowed`` (all when ``None``: then the database pages; else the sorted rows are read
+    a batch at a time until the page is full)."""
+    if allowed is None:
+        return list(session.execute(query.offset(offset).limit(limit)).all())
     kept: list[Any] = []
     skipped = 0
-    for row in rows:
-        if allowed is not None and key(row) not in allowed:
+    for row in session.execute(query.execution_options(yield_per=_FETCH_ROWS)):
+        if row.borrower_id not in allowed:
             continue
         if skipped < offset:
             skipped += 1
@@ -234,15 +258,12 @@ def borrower_page(records: Engine, graph: GraphStore, flt: ListFilter, order: Li
     Raises:
         PortfolioListError: the filter names an unknown bucket, tier, currency or group.
     """
-    _check(flt)
-    run = latest_run(records)
-    if run is None:
+    scope = _scope(records, graph, flt)
+    if scope is None:
         return []
-    allowed = _graph_allowed(graph, flt)
-    if allowed is not None and not allowed:
-        return []
+    run_id, allowed = scope
     with Session(records) as session:
-        currency = _list_currency(session, run.id, flt)
+        currency = _list_currency(session, run_id, flt)
         if currency is None:
             return []
         exposure = func.sum(case((_R.currency == currency, _R.exposure_minor),
@@ -250,11 +271,11 @@ def borrower_page(records: Engine, graph: GraphStore, flt: ListFilter, order: Li
         dpd, stage = func.max(_R.dpd).label("dpd"), func.max(_R.stage).label("stage")
         tier = func.max(_TIER_RANK).label("tier")
         query = select(_R.borrower_id, func.count().label("loans"), tier, stage, dpd, exposure)
-        query = query.where(_R.run_id == run.id)
+        query = query.where(_R.run_id == run_id)
         if flt.products:
             query = query.join(_LOANS, _L.id == _R.loan_id).where(
                 _L.product.in_(list(flt.products)))
-        members = _member_ids(session, run.id, flt)
+        members = _member_ids(session, run_id, flt)
         if members is not None:
             query = query.where(_R.borrower_id.in_(members))
         query = query.group_by(_R.borrower_id)
@@ -275,11 +296,7 @@ def borrower_page(records: Engine, graph: GraphStore, flt: ListFilter, order: Li
                 ListOrder.DPD_DESC: [dpd.desc()], ListOrder.TIER_DESC: [tier.desc()],
                 ListOrder.ID: []}[order]
         query = query.order_by(*sort, _R.borrower_id)
-        if allowed is None:
-            rows = session.execute(query.offset(offset).limit(limit)).all()
-        else:
-            rows = _page(session.execute(query.execution_options(yield_per=_FETCH_ROWS)),
-                         lambda r: r.borrower_id, allowed, offset, limit)
+        rows = _page(session, query, allowed, offset, limit)
         return [BorrowerRow(party_id=r.borrower_id, loans=int(r.loans),
                             tier=_tier_slug(r.tier), stage=int(r.stage), dpd=int(r.dpd),
                             currency=currency,
@@ -296,17 +313,14 @@ def loan_page(records: Engine, graph: GraphStore, flt: ListFilter, order: ListOr
     Raises:
         PortfolioListError: the filter names an unknown bucket, tier, currency or group.
     """
-    _check(flt)
-    run = latest_run(records)
-    if run is None:
+    scope = _scope(records, graph, flt)
+    if scope is None:
         return []
-    allowed = _graph_allowed(graph, flt)
-    if allowed is not None and not allowed:
-        return []
+    run_id, allowed = scope
     with Session(records) as session:
         query = (select(_R.loan_id, _R.borrower_id, _L.product, _R.tier, _R.stage, _R.dpd,
                         _R.currency, _R.exposure_minor)
-                 .join(_LOANS, _L.id == _R.loan_id).where(_R.run_id == run.id))
+                 .join(_LOANS, _L.id == _R.loan_id).where(_R.run_id == run_id))
         if flt.products:
             query = query.where(_L.product.in_(list(flt.products)))
         if flt.dpd_buckets:
@@ -326,18 +340,14 @@ def loan_page(records: Engine, graph: GraphStore, flt: ListFilter, order: ListOr
         elif flt.exposure_min is not None or flt.exposure_max is not None:
             raise PortfolioListError("an exposure range needs a currency",
                                      suggestion="give currency, e.g. CNY")
-        members = _member_ids(session, run.id, flt)
+        members = _member_ids(session, run_id, flt)
         if members is not None:
             query = query.where(_R.borrower_id.in_(members))
         sort = {ListOrder.EXPOSURE_DESC: [_R.exposure_minor.desc()],
                 ListOrder.EXPOSURE_ASC: [_R.exposure_minor], ListOrder.DPD_DESC: [_R.dpd.desc()],
                 ListOrder.TIER_DESC: [_TIER_RANK.desc()], ListOrder.ID: []}[order]
         query = query.order_by(*sort, _R.loan_id)
-        if allowed is None:
-            rows = session.execute(query.offset(offset).limit(limit)).all()
-        else:
-            rows = _page(session.execute(query.execution_options(yield_per=_FETCH_ROWS)),
-                         lambda r: r.borrower_id, allowed, offset, limit)
+        rows = _page(session, query, allowed, offset, limit)
         return [LoanRow(loan_id=r.loan_id, borrower_id=r.borrower_id, product=r.product,
                         tier=r.tier, stage=int(r.stage), dpd=int(r.dpd), currency=r.currency,
                         exposure=minor_to_decimal(int(r.exposure_minor), r.currency))

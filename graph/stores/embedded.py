@@ -9,14 +9,14 @@ load the chosen relationship types into networkx.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
 import networkx as nx
 import orjson
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from graph.batches import (
     check_endpoints,
@@ -26,9 +26,9 @@ from graph.batches import (
     merge_edges,
     merge_nodes,
 )
-from graph.errors import GraphBackendError, GraphSchemaMissing, PlaintextPersonalData
 from graph.model import PARTY_LABELS, Edge, Label, Node, RelType
 from graph.resealing import ResealPage
+from graph.sealed_properties import SealedProperties
 from graph.store import (
     DEFAULT_EDGE_BATCH,
     DEFAULT_SEARCH_LIMIT,
@@ -37,6 +37,8 @@ from graph.store import (
     GraphStore,
 )
 from graph.stores.driver_reads import driver_reads
+from graph.stores.embedded_edges import edge_rows_query, stream_edge_rows
+from graph.stores.embedded_errors import translate
 from graph.stores.embedded_schema import graph_edge, graph_meta, graph_node
 from graph.stores.embedded_sql import dialect_sql
 from graph.vault import PERSONAL_LABELS, PersonalDataVault, SealedNode
@@ -60,17 +62,6 @@ def _dumps(props: dict[str, Any]) -> str:
     return orjson.dumps(props).decode()
 
 
-#: PostgreSQL's SQLSTATE for "undefined table".
-_UNDEFINED_TABLE: Final = "42P01"
-
-
-def _missing_table(exc: SQLAlchemyError) -> bool:
-    original = getattr(exc, "orig", None)
-    if getattr(original, "sqlstate", None) == _UNDEFINED_TABLE:
-        return True
-    return "no such table" in str(original or exc)
-
-
 def _node_row(sealed: SealedNode) -> tuple[str, str, str | None, str, str | None,
                                             str | None, str]:
     return (sealed.id, sealed.label.value, sealed.name, sealed.search_text, sealed.name_tokens,
@@ -81,7 +72,8 @@ class EmbeddedGraphStore(GraphStore):
     """A :class:`GraphStore` kept in SQL tables.
 
     Personal properties are sealed by ``vault`` before they are written and opened after
-    they are read (see :mod:`graph.vault`): the tables hold ciphertext, callers see plaintext.
+    they are read (see :mod:`graph.sealed_properties`): the tables hold ciphertext, callers
+    see plaintext.
 
     Args:
         engine: a SQLAlchemy engine on a database migrated to the current schema
@@ -93,8 +85,9 @@ class EmbeddedGraphStore(GraphStore):
         self._engine = engine
         self._dialect = engine.dialect.name
         self._sql = dialect_sql(self._dialect)
-        self._vault = vault or PersonalDataVault.development()
-        self._sealed_checked = False
+        self._sealed = SealedProperties(
+            vault, where=f"the graph at {engine.url.render_as_string(hide_password=True)}",
+            decode=orjson.loads)
 
     def __repr__(self) -> str:
         return f"EmbeddedGraphStore({self._engine.url.render_as_string(hide_password=True)!r})"
@@ -108,21 +101,11 @@ class EmbeddedGraphStore(GraphStore):
     @contextmanager
     def _sql_errors(self) -> Iterator[None]:
         """Turn SQL errors into graph errors: missing tables say how to create them."""
-        address = self._engine.url.render_as_string(hide_password=True)
         try:
             yield
         except SQLAlchemyError as exc:
-            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines()
-                      or [type(exc).__name__])[0]
-            if _missing_table(exc):
-                raise GraphSchemaMissing(
-                    f"the graph tables are missing from the database at {address}: {reason}",
-                    suggestion="run `loanwatch migrate`",
-                ) from exc
-            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                raise BackendUnavailable("the SQL database", address, reason) from exc
-            raise GraphBackendError(
-                f"the embedded graph store at {address} failed: {reason}") from exc
+            raise translate(exc, address=self._engine.url.render_as_string(
+                hide_password=True)) from exc
 
     def ensure_schema(self) -> None:
         # The tables come from the migrations; only check that they are there.
@@ -170,8 +153,8 @@ class EmbeddedGraphStore(GraphStore):
         latest_edges = merge_edges(edges)
         with self._sql_errors():
             if latest_nodes:
-                self._check_sealed(connection)
-                seal = self._vault.seal_node
+                self._sealed.refuse_plaintext(lambda: self._sealed_in(connection))
+                seal = self._sealed.seal
                 connection.exec_driver_sql(self._sql.upsert_node, [
                     _node_row(seal(node)) for node in latest_nodes.values()])
                 check_labels_unchanged(latest_nodes,
@@ -199,10 +182,7 @@ class EmbeddedGraphStore(GraphStore):
             for chunk in _chunks(olds):
                 for row in conn.execute(select(graph_node).where(graph_node.c.id.in_(chunk))):
                     new = wanted[row.id]
-                    # The props stay sealed as they are; only the id-derived search text
-                    # changes.
-                    renamed = self._vault.seal_node(
-                        Node(new, _LABEL_BY_NAME[row.label], orjson.loads(row.props)))
+                    renamed = self._sealed.moved(new, _LABEL_BY_NAME[row.label], row.props)
                     nodes.append((new, row.label, row.name, renamed.search_text,
                                   row.name_tokens, row.exact_tokens, row.props))
                 # One index-backed query per end instead of an OR, which SQLite would scan.
@@ -220,18 +200,6 @@ class EmbeddedGraphStore(GraphStore):
         return len(olds)
 
     # -- personal data at rest (graph.resealing.ResealableGraph) ---------------------------
-
-    def _check_sealed(self, connection: Connection) -> None:
-        """Refuse to write into a store that still holds personal data in clear: new
-        sealed values must not be mixed silently with old plaintext ones."""
-        if self._sealed_checked:
-            return
-        if not self._sealed_in(connection):
-            raise PlaintextPersonalData(
-                f"the graph at {self._engine.url.render_as_string(hide_password=True)} holds "
-                "personal data written before encryption at rest; nothing was written",
-                suggestion="run `loanwatch migrate`, which encrypts it")
-        self._sealed_checked = True
 
     def _sealed_in(self, connection: Connection) -> bool:
         personal = connection.execute(select(graph_node.c.id).where(
@@ -256,7 +224,7 @@ class EmbeddedGraphStore(GraphStore):
     def mark_personal_data_sealed(self) -> None:
         with self._sql_errors(), self._engine.begin() as conn:
             self._mark_sealed_in(conn)
-        self._sealed_checked = True
+        self._sealed.mark_sealed()
 
     def reseal_page(self, label: Label, after: str, limit: int) -> ResealPage:
         self._check_batch_size(limit)
@@ -272,13 +240,7 @@ class EmbeddedGraphStore(GraphStore):
                 # Take the write lock before reading, so no writer slips in between.
                 conn.exec_driver_sql("UPDATE graph_meta SET name = name WHERE 0 = 1")
             rows = conn.execute(query).all()
-            resealed = []
-            for row in rows:
-                stored = {**orjson.loads(row.props), "name_tokens": row.name_tokens,
-                          "exact_tokens": row.exact_tokens}
-                fresh = self._vault.reseal(row.id, label, stored)
-                if fresh is not None:
-                    resealed.append(fresh)
+            resealed = self._sealed.resealed(label, rows)
             for fresh in resealed:
                 conn.execute(graph_node.update().where(graph_node.c.id == fresh.id).values(
                     name=fresh.name, search_text=fresh.search_text,
@@ -307,10 +269,9 @@ class EmbeddedGraphStore(GraphStore):
     def nodes_with_label(self, label: Label) -> list[Node]:
         query = (select(graph_node.c.id, graph_node.c.props)
                  .where(graph_node.c.label == label.value))
-        opened = self._vault.open_node
+        opened = self._sealed.open
         with self._sql_errors(), self._engine.connect() as conn:
-            nodes = [opened(row.id, label, orjson.loads(row.props))
-                     for row in conn.execute(query)]
+            nodes = [opened(row.id, label, row.props) for row in conn.execute(query)]
         return sorted(nodes, key=lambda node: node.id)
 
     def labels_of(self, ids: Collection[str]) -> dict[str, Label]:
@@ -326,8 +287,7 @@ class EmbeddedGraphStore(GraphStore):
             for chunk in _chunks(unique):
                 for node_id, label, props in read(self._sql.nodes_in(len(chunk)),
                                                   tuple(chunk)):
-                    found[node_id] = self._vault.open_node(
-                        node_id, _LABEL_BY_NAME[label], orjson.loads(props))
+                    found[node_id] = self._sealed.open(node_id, _LABEL_BY_NAME[label], props)
         return [found.get(node_id) for node_id in ids]
 
     def _incident_edges(
@@ -377,11 +337,10 @@ class EmbeddedGraphStore(GraphStore):
         found through their blind-index tokens (and national ids through their exact
         token); the candidates' names are opened to check the match and to order them,
         then the first ``limit`` are opened whole. One query, as before."""
-        needle = text.strip().lower()
-        if not needle or limit < 1:
+        plan = self._sealed.search_plan(text, limit)
+        if plan is None:
             return []
-        plan = self._vault.search_plan(needle)
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = plan.needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         found = [graph_node.c.search_text.like(f"%{escaped}%", escape="\\")]
         found += [and_(*(graph_node.c.name_tokens.contains(token, autoescape=True)
                          for token in tokens)) for tokens in plan.name_patterns()]
@@ -393,18 +352,10 @@ class EmbeddedGraphStore(GraphStore):
             .where(graph_node.c.label.in_([label.value for label in PARTY_LABELS]),
                    or_(*found))
         )
-        hits: list[tuple[bool, bool, bytes, bytes, Label, str]] = []
         with self._sql_errors(), self._engine.connect() as conn:
-            for row in conn.execute(query):
-                label = _LABEL_BY_NAME[row.label]
-                matched, name = self._vault.search_hit(plan, row.id, label, row.name,
-                                                       row.exact_tokens)
-                if matched:
-                    hits.append((row.id.lower() != needle, name is None,
-                                 (name or "").encode(), row.id.encode(), label, row.props))
-        hits.sort(key=lambda hit: hit[:4])
-        return [self._vault.open_node(hit[3].decode(), hit[4], orjson.loads(hit[5]))
-                for hit in hits[:limit]]
+            return self._sealed.search_hits(plan, (
+                (row.id, _LABEL_BY_NAME[row.label], row.name, row.exact_tokens, row.props)
+                for row in conn.execute(query)), limit)
 
     def project(
         self,
@@ -435,8 +386,8 @@ class EmbeddedGraphStore(GraphStore):
                 for node_id, label, props in ((row.source, row.source_label, row.source_props),
                                               (row.target, row.target_label, row.target_props)):
                     if node_id not in graph:
-                        graph.add_node(node_id, label=label, **self._vault.open_props(
-                            node_id, _LABEL_BY_NAME[label], orjson.loads(props)))
+                        graph.add_node(node_id, label=label, **self._sealed.open_props(
+                            node_id, _LABEL_BY_NAME[label], props))
                 graph.add_edge(row.source, row.target, key=row.key, type=row.type,
                                **orjson.loads(row.props))
         return graph
@@ -454,51 +405,12 @@ class EmbeddedGraphStore(GraphStore):
         wanted = [t.value for t in types]
         if not wanted:
             return
-        source_node = graph_node.alias("s")
-        target_node = graph_node.alias("t")
-        columns = [graph_edge.c.type, graph_edge.c.source, graph_edge.c.target,
-                   graph_edge.c.key, graph_edge.c.props]
-        query = select(*columns, *(
-            [source_node.c.props.label("source_props")] if source_props else []), *(
-            [target_node.c.props.label("target_props")] if target_props else []))
-        if source_props:
-            query = query.join(source_node, source_node.c.id == graph_edge.c.source)
-        if target_props:
-            query = query.join(target_node, target_node.c.id == graph_edge.c.target)
-        query = query.where(graph_edge.c.type.in_(wanted))
+        query = edge_rows_query(wanted, source_props=bool(source_props),
+                                target_props=bool(target_props))
         with self._sql_errors(), self._engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                yield from self._sqlite_batches(conn, query, batch_size, props, source_props,
-                                                target_props, self._vault.open_loose)
-                return
-            result = conn.execution_options(stream_results=True, yield_per=batch_size)
-            for partition in result.execute(query).partitions():
-                yield _edge_rows(partition, props, source_props, target_props,
-                                 self._vault.open_loose)
-
-    @staticmethod
-    def _sqlite_batches(conn: Connection, query: Any, batch_size: int, props: Sequence[str],
-                        source_props: Sequence[str], target_props: Sequence[str],
-                        opened: Callable[[str, object], object]) -> Iterator[list[EdgeRow]]:
-        """:meth:`iter_edges` on SQLite from the driver's own tuples: every column is text
-        (the props are JSON text, decoded here), and SQLAlchemy's per-row processing cost
-        about a seventh of a million-borrower read. A plain execute (no ``stream_results``,
-        which would pre-buffer the first rows in SQLAlchemy) leaves every row in the
-        cursor, and sqlite3 fetches lazily, so memory stays one batch."""
-        result = conn.execute(query)
-        cursor = result.cursor
-        driver_error = conn.dialect.loaded_dbapi.Error
-        try:
-            while True:
-                try:
-                    partition = cursor.fetchmany(batch_size)
-                except driver_error as exc:  # wrapped as SQLAlchemy wraps it
-                    raise DBAPIError.instance(None, None, exc, driver_error) from exc
-                if not partition:
-                    return
-                yield _edge_rows(partition, props, source_props, target_props, opened)
-        finally:
-            result.close()
+            yield from stream_edge_rows(conn, query, batch_size, props=props,
+                                        source_props=source_props, target_props=target_props,
+                                        opened=self._sealed.open_loose)
 
     def count(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -513,25 +425,3 @@ class EmbeddedGraphStore(GraphStore):
                 counts[rel_type] = n
         return counts
 
-
-def _edge_rows(partition: Sequence[Sequence[Any]], props: Sequence[str],
-               source_props: Sequence[str], target_props: Sequence[str],
-               opened: Callable[[str, object], object]) -> list[EdgeRow]:
-    """Rows of :meth:`EmbeddedGraphStore.iter_edges`' query (type, source, target, key,
-    edge props, then source and target props as asked) as edge rows, node values opened
-    where they are sealed."""
-    loads = orjson.loads
-    batch: list[EdgeRow] = []
-    for row in partition:
-        values: tuple[Any, ...] = ()
-        if props:
-            edge_props = loads(row[4])
-            values += tuple(edge_props.get(name) for name in props)
-        if source_props:
-            node_props = loads(row[5])
-            values += tuple(opened(name, node_props.get(name)) for name in source_props)
-        if target_props:
-            node_props = loads(row[-1])
-            values += tuple(opened(name, node_props.get(name)) for name in target_props)
-        batch.append((row[0], row[1], row[2], row[3], values))
-    return batch
