@@ -59,7 +59,7 @@ def test_a_dropped_connection_is_reported_then_replaced(
     postgres_graph_store.delete_all()
     postgres_graph_store.upsert_nodes([Node("P1", Label.PERSON, {"name": "甲"})])
     engine = create_engine(postgres_graph_store._engine.url, pool_size=1)
-    store = EmbeddedGraphStore(engine, vault=postgres_graph_store._vault)
+    store = EmbeddedGraphStore(engine, vault=postgres_graph_store._sealed.vault)
     try:
         assert store.get_nodes(["P1"])[0] is not None  # the pool's one connection, idle now
         raw = engine.raw_connection()
