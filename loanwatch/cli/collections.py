@@ -36,6 +36,7 @@ from loanwatch.cli.dates import as_of_date
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, open_audit_trail
+from portfolio.money import minor_to_decimal
 from risk.collections.cases import CaseEventKind, CaseView, get_case, list_cases, transition_case
 from risk.collections.config import DEFAULT_COLLECTIONS, CollectionsConfig
 from risk.collections.config_file import load_collections_config
@@ -198,8 +199,8 @@ def _print_rates(rates: RollRates) -> None:
         table.add_column(escape(column), justify="right")
     table.add_column("cure rate", justify="right")
     for row in rates.buckets:
-        cells = [f"{rates.counts[row][c]:,} ({_percent(rates.rates[row][c])})"
-                 for c in rates.columns]
+        cells = [f"{n:,} ({_percent(rates.rates[row][c])})" if (n := rates.counts[row][c])
+                 else "0" for c in rates.columns]
         table.add_row(escape(row), *cells, _percent(rates.cure_rates.get(row)))
     console.print(table)
     console.print(f"Cure rate of all delinquent loans: {_percent(rates.cure_rate)}",
@@ -229,7 +230,8 @@ def cases(
         table.add_column(name, justify="right" if name in ("dpd", "outstanding") else "left")
     for c in found:
         table.add_row(escape(c.id), c.state, escape(c.bucket), str(c.dpd),
-                      f"{c.outstanding_minor:,} {c.currency} minor", escape(c.segment),
+                      f"{minor_to_decimal(c.outstanding_minor, c.currency):,} {c.currency}",
+                      escape(c.segment),
                       c.opened_on.isoformat())
     console.print(table)
 

@@ -40,8 +40,8 @@ class RunOutOfOrder(CollectionsError):
 
     def __init__(self, as_of: date, latest: date) -> None:
         super().__init__(
-            f"the collections run for {as_of.isoformat()} comes after the run for "
-            f"{latest.isoformat()}: runs go forwards, one day after another",
+            f"{as_of.isoformat()} was never run and is before the latest collections run "
+            f"({latest.isoformat()}): runs go forwards, one day after another",
             suggestion=f"run {latest.isoformat()} or a later date; the history already "
                        "answers for earlier dates (`loanwatch collections bucket`)")
         self.as_of = as_of
