@@ -16,6 +16,7 @@ with buckets current (0), 1-60 and 61+:
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -252,3 +253,32 @@ def test_roll_and_cure_rates(database: Engine) -> None:
     assert whole.cure_rate == 0.0
     with pytest.raises(CollectionsError, match="ends"):
         roll_rates(database, LAST, FIRST)
+
+
+def test_two_runs_of_one_date_at_once_write_it_once(database: Engine) -> None:
+    # Two workers handed the same day at the same moment: one writes it, the other finds
+    # its row (the unique date) and returns the same stored run.
+    _book(database)
+    audit = trail(database)
+    start = threading.Barrier(2)
+    outcomes: list[RunOutcome] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            outcomes.append(_run(database, FIRST, audit))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    audit.close()
+    assert errors == []
+    assert len({o.last.run_id for o in outcomes}) == 1
+    assert sorted(o.last.already_done for o in outcomes) == [False, True]
+    assert (_count(database, "collection_run"), _count(database, "bucket_move"),
+            _count(database, "collection_case")) == (1, 4, 2)
