@@ -168,6 +168,22 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit such as '120/minute': {exc}") from exc
         return value
 
+    #: The collections settings (delinquency buckets, balance bands; a YAML file, see the
+    #: README's "Collections"); unset: the defaults (current, 1-30, 31-60, 61-90, 90+).
+    collections_config: Path | None = None
+
+    @field_validator("collections_config", mode="before")
+    @classmethod
+    def _blank_collections_config_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("collections_config")
+    @classmethod
+    def _collections_config_is_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
+        return value
+
     @field_validator("identifier_key", "data_keys", "hash_keys", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:

@@ -9,6 +9,7 @@ from loanwatch.cli import audit as audit_cli
 from loanwatch.cli import circles as circles_cli
 from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import clients as clients_cli
+from loanwatch.cli import collections as collections_cli
 from loanwatch.cli import demo as demo_cli
 from loanwatch.cli import documents as documents_cli
 from loanwatch.cli import features as features_cli
@@ -77,6 +78,8 @@ app.add_typer(clients_cli.app, name="clients", help="OAuth clients: integrations
 app.add_typer(users_cli.app, name="users", help="Users who sign in on the login page.")
 app.add_typer(signing_keys_cli.app, name="signing-keys", help="The keys that sign access tokens.")
 app.add_typer(documents_cli.app, name="documents", help="Trusted GraphQL documents.")
+app.add_typer(collections_cli.app, name="collections", help="Collections: the daily run, bucket "
+              "history, roll and cure rates, cases.")
 
 
 def main() -> None:

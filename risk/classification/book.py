@@ -185,9 +185,12 @@ def _check_as_of(connection: Connection, as_of: date) -> None:
             suggestion=f"give --as-of {first.isoformat()} or later")
 
 
-def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = None) -> LoanBook:
+def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = None,
+              bureau: bool = True) -> LoanBook:
     """The book as of ``as_of``; with ``loans``, those loans and every other loan of their
-    borrowers (the debtor-level rules need them).
+    borrowers (the debtor-level rules need them). ``bureau=False`` leaves the bureau
+    figures unknown (``-1``) without reading them, for passes that only need days past due
+    (the daily collections run: a quarter of the read at 100,000 borrowers).
 
     Raises:
         AsOfBeforeData: ``as_of`` is before the first disbursement.
@@ -241,7 +244,8 @@ def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = No
             _modification.c.loan_id)
         mod_rows.sort(key=lambda r: (r[0], r[1], r[2]))
         borrower_ids = np.array([row[1] for row in loan_rows], dtype=object)
-        bureau = _bureau_figures(connection, as_of, borrower_ids)
+        figures = _bureau_figures(connection, as_of, borrower_ids) if bureau \
+            else _unknown_bureau(len(borrower_ids))
 
     def column(rows: list[Any], i: int, dtype: Any) -> np.ndarray:
         return np.array([row[i] for row in rows], dtype=dtype)
@@ -289,18 +293,23 @@ def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = No
         rep_day=rep_day[rep_order],
         rep_amount=np.array(rep_columns[2], dtype=np.int64)[rep_order],
         modifications=modifications,
-        bureau=bureau,
+        bureau=figures,
     )
+
+
+def _unknown_bureau(n: int) -> BureauFigures:
+    """``n`` loans whose borrowers have no bureau snapshot (every figure ``-1``)."""
+    return BureauFigures(as_of=np.full(n, -1, dtype=np.int64),
+                         total_debt=np.full(n, -1, dtype=np.int64),
+                         overdue_90=np.full(n, -1, dtype=np.int64),
+                         currency=np.full(n, None, dtype=object))
 
 
 def _bureau_figures(connection: Connection, as_of: date,
                     borrower_ids: np.ndarray) -> BureauFigures:
     """The latest snapshot per borrower taken on or before ``as_of``, spread over loans."""
     n = len(borrower_ids)
-    figures = BureauFigures(as_of=np.full(n, -1, dtype=np.int64),
-                            total_debt=np.full(n, -1, dtype=np.int64),
-                            overdue_90=np.full(n, -1, dtype=np.int64),
-                            currency=np.full(n, None, dtype=object))
+    figures = _unknown_bureau(n)
     if n == 0:
         return figures
     latest = (select(_bureau.c.party_id, func.max(_bureau.c.as_of).label("as_of"))

@@ -1,0 +1,158 @@
+"""Read the collections settings from a YAML file; every problem names the file, the line
+and the field.
+
+The format (every key optional; what is left out keeps its default)::
+
+    buckets:                      # days past due, contiguous from 0, the last open-ended
+      - {name: current, min_days: 0, max_days: 0}
+      - {name: "1-30", min_days: 1, max_days: 30}
+      - {name: "30+", min_days: 31}
+    balance_bands:                # outstanding principal, major units, the last open-ended
+      - {name: small, below: 50000}
+      - {name: large}
+    paying_window_days: 30
+    max_catch_up_days: 31
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from risk.collections.config import BalanceBand, Bucket, CollectionsConfig
+from risk.collections.errors import CollectionsConfigError
+
+__all__ = ["load_collections_config", "parse_collections_config"]
+
+_TOP: Final = ("buckets", "balance_bands", "paying_window_days", "max_catch_up_days")
+_BUCKET_KEYS: Final = ("name", "min_days", "max_days")
+_BAND_KEYS: Final = ("name", "below")
+
+
+def load_collections_config(path: Path | str) -> CollectionsConfig:
+    """The settings in the YAML file ``path`` over the defaults.
+
+    Raises:
+        CollectionsConfigError: the file cannot be read or parsed, a key is unknown, or a
+            value is bad (gaps, overlaps, bad bounds); the message names file, line, field.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CollectionsConfigError("file", f"cannot read it: {exc}", where=str(path)) \
+            from exc
+    return parse_collections_config(text, str(path))
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """The Python value of a scalar node, as the safe loader would build it."""
+    return yaml.safe_load(yaml.serialize(node))
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[str, int] = {}
+
+    def fail(self, field: str, problem: str, line: int | None = None) -> CollectionsConfigError:
+        line = line if line is not None else self.lines.get(field)
+        return CollectionsConfigError(field, problem, where=self.file if line is None
+                                      else f"{self.file}:{line}")
+
+    def mapping(self, node: yaml.Node, field: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(field, "must be a mapping of keys", _line(node))
+        values: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            path = f"{field}.{key}" if field else key
+            if key not in keys:
+                raise self.fail(path, f"unknown key; known: {', '.join(keys)}",
+                                _line(key_node))
+            if key in values:
+                raise self.fail(path, "given twice", _line(key_node))
+            self.lines[path] = _line(key_node)
+            values[key] = value_node
+        return values
+
+    def items(self, node: yaml.Node, field: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(field, "must be a list", _line(node))
+        for i, item in enumerate(node.value):
+            self.lines[f"{field}[{i}]"] = _line(item)
+        return list(node.value)
+
+    def integer(self, node: yaml.Node, field: str) -> int:
+        value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(field, f"must be a whole number, got {_text(node)}", _line(node))
+        return value
+
+    def amount(self, node: yaml.Node, field: str) -> Decimal:
+        if isinstance(node, yaml.ScalarNode) and not isinstance(_scalar(node), bool):
+            try:
+                return Decimal(str(node.value))
+            except InvalidOperation:
+                pass
+        raise self.fail(field, f"must be an amount, got {_text(node)}", _line(node))
+
+
+def _text(node: yaml.Node) -> str:
+    return repr(node.value) if isinstance(node, yaml.ScalarNode) else "a " + node.id
+
+
+def parse_collections_config(text: str, file: str = "<collections settings>") \
+        -> CollectionsConfig:
+    """The settings in the YAML ``text`` (``file`` names it in errors)."""
+    reader = _Reader(file)
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise reader.fail("file", f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                          None if mark is None else mark.line + 1) from None
+    if root is None:
+        return CollectionsConfig()
+    top = reader.mapping(root, "", _TOP)
+    options: dict[str, Any] = {}
+    if "buckets" in top:
+        buckets = []
+        for i, item in enumerate(reader.items(top["buckets"], "buckets")):
+            where = f"buckets[{i}]"
+            values = reader.mapping(item, where, _BUCKET_KEYS)
+            if "name" not in values or "min_days" not in values:
+                raise reader.fail(where, "a bucket needs a name and min_days", _line(item))
+            buckets.append(Bucket(
+                name=str(_scalar(values["name"])),
+                min_days=reader.integer(values["min_days"], f"{where}.min_days"),
+                max_days=None if "max_days" not in values or _scalar(values["max_days"]) is None
+                else reader.integer(values["max_days"], f"{where}.max_days")))
+        options["buckets"] = tuple(buckets)
+    if "balance_bands" in top:
+        bands = []
+        for i, item in enumerate(reader.items(top["balance_bands"], "balance_bands")):
+            where = f"balance_bands[{i}]"
+            values = reader.mapping(item, where, _BAND_KEYS)
+            if "name" not in values:
+                raise reader.fail(where, "a band needs a name", _line(item))
+            below = values.get("below")
+            bands.append(BalanceBand(
+                name=str(_scalar(values["name"])),
+                below=None if below is None or _scalar(below) is None
+                else reader.amount(below, f"{where}.below")))
+        options["balance_bands"] = tuple(bands)
+    for name in ("paying_window_days", "max_catch_up_days"):
+        if name in top:
+            options[name] = reader.integer(top[name], name)
+    try:
+        return CollectionsConfig(**options)
+    except CollectionsConfigError as exc:
+        line = reader.lines.get(exc.field) or reader.lines.get(exc.field.rsplit(".", 1)[0])
+        raise reader.fail(exc.field, exc.problem, line) from None
