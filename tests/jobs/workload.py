@@ -32,8 +32,10 @@ EFFECTS: Final = Table("test_effect", metadata,
                        Column("label", String(255), nullable=False))
 
 
-def record(context: JobContext, label: object, sleep_s: float = 0.0) -> None:
-    """Write one effect row; refuse a label that is not text (a malformed payload)."""
+def record(context: JobContext, label: object, sleep_s: float = 0.0,
+           tick: str | None = None) -> None:
+    """Write one effect row (after ``sleep_s``); refuse a label that is not text (a
+    malformed payload). ``tick`` is the schedule's tick when a schedule made the unit."""
     if not isinstance(label, str):
         raise JobPayloadError(f"{RECORD}: label must be text, got {label!r}")
     assert context.connection is not None
