@@ -13,9 +13,9 @@ either: the broker hands a dead worker's messages to another after the heartbeat
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
-from typing import Any
 
 import typer
 from dramatiq.cli import main as dramatiq_main
@@ -34,8 +34,13 @@ from loanwatch.wiring import create_engine_from_settings
 
 __all__ = ["boot_worker_process", "run_scheduler_process", "worker"]
 
-#: What the parent hands its forked processes: extra job modules to load.
-_BOOT: dict[str, Any] = {"modules": ()}
+#: How the supervisor hands its processes the extra job modules to load (comma-separated;
+#: not a ``LOANWATCH_`` name, so the settings ignore it).
+JOB_MODULES_VARIABLE = "_LOANWATCH_WORKER_JOB_MODULES"
+
+
+def _extra_modules() -> tuple[str, ...]:
+    return tuple(name for name in os.environ.get(JOB_MODULES_VARIABLE, "").split(",") if name)
 
 
 def worker(
@@ -63,7 +68,7 @@ def worker(
     build_broker(options.broker_url, options).close()
     create_engine_from_settings(settings).dispose()
     load_jobs(jobs_modules)
-    _BOOT["modules"] = tuple(jobs_modules)
+    os.environ[JOB_MODULES_VARIABLE] = ",".join(jobs_modules)
     configure_json_logging()
     arguments = ["loanwatch.cli.worker:boot_worker_process", "--processes", str(processes),
                  "--threads", str(threads), "--skip-logging"]
@@ -79,14 +84,14 @@ def boot_worker_process() -> None:
     """Dramatiq's broker set-up in each worker process (see :func:`jobs.worker.boot_worker`)."""
     settings = Settings.from_environ()
     boot_worker(job_options(settings), lambda broker: make_runtime(settings, broker),
-                _BOOT["modules"])
+                _extra_modules())
 
 
 def run_scheduler_process() -> int:
     """The scheduler's process: looks every ``LOANWATCH_SCHEDULER_INTERVAL_S`` until
     SIGTERM."""
     settings = Settings.from_environ()
-    run_scheduler(settings, _BOOT["modules"], once=False)
+    run_scheduler(settings, _extra_modules(), once=False)
     return 0
 
 
@@ -128,3 +133,11 @@ def scheduler(
     if not once:
         configure_json_logging()
     run_scheduler(settings, tuple(jobs_modules), once=once)
+
+
+if __name__ == "__main__":  # `python -m loanwatch.cli.worker`: the worker alone, quicker to start
+    from loanwatch.cli.errors import run_reporting_errors
+
+    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    single.command()(worker)
+    run_reporting_errors(single)
