@@ -39,6 +39,8 @@ class JobRuntime:
         open_graph: opens the graph store the first time a job asks for it.
         vault: the personal-data vault, for jobs that seal or open personal data.
         values: plain settings values the services need (named by the job modules).
+        owns_graph: :meth:`close` closes the graph store (false when the caller lends one
+            it closes itself, as ``loanwatch serve`` does).
     """
 
     engine: Engine
@@ -47,6 +49,7 @@ class JobRuntime:
     open_graph: Callable[[], GraphStore] | None = None
     vault: PersonalDataVault | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
+    owns_graph: bool = True
     _graph: GraphStore | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -65,11 +68,12 @@ class JobRuntime:
             return self._graph
 
     def close(self) -> None:
-        """Close the graph store if it was opened (the engine belongs to the caller)."""
+        """Close the graph store if this runtime opened and owns it (the engine belongs to
+        the caller)."""
         with self._lock:
-            if self._graph is not None:
+            if self._graph is not None and self.owns_graph:
                 self._graph.close()
-                self._graph = None
+            self._graph = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import dramatiq
 from sqlalchemy import Engine
 
+from graph.store import GraphStore
 from jobs.broker import build_broker
+from jobs.catalog import load_jobs, load_schedules
+from jobs.in_process import InProcessJobs, start_in_process_jobs
 from jobs.options import JobOptions
 from jobs.runtime import JobRuntime
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, open_graph_store, open_vault
 
-__all__ = ["job_options", "make_runtime", "open_broker"]
+__all__ = ["job_options", "make_runtime", "open_broker", "start_jobs_in_process"]
 
 
 def job_options(settings: Settings) -> JobOptions:
@@ -64,3 +67,16 @@ def make_runtime(settings: Settings, broker: dramatiq.Broker,
     owned = engine
     return JobRuntime(engine=engine, broker=broker,
                       open_graph=lambda: open_graph_store(settings, owned), vault=vault)
+
+
+def start_jobs_in_process(settings: Settings, engine: Engine, graph: GraphStore, *,
+                          threads: int = 2) -> InProcessJobs:
+    """The jobs of a process with no broker URL (``loanwatch serve``, ``loanwatch demo``):
+    the in-process broker, worker threads and the scheduler thread, on the stores the
+    process already has (:mod:`jobs.in_process`). Stop them with ``.stop()``."""
+    options = job_options(settings)
+    broker = build_broker(None, options)
+    runtime = JobRuntime(engine=engine, broker=broker, open_graph=lambda: graph,
+                         vault=open_vault(settings), owns_graph=False)
+    return start_in_process_jobs(runtime, load_jobs(), load_schedules(), options,
+                                 threads=threads)
