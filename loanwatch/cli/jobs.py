@@ -3,21 +3,24 @@
 ``jobs list`` shows the messages that failed for good (newest first) with their error;
 ``jobs show ID`` one of them whole; ``jobs retry ID`` enqueues the same message once more
 (without a broker URL its unit goes back to ``pending`` for the in-process scheduler);
-``jobs discard ID`` marks it. ``jobs units`` counts the units of work by state and
-``jobs schedules`` lists the periodic schedules. See :mod:`jobs.dead_letters`.
+``jobs discard ID`` marks it; both are recorded in the audit trail. ``jobs units`` counts
+the units of work by state and ``jobs schedules`` lists the periodic schedules. See
+:mod:`jobs.dead_letters`.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
+from auth.audit_events import AuditAction, AuditEvent
 from jobs.dead_letters import (
     DEFAULT_PAGE,
     DeadLetterView,
@@ -28,9 +31,10 @@ from jobs.dead_letters import (
 )
 from jobs.schedules import list_schedules
 from jobs.units import count_units
+from loanwatch.cli.alerts import default_actor
 from loanwatch.cli.job_wiring import open_broker
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings
+from loanwatch.wiring import create_engine_from_settings, open_audit_trail
 
 __all__ = ["app"]
 
@@ -39,7 +43,20 @@ console = Console()
 
 
 def _who() -> str:
-    return f"cli:{getpass.getuser()}"
+    return f"cli:{default_actor()}"
+
+
+def _audit(settings: Settings, engine: Engine, operation: str, letter: DeadLetterView) -> None:
+    """Record a person's retry or discard in the audit trail."""
+    trail = open_audit_trail(settings, engine)
+    try:
+        trail.record(AuditEvent(
+            at=datetime.now(UTC), action=AuditAction.CHANGE, client_id="cli",
+            user=default_actor(), operation=operation, targets=(f"dead-letter:{letter.id}",),
+            source="cli", detail={"actor": letter.actor_name, "message_id": letter.message_id,
+                                  "idempotency_key": letter.idempotency_key}))
+    finally:
+        trail.close()
 
 
 def _json(value: Any) -> str:
@@ -105,6 +122,7 @@ def retry(dead_letter_id: int = typer.Argument(..., help="The dead letter's id."
         finally:
             if broker is not None:
                 broker.close()
+        _audit(settings, engine, "jobs retry", letter)
     finally:
         engine.dispose()
     if broker is None:
@@ -119,9 +137,11 @@ def retry(dead_letter_id: int = typer.Argument(..., help="The dead letter's id."
 @app.command("discard")
 def discard(dead_letter_id: int = typer.Argument(..., help="The dead letter's id.")) -> None:
     """Mark the dead letter discarded (its unit stays failed)."""
-    engine = create_engine_from_settings(Settings.from_environ())
+    settings = Settings.from_environ()
+    engine = create_engine_from_settings(settings)
     try:
         letter = discard_dead_letter(engine, dead_letter_id, by=_who())
+        _audit(settings, engine, "jobs discard", letter)
     finally:
         engine.dispose()
     console.print(f"dead letter {letter.id} discarded", highlight=False)

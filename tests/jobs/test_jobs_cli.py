@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
+from auth.audit_records import AuditLogRow
 from jobs.dead_letters import DeadLetterEntry, get_dead_letter, record_dead_letter
 from jobs.units import UnitSpec, add_units, get_unit
 from loanwatch.cli.main import app
@@ -19,6 +20,7 @@ from tests.command_line import command_line_database, run_loanwatch
 from tests.jobs import workload
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+AUDIT = AuditLogRow.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -48,6 +50,10 @@ def test_jobs_list_show_and_discard(engine: Engine, monkeypatch: pytest.MonkeyPa
     discarded = runner.invoke(app, ["jobs", "discard", "1"])
     assert discarded.exit_code == 0 and "dead letter 1 discarded" in discarded.output
     assert get_dead_letter(engine, 1).resolved_by.startswith("cli:")  # type: ignore[union-attr]
+    with engine.connect() as connection:
+        [(operation, targets)] = connection.execute(
+            select(AUDIT.c.operation, AUDIT.c.targets)).all()
+    assert operation == "jobs discard" and "dead-letter:1" in str(targets)
     capsys.readouterr()
     assert run_loanwatch(monkeypatch, "jobs", "discard", "1") == 1
     assert "was discarded already by cli:" in capsys.readouterr().err
