@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterator
 
 import dramatiq
 import pytest
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
@@ -138,3 +141,33 @@ def test_a_message_travels_through_redis_to_a_worker(redis_broker: RedisBroker) 
     finally:
         worker.stop()
     assert sorted(received) == [("LN-1", 30), ("LN-2", 90)]
+
+
+@pytest.mark.redis
+def test_a_silent_workers_messages_come_back_after_the_heartbeat_window() -> None:
+    namespace = f"lwtest-{uuid.uuid4().hex[:8]}"
+    try:
+        dead = LoanwatchRedisBroker(url=REDIS_URL, namespace=namespace, heartbeat_timeout=1_000)
+        dead.client.ping()
+    except redis.RedisError as exc:
+        unreachable("Redis", REDIS_URL, exc)
+    alive = LoanwatchRedisBroker(url=REDIS_URL, namespace=namespace, heartbeat_timeout=1_000)
+    queue = f"{namespace}:q"
+    try:
+        for broker in (dead, alive):
+            broker.declare_queue("q")
+        dead.enqueue(dramatiq.Message(queue_name="q", actor_name="a", args=(), kwargs={},
+                                      options={}))
+        consumer = dead.consume("q", prefetch=1, timeout=100)
+        assert next(consumer) is not None  # fetched, never acknowledged: the worker dies
+        assert dead.client.llen(queue) == 0
+        alive.beat()  # within the window: the dead worker may still be working on it
+        assert dead.client.llen(queue) == 0
+        time.sleep(1.2)  # past the 1 s window (LOANWATCH_BROKER_HEARTBEAT_TIMEOUT_S)
+        alive.beat()
+        assert dead.client.llen(queue) == 1  # back on its queue for a live worker
+    finally:
+        for key in dead.client.scan_iter(f"{namespace}:*"):
+            dead.client.delete(key)
+        dead.close()
+        alive.close()
