@@ -3,6 +3,7 @@ fault is transient, dead-lettered with their error, retried or discarded by a pe
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from jobs.dead_letters import (
 )
 from jobs.errors import DeadLetterNotFound, DeadLetterResolved, UnknownUnit
 from jobs.messages import send_message, send_unit
+from jobs.options import JobOptions
 from jobs.submit import submit_unit
 from jobs.units import UnitSpec, add_units, get_unit, unit_transaction
 from tests.jobs import workload
@@ -176,3 +178,29 @@ def test_without_a_broker_a_retry_leaves_the_unit_pending(engine: Engine) -> Non
     retry_dead_letter(engine, None, letter.id, by="cli:tester", clock=lambda: later)
     unit = get_unit(engine, "bad")
     assert unit is not None and (unit.state, unit.due_at) == ("pending", later)
+
+
+def test_a_job_past_its_time_limit_is_interrupted_and_dead_lettered(engine: Engine) -> None:
+    limited = JobOptions(time_limit_s=0.3, retry_min_backoff_s=0.01, retry_max_backoff_s=0.05)
+    with running_worker(engine, limited) as broker:
+        submit_unit(engine, broker, spec("slow", "a", 1.5), now=NOW)
+        settle(broker, engine)
+    [letter] = list_dead_letters(engine)
+    assert letter.error_class == "TimeLimitExceeded" and letter.attempts == 1
+    assert effects(engine) == {}  # its transaction rolled back
+    assert get_unit(engine, "slow").state == "failed"  # type: ignore[union-attr]
+
+
+def test_a_message_past_its_age_limit_is_dead_lettered_unrun(engine: Engine) -> None:
+    add_units(engine, [spec("old", "a")], now=NOW)
+    aged = JobOptions(max_age_s=3_600)
+    with running_worker(engine, aged) as broker:
+        send_message(broker, dramatiq.Message(
+            queue_name=workload.QUEUE, actor_name=workload.RECORD, args=("old", "a"),
+            kwargs={}, options={"idempotency_key": "old"},
+            message_timestamp=int((time.time() - 7_200) * 1000)))
+        settle(broker, engine)
+    [letter] = list_dead_letters(engine)
+    assert "age limit" in letter.error_message and letter.idempotency_key == "old"
+    assert effects(engine) == {}
+    assert get_unit(engine, "old").state == "failed"  # type: ignore[union-attr]
