@@ -98,6 +98,23 @@ DEFAULT_WS_MAX_CONNECTIONS_PER_CLIENT = 32
 DEFAULT_WS_MAX_SUBSCRIPTIONS = 50
 DEFAULT_WS_INIT_TIMEOUT_S = 10.0
 DEFAULT_WS_TOKEN_RECHECK_S = 30.0
+#: Jobs: a worker silent this long is taken for dead and its unacknowledged messages go back
+#: to their queues; Redis keeps a dead-lettered message a week (the SQL dead letters stay).
+DEFAULT_BROKER_HEARTBEAT_TIMEOUT_S = 60.0
+DEFAULT_BROKER_DEAD_MESSAGE_TTL_S = 7 * 86_400.0
+#: Transient faults (a server unreachable) are retried this often, backing off
+#: exponentially from the minimum to the maximum delay (seconds).
+DEFAULT_JOB_MAX_RETRIES = 10
+DEFAULT_JOB_RETRY_MIN_BACKOFF_S = 15.0
+DEFAULT_JOB_RETRY_MAX_BACKOFF_S = 3_600.0
+#: A job running longer is interrupted; a message waiting longer is dead-lettered (seconds).
+DEFAULT_JOB_TIME_LIMIT_S = 600.0
+DEFAULT_JOB_MAX_AGE_S = 86_400.0
+#: The scheduler looks for due work this often, enqueues at most this many units per look,
+#: and enqueues again a unit enqueued this long ago and still not done (seconds).
+DEFAULT_SCHEDULER_INTERVAL_S = 5.0
+DEFAULT_SCHEDULER_BATCH = 1_000
+DEFAULT_JOB_STALE_AFTER_S = 3_600.0
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
@@ -183,6 +200,22 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"{value} is not a file")
         return value
+
+    # Jobs (jobs/, `loanwatch worker`, `loanwatch scheduler`; README "Jobs and workers"):
+    # how long a worker may stay silent before Redis hands its unacknowledged messages to
+    # another worker, how long Redis keeps dead-lettered messages, how transient faults
+    # are retried, how long a job may run and wait, and how often the scheduler looks.
+    broker_heartbeat_timeout_s: float = Field(DEFAULT_BROKER_HEARTBEAT_TIMEOUT_S, ge=1,
+                                              le=86_400)
+    broker_dead_message_ttl_s: float = Field(DEFAULT_BROKER_DEAD_MESSAGE_TTL_S, ge=60)
+    job_max_retries: int = Field(DEFAULT_JOB_MAX_RETRIES, ge=0, le=1_000)
+    job_retry_min_backoff_s: float = Field(DEFAULT_JOB_RETRY_MIN_BACKOFF_S, gt=0)
+    job_retry_max_backoff_s: float = Field(DEFAULT_JOB_RETRY_MAX_BACKOFF_S, gt=0, le=7 * 86_400)
+    job_time_limit_s: float = Field(DEFAULT_JOB_TIME_LIMIT_S, gt=0)
+    job_max_age_s: float = Field(DEFAULT_JOB_MAX_AGE_S, gt=0)
+    scheduler_interval_s: float = Field(DEFAULT_SCHEDULER_INTERVAL_S, gt=0, le=3_600)
+    scheduler_batch: int = Field(DEFAULT_SCHEDULER_BATCH, ge=1, le=100_000)
+    job_stale_after_s: float = Field(DEFAULT_JOB_STALE_AFTER_S, ge=10)
 
     @field_validator("identifier_key", "data_keys", "hash_keys", mode="before")
     @classmethod

@@ -5,8 +5,9 @@
 # the tests wipe what they use, so they get a Neo4j and a database of their own. Used by
 # `make test` and by CI (.ci/run, as root on a fresh Debian 12 machine).
 #
-#   Redis       127.0.0.1:6379  redis-server, daemonized; data, pid and log in var/redis
-#                               (the tests use database 15)
+#   Redis       127.0.0.1:6379  redis-server, daemonized, append-only persistence; data
+#                               (appendonly file), pid and log in var/redis (the tests use
+#                               database 15)
 #   PostgreSQL  127.0.0.1:5432  Debian's packaged cluster (15/main); role `loanwatch`
 #                               (password `loanwatch`) owns database `loanwatch_test`;
 #                               TCP on 127.0.0.1 uses password (scram) auth
@@ -101,9 +102,10 @@ start_redis() {
     fi
     mkdir -p "$REDIS_DIR"
     log "starting redis on $REDIS_HOST:$REDIS_PORT (data in $REDIS_DIR)"
+    # Append-only persistence: queued jobs survive a Redis restart (the jobs' fault tests).
     redis-server --bind "$REDIS_HOST" --port "$REDIS_PORT" --protected-mode yes \
         --daemonize yes --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" \
-        --logfile "$REDIS_DIR/redis.log"
+        --logfile "$REDIS_DIR/redis.log" --appendonly yes
     wait_for "redis on $REDIS_HOST:$REDIS_PORT (log $REDIS_DIR/redis.log)" "$SERVICE_WAIT_S" redis_up
     log "redis answers"
 }

@@ -13,13 +13,19 @@ from __future__ import annotations
 import base64
 import os
 import threading
+from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from graph.data_keys import DATA_KEY_BYTES
+from graph.vault import PersonalDataVault
+from jobs.actors.key_rotation import rotation_unit
 from jobs.key_rotation import DEFAULT_PAGE_SIZE, RotationProgress, reseal_all, rotation_status
+from jobs.submit import submit_unit
+from jobs.units import add_units
+from loanwatch.cli.job_wiring import open_broker
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, open_graph_store, open_vault
 
@@ -41,6 +47,9 @@ def _describe(state: RotationProgress) -> str:
 def rotate(
     page_size: int = typer.Option(DEFAULT_PAGE_SIZE, "--page-size", min=1,
                                   help="Nodes or rows re-encrypted per transaction."),
+    background: bool = typer.Option(False, "--background",
+                                    help="Enqueue the pass as a job for the workers and "
+                                         "return (see `loanwatch keys status`)."),
 ) -> None:
     """Re-encrypt personal data under the newest configured keys, in the background of a
     running system: resumable, with progress. Keep the old key versions configured until
@@ -48,6 +57,9 @@ def rotate(
     settings = Settings.from_environ()
     vault = open_vault(settings)  # a missing or malformed key fails before any change
     console = Console()
+    if background:
+        _enqueue_rotation(settings, vault, page_size, console)
+        return
     engine = create_engine_from_settings(settings)
     stopping = threading.Event()
     try:
@@ -78,6 +90,33 @@ def rotate(
         console.print("every personal value is under the newest keys: older versions can be "
                       "removed from the configuration once every process runs with it",
                       highlight=False)
+
+
+def _enqueue_rotation(settings: Settings, vault: PersonalDataVault, page_size: int,
+                      console: Console) -> None:
+    """Submit the pass as a unit of work (:mod:`jobs.actors.key_rotation`)."""
+    engine = create_engine_from_settings(settings)
+    try:
+        spec = rotation_unit(vault, now=datetime.now(UTC), page_size=page_size)
+        broker = open_broker(settings)
+        if broker is None:
+            created = add_units(engine, [spec], now=spec.due_at)
+            console.print(f"{spec.key}: {'queued' if created else 'already queued or done'} "
+                          "in the database; the in-process jobs of `loanwatch serve` run it",
+                          highlight=False)
+            return
+        try:
+            unit, sent = submit_unit(engine, broker, spec, now=spec.due_at)
+        finally:
+            broker.close()
+    finally:
+        engine.dispose()
+    if sent:
+        console.print(f"{unit.key}: enqueued; `loanwatch keys status` shows its progress",
+                      highlight=False)
+    else:
+        console.print(f"{unit.key}: {unit.state} already (nothing enqueued); "
+                      "`loanwatch keys status` shows the pass", highlight=False)
 
 
 @app.command("status")

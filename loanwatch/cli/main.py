@@ -15,6 +15,7 @@ from loanwatch.cli import documents as documents_cli
 from loanwatch.cli import features as features_cli
 from loanwatch.cli import groups as groups_cli
 from loanwatch.cli import imports as imports_cli
+from loanwatch.cli import jobs as jobs_cli
 from loanwatch.cli import keys as keys_cli
 from loanwatch.cli import migrate as migrate_cli
 from loanwatch.cli import model as model_cli
@@ -34,6 +35,7 @@ from loanwatch.cli import serve as serve_cli
 from loanwatch.cli import signing_keys as signing_keys_cli
 from loanwatch.cli import stress as stress_cli
 from loanwatch.cli import users as users_cli
+from loanwatch.cli import worker as worker_cli
 from loanwatch.cli.errors import run_reporting_errors
 
 app = typer.Typer(
@@ -80,6 +82,10 @@ app.add_typer(signing_keys_cli.app, name="signing-keys", help="The keys that sig
 app.add_typer(documents_cli.app, name="documents", help="Trusted GraphQL documents.")
 app.add_typer(collections_cli.app, name="collections", help="Collections: the daily run, bucket "
               "history, roll and cure rates, cases.")
+app.add_typer(jobs_cli.app, name="jobs", help="Jobs: units of work, schedules, dead letters "
+              "(retry, discard).")
+app.command(name="worker")(worker_cli.worker)
+app.command(name="scheduler")(worker_cli.scheduler)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from api.logs import configure_json_logging
 from api.request_log import access_log as request_access_log
 from graph.store import GraphStore
 from loanwatch.cli.graphiql_links import base_url
+from loanwatch.cli.job_wiring import start_jobs_in_process
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_audit_trail, open_stores
@@ -144,6 +145,9 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
     """
     check_port_free(host, port)
     trail = open_audit_trail(settings, engine)
+    # No broker URL: the jobs run here, on threads (README, Jobs and workers).
+    jobs = (start_jobs_in_process(settings, engine, graph)
+            if settings.broker_url_value is None else None)
     try:
         app = create_app(settings, graph, engine, audit=trail)
         _print_addresses(settings, graph, host, port)
@@ -157,6 +161,8 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
         gc.freeze()
         uvicorn.Server(server_config(app, host, port)).run()
     finally:
+        if jobs is not None:
+            jobs.stop()  # the running jobs finish; what was queued stays in the database
         trail.close()  # every accepted audit event is written before the process ends
 
 

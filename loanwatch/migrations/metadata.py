@@ -37,6 +37,7 @@ RECORD_MODULES: Final = (
     "portfolio.contact_notes",
     "portfolio.persisted_documents",
     "portfolio.collections",
+    "jobs.records",
 )
 
 

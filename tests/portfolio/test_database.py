@@ -43,7 +43,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           # the API's writes and persisted documents (revision 0013)
           "write_receipt", "contact_note", "persisted_document",
           # collections: runs, bucket history, cases (revision 0016)
-          "collection_run", "bucket_move", "collection_case", "collection_case_event"}
+          "collection_run", "bucket_move", "collection_case", "collection_case_event",
+          # the job machinery's (revision 0015)
+          "job_unit", "job_schedule", "job_dead_letter"}
 
 
 def _head_revision(connection: Connection) -> str:
