@@ -66,6 +66,7 @@ from auth.audit_events import AuditSink
 from auth.errors import AuditError, InvalidToken
 from auth.principal import Principal, Right, TokenVerifier
 from graph.store import GraphStore
+from graph.vault import PersonalDataVault
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
 from schema import Context, ErrorCode, LoanwatchSchema, build_context
@@ -147,13 +148,15 @@ class GraphQLView(GraphQL[Context, None]):
                  rate_limiter: ClientRateLimiter | None = None,
                  metrics: ApiMetrics | None = None,
                  alert_feed: AlertFeed | None = None,
-                 default_currency: str = DEFAULT_CURRENCY) -> None:
+                 default_currency: str = DEFAULT_CURRENCY,
+                 vault: PersonalDataVault | None = None) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True,
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         self._graph = graph
         self._records = records
         self._alert_feed = alert_feed
         self._default_currency = default_currency
+        self._vault = vault
         self._limits = limits or RequestLimits()
         self._admission = admission
         self._verifier = verifier
@@ -297,7 +300,7 @@ class GraphQLView(GraphQL[Context, None]):
         return build_context(self._graph, control, principal=principal, records=self._records,
                              audit=self._audit, request_id=request_id_of(scope),
                              source=client_address(scope), alert_feed=self._alert_feed,
-                             default_currency=self._default_currency)
+                             default_currency=self._default_currency, vault=self._vault)
 
     async def _run_or_reject(self, request: Request, control: QueryControl,
                              principal: Principal) -> Response:

@@ -80,7 +80,7 @@ class NoteMutations:
                 add_contact_note, engine, info.context.graph, event_id=i.event_id,
                 party_id=str(i.party_id), loan_id=None if i.loan_id is None else str(i.loan_id),
                 channel=i.channel, contacted_at=i.contacted_at, note=i.text,
-                author=actor_of(info))
+                author=actor_of(info), vault=info.context.vault)
         except (RecordRejected, IdempotencyConflict, InvalidEventId) as exc:
             return input_error(exc, _NAMES)
         audit_change(info, "addContactNote", [str(i.party_id)],
