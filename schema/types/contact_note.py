@@ -24,6 +24,12 @@ MASKED_NOTE: Final = "[note hidden]"
 class ContactNote(Node):
     record: strawberry.Private[ContactNoteRecord]
 
+    @property
+    def node_id(self) -> str:
+        """Whose personal data the text is, as the audit of reads in clear names it
+        (:mod:`schema.personal_reads`): the party the note is about."""
+        return self.record.party_id
+
     @strawberry.field(description="`ContactNote:<number>`.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(record_global_id(RecordKind.CONTACT_NOTE, self.record.id))

@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import insert, text
 from strawberry.types import ExecutionResult
 
+from auth.audit_events import AuditAction
 from auth.principal import SCOPES, Role
 from graph.data_keys import KeyRing
 from graph.vault import DEVELOPMENT_HASH_KEY, PersonalDataVault
 from portfolio.contact_notes import NOTE_TEXT_FIELD, ContactNote
 from schema import build_context, build_schema
-from tests.principals import principal_of
+from tests.principals import ListAuditSink, principal_of
 from tests.writes.conftest import Stores
 
 MASKED_SCHEMA = build_schema(mask_errors=True)
@@ -42,12 +43,12 @@ DEVELOPMENT = PersonalDataVault.development()
 
 
 def run(stores: Stores, document: str, *, reader: bool = True, masked: bool = True,
-        **variables: Any) -> ExecutionResult:
+        audit: ListAuditSink | None = None, **variables: Any) -> ExecutionResult:
     schema = MASKED_SCHEMA if masked else PLAIN_SCHEMA
 
     async def go() -> ExecutionResult:
         return await schema.execute(document, variable_values=variables, context_value=(
-            build_context(stores.graph, records=stores.engine,
+            build_context(stores.graph, records=stores.engine, audit=audit,
                           principal=READER if reader else MASKED)))
 
     return asyncio.run(go())
@@ -117,3 +118,18 @@ def test_a_note_under_an_unknown_key_is_a_clear_error_not_a_traceback(stores: St
     # A caller who sees the note masked never needs it opened.
     assert masked_reader.errors is None and masked_reader.data == {
         "node": {"id": f"ContactNote:{note_id}", "text": "[note hidden]"}}
+
+
+def test_a_note_read_in_clear_is_audited_under_its_party_without_its_text(
+        stores: Stores) -> None:
+    audit = ListAuditSink()
+    added = run(stores, ADD_NOTE, audit=audit, input=NOTE)
+    assert added.data is not None
+    note_id = added.data["addContactNote"]["note"]["id"]
+    run(stores, READ_NOTE, audit=audit, id=note_id)
+    run(stores, READ_NOTE, reader=False, audit=audit, id=note_id)  # masked: nothing to record
+
+    reads = audit.of(AuditAction.READ_PERSONAL)
+    assert [(event.targets, dict(event.detail)) for event in reads] == [
+        (("P1",), {"fields": ["ContactNote.text"]})] * 2
+    assert not any("13900000000" in repr(event) for event in audit.events)
