@@ -5,11 +5,10 @@ order), then the sealed text fields of SQL (rejected rows' source text, contact 
 the signing keys' private keys: :data:`SQL_FIELDS`), one page per transaction, and re-seals
 what is not under the current data key and hash key: values sealed under an older key,
 index tokens of an older hash key, values still in clear (a store written before encryption
-at rest). A signing key re-sealed keeps signing (its private key is the same, only its
-envelope changes) and tokens it signed keep verifying (they are checked with its public key,
-never sealed). Reads
-keep working during the pass, since every configured key version opens what it sealed, and
-searches try every hash key version; the API keeps serving.
+at rest). Reads keep working during the pass, since every configured key version opens what
+it sealed, and searches try every hash key version; the API keeps serving. A signing key
+re-sealed keeps signing (its private key is the same, only its envelope changes), and the
+tokens it signed keep verifying (they are checked with its public key, never sealed).
 
 The pass records where it stands in a :class:`portfolio.key_rotations.KeyRotation` row
 after every page. A pass that stops (``stop`` returned true, Ctrl-C, a crash) resumes from

@@ -89,6 +89,15 @@ def test_a_note_is_stored_sealed_and_read_back_in_clear(stores: Stores) -> None:
                                              "replayed": True, "note": note}
 
 
+def test_a_note_that_looks_like_an_envelope_is_text(stores: Stores) -> None:
+    added = run(stores, ADD_NOTE, input={**NOTE, "text": "lw1$9$not-a-secret"})
+
+    assert added.errors is None and added.data is not None
+    note = added.data["addContactNote"]["note"]
+    assert note["text"] == "lw1$9$not-a-secret"
+    assert run(stores, READ_NOTE, id=note["id"]).data == {"node": note}
+
+
 def test_a_note_written_in_clear_still_reads(stores: Stores) -> None:
     note_id = _insert_note(stores, "Visited the shop: closed")
 
