@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 
 from auth.audit_events import AuditSink
 from auth.principal import Principal, Right
-from graph.resealing import ResealableGraph
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
 from portfolio.money import DEFAULT_CURRENCY
@@ -93,22 +92,13 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
         alert_feed: where alert changes are announced and heard.
         default_currency: the currency of written amounts whose input names none.
         vault: the keys that seal and open personal data in SQL records (contact notes);
-            by default those of ``graph`` (the public development keys for a store that
-            has none).
+            the public development keys when omitted.
     """
     return Context(graph=graph, loaders=create_loaders(graph, records), principal=principal,
                    control=control if control is not None else QueryControl(),
                    records=records, audit=audit, request_id=request_id, source=source,
                    alert_feed=alert_feed, default_currency=default_currency,
-                   vault=vault if vault is not None else _vault_of(graph))
-
-
-def _vault_of(graph: GraphStore) -> PersonalDataVault:
-    """The keys ``graph`` seals with (the same keys seal SQL records), else the public
-    development keys."""
-    if isinstance(graph, ResealableGraph):
-        return graph.vault
-    return PersonalDataVault.development()
+                   vault=vault if vault is not None else PersonalDataVault.development())
 
 
 Info = strawberry.Info[Context, None]

@@ -16,10 +16,7 @@ from strawberry.types import ExecutionResult
 from auth.audit_events import AuditAction
 from auth.principal import SCOPES, Role
 from graph.data_keys import KeyRing
-from graph.store import GraphStore
-from graph.stores.embedded import EmbeddedGraphStore
-from graph.stores.neo4j import Neo4jGraphStore
-from graph.vault import DEVELOPMENT_DATA_KEY, DEVELOPMENT_HASH_KEY, PersonalDataVault
+from graph.vault import DEVELOPMENT_HASH_KEY, PersonalDataVault
 from portfolio.contact_notes import NOTE_TEXT_FIELD, ContactNote
 from schema import build_context, build_schema
 from tests.principals import ListAuditSink, principal_of
@@ -145,26 +142,3 @@ def test_a_note_read_in_clear_is_audited_under_its_party_without_its_text(
     assert [(event.targets, dict(event.detail)) for event in reads] == [
         (("P1",), {"fields": ["ContactNote.text"]})] * 2
     assert not any("13900000000" in repr(event) for event in audit.events)
-
-
-def test_notes_are_sealed_with_the_keys_the_graph_store_was_opened_with(
-        stores: Stores) -> None:
-    keys = PersonalDataVault(KeyRing({1: DEVELOPMENT_DATA_KEY, 5: b"5" * 32},
-                                     {1: DEVELOPMENT_HASH_KEY}))
-    graph = stores.graph
-    configured: GraphStore = (
-        EmbeddedGraphStore(stores.engine, vault=keys) if isinstance(graph, EmbeddedGraphStore)
-        else Neo4jGraphStore(graph._driver, address="test", vault=keys))  # type: ignore[attr-defined]
-
-    async def add() -> ExecutionResult:
-        return await MASKED_SCHEMA.execute(ADD_NOTE, variable_values={"input": NOTE},
-                                           context_value=build_context(
-                                               configured, records=stores.engine,
-                                               principal=READER))
-
-    added = asyncio.run(add())
-
-    assert added.errors is None and added.data is not None
-    assert added.data["addContactNote"]["note"]["text"] == SECRET
-    [stored] = _raw(stores, "SELECT text FROM contact_note")
-    assert stored.startswith("lw1$5$") and keys.open_text(NOTE_TEXT_FIELD, stored) == SECRET
