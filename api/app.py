@@ -36,7 +36,10 @@ from auth.authorization_server import OAuthServer, OAuthSettings
 from auth.logging_sink import LoggingAuditSink
 from auth.principal import TokenVerifier
 from auth.server_factory import open_oauth_server
+from graph.data_keys import KeyRing
+from graph.resealing import ResealableGraph
 from graph.store import GraphStore
+from graph.vault import PersonalDataVault
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from portfolio.persisted_documents import find_documents
@@ -106,8 +109,10 @@ def create_app(
     """
     production = settings.environment == "production"
     audit = audit if audit is not None else LoggingAuditSink()
+    # The keys the graph store was opened with (``loanwatch serve``: the configured ones).
+    vault = graph.vault if isinstance(graph, ResealableGraph) else vault_from_settings(settings)
     if oauth is None:
-        oauth = oauth_server_from_settings(settings, engine, audit)
+        oauth = oauth_server_from_settings(settings, engine, audit, vault=vault)
     metrics = ApiMetrics()
     rate_limiter = rate_limiter or ClientRateLimiter.from_strings(
         settings.rate_limit, settings.rate_limit_storage)
@@ -126,7 +131,7 @@ def create_app(
         schema, TimedStore(graph, metrics),  # type: ignore[arg-type]  # a GraphStore proxy
         verifier=verifier or oauth.verifier, admission=gate, records=engine,
         audit=audit, rate_limiter=rate_limiter, metrics=metrics, alert_feed=feed,
-        default_currency=settings.base_currency,
+        default_currency=settings.base_currency, vault=vault,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
         failed_auth=FailedAuthentication.from_strings(settings.auth_failure_limit,
@@ -176,13 +181,26 @@ def create_app(
     return app
 
 
-def oauth_server_from_settings(settings: Settings, engine: Engine,
-                               audit: AuditSink) -> OAuthServer:
-    """The authorization server the ``oauth_*`` settings describe, on ``engine``.
+def vault_from_settings(settings: Settings) -> PersonalDataVault:
+    """The keys of personal data ``settings`` configure: they seal contact notes and the
+    signing keys' private keys in SQL (as ``loanwatch.wiring.open_vault``, which the API,
+    a sibling layer, does not import).
+
+    Raises:
+        ConfigurationError: a key is missing (production) or malformed.
+    """
+    return PersonalDataVault(KeyRing(settings.resolved_data_keys, settings.resolved_hash_keys))
+
+
+def oauth_server_from_settings(settings: Settings, engine: Engine, audit: AuditSink, *,
+                               vault: PersonalDataVault | None = None) -> OAuthServer:
+    """The authorization server the ``oauth_*`` settings describe, on ``engine``; its
+    signing keys sealed by ``vault`` (by default the one ``settings`` configure).
 
     Raises:
         ConfigurationError: the issuer (by default ``http://<host>:<port>``) is neither
-            https nor http on a loopback address: OAuth needs TLS.
+            https nor http on a loopback address: OAuth needs TLS; a data key is missing
+            or malformed.
     """
     issuer = settings.resolved_oauth_issuer
     if not is_secure_transport(issuer):
@@ -195,7 +213,8 @@ def oauth_server_from_settings(settings: Settings, engine: Engine,
         OAuthSettings(issuer=issuer, audience=settings.oauth_audience,
                       access_token_ttl_s=settings.oauth_access_token_ttl_s,
                       refresh_token_ttl_s=settings.oauth_refresh_token_ttl_s),
-        audit=audit, redis_url=settings.oauth_redis_url_value)
+        audit=audit, redis_url=settings.oauth_redis_url_value,
+        sealer=vault if vault is not None else vault_from_settings(settings))
 
 
 def _alert_feed(settings: Settings) -> AlertFeed:

@@ -75,6 +75,7 @@ from auth.audit_events import AuditSink
 from auth.errors import AuditError, InvalidToken
 from auth.principal import Principal, Right, TokenVerifier
 from graph.store import GraphStore
+from graph.vault import PersonalDataVault
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
 from schema import Context, ErrorCode, LoanwatchSchema, build_context
@@ -164,7 +165,8 @@ class GraphQLView(GraphQL[Context, None]):
                  alert_feed: AlertFeed | None = None,
                  default_currency: str = DEFAULT_CURRENCY,
                  failed_auth: FailedAuthentication | None = None,
-                 websocket_limits: WebSocketLimits | None = None) -> None:
+                 websocket_limits: WebSocketLimits | None = None,
+                 vault: PersonalDataVault | None = None) -> None:
         websocket_limits = websocket_limits or WebSocketLimits()
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True,
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -176,6 +178,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._inline_reads = reads_in_place(graph, records)
         self._alert_feed = alert_feed
         self._default_currency = default_currency
+        self._vault = vault
         self._limits = limits or RequestLimits()
         self._admission = admission
         self._verifier = verifier
@@ -333,7 +336,7 @@ class GraphQLView(GraphQL[Context, None]):
                              audit=self._audit, request_id=request_id_of(scope),
                              source=client_address(scope), alert_feed=self._alert_feed,
                              default_currency=self._default_currency,
-                             inline_reads=self._inline_reads)
+                             inline_reads=self._inline_reads, vault=self._vault)
 
     async def _run_or_reject(self, request: Request, control: QueryControl,
                              principal: Principal) -> Response:

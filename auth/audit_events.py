@@ -32,6 +32,9 @@ class AuditAction(StrEnum):
     ADMINISTRATION = "administration"
     #: A request was refused for want of rights (403).
     DENIED = "denied"
+    #: The audit trail itself was read (``Query.auditLog``; ``detail``: the filters used,
+    #: the entries served).
+    READ_AUDIT = "read-audit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from auth.clients import ClientStore
 from auth.credentials import Passwords
 from auth.refresh_tokens import RefreshTokens
 from auth.revocations import Revocations
-from auth.signing_keys import SigningKeyStore
+from auth.signing_keys import SigningKeyStore, TextSealer
 from auth.throttle import DEFAULT_FAILURE_LIMIT, FailureThrottle
 from auth.users import UserStore
 
@@ -32,13 +32,15 @@ def open_oauth_server(
     passwords: Passwords | None = None,
     failure_limit: str = DEFAULT_FAILURE_LIMIT,
     clock: Callable[[], float] = time.time,
+    sealer: TextSealer | None = None,
 ) -> OAuthServer:
     """The authorization server on ``engine`` (migrated). Nothing is read yet.
 
     With ``redis_url``, revocations reach every process through Redis once
     ``server.revocations.start()`` is called (a listening thread; ``close()`` it at
     shutdown), and the failed-attempt counts are shared there; without, the revocation
-    table is polled and the counts are per process.
+    table is polled and the counts are per process. ``sealer`` (the personal-data vault)
+    seals the signing keys' private keys; the entry points always pass it.
     """
     redis_client: Any = None
     storage: Any = None
@@ -54,7 +56,7 @@ def open_oauth_server(
         users=UserStore(engine, passwords or Passwords(), clock=clock),
         codes=AuthorizationCodes(engine, clock=clock),
         refresh_tokens=RefreshTokens(engine, clock=clock),
-        keys=SigningKeyStore(engine, clock=clock),
+        keys=SigningKeyStore(engine, clock=clock, sealer=sealer),
         revocations=revocations,
         throttle=FailureThrottle(storage, limit=failure_limit, clock=clock),
     )

@@ -63,15 +63,18 @@ class PersonalDataError(GraphError):
 class UnknownDataKey(PersonalDataError):
     """A value was sealed under a key version the configuration does not hold."""
 
-    def __init__(self, kind: str, version: int, known: list[int], setting: str) -> None:
+    def __init__(self, kind: str, version: int, known: list[int], setting: str, *,
+                 where: str = "") -> None:
         known_text = ", ".join(map(str, known)) or "none"
+        place = f" ({where})" if where else ""
         super().__init__(
-            f"a stored value was encrypted under {kind} version {version}, which is not "
-            f"configured (configured versions: {known_text})",
+            f"a stored value{place} was encrypted under {kind} version {version}, which is "
+            f"not configured (configured versions: {known_text})",
             suggestion=f"add version {version} to {setting} (keep every version until "
                        "`loanwatch keys rotate` has finished with it)",
         )
         self.version = version
+        self.where = where
 
 
 class UndecryptableValue(PersonalDataError):

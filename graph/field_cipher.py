@@ -97,7 +97,8 @@ class FieldCipher:
         version = envelope_version(text)
         aead = self._aeads.get(version)
         if aead is None:
-            raise UnknownDataKey("data key", version, sorted(self._aeads), DATA_KEYS_SETTING)
+            raise UnknownDataKey("data key", version, sorted(self._aeads), DATA_KEYS_SETTING,
+                                 where=f"personal property {name!r}{place}")
         try:
             raw = base64.urlsafe_b64decode(text[text.index("$", len(ENVELOPE_PREFIX)) + 1:])
             plain = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],

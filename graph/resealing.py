@@ -9,9 +9,12 @@ transaction while the store keeps serving (:mod:`graph.upgrades.personal_data`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from graph.model import Label
+
+if TYPE_CHECKING:
+    from graph.vault import PersonalDataVault
 
 __all__ = ["ResealPage", "ResealableGraph"]
 
@@ -29,6 +32,10 @@ class ResealPage:
 @runtime_checkable
 class ResealableGraph(Protocol):
     """A graph store whose personal data can be re-sealed page by page."""
+
+    @property
+    def vault(self) -> PersonalDataVault:
+        """The keys the store seals and opens personal data with."""
 
     def reseal_page(self, label: Label, after: str, limit: int) -> ResealPage:
         """Re-seal, in one transaction, the nodes of ``label`` whose ids follow ``after``

@@ -208,25 +208,40 @@ class PersonalDataVault:
     # -- text fields of SQL records ------------------------------------------------------
 
     def seal_text(self, field: str, text: str) -> str:
-        """``text`` of the SQL field ``field`` (``rejected_row.raw``) sealed; an empty text
-        stays empty (nothing to hide, and a purge blanks it)."""
+        """``text`` of the SQL field ``field`` (``rejected_row.raw``, ``contact_note.text``,
+        ``oauth_signing_key.private_pem``) sealed; an empty text stays empty (nothing to
+        hide, and a purge blanks it)."""
         return self._cipher.seal(field, text) if text else text
 
-    def open_text(self, field: str, value: str, *, where: str = "") -> str:
+    def open_text(self, field: str, value: str, *, where: str = "",
+                  clear_ok: bool = False) -> str:
         """The text a sealed ``value`` of the SQL field ``field`` holds ("" stays "").
 
+        Args:
+            where: names the value in errors (``contact_note row 7``).
+            clear_ok: a ``value`` stored in clear (a row written before its field was
+                sealed, which ``loanwatch migrate`` seals) is returned as it is instead of
+                refused.
+
         Raises:
-            PlaintextPersonalData, UnknownDataKey, UndecryptableValue: see
+            PlaintextPersonalData: ``value`` is in clear and ``clear_ok`` is false.
+            UnknownDataKey, UndecryptableValue: see
                 :meth:`graph.field_cipher.FieldCipher.open`.
         """
-        return str(self._cipher.open(field, value, where=where)) if value else value
+        if not value or (clear_ok and not is_sealed(value)):
+            return value
+        return str(self._cipher.open(field, value, where=where))
 
-    def reseal_text(self, field: str, value: str) -> str | None:
+    def reseal_text(self, field: str, value: str, *, where: str = "") -> str | None:
         """``value`` sealed under the current data key (opened first if sealed under an
-        older one, sealed as it is if in clear); ``None`` when it is current already."""
+        older one, sealed as it is if in clear); ``None`` when it is current already.
+
+        Args:
+            where: names the value in errors (``contact_note row 7``).
+        """
         if not value or (is_sealed(value) and envelope_version(value) == self.data_version):
             return None
-        plain = self.open_text(field, value) if is_sealed(value) else value
+        plain = self.open_text(field, value, where=where) if is_sealed(value) else value
         return self.seal_text(field, plain)
 
     # -- searching -------------------------------------------------------------------------

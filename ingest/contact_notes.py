@@ -4,7 +4,9 @@ reference rules) and written once per event id.
 The party must be a person or a company in the graph; the loan, when given, a loan record
 of that graph, and one the party borrows or guarantees (a note about a stranger's loan is a
 mistake). The text is free text of at most :data:`portfolio.contact_notes.MAX_NOTE_LENGTH`
-characters.
+characters: personal data, stored sealed by the vault (the public development keys when none
+is given), and kept out of the write receipt (a replay answers the text it was sent, which
+the receipt's payload digest proves is the stored one).
 """
 
 from __future__ import annotations
@@ -18,10 +20,16 @@ from sqlalchemy import Connection, Engine, insert
 
 from graph.model import PARTY_LABELS, Label, RelType
 from graph.store import GraphStore
+from graph.vault import PersonalDataVault
 from ingest.converters import choice, external_id, text
 from ingest.errors import InvalidValue
 from ingest.recording import RecordRejected
-from portfolio.contact_notes import MAX_NOTE_LENGTH, ContactChannel, ContactNote
+from portfolio.contact_notes import (
+    MAX_NOTE_LENGTH,
+    NOTE_TEXT_FIELD,
+    ContactChannel,
+    ContactNote,
+)
 from portfolio.write_receipts import run_once
 
 __all__ = ["NOTE_OPERATION", "NoteAdded", "add_contact_note"]
@@ -35,7 +43,8 @@ _LOAN_LINKS: Final = frozenset({RelType.BORROWS, RelType.GUARANTEES})
 
 @dataclass(frozen=True, slots=True)
 class NoteAdded:
-    """The note as stored (JSON values), and whether the command was a replay."""
+    """The note as stored (JSON values, its ``text`` in clear), and whether the command was
+    a replay."""
 
     note: dict[str, Any]
     replayed: bool
@@ -50,8 +59,9 @@ def _checked(name: str, convert: Any, value: Any) -> Any:
 
 def add_contact_note(engine: Engine, graph: GraphStore, *, event_id: str, party_id: str,
                      channel: str, contacted_at: datetime, note: str, author: str,
-                     loan_id: str | None = None, at: datetime | None = None) -> NoteAdded:
-    """Store a contact note once per ``event_id``.
+                     loan_id: str | None = None, at: datetime | None = None,
+                     vault: PersonalDataVault | None = None) -> NoteAdded:
+    """Store a contact note once per ``event_id``, its text sealed by ``vault``.
 
     Raises:
         RecordRejected: a value breaks a rule, or the party or loan is unknown or
@@ -76,18 +86,21 @@ def add_contact_note(engine: Engine, graph: GraphStore, *, event_id: str, party_
                                   "channel": channel, "contacted_at": contacted_at.isoformat(),
                                   "text": body}
 
+    sealed = (vault or PersonalDataVault.development()).seal_text(NOTE_TEXT_FIELD, body)
+
     def write(connection: Connection) -> dict[str, Any]:
         _check_references(graph, party_id, loan_id)
         row = {"party_id": party_id, "loan_id": loan_id, "channel": channel,
-               "contacted_at": contacted_at, "text": body, "author": author,
-               "recorded_at": now}
-        note_id = connection.execute(insert(_table).values(**row)).inserted_primary_key[0]
+               "contacted_at": contacted_at, "author": author, "recorded_at": now}
+        note_id = connection.execute(
+            insert(_table).values(**row, text=sealed)).inserted_primary_key[0]
+        # The receipt keeps no text: it is append-only, and would hold it past a rotation.
         return {**row, "id": int(note_id), "contacted_at": contacted_at.isoformat(),
                 "recorded_at": now.isoformat()}
 
     once = run_once(engine, NOTE_OPERATION, event_id, payload, actor=author, write=write,
                     at=at)
-    return NoteAdded(once.result, once.replayed)
+    return NoteAdded({**once.result, "text": body}, once.replayed)
 
 
 def _check_references(graph: GraphStore, party_id: str, loan_id: str | None) -> None:

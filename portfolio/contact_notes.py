@@ -4,7 +4,10 @@ A note names the party (a person or company node) and, when the contact was abou
 loan; who wrote it (the OAuth subject of the caller), how the contact went (``channel``),
 when it happened, and the text. The text may hold personal data (a new phone number, what
 a borrower said about their family), so the API serves it masked unless the caller may read
-personal data. Notes are only ever inserted: a correction is a new note.
+personal data, and the database holds it sealed (AES-256-GCM under the current data key,
+:meth:`graph.vault.PersonalDataVault.seal_text`, field :data:`NOTE_TEXT_FIELD`). Notes are
+only ever inserted: a correction is a new note. The one update the database allows is
+``loanwatch keys rotate`` (or ``migrate``) re-sealing the text under a newer key.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from portfolio.alerts import ACTOR_LENGTH
 from portfolio.loans import EXTERNAL_ID_LENGTH
 from portfolio.types import UtcDateTime
 
-__all__ = ["MAX_NOTE_LENGTH", "ContactChannel", "ContactNote"]
+__all__ = ["MAX_NOTE_LENGTH", "NOTE_TEXT_FIELD", "ContactChannel", "ContactNote"]
 
 #: Longest note text kept, in characters.
 MAX_NOTE_LENGTH: Final = 10_000
+#: The sealed field's name (the associated data of its ciphertext).
+NOTE_TEXT_FIELD: Final = "contact_note.text"
 
 
 class ContactChannel(StrEnum):
@@ -46,6 +51,7 @@ class ContactNote(SQLModel, table=True):
     loan_id: str | None = Field(default=None, sa_type=String(EXTERNAL_ID_LENGTH))
     channel: str = Field(sa_type=String(16))
     contacted_at: datetime = Field(sa_type=UtcDateTime)
+    #: Sealed (``lw1$...``); in clear only in rows written before notes were sealed.
     text: str = Field(sa_type=Text)
     author: str = Field(sa_type=String(ACTOR_LENGTH))
     recorded_at: datetime = Field(sa_type=UtcDateTime)

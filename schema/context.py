@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from auth.audit_events import AuditSink
 from auth.principal import Principal, Right
 from graph.store import GraphStore
+from graph.vault import PersonalDataVault
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
 from schema.control import QueryControl
@@ -57,6 +58,9 @@ class Context:
     operation_name: str = ""
     #: The ``connection_init`` payload of a WebSocket connection (Strawberry sets it).
     connection_params: dict[str, Any] | None = None
+    #: The keys of personal data in SQL records (contact notes are sealed with them); the
+    #: public development keys unless the app factory passes the configured ones.
+    vault: PersonalDataVault = field(default_factory=PersonalDataVault.development)
 
     @property
     def personal_data_visible(self) -> bool:
@@ -75,7 +79,8 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                   request_id: str = "", source: str = "",
                   alert_feed: AlertFeed | None = None,
                   default_currency: str = DEFAULT_CURRENCY,
-                  inline_reads: bool = False) -> Context:
+                  inline_reads: bool = False,
+                  vault: PersonalDataVault | None = None) -> Context:
     """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
@@ -89,13 +94,16 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
         default_currency: the currency of written amounts whose input names none.
         inline_reads: the loaders read on the event loop rather than in a worker thread
             (only where :func:`schema.loaders.reads_in_place` says so).
+        vault: the keys that seal and open personal data in SQL records (contact notes);
+            the public development keys when omitted.
     """
     return Context(graph=graph, loaders=create_loaders(graph, records,
                                                        inline_reads=inline_reads),
                    principal=principal,
                    control=control if control is not None else QueryControl(),
                    records=records, audit=audit, request_id=request_id, source=source,
-                   alert_feed=alert_feed, default_currency=default_currency)
+                   alert_feed=alert_feed, default_currency=default_currency,
+                   vault=vault if vault is not None else PersonalDataVault.development())
 
 
 Info = strawberry.Info[Context, None]

@@ -40,7 +40,7 @@ from schema.party_search import searchable_matches
 from schema.permissions import needs
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import Alert, AlertConnection, alert_from_record
-from schema.types.audit import AuditAction, AuditConnection, audit_page
+from schema.types.audit import AuditAction, AuditConnection, audit_page, record_audit_read
 from schema.types.circles import CircleConnection, CircleKind
 from schema.types.connection import PartyConnection
 from schema.types.graph import Path, Subgraph
@@ -118,16 +118,23 @@ class Query:
         description=f"The audit trail, newest first: entries of `actor` (a user login or a "
         f"client id), of `action`, naming `target` among their objects, at or after `since` "
         f"and before `until` (UTC unless the time says). `first` is at most "
-        f"{MAX_PAGE_SIZE}. Administrators only (the `audit:read` scope).",
+        f"{MAX_PAGE_SIZE}. Administrators only (the `audit:read` scope); every read is "
+        f"itself recorded in the trail (READ_AUDIT: who, from where, the filters used).",
         metadata=needs(Right.READ_AUDIT))
     async def audit_log(self, info: Info, actor: str | None = None,
                         action: AuditAction | None = None,  # type: ignore[valid-type]
                         target: strawberry.ID | None = None, since: datetime | None = None,
                         until: datetime | None = None, first: int = DEFAULT_PAGE_SIZE,
                         after: str | None = None) -> AuditConnection:
-        return await audit_page(info.context.records, actor=actor, action=action,
+        page = await audit_page(info.context.records, actor=actor, action=action,
                                 target=target, since=since, until=until, first=first,
                                 after=after)
+        name = info.operation.name
+        record_audit_read(info.context, operation=None if name is None else name.value,
+                          page=page, filters={
+            "actor": actor, "action": None if action is None else action.value,
+            "target": target, "since": since, "until": until, "first": first, "after": after})
+        return page
 
     @strawberry.field(description="The alert `id` (its global id `Alert:17`, or its number), "
                       "with its signals and evidence path; NOT_FOUND when there is none.")

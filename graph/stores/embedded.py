@@ -114,6 +114,12 @@ class EmbeddedGraphStore(GraphStore):
             conn.execute(select(graph_node.c.id).limit(1))
             conn.execute(select(graph_edge.c.type).limit(1))
 
+    @property
+    def vault(self) -> PersonalDataVault:
+        """The keys this store seals and opens personal data with (the API seals the
+        personal text fields of SQL records with the same ones)."""
+        return self._vault
+
     def ping(self) -> None:
         try:
             with self._engine.connect() as conn:

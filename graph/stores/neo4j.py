@@ -129,6 +129,12 @@ class Neo4jGraphStore(GraphStore):
                 self._driver.execute_query(statement, database_=self._database)
         self._read("CALL db.awaitIndexes(300)")
 
+    @property
+    def vault(self) -> PersonalDataVault:
+        """The keys this store seals and opens personal data with (the API seals the
+        personal text fields of SQL records with the same ones)."""
+        return self._vault
+
     def ping(self) -> None:
         with self._driver_errors():
             self._driver.verify_connectivity()

@@ -1,11 +1,12 @@
 """``loanwatch keys``: move personal data to the newest keys, and see how far that got.
 
-``keys rotate`` re-seals every personal value, index token and rejected row that is not
-under the newest data key (``LOANWATCH_DATA_KEYS``) and hash key (``LOANWATCH_HASH_KEYS``),
-one page per transaction, while the API keeps serving (see :mod:`jobs.key_rotation`). It
-shows its progress, stops cleanly on Ctrl-C, and resumes where it stopped when run again.
-``keys status`` shows the latest pass from any process. ``keys new`` prints a fresh random
-data key to add as a new version.
+``keys rotate`` re-seals every personal value, index token, rejected row, contact note and
+signing key's private key that is not under the newest data key (``LOANWATCH_DATA_KEYS``)
+and hash key (``LOANWATCH_HASH_KEYS``), one page per transaction, while the API keeps
+serving (see :mod:`jobs.key_rotation`). It shows its progress, stops cleanly on Ctrl-C, and
+resumes where it stopped when run again. ``keys status`` shows the latest pass from any
+process, and how the sealed SQL fields stand (how many under the newest data key, under
+older ones, in clear). ``keys new`` prints a fresh random data key to add as a new version.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph.data_keys import DATA_KEY_BYTES
 from graph.vault import PersonalDataVault
 from jobs.actors.key_rotation import rotation_unit
-from jobs.key_rotation import DEFAULT_PAGE_SIZE, RotationProgress, reseal_all, rotation_status
+from jobs.key_rotation import (
+    DEFAULT_PAGE_SIZE,
+    RotationProgress,
+    reseal_all,
+    rotation_status,
+    sealed_counts,
+)
 from jobs.submit import submit_unit
 from jobs.units import add_units
 from loanwatch.cli.job_wiring import open_broker
@@ -128,18 +135,25 @@ def status() -> None:
     engine = create_engine_from_settings(settings)
     try:
         state = rotation_status(engine)
+        counts = sealed_counts(engine, vault.data_version)
     finally:
         engine.dispose()
     console.print(f"configured: data keys v{', v'.join(map(str, sorted(vault.keys.data_keys)))} "
                   f"(newest v{vault.data_version} encrypts); hash keys "
                   f"v{', v'.join(map(str, sorted(vault.keys.hash_keys)))} (v1 names identifier "
                   f"nodes, newest v{vault.hash_version} writes search tokens)", highlight=False)
+    for count in counts:
+        console.print(f"{count.field.what} ({count.field.table.name}.{count.field.column}): "
+                      f"{count.current:,} under v{vault.data_version}, {count.older:,} under "
+                      f"older keys, {count.clear:,} in clear", highlight=False)
+    behind = any(count.older or count.clear for count in counts)
     if state is None:
         console.print("no re-encryption pass has run")
-        return
-    console.print(_describe(state), highlight=False)
-    if not state.finished or (state.data_key_version, state.hash_key_version) != (
-            vault.data_version, vault.hash_version):
+    else:
+        console.print(_describe(state), highlight=False)
+    if behind or (state is not None and (not state.finished or (
+            state.data_key_version, state.hash_key_version) != (
+            vault.data_version, vault.hash_version))):
         console.print("[yellow]data may remain under older keys: run `loanwatch keys rotate`[/]")
 
 

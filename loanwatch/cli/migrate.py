@@ -52,8 +52,9 @@ def _seal_personal_data(graph: GraphStore, engine: Engine, vault: PersonalDataVa
     console.print("personal data stored in clear (written before encryption at rest): "
                   "encrypting it ...", highlight=False)
     done = reseal_all(graph, engine, vault)
-    console.print(f"personal data: {done.resealed:,} of {done.examined:,} nodes and rejected "
-                  f"rows encrypted under data key v{done.data_key_version}", highlight=False)
+    console.print(f"personal data: {done.resealed:,} of {done.examined:,} nodes and SQL rows "
+                  "(rejected rows, contact notes, signing keys) encrypted under data key "
+                  f"v{done.data_key_version}", highlight=False)
 
 
 def _rekey_identifiers(graph: GraphStore, identifier_key: bytes, console: Console) -> None:

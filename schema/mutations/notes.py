@@ -14,8 +14,10 @@ from typing import Annotated, Any, Final
 import strawberry
 
 from auth.principal import Right
+from graph.vault import PersonalDataVault
 from ingest.contact_notes import add_contact_note
 from ingest.recording import RecordRejected
+from portfolio.contact_notes import NOTE_TEXT_FIELD
 from portfolio.contact_notes import ContactNote as ContactNoteRecord
 from portfolio.write_receipts import IdempotencyConflict, InvalidEventId
 from schema.context import Info
@@ -55,11 +57,12 @@ AddContactNoteResult = Annotated[
     strawberry.union("AddContactNoteResult", description="The note added, or why not.")]
 
 
-def _note(stored: dict[str, Any]) -> ContactNote:
+def _note(stored: dict[str, Any], vault: PersonalDataVault) -> ContactNote:
+    # As a read finds it: sealed (a text that merely looks like an envelope stays text).
     return contact_note(ContactNoteRecord(
         id=int(stored["id"]), party_id=stored["party_id"], loan_id=stored["loan_id"],
         channel=stored["channel"], contacted_at=datetime.fromisoformat(stored["contacted_at"]),
-        text=stored["text"], author=stored["author"],
+        text=vault.seal_text(NOTE_TEXT_FIELD, stored["text"]), author=stored["author"],
         recorded_at=datetime.fromisoformat(stored["recorded_at"])))
 
 
@@ -80,10 +83,11 @@ class NoteMutations:
                 add_contact_note, engine, info.context.graph, event_id=i.event_id,
                 party_id=str(i.party_id), loan_id=None if i.loan_id is None else str(i.loan_id),
                 channel=i.channel, contacted_at=i.contacted_at, note=i.text,
-                author=actor_of(info))
+                author=actor_of(info), vault=info.context.vault)
         except (RecordRejected, IdempotencyConflict, InvalidEventId) as exc:
             return input_error(exc, _NAMES)
         audit_change(info, "addContactNote", [str(i.party_id)],
                      {"event_id": i.event_id.strip(), "replayed": added.replayed,
                       "note_id": added.note["id"]})
-        return ContactNoteAdded(note=_note(added.note), replayed=added.replayed)
+        return ContactNoteAdded(note=_note(added.note, info.context.vault),
+                                replayed=added.replayed)

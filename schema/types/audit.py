@@ -1,8 +1,10 @@
 """The audit trail, for administrators: ``Query.auditLog`` (needs ``READ_AUDIT``).
 
 Entries come newest first, as a Relay connection whose cursors hold the entry's place in
-the chain (``seq``), so a page never shifts while new entries arrive. The trail itself, its
-chain and its verification are in :mod:`auth.audit`.
+the chain (``seq``), so a page never shifts while new entries arrive. Reading the trail is
+itself recorded in it (:func:`record_audit_read`: a ``READ_AUDIT`` entry naming who read,
+from where, under which request id, with which filters, and which entries were served). The
+trail itself, its chain and its verification are in :mod:`auth.audit`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
@@ -21,11 +23,14 @@ from strawberry.relay import PageInfo
 from strawberry.scalars import JSON
 
 from auth.audit_events import AuditAction as AuditActionModel
+from auth.audit_events import AuditEvent
 from auth.audit_store import AuditRecord, list_records
 from schema.arguments import MAX_PAGE_SIZE
+from schema.context import Context
 from schema.errors import InvalidArgument
 
-__all__ = ["AuditAction", "AuditConnection", "AuditEntry", "AuditEntryEdge", "audit_page"]
+__all__ = ["AuditAction", "AuditConnection", "AuditEntry", "AuditEntryEdge", "audit_page",
+           "record_audit_read"]
 
 _PREFIX: Final = "audit:"
 
@@ -34,7 +39,7 @@ AuditAction = strawberry.enum(
     description="What an audit entry records: READ_PERSONAL (personal data served in "
     "clear), CHANGE (stored data changed), LOGIN, TOKEN (issued, refreshed, revoked, a "
     "refresh token reused), ADMINISTRATION (clients, users, keys), DENIED (refused for "
-    "want of rights).")
+    "want of rights), READ_AUDIT (the audit trail itself was read).")
 
 
 @strawberry.type(description="One entry of the audit trail: who (client, user) did what, to "
@@ -142,3 +147,30 @@ async def audit_page(records: Engine | None, *, actor: str | None, action: StrEn
         target=None if target is None else str(target), since=_utc(since),
         until=_utc(until), before_seq=below, limit=first + 1)
     return AuditConnection.from_page(found, first, after=after)
+
+
+def record_audit_read(context: Context, *, operation: str | None,
+                      filters: Mapping[str, object], page: AuditConnection) -> None:
+    """Record in the trail that the caller of ``context`` read ``page`` of it with
+    ``filters`` (the arguments of ``auditLog``; those not given are left out) in the
+    GraphQL operation named ``operation``.
+
+    Called before the page is answered: when the event cannot be accepted
+    (:class:`auth.errors.AuditError`, the trail's backlog full) the read fails instead of
+    going unrecorded.
+    """
+    if context.audit is None:
+        return
+    principal = context.principal
+    seqs = [int(edge.node.seq) for edge in page.edges]
+    used = {name: value.isoformat() if isinstance(value, datetime)
+            else value if isinstance(value, int) else str(value)
+            for name, value in filters.items() if value is not None}
+    context.audit.record(AuditEvent(
+        at=datetime.now(UTC), action=AuditActionModel.READ_AUDIT,
+        client_id=principal.client_id if principal else "",
+        user=principal.user if principal else None,
+        operation=f"graphql {operation or '(anonymous)'} auditLog",
+        source=context.source, request_id=context.request_id,
+        detail={"filters": used, "entries": len(seqs),
+                "seqs": [seqs[0], seqs[-1]] if seqs else []}))

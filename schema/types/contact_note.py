@@ -7,6 +7,7 @@ from typing import Final
 
 import strawberry
 
+from portfolio.contact_notes import NOTE_TEXT_FIELD
 from portfolio.contact_notes import ContactNote as ContactNoteRecord
 from schema.context import Info
 from schema.global_ids import RecordKind, record_global_id
@@ -22,6 +23,12 @@ MASKED_NOTE: Final = "[note hidden]"
 @strawberry.type(description="A note of a contact with a party (`addContactNote`).")
 class ContactNote(Node):
     record: strawberry.Private[ContactNoteRecord]
+
+    @property
+    def node_id(self) -> str:
+        """Whose personal data the text is, as the audit of reads in clear names it
+        (:mod:`schema.personal_reads`): the party the note is about."""
+        return self.record.party_id
 
     @strawberry.field(description="`ContactNote:<number>`.")
     def id(self) -> strawberry.ID:
@@ -54,7 +61,13 @@ class ContactNote(Node):
     @strawberry.field(description="What was learnt; masked without the right to read "
                       "personal data.", metadata=personal())
     def text(self, info: Info) -> str:
-        return self.record.text if info.context.personal_data_visible else MASKED_NOTE
+        """Opened only for a caller who sees it (stored sealed; a row written before notes
+        were sealed reads as it is until ``loanwatch migrate`` seals it)."""
+        if not info.context.personal_data_visible:
+            return MASKED_NOTE
+        return info.context.vault.open_text(NOTE_TEXT_FIELD, self.record.text,
+                                            where=f"contact_note row {self.record.id}",
+                                            clear_ok=True)
 
 
 def contact_note(record: ContactNoteRecord) -> ContactNote:

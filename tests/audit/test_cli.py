@@ -3,6 +3,7 @@ own, with the development keys the settings give outside production."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import orjson
@@ -12,10 +13,14 @@ from sqlalchemy import Engine
 from auth.audit import AuditTrail
 from auth.audit_events import AuditAction
 from auth.audit_heads import HeadSigner, read_heads
+from auth.principal import Role
+from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.cli.audit import EXIT_TAMPERED
 from loanwatch.settings import Settings
+from schema import build_context, build_schema
 from tests.audit.trails import event, tamper
 from tests.command_line import command_line_database, run_loanwatch
+from tests.principals import principal_of
 
 
 @pytest.fixture
@@ -138,3 +143,27 @@ def test_entries_chained_before_a_key_rotation_verify_with_the_previous_key(
     monkeypatch.setenv("LOANWATCH_AUDIT_PREVIOUS_KEYS", f"{'x' * 40}, {old}")
     assert run_loanwatch(monkeypatch, "audit", "verify") == 0
     assert "6 entries" in capsys.readouterr().out
+
+
+def test_a_read_of_the_trail_through_graphql_is_an_entry_verify_accepts(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    settings = Settings.from_environ({})
+    sink = AuditTrail(engine, key=settings.resolved_audit_key,
+                      signer=HeadSigner(settings.resolved_audit_signing_key),
+                      heads_file=tmp_path / "heads.jsonl")
+    context = build_context(EmbeddedGraphStore(engine), principal=principal_of(Role.ADMIN),
+                            records=engine, audit=sink, request_id="req-7", source="10.0.0.9")
+    read = asyncio.run(build_schema(mask_errors=True).execute(
+        '{ auditLog(action: CHANGE) { edges { node { seq } } } }', context_value=context))
+    sink.close()
+    assert read.errors is None and read.data == {"auditLog": {"edges": [{"node": {"seq": "5"}}]}}
+
+    assert run_loanwatch(monkeypatch, "audit", "verify") == 0
+    out = capsys.readouterr().out
+    assert "6 entries" in out and "up to entry 6" in out and "OK" in out
+    assert run_loanwatch(monkeypatch, "audit", "list", "--action", "read-audit", "--json") == 0
+    [entry] = _json(capsys)["entries"]  # type: ignore[misc]
+    assert (entry["seq"], entry["action"], entry["source"], entry["request_id"]) == (
+        6, "read-audit", "10.0.0.9", "req-7")
+    assert entry["detail"]["filters"] == {"action": "change", "first": 20}

@@ -4,6 +4,7 @@ entries arrive, bad arguments refused with a code, and the right it declares."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +12,13 @@ from sqlalchemy import Engine
 from strawberry.types import ExecutionResult
 
 from auth.audit_events import AuditAction
+from auth.audit_store import list_records
 from auth.principal import Right, Role
 from graph.stores.embedded import EmbeddedGraphStore
 from schema import build_context, build_schema
 from schema.permissions import declared_right
 from schema.query import Query
-from tests.audit.trails import event, trail
+from tests.audit.trails import event, trail, verify
 from tests.portfolio.databases import database, postgres_engine, sqlite_engine
 from tests.principals import principal_of
 
@@ -126,3 +128,31 @@ def test_no_records_database_answers_an_empty_page(sqlite_engine: Engine) -> Non
 def test_the_field_declares_the_audit_right() -> None:
     fields = {f.python_name: f for f in Query.__strawberry_definition__.fields}  # type: ignore[attr-defined]
     assert declared_right(fields["audit_log"].metadata) == Right.READ_AUDIT
+
+
+def test_reading_the_trail_is_itself_recorded_and_verifies(
+        database: Engine, store: EmbeddedGraphStore, tmp_path: Path) -> None:
+    heads = tmp_path / "heads.jsonl"
+    sink = trail(database, heads)
+    reader = principal_of(Role.ADMIN)
+
+    async def read(**variables: Any) -> ExecutionResult:
+        return await SCHEMA.execute(AUDIT_LOG, variable_values=variables, context_value=(
+            build_context(store, records=database, principal=reader, audit=sink,
+                          request_id="req-audit-1", source="10.9.8.7")))
+
+    result = asyncio.run(read(actor="ann", since="2026-12-01T09:00:01Z", first=2))
+    sink.close()  # drains the queue and exports the signed head
+
+    assert _seqs(result) == ["4", "3"]
+    [entry] = list_records(database, action=AuditAction.READ_AUDIT)
+    assert (entry.seq, entry.client_id, entry.user, entry.source, entry.request_id) == (
+        7, reader.client_id, reader.user, "10.9.8.7", "req-audit-1")
+    assert entry.operation == "graphql AuditLog auditLog"
+    assert entry.detail == {"filters": {"actor": "ann", "since": "2026-12-01T09:00:01+00:00",
+                                        "first": 2}, "entries": 2, "seqs": [4, 3]}
+    report = verify(database, heads)
+    assert report.ok, report.problems
+    assert (report.entries, report.signed_up_to) == (7, 7)
+    # The new action is one auditLog filters on, like any other.
+    assert _seqs(_run(database, store, action="READ_AUDIT")) == ["7"]

@@ -175,6 +175,26 @@ def test_heads_are_exported_signed_at_intervals_and_on_close(
     assert sink.head is not None and lines[-1].head and lines[-1].head.mac == sink.head.mac
 
 
+def test_close_exports_the_final_head_signed_even_between_intervals(
+        database: Engine, tmp_path: Path) -> None:
+    heads = tmp_path / "heads.jsonl"
+    sink = trail(database, heads, head_interval_s=3600.0)  # no interval falls in this test
+    for i in range(3):
+        sink.record(event(i))
+    assert sink.flush(timeout_s=30)
+    assert not heads.exists()  # written, not yet exported: the interval has not passed
+    sink.record(event(3))
+
+    sink.close()
+
+    [line] = read_heads(heads)
+    assert line.head is not None and line.head.seq == 4
+    assert signature_holds(line.head, SIGNER.public_key)
+    assert sink.head is not None and line.head.mac == sink.head.mac
+    report = verify(database, heads)
+    assert report.ok and report.signed_up_to == 4
+
+
 def test_the_database_refuses_to_change_or_remove_an_entry(database: Engine) -> None:
     sink = trail(database)
     sink.record(event(0))

@@ -23,6 +23,7 @@ from auth.authorization_server import OAuthServer, OAuthSettings
 from auth.credentials import Passwords
 from auth.principal import Role
 from auth.server_factory import open_oauth_server
+from graph.vault import PersonalDataVault
 from tests.principals import ListAuditSink
 
 __all__ = ["ISSUER", "Clock", "ListAuditSink", "OAuthClient", "pkce_pair", "server_on"]
@@ -52,7 +53,7 @@ def server_on(engine: Engine, audit: ListAuditSink, clock: Clock, *,
         engine, OAuthSettings(issuer=ISSUER, audience=AUDIENCE,
                               access_token_ttl_s=ACCESS_TTL_S, refresh_token_ttl_s=REFRESH_TTL_S),
         audit=audit, passwords=CHEAP_PASSWORDS, failure_limit=FAILURE_LIMIT, clock=clock,
-        redis_url=redis_url)
+        redis_url=redis_url, sealer=PersonalDataVault.development())
 
 
 def pkce_pair() -> tuple[str, str]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, text
 from typer.testing import CliRunner
 
+from auth.signing_keys import SigningKeyStore
 from graph.data_keys import KeyRing
 from graph.model import Label
 from graph.stores.embedded import EmbeddedGraphStore
@@ -23,6 +25,7 @@ from loanwatch.cli.main import app
 from loanwatch.errors import ConfigurationError
 from loanwatch.migrations import migrate
 from loanwatch.settings import Settings
+from portfolio.contact_notes import NOTE_TEXT_FIELD, ContactNote
 from portfolio.database import create_sql_engine
 from tests.ingest.importing import EXAMPLES
 
@@ -108,7 +111,7 @@ def test_migrate_encrypts_a_store_written_in_clear(sqlite_engine: Engine) -> Non
     result = CliRunner().invoke(app, ["migrate"], env=env)
 
     assert result.exit_code == 0, result.output
-    assert "personal data: 1 of 1 nodes and rejected rows encrypted" in result.output
+    assert "personal data: 1 of 1 nodes and SQL rows" in result.output
     with sqlite_engine.connect() as conn:
         row = conn.execute(select(graph_node).where(graph_node.c.id == "P1")).one()
     assert "Zhang" not in row.props + (row.name or "") + row.search_text
@@ -157,3 +160,47 @@ def test_keys_by_version_and_the_defaults() -> None:
 def test_keys_new_prints_a_fresh_32_byte_key(tmp_path: Path) -> None:
     first, second = (CliRunner().invoke(app, ["keys", "new"]).output.strip() for _ in range(2))
     assert len(base64.b64decode(first)) == 32 and first != second
+
+
+def _stored(engine: Engine, sql: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql)).scalars())
+
+
+def test_migrate_and_rotate_seal_notes_and_signing_keys_and_status_counts_them(
+        sqlite_engine: Engine) -> None:
+    now = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)
+    with sqlite_engine.begin() as conn:  # as revision 0013 wrote them: in clear
+        conn.execute(insert(ContactNote.__table__).values(  # type: ignore[attr-defined]
+            party_id="P1", channel="call", contacted_at=now, text="Moved to Hangzhou",
+            author="user:ann", recorded_at=now))
+    SigningKeyStore(sqlite_engine).active()  # a private key in clear
+    runner = CliRunner()
+    v1, v12 = _env(sqlite_engine, f"1:{K1}"), _env(sqlite_engine, f"1:{K1},2:{K2}")
+
+    before = runner.invoke(app, ["keys", "status"], env=v1)
+    migrated = runner.invoke(app, ["migrate"], env=v1)
+    after = runner.invoke(app, ["keys", "status"], env=v1)
+
+    assert before.exit_code == 0, before.output
+    assert "contact notes' text (contact_note.text): 0 under v1, 0 under older keys, 1 in " \
+           "clear" in before.output
+    assert "(oauth_signing_key.private_pem): 0 under v1, 0 under older keys, 1 in clear" \
+        in before.output
+    assert "run `loanwatch keys rotate`" in before.output
+    assert migrated.exit_code == 0, migrated.output
+    assert "personal data: 2 of 2 nodes and SQL rows" in migrated.output
+    assert [value[:6] for value in _stored(
+        sqlite_engine, "SELECT text FROM contact_note UNION ALL "
+        "SELECT private_pem FROM oauth_signing_key")] == ["lw1$1$", "lw1$1$"]
+    assert "(contact_note.text): 1 under v1, 0 under older keys, 0 in clear" in after.output
+    assert "run `loanwatch keys rotate`" not in after.output
+
+    rotated = runner.invoke(app, ["keys", "rotate", "--page-size", "1"], env=v12)
+    status = runner.invoke(app, ["keys", "status"], env=v12)
+
+    assert rotated.exit_code == 0 and "finished" in rotated.output, rotated.output
+    assert "(contact_note.text): 1 under v2, 0 under older keys, 0 in clear" in status.output
+    assert "(oauth_signing_key.private_pem): 1 under v2" in status.output
+    [note] = _stored(sqlite_engine, "SELECT text FROM contact_note")
+    assert _vault({2: b"b" * 32}).open_text(NOTE_TEXT_FIELD, note) == "Moved to Hangzhou"
