@@ -24,6 +24,7 @@ from loanwatch.cli import model_tabular as model_tabular_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import override as override_cli
 from loanwatch.cli import purge as purge_cli
+from loanwatch.cli import reviews as reviews_cli
 from loanwatch.cli import rings as rings_cli
 from loanwatch.cli import rules as rules_cli
 from loanwatch.cli import scan as scan_cli
@@ -77,6 +78,7 @@ app.add_typer(clients_cli.app, name="clients", help="OAuth clients: integrations
 app.add_typer(users_cli.app, name="users", help="Users who sign in on the login page.")
 app.add_typer(signing_keys_cli.app, name="signing-keys", help="The keys that sign access tokens.")
 app.add_typer(documents_cli.app, name="documents", help="Trusted GraphQL documents.")
+app.add_typer(reviews_cli.app, name="reviews", help="Loan reviews: run, due, queue, decide.")
 
 
 def main() -> None:

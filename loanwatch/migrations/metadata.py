@@ -36,6 +36,7 @@ RECORD_MODULES: Final = (
     "portfolio.write_receipts",
     "portfolio.contact_notes",
     "portfolio.persisted_documents",
+    "portfolio.reviews",
 )
 
 

@@ -41,7 +41,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           # the audit trail's (revision 0012)
           "audit_log",
           # the API's writes and persisted documents (revision 0013)
-          "write_receipt", "contact_note", "persisted_document"}
+          "write_receipt", "contact_note", "persisted_document",
+          # reviews (revision 0017)
+          "review", "review_schedule"}
 
 
 def _head_revision(connection: Connection) -> str:
