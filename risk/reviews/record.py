@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from portfolio.money import minor_to_decimal
 from portfolio.reviews import ReviewRecord
 
 __all__ = ["Review"]
+
+_COLUMNS: Final = ("loan_id", "as_of", "kind", "trigger", "borrower_id", "status", "tier",
+                   "stage", "pd", "currency", "exposure_minor", "ecl_minor", "route", "inputs",
+                   "outputs", "models", "next_review", "proposed_by", "created_at",
+                   "decided_tier", "decided_by", "decided_at", "decision_reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +53,26 @@ class Review:
     @classmethod
     def of(cls, row: ReviewRecord, *, written: bool = False) -> Review:
         assert row.id is not None
+        return cls.from_values(row.id, {name: getattr(row, name) for name in _COLUMNS},
+                               written=written)
+
+    @classmethod
+    def from_values(cls, review_id: int, values: Mapping[str, Any], *,
+                    written: bool = False) -> Review:
+        """The review of the column values of its record (as written, with its id)."""
+        currency = values["currency"]
         return cls(
-            id=row.id, loan_id=row.loan_id, as_of=row.as_of, kind=row.kind,
-            trigger=row.trigger, borrower_id=row.borrower_id, status=row.status,
-            tier=row.tier, stage=row.stage, pd=row.pd, currency=row.currency,
-            exposure=minor_to_decimal(row.exposure_minor, row.currency),
-            ecl=minor_to_decimal(row.ecl_minor, row.currency), route=list(row.route),
-            inputs=row.inputs, outputs=row.outputs, models=row.models,
-            next_review=row.next_review, proposed_by=row.proposed_by,
-            created_at=row.created_at, decided_tier=row.decided_tier,
-            decided_by=row.decided_by, decided_at=row.decided_at,
-            decision_reason=row.decision_reason, written=written)
+            id=review_id, loan_id=values["loan_id"], as_of=values["as_of"],
+            kind=values["kind"], trigger=values["trigger"], borrower_id=values["borrower_id"],
+            status=values["status"], tier=values["tier"], stage=values["stage"],
+            pd=values["pd"], currency=currency,
+            exposure=minor_to_decimal(values["exposure_minor"], currency),
+            ecl=minor_to_decimal(values["ecl_minor"], currency), route=list(values["route"]),
+            inputs=values["inputs"], outputs=values["outputs"], models=values["models"],
+            next_review=values["next_review"], proposed_by=values["proposed_by"],
+            created_at=values["created_at"], decided_tier=values["decided_tier"],
+            decided_by=values["decided_by"], decided_at=values["decided_at"],
+            decision_reason=values["decision_reason"], written=written)
 
     @property
     def key(self) -> tuple[str, date, str]:

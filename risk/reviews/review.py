@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -204,7 +204,9 @@ def _record(loan: Loan, as_of: date, kind: str, trigger: dict[str, Any] | None, 
             pd: BorrowerPd | None, basis: ReviewBasis, policy: ReviewPolicy,
             guarantors: list[dict[str, Any]], own: dict[str, int], given: dict[str, int],
             alerts: list[dict[str, Any]], scanned: Any, previous: tuple[Tier, str] | None,
-            actor: str, at: datetime, version: str) -> ReviewRecord:
+            borrower_loans: list[str], policy_json: dict[str, Any],
+            models: dict[str, Any], actor: str, at: datetime) -> dict[str, Any]:
+    """The column values of one review's record."""
     row = int(np.searchsorted(book.loan_ids, loan.id))
     exposure = _money({c: own.get(c, 0) + given.get(c, 0) for c in {*own, *given}})
     flags = [] if scanned is None else list(scanned.review_flags)
@@ -231,11 +233,10 @@ def _record(loan: Loan, as_of: date, kind: str, trigger: dict[str, Any] | None, 
         "overdue": str(minor_to_decimal(int(dq.overdue_principal[row]
                                             + dq.overdue_interest[row]), loan.currency)),
         "parties": {"borrower": loan.borrower_id, "guarantors": guarantors},
-        "borrower_loans": [str(x) for x in book.loan_ids[book.borrower_ids
-                                                        == loan.borrower_id].tolist()],
+        "borrower_loans": borrower_loans,
         "previous": None if previous is None else {"tier": previous[0].slug,
                                                    "from": previous[1]},
-        "policy": policy.as_json()}
+        "policy": policy_json}
     outputs = {
         "repaid": assessed is None,
         "tier": None if tier is None else tier.slug,
@@ -249,39 +250,55 @@ def _record(loan: Loan, as_of: date, kind: str, trigger: dict[str, Any] | None, 
                            "total": {c: str(v) for c, v in exposure.items()}},
         "signals": alerts, "flags": flags,
         "reasons": [] if assessed is None else [r.as_json() for r in assessed.reasons]}
-    return ReviewRecord(
-        loan_id=loan.id, as_of=as_of, kind=kind, trigger=trigger, borrower_id=loan.borrower_id,
-        status=status, tier=outputs["tier"], stage=outputs["stage"], pd=outputs["pd"],
-        currency=loan.currency,
-        exposure_minor=0 if assessed is None else int(assessed.exposure.scaleb(exponent)),
-        ecl_minor=0 if assessed is None else int(assessed.ecl.scaleb(exponent)),
-        route=route, inputs=inputs, outputs=outputs,
-        models={**basis.as_json(), "code_version": version}, next_review=next_review,
-        proposed_by=actor, created_at=at)
+    return {
+        "loan_id": loan.id, "as_of": as_of, "kind": kind, "trigger": trigger,
+        "borrower_id": loan.borrower_id, "status": status, "tier": outputs["tier"],
+        "stage": outputs["stage"], "pd": outputs["pd"], "currency": loan.currency,
+        "exposure_minor": 0 if assessed is None else int(assessed.exposure.scaleb(exponent)),
+        "ecl_minor": 0 if assessed is None else int(assessed.ecl.scaleb(exponent)),
+        "route": route, "inputs": inputs, "outputs": outputs, "models": models,
+        "next_review": next_review, "proposed_by": actor, "created_at": at,
+        "decided_tier": None, "decided_by": None, "decided_at": None,
+        "decision_reason": None}
 
 
-def _write(engine: Engine, rows: list[ReviewRecord], at: datetime) -> list[ReviewRecord]:
-    """The new records and their schedule rows, in one transaction."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        session.add_all(rows)
-        session.flush()
-        loans = [r.loan_id for r in rows]
-        current = {s.loan_id: s for s in session.execute(select(ReviewSchedule).where(
-            col(ReviewSchedule.loan_id).in_(loans))).scalars()}
-        for row in rows:
-            held = current.get(row.loan_id)
-            if held is None:
-                held = ReviewSchedule(loan_id=row.loan_id, updated_at=at)
-                session.add(held)
-                current[row.loan_id] = held
-            elif held.last_reviewed_on is not None and held.last_reviewed_on > row.as_of:
-                continue  # a later review already set the date
-            held.next_review = row.next_review
-            held.tier = row.tier
-            held.last_reviewed_on = row.as_of
-            held.last_review_id = row.id
-            held.updated_at = at
-    return rows
+def _write(engine: Engine, rows: list[dict[str, Any]], at: datetime) -> list[Review]:
+    """The new records and their schedule rows, in one transaction (Core statements: the
+    ORM's unit of work cost as much as the review itself)."""
+    table = ReviewRecord.__table__  # type: ignore[attr-defined]
+    schedule = ReviewSchedule.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        ids = connection.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            rows).scalars().all()
+        loans = [r["loan_id"] for r in rows]
+        current: dict[str, date | None] = {}
+        for start in range(0, len(loans), _IDS_PER_QUERY):
+            current.update((loan_id, day) for loan_id, day in connection.execute(
+                select(schedule.c.loan_id, schedule.c.last_reviewed_on).where(
+                    schedule.c.loan_id.in_(loans[start:start + _IDS_PER_QUERY]))))
+        fresh, changed = [], []
+        for review_id, row in zip(ids, rows, strict=True):
+            values = {"loan_id": row["loan_id"], "next_review": row["next_review"],
+                      "tier": row["tier"], "last_reviewed_on": row["as_of"],
+                      "last_review_id": review_id, "updated_at": at}
+            if row["loan_id"] not in current:
+                fresh.append(values)
+                current[row["loan_id"]] = row["as_of"]
+            elif (current[row["loan_id"]] or row["as_of"]) <= row["as_of"]:
+                changed.append(values)  # an older review never moves a later one's date
+        if fresh:
+            connection.execute(insert(schedule), fresh)
+        if changed:
+            connection.execute(
+                update(schedule).where(schedule.c.loan_id == bindparam("key")).values(
+                    next_review=bindparam("next_review"), tier=bindparam("tier"),
+                    last_reviewed_on=bindparam("last_reviewed_on"),
+                    last_review_id=bindparam("last_review_id"),
+                    updated_at=bindparam("updated_at")),
+                [{**v, "key": v["loan_id"]} for v in changed])
+    return [Review.from_values(review_id, row, written=True)
+            for review_id, row in zip(ids, rows, strict=True)]
 
 
 def run_reviews(engine: Engine, graph: GraphStore, loan_ids: Sequence[str], as_of: date, *,
@@ -325,8 +342,10 @@ def run_reviews(engine: Engine, graph: GraphStore, loan_ids: Sequence[str], as_o
         for loan in assessed.values():
             own[loan.borrower_id][loan.currency] += int(
                 loan.exposure.scaleb(exponent_of(loan.currency)))
-        of_borrower = {b: [str(x) for x in book.loan_ids[book.borrower_ids == b].tolist()]
-                       for b in dict.fromkeys(borrowers)}
+        of_borrower: dict[str, list[str]] = defaultdict(list)
+        for loan_id, borrower in zip(book.loan_ids.tolist(), book.borrower_ids.tolist(),
+                                     strict=True):
+            of_borrower[str(borrower)].append(str(loan_id))
         parties: dict[str, list[str]] = dict(of_borrower)
         for loan in todo:
             for g in guarantors[loan]:
@@ -336,7 +355,8 @@ def run_reviews(engine: Engine, graph: GraphStore, loan_ids: Sequence[str], as_o
                                                                    basis.flags_run)
         previous = _previous_tiers(engine, todo, as_of, basis)
         at = clock()
-        version = version or code_version()
+        models = {**basis.as_json(), "code_version": version or code_version()}
+        policy_json = policy.as_json()
         frozen_trigger = None if trigger is None else dict(trigger)
         rows = []
         for loan in todo:
@@ -348,16 +368,16 @@ def run_reviews(engine: Engine, graph: GraphStore, loan_ids: Sequence[str], as_o
                 assessed=assessed.get(loan), pd=pds.get(b), basis=basis, policy=policy,
                 guarantors=guarantors[loan], own=dict(own.get(b, {})),
                 given=given.get(b, {}), alerts=list({a["id"]: a for a in seen}.values()),
-                scanned=scanned.get(loan), previous=previous.get(loan), actor=actor, at=at,
-                version=version))
+                scanned=scanned.get(loan), previous=previous.get(loan),
+                borrower_loans=of_borrower[b], policy_json=policy_json, models=models,
+                actor=actor, at=at))
         try:
             written = _write(engine, rows, at)
         except IntegrityError:
             # Another worker wrote some of these reviews first: its records stand.
             stored = stored_reviews(engine, keys)
         else:
-            stored.update({(r.loan_id, r.as_of, r.kind): Review.of(r, written=True)
-                           for r in written})
+            stored.update({r.key: r for r in written})
     return [stored[key] for key in keys]
 
 
