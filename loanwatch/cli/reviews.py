@@ -139,19 +139,25 @@ def _brief(review: Review) -> dict[str, Any]:
             "decided_tier": review.decided_tier, "written": review.written}
 
 
+def _why(review: Review) -> str:
+    """The routing rules that held, in a few words (``alert dpd-90, large_exposure``)."""
+    words = [f"alert {r['text'].split('(')[1].split(')')[0]}" if r["rule"] == "alert"
+             and "(" in r["text"] else r.get("kind", r["rule"]) if r["rule"] == "flag"
+             else r["rule"] for r in review.route]
+    return ", ".join(dict.fromkeys(words))
+
+
 def _table(reviews: list[Review], title: str) -> None:
     table = Table(title=title)
-    for column in ("id", "loan", "as of", "kind", "status", "tier", "stage", "PD", "ECL",
-                   "next review", "why a person"):
-        table.add_column(column)
+    for column in ("id", "loan", "status", "tier", "stage", "PD", "ECL", "next review"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("why a person")
     for r in reviews:
-        table.add_row(str(r.id), escape(r.loan_id), r.as_of.isoformat(), r.kind, r.status,
+        table.add_row(str(r.id), escape(r.loan_id), r.status,
                       r.decided_tier or r.tier or "repaid", "" if r.stage is None
                       else str(r.stage), "" if r.pd is None else f"{r.pd:.4f}",
                       f"{r.ecl} {r.currency}", "" if r.next_review is None
-                      else r.next_review.isoformat(),
-                      escape("; ".join(x["text"] for x in r.route[:2])
-                             + (" ..." if len(r.route) > 2 else "")))
+                      else r.next_review.isoformat(), escape(_why(r)))
     console.print(table)
 
 
