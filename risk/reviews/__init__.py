@@ -8,7 +8,7 @@ run_review` for one loan (``kind="triggered"`` with the alert or event that aske
 reviewer's confirmation or override goes through :func:`~risk.reviews.queue.decide`.
 """
 
-from risk.reviews.basis import ReviewBasis, review_basis
+from risk.reviews.basis import BasisCache, ReviewBasis, review_basis
 from risk.reviews.errors import (
     DecisionRefused,
     PolicyError,
@@ -23,8 +23,8 @@ from risk.reviews.record import Review
 from risk.reviews.review import run_review, run_reviews
 from risk.reviews.schedule import DEFAULT_REVIEW_BATCH, DueReview, due_reviews
 
-__all__ = ["DEFAULT_POLICY", "DEFAULT_POLICY_FILE", "DEFAULT_REVIEW_BATCH", "DecisionRefused",
-           "DueReview", "PolicyError", "Review", "ReviewBasis", "ReviewBeforeLoan",
-           "ReviewError", "ReviewNotFound", "ReviewPolicy", "Reviewer", "UnknownLoan", "decide",
-           "due_reviews", "get_review", "load_policy", "review_basis", "review_queue",
-           "run_review", "run_reviews"]
+__all__ = ["DEFAULT_POLICY", "DEFAULT_POLICY_FILE", "DEFAULT_REVIEW_BATCH", "BasisCache",
+           "DecisionRefused", "DueReview", "PolicyError", "Review", "ReviewBasis",
+           "ReviewBeforeLoan", "ReviewError", "ReviewNotFound", "ReviewPolicy", "Reviewer",
+           "UnknownLoan", "decide", "due_reviews", "get_review", "load_policy", "review_basis",
+           "review_queue", "run_review", "run_reviews"]

@@ -22,10 +22,12 @@ a loan never reviewed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from sqlalchemy import Engine, select
@@ -42,9 +44,14 @@ from risk.models.lgd import LgdModel
 from risk.models.registry import parse_model_id, production_model
 from risk.models.scores import PartyScores
 from risk.models.scoring import score_portfolio
+from risk.reviews.errors import ReviewError
 from risk.scan_results import party_scores
 
-__all__ = ["BorrowerPd", "ReviewBasis", "review_basis"]
+__all__ = ["DEFAULT_BASIS_MAX_AGE_S", "BasisCache", "BorrowerPd", "ReviewBasis",
+           "review_basis"]
+
+#: How long a worker keeps a date's basis before building it again (seconds).
+DEFAULT_BASIS_MAX_AGE_S: Final = 3_600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +163,30 @@ def review_basis(engine: Engine, graph: GraphStore, as_of: date) -> ReviewBasis:
         flags_run_as_of=None if flags is None else flags[1],
         previous_run=None if previous is None else previous[0], _engine=engine,
         _scores=scores, _stored_run=stored)
+
+
+class BasisCache:
+    """The basis of each date a worker reviews, kept for ``max_age_s`` seconds: a worker
+    reviewing batch after batch of one date (or one triggered review after another) builds
+    the date's basis once, and again after ``max_age_s`` (a new scan or a promoted model is
+    then picked up). Holds at most ``max_dates`` dates, the least recently used dropped."""
+
+    def __init__(self, *, max_age_s: float = DEFAULT_BASIS_MAX_AGE_S, max_dates: int = 2,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if max_age_s <= 0 or max_dates < 1:
+            raise ReviewError("a basis cache needs max_age_s > 0 and max_dates >= 1")
+        self._max_age_s = max_age_s
+        self._max_dates = max_dates
+        self._clock = clock
+        self._held: OrderedDict[date, tuple[float, ReviewBasis]] = OrderedDict()
+
+    def get(self, engine: Engine, graph: GraphStore, as_of: date) -> ReviewBasis:
+        """The basis of ``as_of``, built when not held or too old."""
+        now = self._clock()
+        held = self._held.pop(as_of, None)
+        if held is None or now - held[0] > self._max_age_s:
+            held = (now, review_basis(engine, graph, as_of))
+        self._held[as_of] = held
+        while len(self._held) > self._max_dates:
+            self._held.popitem(last=False)
+        return held[1]

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from auth.audit_store import list_records
 from auth.principal import Role
+from graph.stores.embedded import EmbeddedGraphStore
 from portfolio.reviews import ReviewRecord, ReviewSchedule
 from risk.classification.tiers import Tier
 from risk.models.dataset import build_dataset
@@ -24,6 +25,7 @@ from risk.models.gbm import fit_gbm
 from risk.models.registry import promote, register_model
 from risk.reviews import (
     DEFAULT_POLICY,
+    BasisCache,
     DecisionRefused,
     ReviewBeforeLoan,
     Reviewer,
@@ -248,3 +250,23 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(stores: Stores,
     with pytest.raises(ReviewError, match="limit must be at least 1"):
         due_reviews(stores.engine, AS_OF, 0)
     assert _count(stores.engine, ReviewRecord) == rows
+
+
+def test_a_basis_cache_builds_a_date_once_until_it_is_too_old(sqlite_engine: Engine,
+                                                              portfolio: Path) -> None:
+    graph = EmbeddedGraphStore(sqlite_engine)
+    import_files([portfolio], graph, sqlite_engine)
+    clock = [0.0]
+    cache = BasisCache(max_age_s=60, max_dates=1, clock=lambda: clock[0])
+
+    first = cache.get(sqlite_engine, graph, AS_OF)
+    clock[0] = 59
+    assert cache.get(sqlite_engine, graph, AS_OF) is first
+    clock[0] = 120
+    rebuilt = cache.get(sqlite_engine, graph, AS_OF)
+    assert rebuilt is not first and rebuilt.as_of == AS_OF
+    other = cache.get(sqlite_engine, graph, date(2025, 3, 31))
+    assert other.as_of == date(2025, 3, 31)
+    assert cache.get(sqlite_engine, graph, AS_OF) is not rebuilt  # one date held: dropped
+    with pytest.raises(ReviewError, match="max_age_s > 0"):
+        BasisCache(max_age_s=0)
