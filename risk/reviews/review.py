@@ -201,7 +201,7 @@ def _alerts(engine: Engine, as_of: date, parties: Mapping[str, Sequence[str]]
 
 def _record(loan: Loan, as_of: date, kind: str, trigger: dict[str, Any] | None, *,
             book: LoanBook, dq: Delinquency, assessed: LoanAssessment | None,
-            pd: BorrowerPd | None, basis: ReviewBasis, policy: ReviewPolicy,
+            pd: BorrowerPd | None, policy: ReviewPolicy,
             guarantors: list[dict[str, Any]], own: dict[str, int], given: dict[str, int],
             alerts: list[dict[str, Any]], scanned: Any, previous: tuple[Tier, str] | None,
             borrower_loans: list[str], policy_json: dict[str, Any],
@@ -365,7 +365,7 @@ def run_reviews(engine: Engine, graph: GraphStore, loan_ids: Sequence[str], as_o
                                         for a in alerts.get(g["party"], [])]
             rows.append(_record(
                 loans[loan], as_of, kind, frozen_trigger, book=book, dq=dq,
-                assessed=assessed.get(loan), pd=pds.get(b), basis=basis, policy=policy,
+                assessed=assessed.get(loan), pd=pds.get(b), policy=policy,
                 guarantors=guarantors[loan], own=dict(own.get(b, {})),
                 given=given.get(b, {}), alerts=list({a["id"]: a for a in seen}.values()),
                 scanned=scanned.get(loan), previous=previous.get(loan),
