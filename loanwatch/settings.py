@@ -242,6 +242,10 @@ class Settings(BaseSettings):
     audit_head_interval_s: float = Field(DEFAULT_AUDIT_HEAD_INTERVAL_S, gt=0)
     audit_flush_interval_s: float = Field(DEFAULT_AUDIT_FLUSH_INTERVAL_S, gt=0, le=60)
     audit_max_pending: int = Field(DEFAULT_AUDIT_MAX_PENDING, ge=1)
+    #: Reviews (``risk.reviews``): the review policy file (YAML: intervals by tier, the
+    #: routing rules); unset means the shipped ``risk/reviews/default_policy.yaml``.
+    #: ``LOANWATCH_REVIEW_POLICY_FILE``; the file is validated when a command reads it.
+    review_policy_file: Path | None = Field(None, description="The review policy file.")
 
     @field_validator("audit_key", "audit_previous_keys", "audit_signing_key", mode="before")
     @classmethod

@@ -26,6 +26,7 @@ from loanwatch.cli import model_tabular as model_tabular_cli
 from loanwatch.cli import neo4j as neo4j_cli
 from loanwatch.cli import override as override_cli
 from loanwatch.cli import purge as purge_cli
+from loanwatch.cli import reviews as reviews_cli
 from loanwatch.cli import rings as rings_cli
 from loanwatch.cli import rules as rules_cli
 from loanwatch.cli import scan as scan_cli
@@ -86,6 +87,7 @@ app.add_typer(jobs_cli.app, name="jobs", help="Jobs: units of work, schedules, d
               "(retry, discard).")
 app.command(name="worker")(worker_cli.worker)
 app.command(name="scheduler")(worker_cli.scheduler)
+app.add_typer(reviews_cli.app, name="reviews", help="Loan reviews: run, due, queue, decide.")
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ RECORD_MODULES: Final = (
     "portfolio.persisted_documents",
     "portfolio.collections",
     "jobs.records",
+    "portfolio.reviews",
 )
 
 

@@ -63,7 +63,7 @@ from risk.models.ead import FLAT_METHODS, Exposure, ead_profile, exposure_at_def
 from risk.models.lgd import LgdModel, coverage_band, estimate_lgd
 
 __all__ = ["DAYS_PER_YEAR", "TIER_TABLE", "EclInputs", "PdNow", "Staging", "annual_pd",
-           "expected_credit_loss", "pd_now_of", "stage_loans"]
+           "book_lgd", "expected_credit_loss", "pd_now_of", "stage_loans"]
 
 DAYS_PER_YEAR: Final = 365.25
 #: A matured loan still owing is provided for over at least this horizon (years).
@@ -212,6 +212,24 @@ class EclInputs:
         return self.exposure.ead
 
 
+def _estimated_lgd(book: LoanBook, dq: Delinquency, collateral: LoanCollateral,
+                   band: np.ndarray, config: ProvisioningConfig) -> LgdModel:
+    live = np.where((dq.outstanding + dq.overdue) > 0, band, -1)
+    return estimate_lgd(book, dq, collateral, live, config.lgd_settings())
+
+
+def book_lgd(book: LoanBook, dq: Delinquency, collateral: LoanCollateral | np.ndarray, *,
+             config: ProvisioningConfig = DEFAULT_PROVISIONING) -> LgdModel:
+    """The LGD table :func:`expected_credit_loss` estimates from ``book`` when it is given
+    none: estimated once on the whole book, it lets the ECL of a few loans (a review) be the
+    ECL the whole pass gives them (``lgd_model=``)."""
+    if not isinstance(collateral, LoanCollateral):
+        collateral = LoanCollateral.from_flags(collateral)
+    exposure = exposure_at_default(book, dq, ccf=config.ccf, ccf_default=config.ccf_default)
+    band = coverage_band(collateral, collateral.value_in(book.currency), exposure.ead)
+    return _estimated_lgd(book, dq, collateral, band, config)
+
+
 def expected_credit_loss(book: LoanBook, dq: Delinquency, tiers: np.ndarray,
                          stage: np.ndarray, collateral: LoanCollateral | np.ndarray, *,
                          config: ProvisioningConfig = DEFAULT_PROVISIONING,
@@ -230,8 +248,7 @@ def expected_credit_loss(book: LoanBook, dq: Delinquency, tiers: np.ndarray,
     ead0 = exposure.ead
     band = coverage_band(collateral, collateral.value_in(book.currency), ead0)
     if lgd_model is None:
-        live = np.where((dq.outstanding + dq.overdue) > 0, band, -1)
-        lgd_model = estimate_lgd(book, dq, collateral, live, config.lgd_settings())
+        lgd_model = _estimated_lgd(book, dq, collateral, band, config)
     lgd = lgd_model.estimate(collateral.kind, band)
     remaining = np.maximum((book.maturity - book.as_of_day) / DAYS_PER_YEAR, _MIN_HORIZON_YEARS)
     horizon = np.where(stage == 1, np.minimum(1.0, remaining), remaining)

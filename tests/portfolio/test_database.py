@@ -45,7 +45,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           # collections: runs, bucket history, cases (revision 0016)
           "collection_run", "bucket_move", "collection_case", "collection_case_event",
           # the job machinery's (revision 0015)
-          "job_unit", "job_schedule", "job_dead_letter"}
+          "job_unit", "job_schedule", "job_dead_letter",
+          # reviews (revision 0017)
+          "review", "review_schedule"}
 
 
 def _head_revision(connection: Connection) -> str:

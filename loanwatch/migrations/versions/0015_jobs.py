@@ -4,7 +4,7 @@
 Additive only: three new tables.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-02 02:30:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from portfolio.types import UtcDateTime
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

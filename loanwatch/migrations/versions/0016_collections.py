@@ -6,7 +6,7 @@ append-only in the database itself (history is never rewritten); a loan has at m
 case that is not closed (a partial unique index, on SQLite and PostgreSQL alike).
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-02 02:30:00
 """
 
@@ -21,7 +21,7 @@ from loanwatch.migrations.append_only import drop_append_only, make_append_only
 from portfolio.types import UtcDateTime
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
