@@ -45,6 +45,7 @@ from loanwatch.settings import Settings
 from portfolio.persisted_documents import find_documents
 from risk.alerts.feed import AlertFeed, LocalAlertFeed, feed_for_broker
 from schema import QueryLimits, build_schema
+from schema.loaders import reads_in_place
 from schema.persisted import DocumentLookup
 
 __all__ = ["GRAPHQL_PATH", "HEALTHZ_PATH", "MAX_GRAPHQL_BODY_BYTES", "METRICS_PATH",
@@ -122,7 +123,8 @@ def create_app(
                           only_registered_documents=settings.only_registered_documents)
     feed = alert_feed if alert_feed is not None else _alert_feed(settings)
     gate = HeavyQueryGate(heavy_cost=settings.heavy_query_cost,
-                          slots=settings.heavy_query_slots, wait_s=settings.heavy_query_wait_s)
+                          slots=settings.heavy_query_slots, wait_s=settings.heavy_query_wait_s,
+                          one_light_at_a_time=reads_in_place(graph, engine))
     readyz = readiness_endpoint(
         {"graph": graph.ping, "database": ping_engine(engine)}, show_reasons=not production,
         load=gate.saturation,
