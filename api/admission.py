@@ -13,7 +13,7 @@ first come first served. Such a query never waits on I/O, so running several at 
 no overlap: it only spreads each one's time over all the others in flight, and every
 answer comes late. One at a time keeps the throughput and bounds the wait: at 8 clients a
 request waits for at most the 7 ahead of it (the borrower 360° view's p99 at 8
-connections went from 73 ms to 41 ms, ``benchmarks/api_load.py``). Heavy queries keep
+connections went from 73 ms to 44-51 ms, ``benchmarks/api_load.py``). Heavy queries keep
 their own turns and run beside the light ones, so a long walk never holds them up.
 
 Example::
