@@ -118,7 +118,7 @@ class EmbeddedGraphStore(GraphStore):
     def vault(self) -> PersonalDataVault:
         """The keys this store seals and opens personal data with (the API seals the
         personal text fields of SQL records with the same ones)."""
-        return self._vault
+        return self._sealed.vault
 
     def ping(self) -> None:
         try:

@@ -133,7 +133,7 @@ class Neo4jGraphStore(GraphStore):
     def vault(self) -> PersonalDataVault:
         """The keys this store seals and opens personal data with (the API seals the
         personal text fields of SQL records with the same ones)."""
-        return self._vault
+        return self._sealed.vault
 
     def ping(self) -> None:
         with self._driver_errors():
