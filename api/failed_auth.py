@@ -32,14 +32,13 @@ import asyncio
 from typing import Final
 
 import orjson
-from limits import parse
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage
 from starlette.responses import Response
 from starlette.types import Scope, Send
 
 from api.http_status import JSON_MEDIA_TYPE
+from api.rate_limit import open_storage, parse_limit
 from auth.throttle import Attempt, FailureThrottle
-from loanwatch.errors import ConfigurationError
 from schema import ErrorCode
 
 __all__ = [
@@ -123,19 +122,8 @@ class FailedAuthentication:
         Raises:
             ConfigurationError: either is malformed (the message names which).
         """
-        try:
-            parse(limit)
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"LOANWATCH_AUTH_FAILURE_LIMIT {limit!r} is not a rate limit: {exc}",
-                suggestion="write it as '120/minute' or '10/second'") from exc
-        try:
-            storage = storage_from_string(storage_url)
-        except Exception as exc:  # limits raises several types for a bad URI
-            raise ConfigurationError(
-                f"LOANWATCH_RATE_LIMIT_STORAGE {storage_url!r} is not a usable storage: "
-                f"{exc}", suggestion="use memory:// or redis://host:6379/N") from exc
-        return cls(storage, limit=limit)
+        parse_limit(limit, "LOANWATCH_AUTH_FAILURE_LIMIT", "'120/minute' or '10/second'")
+        return cls(open_storage(storage_url), limit=limit)
 
     async def refused(self, source: str) -> int | None:
         """Count one failed authentication from ``source``; the seconds it must wait when it

@@ -36,7 +36,8 @@ from limits.strategies import FixedWindowRateLimiter
 
 from loanwatch.errors import ConfigurationError
 
-__all__ = ["POLICY_NAME", "ClientRateLimiter", "ProcessWindows", "Verdict"]
+__all__ = ["POLICY_NAME", "ClientRateLimiter", "ProcessWindows", "Verdict", "open_storage",
+           "parse_limit"]
 
 #: The policy's name in the ``RateLimit`` headers.
 POLICY_NAME: Final = "per-client"
@@ -64,6 +65,34 @@ class Verdict:
         if not self.allowed:
             headers["Retry-After"] = str(max(self.reset_s, 1))
         return headers
+
+
+def parse_limit(limit: str, setting: str, examples: str) -> RateLimitItem:
+    """``limit`` in the ``limits`` notation ("600/minute"), read from ``setting``.
+
+    Raises:
+        ConfigurationError: it is not one (the message names the setting; ``examples``
+            show the notation).
+    """
+    try:
+        return parse(limit)
+    except ValueError as exc:
+        raise ConfigurationError(f"{setting} {limit!r} is not a rate limit: {exc}",
+                                 suggestion=f"write it as {examples}") from exc
+
+
+def open_storage(storage_url: str) -> Storage:
+    """The ``limits`` storage at ``storage_url`` (``memory://``, ``redis://host:6379/0``).
+
+    Raises:
+        ConfigurationError: the URI is malformed or names no usable storage.
+    """
+    try:
+        return storage_from_string(storage_url)
+    except Exception as exc:  # limits raises several types for a bad URI
+        raise ConfigurationError(
+            f"LOANWATCH_RATE_LIMIT_STORAGE {storage_url!r} is not a usable storage: "
+            f"{exc}", suggestion="use memory:// or redis://host:6379/N") from exc
 
 
 class ProcessWindows:
@@ -141,19 +170,8 @@ class ClientRateLimiter:
         Raises:
             ConfigurationError: either is malformed (the message names which).
         """
-        try:
-            item = parse(limit)
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"LOANWATCH_RATE_LIMIT {limit!r} is not a rate limit: {exc}",
-                suggestion="write it as '600/minute' or '20/second'") from exc
-        try:
-            storage = storage_from_string(storage_url)
-        except Exception as exc:  # limits raises several types for a bad URI
-            raise ConfigurationError(
-                f"LOANWATCH_RATE_LIMIT_STORAGE {storage_url!r} is not a usable storage: "
-                f"{exc}", suggestion="use memory:// or redis://host:6379/N") from exc
-        return cls(item, storage)
+        item = parse_limit(limit, "LOANWATCH_RATE_LIMIT", "'600/minute' or '20/second'")
+        return cls(item, open_storage(storage_url))
 
     async def hit(self, client: str) -> Verdict:
         """Count one request of ``client``; whether it is within the limit."""
