@@ -31,15 +31,12 @@ Around each request the view enforces what the schema cannot:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from sqlalchemy import Engine
@@ -67,7 +64,17 @@ from api.http_status import (
 )
 from api.metrics import ApiMetrics, CountingAuditSink
 from api.rate_limit import ClientRateLimiter, Verdict
-from api.request_body import Disconnected, read_body, replaying, watch_disconnect
+from api.request_body import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    DEFAULT_QUERY_TIME_LIMIT_S,
+    Disconnected,
+    RequestLimits,
+    decode_json_body,
+    encode_json_text,
+    read_body,
+    replaying,
+    watch_disconnect,
+)
 from api.request_log import client_address, note_for_log, request_id_of, with_headers
 from api.websocket_handler import TransportWSHandler, WebSocketGate
 from api.websocket_limits import WebSocketConnections, WebSocketLimits
@@ -91,12 +98,6 @@ __all__ = [
     "RequestLimits",
 ]
 
-#: Largest GraphQL request body (or GET query string); the token limit bounds the
-#: document well below this.
-DEFAULT_MAX_REQUEST_BYTES: Final = 64 * 1024
-#: Seconds one request may take, waiting for a turn included.
-DEFAULT_QUERY_TIME_LIMIT_S: Final = 15.0
-
 #: The code of a rejected HTTP request, by status.
 _CODE_OF_STATUS: Final[Mapping[int, ErrorCode]] = {
     405: ErrorCode.METHOD_NOT_ALLOWED,
@@ -104,22 +105,6 @@ _CODE_OF_STATUS: Final[Mapping[int, ErrorCode]] = {
 }
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class RequestLimits:
-    """How large and how long one request to ``/graphql`` may be.
-
-    Raises:
-        ValueError: a limit is not positive.
-    """
-
-    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
-    time_limit_s: float = DEFAULT_QUERY_TIME_LIMIT_S
-
-    def __post_init__(self) -> None:
-        if self.max_request_bytes < 1 or self.time_limit_s <= 0:
-            raise ValueError("RequestLimits must be positive")
 
 
 def _raise_unaudited(result: ExecutionResult) -> None:
@@ -407,10 +392,7 @@ class GraphQLView(GraphQL[Context, None]):
         on a large answer), UTF-8 rather than ``\\u`` escapes; anything orjson cannot write
         (an integer past 64 bits) falls back to the standard library. Text, not bytes:
         WebSocket messages must go out as text frames."""
-        try:
-            return orjson.dumps(data).decode()
-        except TypeError:
-            return json.dumps(data, separators=(",", ":"))
+        return encode_json_text(data)
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON in UTF-8, as GraphQL over HTTP requires; other bytes are the client's error.
@@ -418,14 +400,7 @@ class GraphQLView(GraphQL[Context, None]):
         Raises:
             HTTPException: 400 naming the first byte that is not UTF-8.
         """
-        if isinstance(data, bytes):
-            try:
-                data = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise HTTPException(
-                    400, f"the request body is not valid UTF-8: byte {data[exc.start]:#04x} "
-                         f"at offset {exc.start}") from exc
-        return json.loads(data)
+        return decode_json_body(data)
 
     async def execute_single(
         self,

@@ -1,17 +1,75 @@
-"""Reading an ASGI request's body within a size limit, and watching for the client to go.
+"""A GraphQL request's body: its limits, reading it within them, its JSON, and watching for
+the client to go.
 
 The GraphQL view reads the whole body itself (to refuse an oversized one with 413 before
-anything parses it), hands it on with :func:`replaying`, and meanwhile waits on
-:func:`watch_disconnect` so that a query nobody will read is stopped.
+anything parses it, :class:`RequestLimits`), hands it on with :func:`replaying`, and
+meanwhile waits on :func:`watch_disconnect` so that a query nobody will read is stopped.
+Bodies are read and answers written as JSON by :func:`decode_json_body` and
+:func:`encode_json_text`.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import Final
+
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
-__all__ = ["Disconnected", "read_body", "replaying", "watch_disconnect"]
+__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "DEFAULT_QUERY_TIME_LIMIT_S", "Disconnected",
+           "RequestLimits", "decode_json_body", "encode_json_text", "read_body", "replaying",
+           "watch_disconnect"]
+
+#: Largest GraphQL request body (or GET query string); the token limit bounds the
+#: document well below this.
+DEFAULT_MAX_REQUEST_BYTES: Final = 64 * 1024
+#: Seconds one request may take, waiting for a turn included.
+DEFAULT_QUERY_TIME_LIMIT_S: Final = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLimits:
+    """How large and how long one request to ``/graphql`` may be.
+
+    Raises:
+        ValueError: a limit is not positive.
+    """
+
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    time_limit_s: float = DEFAULT_QUERY_TIME_LIMIT_S
+
+    def __post_init__(self) -> None:
+        if self.max_request_bytes < 1 or self.time_limit_s <= 0:
+            raise ValueError("RequestLimits must be positive")
+
+
+def encode_json_text(data: object) -> str:
+    """JSON text of ``data`` by orjson (several times faster than the standard library on a
+    large answer), UTF-8 rather than ``\\u`` escapes; anything orjson cannot write (an
+    integer past 64 bits) falls back to the standard library."""
+    try:
+        return orjson.dumps(data).decode()
+    except TypeError:
+        return json.dumps(data, separators=(",", ":"))
+
+
+def decode_json_body(data: str | bytes) -> object:
+    """JSON in UTF-8, as GraphQL over HTTP requires; other bytes are the client's error.
+
+    Raises:
+        HTTPException: 400 naming the first byte that is not UTF-8.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HTTPException(
+                400, f"the request body is not valid UTF-8: byte {data[exc.start]:#04x} "
+                     f"at offset {exc.start}") from exc
+    return json.loads(data)
 
 
 class Disconnected(Exception):
