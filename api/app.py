@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Final, cast
 
 from authlib.common.security import is_secure_transport
 from sqlalchemy import Engine
@@ -111,7 +111,10 @@ def create_app(
     production = settings.environment == "production"
     audit = audit if audit is not None else LoggingAuditSink()
     # The keys the graph store was opened with (``loanwatch serve``: the configured ones).
-    vault = graph.vault if isinstance(graph, ResealableGraph) else vault_from_settings(settings)
+    # The class is asked, not isinstance(graph, ResealableGraph): the protocol check takes
+    # a property that fails for one the store lacks, and would quietly seal with other keys.
+    vault = (cast(ResealableGraph, graph).vault if hasattr(type(graph), "vault")
+             else vault_from_settings(settings))
     if oauth is None:
         oauth = oauth_server_from_settings(settings, engine, audit, vault=vault)
     metrics = ApiMetrics()
