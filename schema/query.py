@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 
 import strawberry
+from strawberry.tools import merge_types
 
 from auth.principal import Right
 from portfolio.readers import import_batches
@@ -58,7 +59,7 @@ from schema.types.records import ImportBatch, import_batch
 from schema.types.scan_run import ScanRun
 from schema.types.stress import StressMethod, StressResult
 
-__all__ = ["Query"]
+__all__ = ["PortfolioQueries", "Query"]
 
 #: How deep the alert list can be paged (a work queue, not an export).
 MAX_ALERT_REACH = 10_000
@@ -74,10 +75,8 @@ def _alert_number(value: str) -> int:
     return int(text)
 
 
-@strawberry.type(description="Where every read starts: any object by id (`node`, `nodes`), "
-                 "parties and loans by id or search, the portfolio lists, alerts, circles, "
-                 "the latest scan, graph exploration and the stress test.")
-class Query:
+@strawberry.type(description="The reads of the portfolio and its graph.")
+class PortfolioQueries:
     @strawberry.field(
         description=f"Persons and companies whose name or id contains `text`, ignoring "
         f"case: exact id first, then by name. `first` is at most {MAX_PAGE_SIZE}. A person's "
@@ -282,3 +281,11 @@ class Query:
             types=to_model_types(types),
         )
         return [Path.from_model(path) for path in paths]
+
+
+#: The root ``Query``: one class per area, merged (add an area's class to the tuple).
+Query = merge_types("Query", (PortfolioQueries,))
+Query.__strawberry_definition__.description = (
+    "Where every read starts: any object by id (`node`, `nodes`), parties and loans by id or "
+    "search, the portfolio lists, alerts, circles, the latest scan, graph exploration and the "
+    "stress test.")
