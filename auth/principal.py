@@ -73,19 +73,33 @@ class Right(StrEnum):
     READ_AUDIT = "read-audit"
     #: Manage OAuth clients, users and keys.
     ADMINISTER = "administer"
+    #: Confirm or override a review in the human review queue.
+    REVIEW_LOANS = "review-loans"
+    #: Work collection cases: actions, promises to pay, case transitions.
+    WORK_COLLECTIONS = "work-collections"
+    #: Propose a restructuring, a write-off, a recovery or a collateral disposal.
+    PROPOSE_DISPOSAL = "propose-disposal"
+    #: Approve or reject a disposal someone else proposed (maker-checker).
+    APPROVE_DISPOSAL = "approve-disposal"
+    #: See, retry and discard failed jobs (the dead letters).
+    MANAGE_JOBS = "manage-jobs"
 
 
 #: Every right of each role; a token never has more, whatever its scopes.
 ROLE_RIGHTS: Final[Mapping[Role, frozenset[Right]]] = {
-    Role.ANALYST: frozenset({Right.READ_PORTFOLIO, Right.RUN_PORTFOLIO_ANALYTICS}),
+    Role.ANALYST: frozenset({Right.READ_PORTFOLIO, Right.RUN_PORTFOLIO_ANALYTICS,
+                             Right.REVIEW_LOANS}),
     Role.INVESTIGATOR: frozenset({Right.READ_PORTFOLIO, Right.READ_PERSONAL,
                                   Right.SEARCH_PERSONS, Right.RUN_PORTFOLIO_ANALYTICS,
                                   Right.MANAGE_ALERTS}),
     Role.COLLECTOR: frozenset({Right.READ_PORTFOLIO, Right.READ_PERSONAL,
-                               Right.SEARCH_PERSONS, Right.WRITE_CONTACT_NOTES}),
+                               Right.SEARCH_PERSONS, Right.WRITE_CONTACT_NOTES,
+                               Right.WORK_COLLECTIONS, Right.PROPOSE_DISPOSAL}),
     Role.MANAGER: frozenset({Right.READ_PORTFOLIO, Right.READ_PERSONAL, Right.SEARCH_PERSONS,
                              Right.RUN_PORTFOLIO_ANALYTICS, Right.MANAGE_ALERTS,
-                             Right.WRITE_CONTACT_NOTES}),
+                             Right.WRITE_CONTACT_NOTES, Right.REVIEW_LOANS,
+                             Right.WORK_COLLECTIONS, Right.PROPOSE_DISPOSAL,
+                             Right.APPROVE_DISPOSAL}),
     Role.ADMIN: frozenset(Right),
     Role.INTEGRATION: frozenset({Right.READ_PORTFOLIO, Right.READ_PERSONAL,
                                  Right.SEARCH_PERSONS, Right.WRITE_RECORDS}),
@@ -99,6 +113,10 @@ SCOPE_RIGHTS: Final[Mapping[str, frozenset[Right]]] = {
     "alerts:write": frozenset({Right.MANAGE_ALERTS}),
     "audit:read": frozenset({Right.READ_AUDIT}),
     "admin": frozenset({Right.ADMINISTER}),
+    "reviews:write": frozenset({Right.REVIEW_LOANS}),
+    "collections:write": frozenset({Right.WORK_COLLECTIONS, Right.PROPOSE_DISPOSAL,
+                                    Right.APPROVE_DISPOSAL}),
+    "jobs:manage": frozenset({Right.MANAGE_JOBS}),
 }
 
 #: Every scope Loanwatch knows, in a stable order (server metadata lists them).

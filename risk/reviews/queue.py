@@ -32,7 +32,7 @@ __all__ = ["MAX_REASON_LENGTH", "REVIEWER_RIGHT", "Reviewer", "decide", "get_rev
            "review_queue"]
 
 #: The right a reviewer's role must carry.
-REVIEWER_RIGHT: Final = Right.MANAGE_ALERTS
+REVIEWER_RIGHT: Final = Right.REVIEW_LOANS
 #: The longest reason kept (characters).
 MAX_REASON_LENGTH: Final = 2_000
 

@@ -168,7 +168,7 @@ def test_routing_decisions_and_their_audit_entries(stores: Stores, portfolio: Pa
         with pytest.raises(DecisionRefused, match="paul proposed review"):
             decide(stores.engine, first.id, reviewer=Reviewer("paul", Role.MANAGER),
                    reason="fine", audit=audit)
-        with pytest.raises(DecisionRefused, match="needs the right manage-alerts"):
+        with pytest.raises(DecisionRefused, match="needs the right review-loans"):
             decide(stores.engine, first.id, reviewer=Reviewer("cole", Role.COLLECTOR),
                    reason="fine", audit=audit)
         confirmed = decide(stores.engine, first.id, reviewer=Reviewer("ann", Role.MANAGER),
