@@ -44,6 +44,7 @@ from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from portfolio.persisted_documents import find_documents
 from risk.alerts.feed import AlertFeed, LocalAlertFeed, feed_for_broker
+from risk.collections.feed import CaseFeed, LocalCaseFeed, case_feed_for_broker
 from schema import QueryLimits, build_schema
 from schema.loaders import reads_in_place
 from schema.persisted import DocumentLookup
@@ -70,6 +71,7 @@ def create_app(
     audit: AuditSink | None = None,
     alert_feed: AlertFeed | None = None,
     rate_limiter: ClientRateLimiter | None = None,
+    case_feed: CaseFeed | None = None,
 ) -> Starlette:
     """The Loanwatch API over ``graph`` and ``engine``, which the caller opens and closes.
 
@@ -100,6 +102,9 @@ def create_app(
             kept as ``app.state.alert_feed`` and closed when the app shuts down.
         rate_limiter: each client's request budget (by default from
             ``settings.rate_limit`` and ``settings.rate_limit_storage``).
+        case_feed: where collection-case changes are announced and heard (by default as
+            the alert feed: Redis pub/sub with a Redis broker, else this process); kept as
+            ``app.state.case_feed`` and closed when the app shuts down.
 
     Requests without a valid token are throttled per address as
     ``settings.auth_failure_limit`` says (counted in ``settings.rate_limit_storage``), and
@@ -125,6 +130,7 @@ def create_app(
                           documents=_registered_documents(engine),
                           only_registered_documents=settings.only_registered_documents)
     feed = alert_feed if alert_feed is not None else _alert_feed(settings)
+    cases = case_feed if case_feed is not None else _case_feed(settings)
     gate = HeavyQueryGate(heavy_cost=settings.heavy_query_cost,
                           slots=settings.heavy_query_slots, wait_s=settings.heavy_query_wait_s,
                           one_light_at_a_time=reads_in_place(graph, engine))
@@ -136,7 +142,7 @@ def create_app(
         schema, TimedStore(graph, metrics),  # type: ignore[arg-type]  # a GraphStore proxy
         verifier=verifier or oauth.verifier, admission=gate, records=engine,
         audit=audit, rate_limiter=rate_limiter, metrics=metrics, alert_feed=feed,
-        default_currency=settings.base_currency, vault=vault,
+        default_currency=settings.base_currency, vault=vault, case_feed=cases,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
         failed_auth=FailedAuthentication.from_strings(settings.auth_failure_limit,
@@ -174,12 +180,14 @@ def create_app(
         finally:
             revocations.close()
             await feed.aclose()
+            await cases.aclose()
 
     app = Starlette(debug=False, routes=routes, middleware=[Middleware(RequestLog)],
                     lifespan=lifespan)
     app.state.heavy_queries = gate
     app.state.oauth = oauth
     app.state.alert_feed = feed
+    app.state.case_feed = cases
     app.state.metrics = metrics
     app.state.rate_limiter = rate_limiter
     app.state.websockets = view.websocket_gate.connections
@@ -224,6 +232,10 @@ def oauth_server_from_settings(settings: Settings, engine: Engine, audit: AuditS
 
 def _alert_feed(settings: Settings) -> AlertFeed:
     return feed_for_broker(settings.broker_url_value) or LocalAlertFeed()
+
+
+def _case_feed(settings: Settings) -> CaseFeed:
+    return case_feed_for_broker(settings.broker_url_value) or LocalCaseFeed()
 
 
 def _registered_documents(engine: Engine) -> DocumentLookup:

@@ -85,6 +85,7 @@ from graph.store import GraphStore
 from graph.vault import PersonalDataVault
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
+from risk.collections.feed import CaseFeed
 from schema import Context, ErrorCode, LoanwatchSchema, build_context
 from schema.control import Admission, QueryControl, admit_everything, timed_out
 from schema.errors import QueryCancelled
@@ -151,7 +152,8 @@ class GraphQLView(GraphQL[Context, None]):
                  default_currency: str = DEFAULT_CURRENCY,
                  failed_auth: FailedAuthentication | None = None,
                  websocket_limits: WebSocketLimits | None = None,
-                 vault: PersonalDataVault | None = None) -> None:
+                 vault: PersonalDataVault | None = None,
+                 case_feed: CaseFeed | None = None) -> None:
         websocket_limits = websocket_limits or WebSocketLimits()
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True,
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -162,6 +164,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._records = records
         self._inline_reads = reads_in_place(graph, records)
         self._alert_feed = alert_feed
+        self._case_feed = case_feed
         self._default_currency = default_currency
         self._vault = vault
         self._limits = limits or RequestLimits()
@@ -321,7 +324,8 @@ class GraphQLView(GraphQL[Context, None]):
                              audit=self._audit, request_id=request_id_of(scope),
                              source=client_address(scope), alert_feed=self._alert_feed,
                              default_currency=self._default_currency,
-                             inline_reads=self._inline_reads, vault=self._vault)
+                             inline_reads=self._inline_reads, vault=self._vault,
+                             case_feed=self._case_feed)
 
     async def _run_or_reject(self, request: Request, control: QueryControl,
                              principal: Principal) -> Response:

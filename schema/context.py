@@ -13,7 +13,7 @@ per request (:mod:`schema.personal_reads`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from sqlalchemy import Engine
@@ -24,8 +24,12 @@ from graph.store import GraphStore
 from graph.vault import PersonalDataVault
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
+from risk.collections.feed import CaseFeed
 from schema.control import QueryControl
 from schema.loaders import Loaders, create_loaders
+
+if TYPE_CHECKING:
+    from schema.post_loan.loaders import PostLoanLoaders
 
 __all__ = ["Context", "Info", "build_context"]
 
@@ -61,6 +65,12 @@ class Context:
     #: The keys of personal data in SQL records (contact notes are sealed with them); the
     #: public development keys unless the app factory passes the configured ones.
     vault: PersonalDataVault = field(default_factory=PersonalDataVault.development)
+    #: Where collection-case changes are announced and heard (``transitionCase``,
+    #: ``caseChanges``); ``None``: not announced, and ``caseChanges`` is refused.
+    case_feed: CaseFeed | None = None
+    #: The post-loan loaders, created on first use (:func:`schema.post_loan.loaders.
+    #: post_loan_loaders`).
+    post_loan: PostLoanLoaders | None = None
 
     @property
     def personal_data_visible(self) -> bool:
@@ -80,7 +90,8 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                   alert_feed: AlertFeed | None = None,
                   default_currency: str = DEFAULT_CURRENCY,
                   inline_reads: bool = False,
-                  vault: PersonalDataVault | None = None) -> Context:
+                  vault: PersonalDataVault | None = None,
+                  case_feed: CaseFeed | None = None) -> Context:
     """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
@@ -96,6 +107,7 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
             (only where :func:`schema.loaders.reads_in_place` says so).
         vault: the keys that seal and open personal data in SQL records (contact notes);
             the public development keys when omitted.
+        case_feed: where collection-case changes are announced and heard.
     """
     return Context(graph=graph, loaders=create_loaders(graph, records,
                                                        inline_reads=inline_reads),
@@ -103,7 +115,8 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                    control=control if control is not None else QueryControl(),
                    records=records, audit=audit, request_id=request_id, source=source,
                    alert_feed=alert_feed, default_currency=default_currency,
-                   vault=vault if vault is not None else PersonalDataVault.development())
+                   vault=vault if vault is not None else PersonalDataVault.development(),
+                   case_feed=case_feed)
 
 
 Info = strawberry.Info[Context, None]

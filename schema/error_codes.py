@@ -21,7 +21,9 @@ from strawberry.extensions import SchemaExtension
 
 from graph.errors import NodeNotFound
 from loanwatch.errors import LoanwatchError
+from risk.collections.errors import CaseNotFound
 from risk.errors import AlertNotFound
+from risk.reviews.errors import ReviewNotFound
 from schema.errors import (
     InvalidArgument,
     QueryCancelled,
@@ -85,6 +87,8 @@ class ErrorCode(StrEnum):
 DOMAIN_CODES: Final[tuple[tuple[type[Exception], ErrorCode], ...]] = (
     (NodeNotFound, ErrorCode.NOT_FOUND),
     (AlertNotFound, ErrorCode.NOT_FOUND),
+    (ReviewNotFound, ErrorCode.NOT_FOUND),
+    (CaseNotFound, ErrorCode.NOT_FOUND),
     (UnexpectedLabel, ErrorCode.NOT_FOUND),
     (InvalidArgument, ErrorCode.BAD_USER_INPUT),
     (QueryTimedOut, ErrorCode.QUERY_TIMEOUT),

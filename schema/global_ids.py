@@ -8,7 +8,8 @@ whole schema. Loanwatch keeps the ids clients already use:
   (``C00004230``, ``L000000003``): the graph model makes those unique across the graph;
 * any other object (a record kept in SQL, or a monthly transfer aggregate) has its type
   name, a colon and its key: ``Alert:17``, ``Repayment:R-2024-1``, ``BureauSnapshot:B7``,
-  ``ImportBatch:3``, ``Installment:L1/3`` (loan and sequence number),
+  ``ImportBatch:3``, ``Review:12``, ``CollectionCase:L1@2025-03-01`` (the case's own
+  natural key), ``Installment:L1/3`` (loan and sequence number),
   ``Transaction:A1/A2/2025-03`` (source account, target account, month). A key of several
   parts joins them with ``/``, each part percent-encoded, so any id round-trips.
 
@@ -40,18 +41,20 @@ class RecordKind(StrEnum):
     IMPORT_BATCH = "ImportBatch"
     TRANSACTION = "Transaction"
     CONTACT_NOTE = "ContactNote"
+    REVIEW = "Review"
+    COLLECTION_CASE = "CollectionCase"
 
 
 #: How many key parts each kind's id has.
 _PARTS: Final[dict[RecordKind, int]] = {
     RecordKind.ALERT: 1, RecordKind.INSTALLMENT: 2, RecordKind.REPAYMENT: 1,
     RecordKind.BUREAU_SNAPSHOT: 1, RecordKind.IMPORT_BATCH: 1, RecordKind.TRANSACTION: 3,
-    RecordKind.CONTACT_NOTE: 1,
+    RecordKind.CONTACT_NOTE: 1, RecordKind.REVIEW: 1, RecordKind.COLLECTION_CASE: 1,
 }
 _BY_PREFIX: Final = {f"{kind.value}:": kind for kind in RecordKind}
 #: Kinds whose first key part is a whole number.
 _NUMBERED: Final = frozenset({RecordKind.ALERT, RecordKind.IMPORT_BATCH,
-                             RecordKind.CONTACT_NOTE})
+                             RecordKind.CONTACT_NOTE, RecordKind.REVIEW})
 
 
 @dataclass(frozen=True, slots=True)

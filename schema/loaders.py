@@ -31,6 +31,10 @@ from portfolio.imports import ImportBatch
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 from risk.alerts.subjects import alerts_of_parties
+from risk.collections.cases import CaseView
+from risk.collections.reading import cases_by_id
+from risk.reviews.reading import reviews_by_id
+from risk.reviews.record import Review
 from risk.scan_results import (
     FindingResult,
     LoanResult,
@@ -81,6 +85,8 @@ RECORD_READERS: dict[str, Callable[[Engine, Sequence[Any]], Mapping[Any, Any]]] 
     "bureau": readers.bureau_by_id,
     "import_batch": readers.import_batches_by_id,
     "contact_note": readers.contact_notes_by_id,
+    "review": reviews_by_id,
+    "collection_case": cases_by_id,
 }
 
 
@@ -111,7 +117,7 @@ class Loaders:
     bureau: DataLoader[str, list[BureauSnapshot]]
     #: Any record by :class:`RecordKey` (``None``: no such record, or no records).
     records: DataLoader[RecordKey, Alert | Installment | Repayment | BureauSnapshot | ContactNote
-                        | ImportBatch | None]
+                        | ImportBatch | Review | CaseView | None]
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None, *,

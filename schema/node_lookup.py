@@ -20,6 +20,8 @@ from portfolio.contact_notes import ContactNote as ContactNoteRecord
 from portfolio.imports import ImportBatch as ImportRecord
 from portfolio.repayments import Repayment as RepaymentRecord
 from portfolio.schedule import Installment as InstallmentRecord
+from risk.collections.cases import CaseView
+from risk.reviews.record import Review as ReviewView
 from schema.arguments import MAX_PAGE_SIZE
 from schema.context import Context
 from schema.errors import InvalidArgument
@@ -27,11 +29,13 @@ from schema.global_ids import GlobalId, RecordKind, parse_global_id
 from schema.loaders import EdgeKey, RecordKey
 from schema.types.alerts import alert_from_record
 from schema.types.assets import Transaction, asset_from_node
+from schema.types.collections import case_from_view
 from schema.types.contact_note import contact_note
 from schema.types.loan import Loan
 from schema.types.node import Node
 from schema.types.party import party_from_node
 from schema.types.records import bureau_snapshot, import_batch, installment, repayment
+from schema.types.reviews import review_from_view
 
 __all__ = ["MAX_NODE_IDS", "resolve_node", "resolve_nodes"]
 
@@ -42,6 +46,7 @@ _LOADER_KINDS: Final = {
     RecordKind.ALERT: "alert", RecordKind.INSTALLMENT: "installment",
     RecordKind.REPAYMENT: "repayment", RecordKind.BUREAU_SNAPSHOT: "bureau",
     RecordKind.IMPORT_BATCH: "import_batch", RecordKind.CONTACT_NOTE: "contact_note",
+    RecordKind.REVIEW: "review", RecordKind.COLLECTION_CASE: "collection_case",
 }
 
 
@@ -60,7 +65,8 @@ def _record_key(gid: GlobalId) -> RecordKey:
     kind = _LOADER_KINDS[gid.kind]
     if gid.kind is RecordKind.INSTALLMENT:
         return RecordKey(kind, (gid.parts[0], int(gid.parts[1])))
-    if gid.kind in (RecordKind.ALERT, RecordKind.IMPORT_BATCH, RecordKind.CONTACT_NOTE):
+    if gid.kind in (RecordKind.ALERT, RecordKind.IMPORT_BATCH, RecordKind.CONTACT_NOTE,
+                    RecordKind.REVIEW):
         return RecordKey(kind, int(gid.key))
     return RecordKey(kind, gid.key)
 
@@ -92,6 +98,10 @@ async def _record(context: Context, gid: GlobalId) -> Node | None:
         return import_batch(record)
     if isinstance(record, ContactNoteRecord):
         return contact_note(record)
+    if isinstance(record, ReviewView):
+        return review_from_view(record)
+    if isinstance(record, CaseView):
+        return case_from_view(record)
     raise TypeError(f"no GraphQL type for {type(record).__name__}")
 
 

@@ -39,6 +39,9 @@ from schema.pagination import window
 from schema.party_risk import check_status
 from schema.party_search import searchable_matches
 from schema.permissions import needs
+from schema.post_loan.collections import CollectionQueries
+from schema.post_loan.jobs import JobQueries
+from schema.post_loan.reviews import ReviewQueries
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import Alert, AlertConnection, alert_from_record
 from schema.types.audit import AuditAction, AuditConnection, audit_page, record_audit_read
@@ -188,7 +191,8 @@ class PortfolioQueries:
 
     @strawberry.field(description="Any object by its global id (`Node.id`): a party, loan, "
                       "account, collateral, event, identifier, alert, installment, "
-                      "repayment, bureau snapshot, transaction or import batch; null when "
+                      "repayment, bureau snapshot, transaction, import batch, review or "
+                      "collection case; null when "
                       "the id names nothing. Relay's refetch entry point.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await node_lookup.resolve_node(info.context, str(id))
@@ -284,7 +288,8 @@ class PortfolioQueries:
 
 
 #: The root ``Query``: one class per area, merged (add an area's class to the tuple).
-Query = merge_types("Query", (PortfolioQueries,))
+Query = merge_types("Query", (PortfolioQueries,
+                             ReviewQueries, CollectionQueries, JobQueries))
 Query.__strawberry_definition__.description = (
     "Where every read starts: any object by id (`node`, `nodes`), parties and loans by id or "
     "search, the portfolio lists, alerts, circles, the latest scan, graph exploration and the "

@@ -1,4 +1,5 @@
-"""The root ``Subscription``: alert changes as they happen, over ``graphql-transport-ws``.
+"""The root ``Subscription``: alert changes as they happen, over ``graphql-transport-ws``
+(and collection-case changes: ``caseChanges``, :mod:`schema.post_loan.case_changes`).
 
 ``alertChanges`` hears the alert feed (:mod:`risk.alerts.feed`: in-process, or through
 Redis pub/sub across workers) and sends each change the caller may see and asked for:
@@ -31,9 +32,10 @@ from risk.rules.schema import SEVERITIES
 from schema.context import Info
 from schema.errors import InvalidArgument, SchemaError
 from schema.permissions import needs
+from schema.post_loan.case_changes import CaseChangeEvent, CaseWatch, case_changes
 from schema.types.alerts import Alert, alert_from_record
 
-__all__ = ["AlertChangeEvent", "Subscription"]
+__all__ = ["AlertChangeEvent", "CaseChangeEvent", "Subscription"]
 
 _STATUSES: Final = frozenset(status.value for status in AlertStatus)
 
@@ -110,3 +112,18 @@ class Subscription:
                 yield AlertChangeEvent(change=change.change,
                                        at=datetime.fromisoformat(change.at),
                                        alert=alert_from_record(record))
+
+    @strawberry.subscription(
+        description="Collection-case changes from now on, as they happen: a person's hold or "
+        "resume, and the daily run's openings, bucket moves, cures and closings. Narrow them "
+        "with `events`, `states`, `buckets`, `segment` and `loanIds`. The stream ends when "
+        "the access token that opened it expires.", metadata=needs(Right.READ_PORTFOLIO))
+    async def case_changes(
+        self, info: Info, events: list[str] | None = None, states: list[str] | None = None,
+        buckets: list[str] | None = None, segment: str | None = None,
+        loan_ids: list[strawberry.ID] | None = None,
+    ) -> AsyncGenerator[CaseChangeEvent, None]:
+        watch = CaseWatch.of(events=events, states=states, buckets=buckets, segment=segment,
+                             loan_ids=loan_ids)
+        async for event in case_changes(info, watch):
+            yield event

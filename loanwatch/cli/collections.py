@@ -40,6 +40,7 @@ from portfolio.money import minor_to_decimal
 from risk.collections.cases import CaseEventKind, CaseView, get_case, list_cases, transition_case
 from risk.collections.config import DEFAULT_COLLECTIONS, CollectionsConfig
 from risk.collections.config_file import load_collections_config
+from risk.collections.feed import RedisCaseFeed, case_feed_for_broker
 from risk.collections.history import bucket_as_of
 from risk.collections.rates import RollRates, roll_rates
 from risk.collections.run import RunOutcome, run_collections
@@ -89,6 +90,18 @@ def _trail(settings: Settings, engine: Engine) -> Iterator[AuditTrail]:
         trail.close()
 
 
+@contextmanager
+def _case_feed(settings: Settings) -> Iterator[RedisCaseFeed | None]:
+    """The case feed the API's ``caseChanges`` subscribers hear across processes (Redis
+    pub/sub with a Redis broker); ``None`` without one (nobody else could hear)."""
+    feed = case_feed_for_broker(settings.broker_url_value)
+    try:
+        yield feed
+    finally:
+        if feed is not None:
+            feed.close()
+
+
 @app.command()
 def run(
     as_of: str | None = typer.Option(
@@ -109,10 +122,11 @@ def run(
     def on_progress(step: str, done: int, total: int) -> None:
         progress.update(task, description=step, completed=done, total=total)
 
-    with _engine(settings) as engine, _trail(settings, engine) as trail, progress:
+    with _engine(settings) as engine, _trail(settings, engine) as trail, progress, \
+            _case_feed(settings) as feed:
         outcome = run_collections(engine, day, audit=trail, config=chosen,
                                   actor=default_actor(), client_id="cli",
-                                  on_progress=on_progress)
+                                  on_progress=on_progress, feed=feed)
     if as_json:
         _echo(outcome.as_json())
         return
@@ -267,9 +281,10 @@ def case(case_id: str = typer.Argument(..., metavar="CASE", help="The case id (L
 def _transition(case_id: str, event: CaseEventKind, reason: str, actor: str | None,
                 as_json: bool) -> None:
     settings = Settings.from_environ()
-    with _engine(settings) as engine, _trail(settings, engine) as trail:
+    with _engine(settings) as engine, _trail(settings, engine) as trail, \
+            _case_feed(settings) as feed:
         found = transition_case(engine, case_id, event, actor=actor or default_actor(),
-                                reason=reason, audit=trail, client_id="cli")
+                                reason=reason, audit=trail, client_id="cli", feed=feed)
     if as_json:
         _echo(found.as_json())
         return

@@ -190,7 +190,17 @@ class RedisAlertFeed(LocalAlertFeed):
         self._ready: asyncio.Event | None = None
 
     def __repr__(self) -> str:
-        return f"RedisAlertFeed(channel={self._channel!r})"
+        return f"{type(self).__name__}(channel={self._channel!r})"
+
+    @staticmethod
+    def _decode(text: str | bytes) -> Any:
+        """The change of a message on the channel (a subclass carrying other changes, such
+        as :class:`risk.collections.feed.RedisCaseFeed`, reads its own).
+
+        Raises:
+            ValueError, TypeError, KeyError: a malformed message.
+        """
+        return AlertChange.from_json(text)
 
     def publish(self, change: AlertChange) -> None:
         self._publisher.publish(self._channel, change.to_json())
@@ -215,9 +225,9 @@ class RedisAlertFeed(LocalAlertFeed):
                 if message.get("type") != "message":
                     continue
                 try:
-                    change = AlertChange.from_json(message["data"])
+                    change = self._decode(message["data"])
                 except (ValueError, TypeError, KeyError) as exc:
-                    logger.warning("ignored a malformed alert change on %s: %s",
+                    logger.warning("ignored a malformed change on %s: %s",
                                    self._channel, exc)
                     continue
                 self._deliver(change)

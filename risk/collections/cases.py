@@ -33,6 +33,7 @@ from sqlalchemy import Engine, Table, func, insert, select, update
 from auth.audit_events import AuditAction, AuditEvent, AuditSink
 from portfolio.collections import CaseEvent, CollectionCase
 from risk.collections.errors import CaseNotFound, CaseTransitionRefused, CollectionsError
+from risk.collections.feed import CaseChange, CaseFeed
 
 __all__ = [
     "FINAL_STATES",
@@ -237,9 +238,10 @@ def list_cases(engine: Engine, *, states: Sequence[str] | None = None,
 def transition_case(engine: Engine, case_id: str, event: CaseEventKind, *, actor: str,
                     reason: str, audit: AuditSink, client_id: str = "cli",
                     on: date | None = None,
-                    now: Callable[[], datetime] | None = None) -> CaseView:
+                    now: Callable[[], datetime] | None = None,
+                    feed: CaseFeed | None = None) -> CaseView:
     """A user's transition of a case (``held`` or ``resumed``), recorded with who and why,
-    in one transaction, then reported to ``audit``.
+    in one transaction, then reported to ``audit`` and announced on ``feed``.
 
     Raises:
         CollectionsError: ``event`` is the daily run's, or ``actor``/``reason`` is empty.
@@ -279,4 +281,10 @@ def transition_case(engine: Engine, case_id: str, event: CaseEventKind, *, actor
                              from_state=state.value, to_state=to.value, actor=actor.strip(),
                              reason=reason.strip(), effective_on=day, at=at,
                              client_id=client_id))
-    return get_case(engine, case_id)
+    view = get_case(engine, case_id)
+    if feed is not None:
+        feed.publish(CaseChange(case_id=case_id, loan_id=view.loan_id, event=event.value,
+                                from_state=state.value, state=to.value, bucket=view.bucket,
+                                segment=view.segment, actor=actor.strip(),
+                                at=at.isoformat()))
+    return view

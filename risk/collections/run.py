@@ -73,6 +73,8 @@ from risk.collections.config import (
     CollectionsConfig,
 )
 from risk.collections.errors import CollectionsError, RunOutOfOrder
+from risk.collections.feed import CaseChange as AnnouncedChange
+from risk.collections.feed import CaseFeed
 from risk.collections.segments import had_cases, risk_tiers, segment_of
 
 __all__ = [
@@ -164,11 +166,14 @@ def run_collections(engine: Engine, as_of: date, *, audit: AuditSink,
                     config: CollectionsConfig = DEFAULT_COLLECTIONS,
                     actor: str = SYSTEM_ACTOR, client_id: str = "collections",
                     now: Callable[[], datetime] | None = None,
-                    on_progress: ProgressHook | None = None) -> RunOutcome:
+                    on_progress: ProgressHook | None = None,
+                    feed: CaseFeed | None = None) -> RunOutcome:
     """Run the collections day ``as_of`` (and any missed days before it); see the module.
 
     ``actor`` is who started the run (kept on the run row); the case transitions are the
-    system's. ``client_id`` goes on the audit events.
+    system's. ``client_id`` goes on the audit events. Each day's case transitions are
+    announced on ``feed`` once that day has committed (a day already run announces
+    nothing).
 
     Raises:
         RunOutOfOrder: ``as_of`` is before the latest run and was never run.
@@ -199,7 +204,18 @@ def run_collections(engine: Engine, as_of: date, *, audit: AuditSink,
                 on_progress(f"{day.isoformat()}: {step}", i * _STEPS_PER_DAY + done, total)
         outcomes.append(_run_day(engine, day, config=config, audit=audit, actor=actor,
                                  client_id=client_id, clock=clock, progress=progress))
+        if feed is not None:
+            _announce(feed, outcomes[-1], clock())
     return RunOutcome(tuple(outcomes))
+
+
+def _announce(feed: CaseFeed, outcome: DayOutcome, at: datetime) -> None:
+    """Publish the committed case transitions of one day."""
+    for change in outcome.changes:
+        feed.publish(AnnouncedChange(
+            case_id=change.case_id, loan_id=change.loan_id, event=change.event,
+            from_state=change.from_state, state=change.to_state, bucket=change.to_bucket,
+            segment=change.segment, actor=SYSTEM_ACTOR, at=at.isoformat()))
 
 
 # ---- one day ----------------------------------------------------------------------------
@@ -324,7 +340,7 @@ def _cases(connection: Connection, day: _Day, config: CollectionsConfig, run_id:
     """The case transitions of the day's history rows, and the rows to write for them."""
     current = config.current
     live = {row.loan_id: row for row in connection.execute(
-        select(_case.c.id, _case.c.loan_id, _case.c.state, _case.c.bucket)
+        select(_case.c.id, _case.c.loan_id, _case.c.state, _case.c.bucket, _case.c.segment)
         .where(_case.c.closed_on.is_(None)))}
     touched = [m for m in day.moves
                if m["loan_id"] in live or m["to_bucket"] not in TERMINAL_BUCKETS | {current}]
@@ -405,7 +421,8 @@ def _cases(connection: Connection, day: _Day, config: CollectionsConfig, run_id:
             case_id=case_id, loan_id=loan, event=event.value,
             from_state=None if source_state is None else source_state.value,
             to_state=to_state.value, from_bucket=source_bucket, to_bucket=bucket, dpd=dpd,
-            segment="" if segment is None else segment.key))
+            segment=case.segment if segment is None and case is not None
+            else "" if segment is None else segment.key))
     return changes, rows
 
 

@@ -42,6 +42,12 @@ class UserErrorCode(Enum):
                                       "exist.")
     INVALID_TRANSITION = strawberry.enum_value(
         "INVALID_TRANSITION", description="The alert's status does not allow this move.")
+    FOUR_EYES = strawberry.enum_value(
+        "FOUR_EYES", description="The caller proposed what it asks to decide: another person "
+        "must decide it (maker-checker).")
+    ALREADY_DECIDED = strawberry.enum_value(
+        "ALREADY_DECIDED", description="It was decided (a review), or retried or discarded "
+        "(a dead letter), already.")
 
 
 @strawberry.interface(description="Why a write was refused. Nothing of it was stored.")

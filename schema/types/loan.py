@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import date
 from typing import Final
 
 import strawberry
 
 from graph.model import Edge, Node, RelType
+from risk.collections.errors import CollectionsError
+from risk.collections.history import bucket_as_of
 from schema import relations
 from schema.context import Info
+from schema.errors import InvalidArgument
+from schema.post_loan.loaders import post_loan_loaders
 from schema.types.assessment import LoanAssessment, assessment_from_result
 from schema.types.assets import Collateral
+from schema.types.collections import (
+    BucketHistoryEntry,
+    CollectionCase,
+    DelinquencyPosition,
+    bucket_entry,
+    case_from_view,
+    delinquency_position,
+)
 from schema.types.money import Money, money_prop
 from schema.types.node import Node as NodeInterface
 from schema.types.party import Party, party_from_node
 from schema.types.properties import Property, float_prop, int_prop, list_properties, str_prop
 from schema.types.records import Installment, Repayment, installment, repayment
+from schema.types.reviews import Review, review_from_view
 
 _SECURED_BY: Final = frozenset({RelType.SECURED_BY})
 
@@ -105,6 +120,37 @@ class Loan(NodeInterface):
     async def guarantees(self, info: Info) -> list[Guarantee]:
         edges = await relations.guarantees_on(info.context, self.node.id)
         return [Guarantee(edge=edge) for edge in edges]
+
+    @strawberry.field(description="Its reviews (periodic and triggered), the newest date "
+                      "first; empty before any review.")
+    async def reviews(self, info: Info) -> list[Review]:
+        views = await post_loan_loaders(info.context).reviews_of_loan.load(self.node.id)
+        return [review_from_view(view) for view in views]
+
+    @strawberry.field(description="Its collection case: the one open or on hold, else the "
+                      "latest it had; null when it never was delinquent.")
+    async def collection_case(self, info: Info) -> CollectionCase | None:
+        view = await post_loan_loaders(info.context).case_of_loan.load(self.node.id)
+        return None if view is None else case_from_view(view)
+
+    @strawberry.field(description="Its delinquency bucket and days past due on `date`, any "
+                      "day the daily collections runs covered (BAD_USER_INPUT outside them, "
+                      "saying which days they cover); null without a records database.")
+    async def delinquency_as_of(self, info: Info, date: date) -> DelinquencyPosition | None:
+        records = info.context.records
+        if records is None:
+            return None
+        try:
+            position = await asyncio.to_thread(bucket_as_of, records, self.node.id, date)
+        except CollectionsError as exc:
+            raise InvalidArgument(str(exc), suggestion=exc.suggestion) from exc
+        return delinquency_position(position)
+
+    @strawberry.field(description="Its bucket history, oldest first: every bucket move (and "
+                      "restatement of days past due) the daily collections runs recorded.")
+    async def bucket_history(self, info: Info) -> list[BucketHistoryEntry]:
+        entries = await post_loan_loaders(info.context).bucket_history.load(self.node.id)
+        return [bucket_entry(entry) for entry in entries]
 
 
 @strawberry.type(description="A party's guarantee of a loan: a GUARANTEES edge.")

@@ -1,0 +1,81 @@
+"""The DataLoaders of the post-loan reads: one per relation, created per request (lazily,
+on the first post-loan field a request resolves), answering in key order.
+
+A page of cases asks for each case's transitions, and a page of loans for each loan's
+reviews, case and bucket history; each loader gathers the keys of one event-loop turn into
+one batched read of :mod:`risk.reviews.reading` or :mod:`risk.collections.reading`, so
+the number of SQL round trips does not grow with the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from strawberry.dataloader import DataLoader
+
+from risk.collections.cases import CaseHistoryEntry, CaseView
+from risk.collections.reading import (
+    BucketEntry,
+    bucket_histories,
+    case_histories,
+    cases_of_loans,
+)
+from risk.reviews.reading import reviews_of_loans
+from risk.reviews.record import Review
+from schema.context import Context
+from schema.loaders import reads_in_place
+from schema.store_hops import StoreHops
+
+__all__ = ["PostLoanLoaders", "create_post_loan_loaders", "post_loan_loaders"]
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class PostLoanLoaders:
+    """The post-loan loaders of one request. Never share them between requests."""
+
+    #: A loan's reviews, the newest first, by loan id (empty without records).
+    reviews_of_loan: DataLoader[str, list[Review]]
+    #: A loan's live collection case, else its latest, by loan id (``None``: never had one).
+    case_of_loan: DataLoader[str, CaseView | None]
+    #: A case's transitions, oldest first, by case id.
+    case_history: DataLoader[str, list[CaseHistoryEntry]]
+    #: A loan's bucket history, oldest first, by loan id.
+    bucket_history: DataLoader[str, list[BucketEntry]]
+
+
+def create_post_loan_loaders(records: Engine | None, *,
+                             inline_reads: bool = False) -> PostLoanLoaders:
+    """Fresh loaders over ``records``: one batched read per loader per event-loop turn
+    (sharing one worker-thread hop, or on the loop with ``inline_reads``)."""
+    hops = StoreHops(inline=inline_reads)
+
+    def batch(reader: Callable[[Engine, list[str]], Mapping[str, V]],
+              empty: Callable[[], Any]) -> Callable[[Sequence[str]], Any]:
+        def read(engine: Engine, keys: list[str]) -> list[Any]:
+            found = reader(engine, keys)
+            return [found[key] if key in found else empty() for key in keys]
+
+        async def load(keys: Sequence[str]) -> list[Any]:
+            if records is None:
+                return [empty() for _ in keys]
+            return await hops.run(read, records, list(keys))
+        return load
+
+    return PostLoanLoaders(
+        reviews_of_loan=DataLoader(load_fn=batch(reviews_of_loans, list)),
+        case_of_loan=DataLoader(load_fn=batch(cases_of_loans, lambda: None)),
+        case_history=DataLoader(load_fn=batch(case_histories, list)),
+        bucket_history=DataLoader(load_fn=batch(bucket_histories, list)))
+
+
+def post_loan_loaders(context: Context) -> PostLoanLoaders:
+    """The request's post-loan loaders, created on first use."""
+    if context.post_loan is None:
+        context.post_loan = create_post_loan_loaders(
+            context.records, inline_reads=reads_in_place(context.graph, context.records))
+    return context.post_loan  # type: ignore[no-any-return]
