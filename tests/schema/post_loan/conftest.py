@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert
@@ -17,6 +18,7 @@ from jobs.schedules import ScheduleSpec, ensure_schedules
 from jobs.units import UnitSpec, add_units
 from portfolio.reviews import ReviewRecord
 from risk.collections.run import run_collections
+from tests.ingest.importing import import_files, write
 from tests.principals import ListAuditSink
 from tests.writes.conftest import Stores, postgres_engine, stores
 
@@ -63,9 +65,23 @@ def given_dead_letter(engine: Engine, key: str = "reviews@2025-03-01/0") -> None
                                            first_due_at=T0)])
 
 
+def given_schedule(stores: Stores, folder: Path) -> None:
+    """L1's first three monthly installments, none paid."""
+    folder.mkdir()
+    write(folder, "installments.csv", """
+        loan_id,seq,due_on,principal_due,interest_due
+        L1,1,2025-02-15,40000.00,2000.00
+        L1,2,2025-03-15,40000.00,1800.00
+        L1,3,2025-04-15,40000.00,1600.00
+        """)
+    report = import_files([folder], graph=stores.graph, engine=stores.engine)
+    assert report.rows_rejected == 0, report.rejects
+
+
 @pytest.fixture
-def world(stores: Stores) -> Iterator[Stores]:
+def world(stores: Stores, tmp_path: Path) -> Iterator[Stores]:
     """The tiny portfolio with its collections history, reviews and jobs."""
+    given_schedule(stores, tmp_path / "schedule")
     trail = ListAuditSink()
     run_collections(stores.engine, date(2025, 2, 20), audit=trail)
     run_collections(stores.engine, date(2025, 3, 20), audit=trail)
