@@ -55,7 +55,7 @@ def given_dead_letter(engine: Engine, key: str = "reviews@2025-03-01/0") -> None
     add_units(engine, [UnitSpec(key=key, actor_name="reviews.run_batch", queue_name="reviews",
                                 due_at=T0, args=("2025-03-01",))], now=T0)
     record_dead_letter(engine, DeadLetterEntry(
-        message_id="m-1", queue_name="reviews", actor_name="reviews.run_batch",
+        message_id=f"m-{key}"[:64], queue_name="reviews", actor_name="reviews.run_batch",
         args=(key, "2025-03-01"), kwargs={}, idempotency_key=key,
         error_class="ValueError", error_message="bad batch", attempts=3, enqueued_at=T0,
         failed_at=T0))
