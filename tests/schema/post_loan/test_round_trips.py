@@ -1,0 +1,101 @@
+"""A page of cases costs a constant number of store round trips: each case's loan (its
+reviews, its case, its bucket history), borrower and transitions are read by per-request
+DataLoaders, one batched read per relation, whatever the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+
+from graph.stores.embedded import EmbeddedGraphStore
+from loanwatch.migrations import migrate
+from portfolio.database import create_sql_engine
+from risk.collections.run import run_collections
+from tests.ingest.importing import import_files, write
+from tests.portfolio.databases import empty_database, postgres_engine
+from tests.principals import ListAuditSink
+from tests.schema.post_loan.conftest import given_reviews
+from tests.schema.post_loan.running import Request
+from tests.writes.conftest import Stores
+
+__all__ = ["postgres_engine"]
+
+LOANS = 6
+PAGE = """query P($first: Int!) { collectionCases(first: $first) { edges { node {
+  caseId history { seq event }
+  borrower { id name }
+  loan { id status reviews { number status } collectionCase { caseId }
+         bucketHistory { kind toBucket } } } } } }"""
+
+
+def _portfolio(folder: Path, stores: Stores) -> None:
+    """``LOANS`` companies each borrowing one loan, none of them paid: all delinquent."""
+    folder.mkdir()
+    ids = range(1, LOANS + 1)
+    write(folder, "companies.csv", "id,name\n" + "".join(f"C{i},Firm {i}\n" for i in ids))
+    write(folder, "loans.csv", "id,borrower_id,product,principal,currency,annual_rate,"
+          "term_months,disbursed_on,maturity_on,repayment_method\n" + "".join(
+              f"L{i},C{i},working_capital,{i}00000.00,CNY,0.05,12,2025-01-{10 + i},"
+              f"2026-01-{10 + i},annuity\n" for i in ids))
+    write(folder, "installments.csv", "loan_id,seq,due_on,principal_due,interest_due\n"
+          + "".join(f"L{i},1,2025-02-{10 + i},{i}000.00,100.00\n" for i in ids))
+    report = import_files([folder], graph=stores.graph, engine=stores.engine)
+    assert report.rows_rejected == 0, report.rejects
+    run_collections(stores.engine, date(2025, 3, 1), audit=ListAuditSink())
+    given_reviews(stores.engine)
+
+
+@pytest.fixture(params=["embedded-sqlite",
+                        pytest.param("embedded-postgres", marks=pytest.mark.postgres)])
+def many(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
+    if request.param == "embedded-sqlite":
+        engine = create_sql_engine(f"sqlite:///{tmp_path / 'lw.db'}")
+        migrate(engine)
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        empty_database(engine)
+    stores = Stores(EmbeddedGraphStore(engine), engine, request.param)
+    _portfolio(tmp_path / "portfolio", stores)
+    yield stores
+
+
+def _statements(engine: Engine, request: Request, first: int) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        result = request(PAGE, first=first)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert result.errors is None, result.errors
+    return seen, result.data
+
+
+def test_a_page_of_cases_costs_the_same_round_trips_for_two_cases_as_for_six(
+        many: Stores) -> None:
+    request = Request(many)
+
+    two, small = _statements(many.engine, request, 2)
+    six, large = _statements(many.engine, request, LOANS)
+
+    assert len(small["collectionCases"]["edges"]) == 2
+    assert len(large["collectionCases"]["edges"]) == LOANS
+    assert len(six) == len(two)
+    assert sum("collection_case_event" in s for s in six) == 1
+    assert sum("FROM review" in s for s in six) == 1
+    assert sum("FROM bucket_move" in s for s in six) == 1
+    reviewed = next(e["node"]["loan"] for e in large["collectionCases"]["edges"]
+                    if e["node"]["loan"]["id"] == "L1")
+    assert [r["number"] for r in reviewed["reviews"]] == [3, 2, 1, 4]
+    assert all(e["node"]["loan"]["collectionCase"]["caseId"] == e["node"]["caseId"]
+               and e["node"]["history"] == [{"seq": 1, "event": "opened"}]
+               and e["node"]["borrower"]["name"].startswith("Firm")
+               for e in large["collectionCases"]["edges"])
