@@ -104,9 +104,11 @@ def test_every_mutation_declares_the_right_it_needs() -> None:
         "add_contact_note": Right.WRITE_CONTACT_NOTES,
         "acknowledge_alert": Right.MANAGE_ALERTS, "assign_alert": Right.MANAGE_ALERTS,
         "resolve_alert": Right.MANAGE_ALERTS,
+        "decide_review": Right.REVIEW_LOANS, "transition_case": Right.WORK_COLLECTIONS,
+        "retry_dead_letter": Right.MANAGE_JOBS, "discard_dead_letter": Right.MANAGE_JOBS,
     }
     assert {f.name: declared_right(f.metadata) for f in subscription.fields} == {  # type: ignore[union-attr]
-        "alert_changes": Right.READ_PORTFOLIO}
+        "alert_changes": Right.READ_PORTFOLIO, "case_changes": Right.READ_PORTFOLIO}
     note = SCHEMA.get_type_by_name("ContactNote")
     assert [f.name for f in note.fields if holds_personal_data(f.metadata)] == ["text"]  # type: ignore[union-attr]
 
