@@ -11,6 +11,7 @@ raise :class:`HistoryNotCovered`, and so does a day before the loan was first ob
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -22,7 +23,7 @@ from portfolio.loans import Loan
 from risk.collections.config import TERMINAL_BUCKETS
 from risk.collections.errors import CollectionsError, HistoryNotCovered
 
-__all__ = ["BucketPosition", "bucket_as_of", "buckets_on", "covered_days"]
+__all__ = ["BucketPosition", "bucket_as_of", "bucket_positions", "buckets_on", "covered_days"]
 
 _run: Final[Table] = CollectionRun.__table__  # type: ignore[attr-defined]
 _move: Final[Table] = BucketMove.__table__  # type: ignore[attr-defined]
@@ -110,3 +111,61 @@ def buckets_on(engine: Engine, as_of: date) -> dict[str, tuple[str, int]]:
                                          ranked.c.effective_on).where(ranked.c.rank == 1))
         return {loan: (bucket, _aged(bucket, int(dpd), since, as_of))
                 for loan, bucket, dpd, since in rows}
+
+
+#: Loans per query of :func:`bucket_positions` (within every database's parameter limit).
+_LOANS_PER_QUERY: Final = 500
+
+
+def bucket_positions(engine: Engine, loan_ids: Sequence[str], as_of: date
+                     ) -> dict[str, BucketPosition | CollectionsError]:
+    """:func:`bucket_as_of` for many loans at once (one query per 500 loans, plus one for
+    those without an answer): each loan's position on ``as_of``, or the error
+    :func:`bucket_as_of` would raise for it (``CollectionsError`` for an unknown loan,
+    :class:`HistoryNotCovered` for a day outside the runs or before its first
+    observation)."""
+    unique = list(dict.fromkeys(loan_ids))
+    found: dict[str, BucketPosition | CollectionsError] = {}
+    with engine.connect() as connection:
+        first, last = covered_days(connection)
+        if first is None or last is None or not first <= as_of <= last:
+            known: set[str] = set()
+            for start in range(0, len(unique), _LOANS_PER_QUERY):
+                known.update(connection.execute(select(_loan.c.id).where(
+                    _loan.c.id.in_(unique[start:start + _LOANS_PER_QUERY]))).scalars())
+            return {loan: HistoryNotCovered(f"loan {loan}", as_of, first, last)
+                    if loan in known else CollectionsError(f"no loan {loan!r}")
+                    for loan in unique}
+        for start in range(0, len(unique), _LOANS_PER_QUERY):
+            chunk = unique[start:start + _LOANS_PER_QUERY]
+            ranked = select(_move.c.loan_id, _move.c.to_bucket, _move.c.dpd,
+                            _move.c.effective_on, _move.c.run_id,
+                            func.row_number().over(partition_by=_move.c.loan_id,
+                                                   order_by=_move.c.effective_on.desc())
+                            .label("rank")).where(_move.c.loan_id.in_(chunk),
+                                                  _move.c.effective_on <= as_of).subquery()
+            for loan, bucket, dpd, since, run_id in connection.execute(
+                    select(ranked.c.loan_id, ranked.c.to_bucket, ranked.c.dpd,
+                           ranked.c.effective_on, ranked.c.run_id)
+                    .where(ranked.c.rank == 1)):
+                found[loan] = BucketPosition(
+                    loan_id=loan, as_of=as_of, bucket=bucket,
+                    dpd=_aged(bucket, int(dpd), since, as_of), since=since,
+                    run_id=int(run_id))
+        missing = [loan for loan in unique if loan not in found]
+        for start in range(0, len(missing), _LOANS_PER_QUERY):
+            chunk = missing[start:start + _LOANS_PER_QUERY]
+            present = set(connection.execute(select(_loan.c.id)
+                                             .where(_loan.c.id.in_(chunk))).scalars())
+            observed = dict(connection.execute(
+                select(_move.c.loan_id, func.min(_move.c.effective_on))
+                .where(_move.c.loan_id.in_(chunk)).group_by(_move.c.loan_id)).all())
+            for loan in chunk:
+                if loan not in present:
+                    found[loan] = CollectionsError(f"no loan {loan!r}")
+                    continue
+                seen = observed.get(loan)
+                found[loan] = HistoryNotCovered(
+                    f"loan {loan} (first observed "
+                    f"{'never' if seen is None else seen.isoformat()})", as_of, first, last)
+    return found

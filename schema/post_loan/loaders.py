@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 
 from risk.collections.cases import CaseHistoryEntry, CaseView
+from risk.collections.errors import CollectionsError
+from risk.collections.history import BucketPosition, bucket_positions
 from risk.collections.reading import (
     BucketEntry,
     bucket_histories,
@@ -26,12 +29,21 @@ from risk.collections.reading import (
 from risk.reviews.reading import reviews_of_loans
 from risk.reviews.record import Review
 from schema.context import Context
+from schema.errors import InvalidArgument
 from schema.loaders import reads_in_place
 from schema.store_hops import StoreHops
 
-__all__ = ["PostLoanLoaders", "create_post_loan_loaders", "post_loan_loaders"]
+__all__ = ["DelinquencyKey", "PostLoanLoaders", "create_post_loan_loaders",
+           "post_loan_loaders"]
 
 V = TypeVar("V")
+
+
+class DelinquencyKey(NamedTuple):
+    """Which loan's bucket and days past due, on which day."""
+
+    loan_id: str
+    as_of: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +58,10 @@ class PostLoanLoaders:
     case_history: DataLoader[str, list[CaseHistoryEntry]]
     #: A loan's bucket history, oldest first, by loan id.
     bucket_history: DataLoader[str, list[BucketEntry]]
+    #: A loan's bucket and days past due on a day (one query per day asked for); loading
+    #: a day the history does not cover, or an unknown loan, raises ``InvalidArgument``
+    #: saying why.
+    delinquency: DataLoader[DelinquencyKey, BucketPosition]
 
 
 def create_post_loan_loaders(records: Engine | None, *,
@@ -66,11 +82,34 @@ def create_post_loan_loaders(records: Engine | None, *,
             return await hops.run(read, records, list(keys))
         return load
 
+    async def load_delinquency(keys: Sequence[DelinquencyKey]
+                               ) -> list[BucketPosition | InvalidArgument]:
+        assert records is not None  # the field answers null without records
+        return await hops.run(_positions, records, list(keys))
+
     return PostLoanLoaders(
+        delinquency=DataLoader(load_fn=load_delinquency),
         reviews_of_loan=DataLoader(load_fn=batch(reviews_of_loans, list)),
         case_of_loan=DataLoader(load_fn=batch(cases_of_loans, lambda: None)),
         case_history=DataLoader(load_fn=batch(case_histories, list)),
         bucket_history=DataLoader(load_fn=batch(bucket_histories, list)))
+
+
+def _refused(found: BucketPosition | CollectionsError) -> BucketPosition | InvalidArgument:
+    if isinstance(found, CollectionsError):
+        return InvalidArgument(str(found), suggestion=found.suggestion)
+    return found
+
+
+def _positions(records: Engine, keys: list[DelinquencyKey]
+               ) -> list[BucketPosition | InvalidArgument]:
+    """One :func:`bucket_positions` call per day asked for; an error in a key's place is
+    what the DataLoader raises for it."""
+    by_day: dict[date, dict[str, BucketPosition | CollectionsError]] = {}
+    for day in dict.fromkeys(key.as_of for key in keys):
+        by_day[day] = bucket_positions(records, [k.loan_id for k in keys if k.as_of == day],
+                                       day)
+    return [_refused(by_day[key.as_of][key.loan_id]) for key in keys]
 
 
 def post_loan_loaders(context: Context) -> PostLoanLoaders:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Final
 
 import strawberry
 
 from graph.model import Edge, Node, RelType
-from risk.collections.errors import CollectionsError
-from risk.collections.history import bucket_as_of
 from schema import relations
 from schema.context import Info
-from schema.errors import InvalidArgument
-from schema.post_loan.loaders import post_loan_loaders
+from schema.post_loan.loaders import DelinquencyKey, post_loan_loaders
 from schema.types.assessment import LoanAssessment, assessment_from_result
 from schema.types.assets import Collateral
 from schema.types.collections import (
@@ -137,14 +133,10 @@ class Loan(NodeInterface):
                       "day the daily collections runs covered (BAD_USER_INPUT outside them, "
                       "saying which days they cover); null without a records database.")
     async def delinquency_as_of(self, info: Info, date: date) -> DelinquencyPosition | None:
-        records = info.context.records
-        if records is None:
+        if info.context.records is None:
             return None
-        try:
-            position = await asyncio.to_thread(bucket_as_of, records, self.node.id, date)
-        except CollectionsError as exc:
-            raise InvalidArgument(str(exc), suggestion=exc.suggestion) from exc
-        return delinquency_position(position)
+        return delinquency_position(await post_loan_loaders(info.context).delinquency.load(
+            DelinquencyKey(self.node.id, date)))
 
     @strawberry.field(description="Its bucket history, oldest first: every bucket move (and "
                       "restatement of days past due) the daily collections runs recorded.")
