@@ -35,6 +35,7 @@ class OutgoingAction:
     case_id: str
     loan_id: str
     party_id: str
+    step: str
     kind: str
     channel: str
     template: str
