@@ -79,15 +79,20 @@ class Recorder:
 def _book(engine: Engine) -> None:
     add_loan(engine, "L2", "P2", DUES)
     add_loan(engine, "L4", "P4", DUES)
-    run_collections(engine, OPENED, audit=trail(engine), config=BUCKETS,
-                    now=lambda: MORNING)
+    audit = trail(engine)
+    run_collections(engine, OPENED, audit=audit, config=BUCKETS, now=lambda: MORNING)
+    audit.close()
 
 
 def _step(engine: Engine, day: date, dispatcher: Recorder, *, now: datetime | None = None,
           config: StrategyConfig = FIRM) -> StepOutcome:
     clock = now or datetime.combine(day, time(0, 30), UTC)
-    return run_strategy_step(engine, day, config=config, dispatcher=dispatcher,
-                             audit=trail(engine), now=lambda: clock)
+    audit = trail(engine)
+    try:
+        return run_strategy_step(engine, day, config=config, dispatcher=dispatcher,
+                                 audit=audit, now=lambda: clock)
+    finally:
+        audit.close()
 
 
 def _actions(engine: Engine, case_id: str) -> list[tuple[str, str, str, str, str | None]]:
@@ -178,6 +183,7 @@ def test_messages_tasks_contact_hours_and_limits(database: Engine) -> None:
     with pytest.raises(ActionRefused, match="only an open task"):
         complete_task(database, tasks[0].id, actor="bo", outcome="again", audit=audit)
     assert [t.id for t in list_tasks(database)] == [tasks[1].id]
+    audit.close()
 
 
 def test_a_case_on_hold_waits_and_an_ended_case_is_cancelled(database: Engine) -> None:
@@ -201,6 +207,7 @@ def test_a_case_on_hold_waits_and_an_ended_case_is_cancelled(database: Engine) -
     statuses = {a.step: (a.status, a.note) for a in case_actions(database, "L4@2024-02-15")}
     assert statuses["s.4"] == ("cancelled", "the case was written off first")
     assert statuses["s.2"][0] == "dispatched"
+    audit.close()
 
 
 def test_a_dispatcher_that_fails_leaves_the_actions_planned(database: Engine) -> None:
@@ -239,6 +246,7 @@ def test_contact_preferences_are_checked_and_kept(database: Engine) -> None:
                            audit=audit)
     found = get_contact_preference(database, "P1")
     assert (found.preferred_channel, found.refused, found.updated_by) == ("email", (), "bo")
+    audit.close()
 
 
 def test_listing_tasks_with_an_unknown_status_is_refused(database: Engine) -> None:
