@@ -226,14 +226,15 @@ def list_promises(engine: Engine, *, case_id: str | None = None,
 
 
 def pending_until(connection: Connection, case_ids: list[str], day: date) -> dict[str, date]:
-    """For each of ``case_ids`` with a pending promise dated ``day`` or later: the latest
-    such date (strategy actions wait until the day after it)."""
+    """For each of ``case_ids`` with a pending promise made by ``day`` and dated ``day`` or
+    later: the latest such date (strategy actions wait until the day after it)."""
     found: dict[str, date] = {}
     for start in range(0, len(case_ids), 500):
         found.update(connection.execute(
             select(_promise.c.case_id, func.max(_promise.c.promised_for)).where(
                 _promise.c.case_id.in_(case_ids[start:start + 500]),
-                _promise.c.status == PENDING, _promise.c.promised_for >= day)
+                _promise.c.status == PENDING, _promise.c.promised_for >= day,
+                _promise.c.made_on <= day)
             .group_by(_promise.c.case_id)).all())
     return found
 
