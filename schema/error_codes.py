@@ -21,6 +21,7 @@ from strawberry.extensions import SchemaExtension
 
 from graph.errors import NodeNotFound
 from loanwatch.errors import LoanwatchError
+from risk.collections.errors import CaseNotFound
 from risk.errors import AlertNotFound
 from schema.errors import (
     InvalidArgument,
@@ -85,6 +86,7 @@ class ErrorCode(StrEnum):
 DOMAIN_CODES: Final[tuple[tuple[type[Exception], ErrorCode], ...]] = (
     (NodeNotFound, ErrorCode.NOT_FOUND),
     (AlertNotFound, ErrorCode.NOT_FOUND),
+    (CaseNotFound, ErrorCode.NOT_FOUND),
     (UnexpectedLabel, ErrorCode.NOT_FOUND),
     (InvalidArgument, ErrorCode.BAD_USER_INPUT),
     (QueryTimedOut, ErrorCode.QUERY_TIMEOUT),

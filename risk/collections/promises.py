@@ -205,7 +205,7 @@ def record_promise(engine: Engine, case_id: str, *, amount: Decimal, promised_fo
 
 def list_promises(engine: Engine, *, case_id: str | None = None,
                   statuses: list[str] | None = None,
-                  limit: int = DEFAULT_PROMISES_LISTED) -> list[PromiseView]:
+                  limit: int = DEFAULT_PROMISES_LISTED, offset: int = 0) -> list[PromiseView]:
     """Promises, the soonest date first; ``case_id`` and ``statuses`` narrow the list.
 
     Raises:
@@ -220,7 +220,8 @@ def list_promises(engine: Engine, *, case_id: str | None = None,
         statement = statement.where(_promise.c.status.in_(statuses))
     if case_id is not None:
         statement = statement.where(_promise.c.case_id == case_id)
-    statement = statement.order_by(_promise.c.promised_for, _promise.c.id).limit(limit)
+    statement = statement.order_by(_promise.c.promised_for, _promise.c.id).limit(limit) \
+        .offset(offset)
     with engine.connect() as connection:
         return [_view(row) for row in connection.execute(statement)]
 

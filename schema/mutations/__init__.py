@@ -8,11 +8,13 @@ from strawberry.tools import merge_types
 
 from schema.mutations.alerts import AlertMutations
 from schema.mutations.notes import NoteMutations
+from schema.mutations.promises import PromiseMutations
 from schema.mutations.records import RecordMutations
 
 __all__ = ["Mutation"]
 
-Mutation = merge_types("Mutation", (RecordMutations, NoteMutations, AlertMutations))
+Mutation = merge_types("Mutation", (RecordMutations, NoteMutations, AlertMutations,
+                                    PromiseMutations))
 Mutation.__strawberry_definition__.description = (
     "What arrives after disbursement, and the moves of the alert lifecycle: each write is "
     "checked by the importer's rules, stored once per event id, and answers a union of its "

@@ -104,6 +104,7 @@ def test_every_mutation_declares_the_right_it_needs() -> None:
         "add_contact_note": Right.WRITE_CONTACT_NOTES,
         "acknowledge_alert": Right.MANAGE_ALERTS, "assign_alert": Right.MANAGE_ALERTS,
         "resolve_alert": Right.MANAGE_ALERTS,
+        "record_promise": Right.WORK_COLLECTIONS,
     }
     assert {f.name: declared_right(f.metadata) for f in subscription.fields} == {  # type: ignore[union-attr]
         "alert_changes": Right.READ_PORTFOLIO}
