@@ -131,7 +131,7 @@ def _print_step(outcome: StepOutcome) -> None:
         + (f" ({outcome.unassigned:,} cases matched no segment rule)"
            if outcome.unassigned else "")
         + f"; promises kept {outcome.promises['kept']:,}, broken "
-        f"{outcome.promises['broken']:,} ({outcome.escalated:,} cases escalated); "
+        f"{outcome.promises['broken']:,} (cases escalated: {outcome.escalated:,}); "
         f"messages {_counts(outcome.dispatched)}; tasks {_counts(outcome.tasks)}; "
         f"waiting {_counts(outcome.waiting)}; cancelled {outcome.cancelled:,}. "
         f"{outcome.seconds:.1f} s.", highlight=False)
