@@ -8,18 +8,21 @@ In order, on a day ``as_of`` at ``now``:
 2. **follow up** the pending promises (:func:`risk.collections.promises.
    follow_up_promises`): kept, or broken and the case escalated;
 3. **cancel** the planned actions of cases that ended (cured, written off, closed);
-4. **execute** the planned actions due by ``as_of`` of worked cases, one case per
-   transaction: an action waits while its case is on hold or a promise is pending (until
-   the day after its date); a message goes on the channel the borrower's preferences
-   choose, at the first instant inside their contact hours, unless a frequency limit of
-   that channel is reached (it waits for a later step) or every channel was refused
-   (cancelled); it is handed to the ``dispatcher`` in the transaction that marks it
-   ``dispatched``; a call, letter, field visit or legal referral becomes an ``open`` task.
+4. **execute** the planned actions due by ``as_of`` of worked cases, one borrower per
+   transaction (its cases locked first): an action waits while its case is on hold or a
+   promise is pending (until the day after its date); a message goes on the channel the
+   borrower's preferences choose, at the first instant inside their contact hours,
+   unless a frequency limit of that channel is reached (it waits for a later step) or
+   every channel was refused (cancelled); it is handed to the ``dispatcher`` in the
+   transaction that marks it ``dispatched``; a call, letter, field visit or legal
+   referral becomes an ``open`` task.
 
 Every change is a conditional update from ``planned`` (or ``pending``) made in the same
 transaction as what goes with it, so the step may run any number of times a day, by any
-number of workers: each action is dispatched once, each promise settled once. A
-dispatcher that raises leaves its case's actions as they were (tried again next step).
+number of workers: each action is dispatched once, each promise settled once, and the
+frequency limits hold across workers (a borrower's counts are read under the lock). A
+dispatcher that raises leaves that borrower's actions as they were (tried again on the
+next step).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy.exc import IntegrityError
 
 from auth.audit_events import AuditSink
 from portfolio.collection_strategies import CollectionAction
@@ -184,37 +188,48 @@ def _execute_case(connection: Connection, case: Any, actions: list[Any], *, as_o
 def _execute(engine: Engine, as_of: date, now: datetime, at: datetime,
              config: StrategyConfig, dispatcher: ActionDispatcher,
              outcome: StepOutcome) -> None:
+    """Execute the due actions, one borrower per transaction (see :func:`_lock_borrower`)."""
     with engine.connect() as connection:
         due = connection.execute(
             select(_action.c.id, _action.c.case_id, _action.c.step, _action.c.strategy,
-                   _action.c.kind, _action.c.note)
+                   _action.c.kind, _action.c.note, _case.c.borrower_id)
             .join(_case, _case.c.id == _action.c.case_id)
             .where(_action.c.status == PLANNED, _action.c.planned_on <= as_of,
                    _case.c.closed_on.is_(None))
-            .order_by(_action.c.case_id, _action.c.planned_on, _action.c.id)).fetchall()
-        by_case: dict[str, list[Any]] = {}
+            .order_by(_case.c.borrower_id, _action.c.case_id, _action.c.planned_on,
+                      _action.c.id)).fetchall()
+        by_borrower: dict[str, dict[str, list[Any]]] = {}
         for action in due:
-            by_case.setdefault(action.case_id, []).append(action)
-        ids = sorted(by_case)
-        parties: set[str] = set()
-        for start in range(0, len(ids), _IDS_PER_QUERY):
-            parties.update(connection.execute(select(_case.c.borrower_id).where(
-                _case.c.id.in_(ids[start:start + _IDS_PER_QUERY]))).scalars())
-        prefs = contact_preferences(connection, parties)
-        counter = FrequencyCounter(connection, config.contact.limits, as_of, parties)
-        promised = pending_until(connection, ids, as_of)
-    for case_id in ids:
+            by_borrower.setdefault(action.borrower_id, {}).setdefault(
+                action.case_id, []).append(action)
+        prefs = contact_preferences(connection, by_borrower)
+    for borrower, by_case in by_borrower.items():
         with engine.begin() as connection:
-            # Read again under a lock: a user may have held or resumed it meanwhile.
-            case = connection.execute(select(*_CASE_COLUMNS).where(_case.c.id == case_id)
-                                      .with_for_update()).one()
-            if case.state not in (CaseState.OPEN.value, CaseState.ON_HOLD.value):
-                continue
-            sent = _execute_case(connection, case, by_case[case_id], as_of=as_of, now=now,
-                                 at=at, config=config, dispatcher=dispatcher, prefs=prefs,
-                                 counter=counter, promised=promised, outcome=outcome)
+            _lock_borrower(connection, borrower)
+            # Read under the lock: what other steps sent, promises, holds made meanwhile.
+            counter = FrequencyCounter(connection, config.contact.limits, as_of, [borrower])
+            promised = pending_until(connection, sorted(by_case), as_of)
+            sent: list[tuple[str, str]] = []
+            for case_id, actions in by_case.items():
+                case = connection.execute(select(*_CASE_COLUMNS)
+                                          .where(_case.c.id == case_id)).one()
+                if case.state not in (CaseState.OPEN.value, CaseState.ON_HOLD.value):
+                    continue
+                sent += _execute_case(connection, case, actions, as_of=as_of, now=now, at=at,
+                                      config=config, dispatcher=dispatcher, prefs=prefs,
+                                      counter=counter, promised=promised, outcome=outcome)
         for _, channel in sent:
             _count(outcome.dispatched, channel)
+
+
+def _lock_borrower(connection: Connection, borrower: str) -> None:
+    """Take the write lock on ``borrower``'s live cases before reading what they were sent:
+    a no-op update locks the rows on PostgreSQL (another step working the same borrower
+    waits for this transaction) and starts the write transaction on SQLite (one writer at a
+    time), so two steps at once never both see room under a frequency limit."""
+    connection.execute(update(_case).where(_case.c.borrower_id == borrower,
+                                           _case.c.closed_on.is_(None))
+                       .values(updated_at=_case.c.updated_at))
 
 
 def run_strategy_step(engine: Engine, as_of: date, *, config: StrategyConfig,
@@ -231,8 +246,13 @@ def run_strategy_step(engine: Engine, as_of: date, *, config: StrategyConfig,
     started = time.perf_counter()
     outcome = StepOutcome(as_of)
     at = clock()
-    with engine.begin() as connection:
-        made, outcome.unassigned = assign_cases(connection, as_of, config, at)
+    try:
+        with engine.begin() as connection:
+            made, outcome.unassigned = assign_cases(connection, as_of, config, at)
+    except IntegrityError:
+        # Another step assigned some of the same cases first: assign what is left.
+        with engine.begin() as connection:
+            made, outcome.unassigned = assign_cases(connection, as_of, config, at)
     for assignment in made:
         _count(outcome.assigned, f"{assignment.strategy}/{assignment.arm}")
     for settled in follow_up_promises(engine, as_of, config=config, audit=audit,

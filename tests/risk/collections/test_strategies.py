@@ -11,6 +11,7 @@ first installment due on or after that day is 2024-02-29.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -252,3 +253,32 @@ def test_contact_preferences_are_checked_and_kept(database: Engine) -> None:
 def test_listing_tasks_with_an_unknown_status_is_refused(database: Engine) -> None:
     with pytest.raises(CollectionsError, match="unknown action status"):
         list_tasks(database, statuses=["lost"])
+
+
+def test_two_steps_at_once_dispatch_each_message_once(database: Engine) -> None:
+    # Given the book, when two workers run the same day's step at the same time
+    _book(database)
+    recorders = [Recorder(), Recorder()]
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def work(recorder: Recorder) -> None:
+        barrier.wait()
+        try:
+            _step(database, OPENED, recorder)
+        except BaseException as exc:  # reported below, not swallowed
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(r,)) for r in recorders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then both finished, and each message was handed over once between them
+    assert failures == []
+    keys = sorted(a.key for r in recorders for a in r.sent)
+    assert keys == ["collections:L2@2024-02-15:s.2", "collections:L4@2024-02-15:s.2"]
+    table = StrategyAssignment.__table__  # type: ignore[attr-defined]
+    with database.connect() as connection:
+        assert len(connection.execute(select(table)).fetchall()) == 2
