@@ -22,7 +22,13 @@ from portfolio.loans import Loan
 from risk.collections.actions import case_actions, complete_task, list_tasks
 from risk.collections.cases import CaseEventKind, transition_case
 from risk.collections.config import Bucket, CollectionsConfig
-from risk.collections.contact import get_contact_preference, set_contact_preference
+from risk.collections.contact import (
+    Preference,
+    choose_channel,
+    get_contact_preference,
+    send_time,
+    set_contact_preference,
+)
 from risk.collections.dispatch import OutgoingAction
 from risk.collections.errors import (
     ActionRefused,
@@ -282,3 +288,30 @@ def test_two_steps_at_once_dispatch_each_message_once(database: Engine) -> None:
     table = StrategyAssignment.__table__  # type: ignore[attr-defined]
     with database.connect() as connection:
         assert len(connection.execute(select(table)).fetchall()) == 2
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    # 05:00 in Shanghai: the window opens at 08:00 the same day
+    (datetime(2024, 2, 14, 21, 0, tzinfo=UTC), datetime(2024, 2, 15, 0, 0, tzinfo=UTC)),
+    # 12:00 in Shanghai: at once
+    (datetime(2024, 2, 15, 4, 0, tzinfo=UTC), datetime(2024, 2, 15, 4, 0, tzinfo=UTC)),
+    # 20:00 in Shanghai (the end is excluded): 08:00 the next day
+    (datetime(2024, 2, 15, 12, 0, tzinfo=UTC), datetime(2024, 2, 16, 0, 0, tzinfo=UTC)),
+    # the day before the planned day: 08:00 on the planned day
+    (datetime(2024, 2, 13, 4, 0, tzinfo=UTC), datetime(2024, 2, 15, 0, 0, tzinfo=UTC)),
+])
+def test_send_time_is_inside_the_local_contact_hours(now: datetime,
+                                                      expected: datetime) -> None:
+    assert send_time(STRATEGIES.contact, None, OPENED, now) == expected
+
+
+def test_the_channel_follows_the_borrowers_word() -> None:
+    rules = STRATEGIES.contact
+    assert choose_channel(ActionKind.REMINDER, None, rules) == "sms"
+    chat = Preference("P1", preferred_channel="chat")
+    assert choose_channel(ActionKind.REMINDER, chat, rules) == "chat"
+    assert choose_channel(ActionKind.EMAIL, chat, rules) == "email"
+    no_email = Preference("P1", preferred_channel="chat", refused=("email",))
+    assert choose_channel(ActionKind.EMAIL, no_email, rules) == "chat"
+    silent = Preference("P1", refused=("sms", "email", "chat"))
+    assert choose_channel(ActionKind.SMS, silent, rules) is None
