@@ -8,21 +8,21 @@ In order, on a day ``as_of`` at ``now``:
 2. **follow up** the pending promises (:func:`risk.collections.promises.
    follow_up_promises`): kept, or broken and the case escalated;
 3. **cancel** the planned actions of cases that ended (cured, written off, closed);
-4. **execute** the planned actions due by ``as_of`` of worked cases, one borrower per
-   transaction (its cases locked first): an action waits while its case is on hold or a
-   promise is pending (until the day after its date); a message goes on the channel the
-   borrower's preferences choose, at the first instant inside their contact hours,
-   unless a frequency limit of that channel is reached (it waits for a later step) or
-   every channel was refused (cancelled); it is handed to the ``dispatcher`` in the
-   transaction that marks it ``dispatched``; a call, letter, field visit or legal
-   referral becomes an ``open`` task.
+4. **execute** the planned actions due by ``as_of`` of worked cases, a batch of
+   borrowers per transaction (their live cases locked first): an action waits while its
+   case is on hold or a promise is pending (until the day after its date); a message goes
+   on the channel the borrower's preferences choose, at the first instant inside their
+   contact hours, unless a frequency limit of that channel is reached (it waits for a
+   later step) or every channel was refused (cancelled); it is handed to the
+   ``dispatcher`` in the transaction that marks it ``dispatched``; a call, letter, field
+   visit or legal referral becomes an ``open`` task.
 
 Every change is a conditional update from ``planned`` (or ``pending``) made in the same
 transaction as what goes with it, so the step may run any number of times a day, by any
 number of workers: each action is dispatched once, each promise settled once, and the
 frequency limits hold across workers (a borrower's counts are read under the lock). A
-dispatcher that raises leaves that borrower's actions as they were (tried again on the
-next step).
+dispatcher that raises leaves the actions of that transaction's borrowers as they were
+(tried again on the next step).
 """
 
 from __future__ import annotations
@@ -55,9 +55,11 @@ from risk.collections.planning import CANCELLED, PLANNED, assign_cases
 from risk.collections.promises import follow_up_promises, pending_until
 from risk.collections.strategy_config import MESSAGE_KINDS, ActionKind, StrategyConfig
 
-__all__ = ["StepOutcome", "run_strategy_step"]
+__all__ = ["BORROWERS_PER_TRANSACTION", "StepOutcome", "run_strategy_step"]
 
-_IDS_PER_QUERY: Final = 500
+#: Borrowers whose due actions one transaction executes (a dispatcher that fails rolls
+#: them back together; each is tried again on the next step).
+BORROWERS_PER_TRANSACTION: Final = 200
 
 _action: Final[Table] = CollectionAction.__table__  # type: ignore[attr-defined]
 _case: Final[Table] = CollectionCase.__table__  # type: ignore[attr-defined]
@@ -188,7 +190,8 @@ def _execute_case(connection: Connection, case: Any, actions: list[Any], *, as_o
 def _execute(engine: Engine, as_of: date, now: datetime, at: datetime,
              config: StrategyConfig, dispatcher: ActionDispatcher,
              outcome: StepOutcome) -> None:
-    """Execute the due actions, one borrower per transaction (see :func:`_lock_borrower`)."""
+    """Execute the due actions, :data:`BORROWERS_PER_TRANSACTION` borrowers per transaction
+    (see :func:`_lock_borrowers`)."""
     with engine.connect() as connection:
         due = connection.execute(
             select(_action.c.id, _action.c.case_id, _action.c.step, _action.c.strategy,
@@ -203,33 +206,41 @@ def _execute(engine: Engine, as_of: date, now: datetime, at: datetime,
             by_borrower.setdefault(action.borrower_id, {}).setdefault(
                 action.case_id, []).append(action)
         prefs = contact_preferences(connection, by_borrower)
-    for borrower, by_case in by_borrower.items():
+    borrowers = list(by_borrower)
+    for start in range(0, len(borrowers), BORROWERS_PER_TRANSACTION):
+        batch = borrowers[start:start + BORROWERS_PER_TRANSACTION]
+        case_ids = sorted(case_id for b in batch for case_id in by_borrower[b])
+        sent: list[tuple[str, str]] = []
         with engine.begin() as connection:
-            _lock_borrower(connection, borrower)
+            _lock_borrowers(connection, batch)
             # Read under the lock: what other steps sent, promises, holds made meanwhile.
-            counter = FrequencyCounter(connection, config.contact.limits, as_of, [borrower])
-            promised = pending_until(connection, sorted(by_case), as_of)
-            sent: list[tuple[str, str]] = []
-            for case_id, actions in by_case.items():
-                case = connection.execute(select(*_CASE_COLUMNS)
-                                          .where(_case.c.id == case_id)).one()
-                if case.state not in (CaseState.OPEN.value, CaseState.ON_HOLD.value):
-                    continue
-                sent += _execute_case(connection, case, actions, as_of=as_of, now=now, at=at,
-                                      config=config, dispatcher=dispatcher, prefs=prefs,
-                                      counter=counter, promised=promised, outcome=outcome)
+            counter = FrequencyCounter(connection, config.contact.limits, as_of, batch)
+            promised = pending_until(connection, case_ids, as_of)
+            cases = {row.id: row for row in connection.execute(
+                select(*_CASE_COLUMNS).where(_case.c.id.in_(case_ids)))}
+            for borrower in batch:
+                for case_id, actions in by_borrower[borrower].items():
+                    case = cases[case_id]
+                    if case.state not in (CaseState.OPEN.value, CaseState.ON_HOLD.value):
+                        continue
+                    sent += _execute_case(connection, case, actions, as_of=as_of, now=now,
+                                          at=at, config=config, dispatcher=dispatcher,
+                                          prefs=prefs, counter=counter, promised=promised,
+                                          outcome=outcome)
         for _, channel in sent:
             _count(outcome.dispatched, channel)
 
 
-def _lock_borrower(connection: Connection, borrower: str) -> None:
-    """Take the write lock on ``borrower``'s live cases before reading what they were sent:
-    a no-op update locks the rows on PostgreSQL (another step working the same borrower
-    waits for this transaction) and starts the write transaction on SQLite (one writer at a
-    time), so two steps at once never both see room under a frequency limit."""
-    connection.execute(update(_case).where(_case.c.borrower_id == borrower,
-                                           _case.c.closed_on.is_(None))
-                       .values(updated_at=_case.c.updated_at))
+def _lock_borrowers(connection: Connection, borrowers: list[str]) -> None:
+    """Take the write lock on the live cases of ``borrowers`` before reading what they were
+    sent: on PostgreSQL the rows are locked in id order (another step working the same
+    borrowers waits for this transaction, and two steps never lock in crossed order); the
+    no-op update then starts the write transaction on SQLite (one writer at a time). So two
+    steps at once never both see room under a frequency limit."""
+    live = (_case.c.borrower_id.in_(borrowers), _case.c.closed_on.is_(None))
+    connection.execute(select(_case.c.id).where(*live).order_by(_case.c.id)
+                       .with_for_update()).fetchall()
+    connection.execute(update(_case).where(*live).values(updated_at=_case.c.updated_at))
 
 
 def run_strategy_step(engine: Engine, as_of: date, *, config: StrategyConfig,
