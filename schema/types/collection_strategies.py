@@ -38,7 +38,8 @@ def _money(minor: int, currency: str) -> Money:
 @strawberry.type(description="One step of a case's collections strategy: a message or a "
                  "task for collectors, and where it stands.")
 class CollectionAction:
-    id: int = strawberry.field(description="The action's number (`collections tasks done ID`).")
+    number: int = strawberry.field(description="The action's number (`loanwatch collections "
+                                   "tasks done NUMBER`).")
     case_id: strawberry.ID = strawberry.field(description="The case (`LOAN@OPENED_ON`).")
     step: str = strawberry.field(description="The step's key in the strategy (`s.2`; `e1.1` "
                                  "for the first escalation's steps).")
@@ -62,7 +63,7 @@ class CollectionAction:
 
 def action_from_view(view: ActionView) -> CollectionAction:
     return CollectionAction(
-        id=view.id, case_id=strawberry.ID(view.case_id), step=view.step,
+        number=view.id, case_id=strawberry.ID(view.case_id), step=view.step,
         strategy=view.strategy, kind=view.kind, planned_on=view.planned_on,
         status=view.status, channel=view.channel, not_before=view.not_before,
         executed_on=view.executed_on,
@@ -73,7 +74,7 @@ def action_from_view(view: ActionView) -> CollectionAction:
 
 @strawberry.type(description="A borrower's promise to pay on a collection case.")
 class PromiseToPay:
-    id: int = strawberry.field(description="The promise's number.")
+    number: int = strawberry.field(description="The promise's number.")
     case_id: strawberry.ID = strawberry.field(description="The case (`LOAN@OPENED_ON`).")
     loan_id: strawberry.ID = strawberry.field(description="The case's loan.")
     borrower_id: strawberry.ID = strawberry.field(description="Who promised.")
@@ -95,7 +96,7 @@ class PromiseToPay:
 
 def promise_from_view(view: PromiseView) -> PromiseToPay:
     return PromiseToPay(
-        id=view.id, case_id=strawberry.ID(view.case_id), loan_id=strawberry.ID(view.loan_id),
+        number=view.id, case_id=strawberry.ID(view.case_id), loan_id=strawberry.ID(view.loan_id),
         borrower_id=strawberry.ID(view.borrower_id),
         amount=_money(view.amount_minor, view.currency), made_on=view.made_on,
         promised_for=view.promised_for, channel=view.channel, recorded_by=view.recorded_by,

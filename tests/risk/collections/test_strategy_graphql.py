@@ -22,7 +22,7 @@ RECORD = """
 mutation Promise($input: RecordPromiseInput!) {
   recordPromise(input: $input) {
     __typename
-    ... on PromiseRecorded { replayed promise { id caseId loanId borrowerId
+    ... on PromiseRecorded { replayed promise { number caseId loanId borrowerId
         amount { amount currency } madeOn promisedFor channel recordedBy status } }
     ... on UserError { code message field }
   }
@@ -31,7 +31,7 @@ READ = """
 query Work($case: ID!) {
   caseActions(caseId: $case) { step kind plannedOn status channel cost { amount currency } }
   promisesToPay(caseId: $case, first: 5) {
-    edges { node { id status amount { amount } } }
+    edges { node { number status amount { amount } } }
     pageInfo { hasNextPage }
   }
   collectionStrategiesReport(asOf: "2024-02-20", from: "2024-02-01") {
@@ -73,13 +73,13 @@ def test_promises_actions_and_the_report(database: Engine) -> None:
 
     first = _data(_run(database, RECORD, collector, input=promise))["recordPromise"]
     assert first["__typename"] == "PromiseRecorded" and first["replayed"] is False
-    assert first["promise"] | {"id": 0} == {
-        "id": 0, "caseId": "L2@2024-02-15", "loanId": "L2", "borrowerId": "P2",
+    assert first["promise"] | {"number": 0} == {
+        "number": 0, "caseId": "L2@2024-02-15", "loanId": "L2", "borrowerId": "P2",
         "amount": {"amount": "11.00", "currency": "CNY"}, "madeOn": "2024-02-16",
         "promisedFor": "2024-02-25", "channel": "call", "recordedBy": collector.subject,
         "status": "pending"}
     again = _data(_run(database, RECORD, collector, input=promise))["recordPromise"]
-    assert again["replayed"] is True and again["promise"]["id"] == first["promise"]["id"]
+    assert again["replayed"] is True and again["promise"]["number"] == first["promise"]["number"]
     with database.connect() as connection:
         logged = connection.execute(text(
             "SELECT count(*) FROM audit_log WHERE operation = 'collections promise recorded'"
