@@ -102,17 +102,18 @@ def _cost(config: StrategyConfig, kind: str) -> int:
 
 
 def _cancel_ended(engine: Engine, at: datetime) -> int:
-    ended = select(_case.c.id).where(_case.c.closed_on.is_not(None)).scalar_subquery()
+    """Cancel the planned actions of cases that ended; how many were cancelled."""
+    cancelled = 0
     with engine.begin() as connection:
         rows = connection.execute(select(_action.c.id, _case.c.state).join(
             _case, _case.c.id == _action.c.case_id).where(
-            _action.c.status == PLANNED, _action.c.case_id.in_(ended))).fetchall()
+            _action.c.status == PLANNED, _case.c.closed_on.is_not(None))).fetchall()
         for action_id, state in rows:
-            connection.execute(update(_action).where(
+            cancelled += connection.execute(update(_action).where(
                 _action.c.id == action_id, _action.c.status == PLANNED).values(
                 status=CANCELLED, note=f"the case was {state.replace('_', ' ')} first",
-                updated_at=at))
-    return len(rows)
+                updated_at=at)).rowcount
+    return cancelled
 
 
 def _wait(connection: Connection, action: Any, note: str, at: datetime,
