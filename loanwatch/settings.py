@@ -201,6 +201,23 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a file")
         return value
 
+    #: The collections strategies (steps, champion/challenger splits by segment, contact
+    #: hours and limits, action costs; a YAML file, see the README's "Collections
+    #: strategies"); unset: the built-in ``standard`` and ``gentle`` strategies.
+    collections_strategies: Path | None = None
+
+    @field_validator("collections_strategies", mode="before")
+    @classmethod
+    def _blank_collections_strategies_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("collections_strategies")
+    @classmethod
+    def _collections_strategies_is_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
+        return value
+
     # Jobs (jobs/, `loanwatch worker`, `loanwatch scheduler`; README "Jobs and workers"):
     # how long a worker may stay silent before Redis hands its unacknowledged messages to
     # another worker, how long Redis keeps dead-lettered messages, how transient faults

@@ -42,6 +42,7 @@ from schema.permissions import needs
 from schema.post_loan.collections import CollectionQueries
 from schema.post_loan.jobs import JobQueries
 from schema.post_loan.reviews import ReviewQueries
+from schema.post_loan.strategies import CollectionStrategyQueries
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import Alert, AlertConnection, alert_from_record
 from schema.types.audit import AuditAction, AuditConnection, audit_page, record_audit_read
@@ -289,7 +290,8 @@ class PortfolioQueries:
 
 #: The root ``Query``: one class per area, merged (add an area's class to the tuple).
 Query = merge_types("Query", (PortfolioQueries,
-                             ReviewQueries, CollectionQueries, JobQueries))
+                             ReviewQueries, CollectionQueries, JobQueries,
+                             CollectionStrategyQueries))
 Query.__strawberry_definition__.description = (
     "Where every read starts: any object by id (`node`, `nodes`), parties and loans by id or "
     "search, the portfolio lists, alerts, circles, the latest scan, graph exploration and the "

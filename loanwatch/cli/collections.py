@@ -9,6 +9,9 @@ rates, and collection cases.
 * ``collections bucket LOAN --as-of DATE``: the loan's bucket and days past due that day.
 * ``collections report --from D1 --to D2``: the roll-rate matrix and cure rates.
 * ``collections cases``, ``collections case ID``, ``collections hold|resume ID``.
+* ``collections strategies run|report|check|actions``, ``collections tasks list|done``,
+  ``collections contact set|show`` (:mod:`loanwatch.cli.collection_strategies`) and
+  ``collections promises record|list`` (:mod:`loanwatch.cli.promises`).
 
 The settings file is ``--config FILE``, else ``LOANWATCH_COLLECTIONS_CONFIG``, else the
 defaults. Case transitions go to the tamper-evident audit trail.
@@ -32,7 +35,9 @@ from sqlalchemy import Engine
 
 from auth.audit import AuditTrail
 from loanwatch.cli.alerts import default_actor
+from loanwatch.cli.collection_strategies import contact_app, strategies_app, tasks_app
 from loanwatch.cli.dates import as_of_date
+from loanwatch.cli.promises import app as promises_app
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, open_audit_trail
@@ -308,3 +313,9 @@ def resume(case_id: str = typer.Argument(..., metavar="CASE"), reason: str = Rea
            actor: str | None = ActorOption, as_json: bool = JsonOption) -> None:
     """Resume collection work on a case on hold."""
     _transition(case_id, CaseEventKind.RESUMED, reason, actor, as_json)
+
+
+app.add_typer(strategies_app, name="strategies")
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(contact_app, name="contact")
+app.add_typer(promises_app, name="promises")

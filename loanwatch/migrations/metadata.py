@@ -39,6 +39,8 @@ RECORD_MODULES: Final = (
     "portfolio.collections",
     "jobs.records",
     "portfolio.reviews",
+    "portfolio.collection_strategies",
+    "portfolio.promises",
 )
 
 

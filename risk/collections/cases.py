@@ -12,6 +12,8 @@ States and transitions (nothing else is allowed; :data:`TRANSITIONS` is the tabl
     open|on_hold --cured-->    cured         the daily run: back in the current bucket
     open|on_hold --written_off--> written_off  the daily run: the loan was written off
     open|on_hold --closed-->   closed        the daily run: the loan was closed (settled)
+    open|on_hold --escalated--> open         the strategy step: a promise to pay was broken
+                                             (a case on hold is worked again)
 
 ``cured``, ``written_off`` and ``closed`` are final; a cured loan that falls behind again
 gets a new case (its behaviour segment then says ``repeat``). Every transition is a
@@ -75,6 +77,7 @@ class CaseEventKind(StrEnum):
     CURED = "cured"
     WRITTEN_OFF = "written_off"
     CLOSED = "closed"
+    ESCALATED = "escalated"
 
 
 FINAL_STATES: Final = frozenset({CaseState.CURED, CaseState.WRITTEN_OFF, CaseState.CLOSED})
@@ -90,8 +93,10 @@ TRANSITIONS: Final[dict[CaseEventKind, tuple[frozenset[CaseState | None], CaseSt
     CaseEventKind.CURED: (_WORKED, CaseState.CURED),
     CaseEventKind.WRITTEN_OFF: (_WORKED, CaseState.WRITTEN_OFF),
     CaseEventKind.CLOSED: (_WORKED, CaseState.CLOSED),
+    CaseEventKind.ESCALATED: (_WORKED, CaseState.OPEN),
 }
-#: The events a user may cause; the others are the daily run's.
+#: The events a user may cause; the others are the daily run's (and ``escalated`` the
+#: strategy step's).
 USER_EVENTS: Final = frozenset({CaseEventKind.HELD, CaseEventKind.RESUMED})
 
 

@@ -8,11 +8,15 @@ from datetime import date
 from risk.errors import RiskError
 
 __all__ = [
+    "ActionNotFound",
+    "ActionRefused",
     "CaseNotFound",
     "CaseTransitionRefused",
     "CollectionsConfigError",
     "CollectionsError",
+    "ContactPreferenceRefused",
     "HistoryNotCovered",
+    "PromiseRefused",
     "RunOutOfOrder",
 ]
 
@@ -78,3 +82,39 @@ class CaseTransitionRefused(CollectionsError):
         self.case_id = case_id
         self.state = state
         self.event = event
+
+
+class PromiseRefused(CollectionsError):
+    """A promise to pay cannot be recorded as given; ``field`` names the bad input."""
+
+    def __init__(self, field: str, problem: str, *, suggestion: str | None = None) -> None:
+        super().__init__(f"{field}: {problem}", suggestion=suggestion)
+        self.field = field
+        self.problem = problem
+
+
+class ActionNotFound(CollectionsError):
+    """No collection action has the id asked for."""
+
+    def __init__(self, action_id: int) -> None:
+        super().__init__(f"no collection action {action_id}",
+                         suggestion="`loanwatch collections tasks` lists the open tasks")
+        self.action_id = action_id
+
+
+class ActionRefused(CollectionsError):
+    """A collection action cannot do what was asked from its status."""
+
+    def __init__(self, action_id: int, status: str, problem: str) -> None:
+        super().__init__(f"action {action_id} is {status}: {problem}")
+        self.action_id = action_id
+        self.status = status
+
+
+class ContactPreferenceRefused(CollectionsError):
+    """Contact preferences that cannot be stored; ``field`` names the bad input."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem

@@ -449,7 +449,7 @@ def _summary(day: _Day, config: CollectionsConfig, changes: list[CaseChange],
     by_bucket = {name: found.get(name, 0) for name in [*config.bucket_names(), CLOSED,
                                                        WRITTEN_OFF]}
     events: dict[str, int] = {e.value: 0 for e in CaseEventKind if e.value not in
-                              ("held", "resumed")}
+                              ("held", "resumed", "escalated")}
     for change in changes:
         events[change.event] += 1
     return {"loans": len(day.book), "by_bucket": by_bucket, "history_rows": dict(day.counts),

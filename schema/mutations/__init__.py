@@ -10,13 +10,15 @@ from schema.mutations.alerts import AlertMutations
 from schema.mutations.cases import CaseMutations
 from schema.mutations.jobs import JobMutations
 from schema.mutations.notes import NoteMutations
+from schema.mutations.promises import PromiseMutations
 from schema.mutations.records import RecordMutations
 from schema.mutations.reviews import ReviewMutations
 
 __all__ = ["Mutation"]
 
 Mutation = merge_types("Mutation", (RecordMutations, NoteMutations, AlertMutations,
-                                   ReviewMutations, CaseMutations, JobMutations))
+                                   ReviewMutations, CaseMutations, JobMutations,
+                                   PromiseMutations))
 Mutation.__strawberry_definition__.description = (
     "What arrives after disbursement, and the moves of the alert lifecycle: each write is "
     "checked by the importer's rules, stored once per event id, and answers a union of its "

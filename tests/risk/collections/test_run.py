@@ -207,7 +207,8 @@ def test_user_transitions_are_checked(database: Engine) -> None:
     _run(database, FIRST, audit)
     case_id = "L2@2024-02-15"
     with pytest.raises(CaseTransitionRefused, match="case L2@2024-02-15 is open: resumed is "
-                       r"not allowed \(from open: closed, cured, held, moved, written_off\)"):
+                       r"not allowed \(from open: closed, cured, escalated, held, moved, "
+                       r"written_off\)"):
         transition_case(database, case_id, CaseEventKind.RESUMED, actor="ann", reason="x",
                         audit=audit)
     with pytest.raises(CollectionsError, match="done by the daily collections run"):

@@ -1,0 +1,274 @@
+"""Read the collections strategies from a YAML file; every problem names the file, the line
+and the field.
+
+The format (every top-level key optional; what is left out keeps its default)::
+
+    strategies:
+      firm:
+        steps:                       # action, day, from (opened | due; default opened)
+          - {action: reminder, day: -3, from: due}
+          - {action: sms, day: 1}
+          - {action: call_task, day: 5}
+        on_broken_promise:           # counted from the day a promise broke
+          - {action: call_task, day: 0}
+      gentle:
+        steps: [{action: email, day: 3}]
+    segments:                        # the first match wins; tier/band/behaviour patterns
+      - {match: "substandard/*/*", champion: firm, challengers: {gentle: 0.2}}
+      - {match: "*", champion: gentle}
+    contact:
+      hours: {start: "08:00", end: "20:00"}   # local time of the borrower
+      timezone: Asia/Shanghai                 # for borrowers without their own
+      default_channel: sms
+      limits: [{channel: sms, count: 1, days: 1}]
+    costs: {sms: 0.05, call_task: 3}         # per action, in cost_currency
+    cost_currency: CNY
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from risk.collections.errors import CollectionsConfigError
+from risk.collections.strategy_config import (
+    DEFAULT_COSTS,
+    SPLIT_SCALE,
+    ActionKind,
+    Anchor,
+    ContactRules,
+    FrequencyLimit,
+    SegmentRule,
+    Step,
+    Strategy,
+    StrategyConfig,
+)
+
+__all__ = ["load_strategy_config", "parse_strategy_config"]
+
+_TOP: Final = ("strategies", "segments", "contact", "costs", "cost_currency")
+_STRATEGY: Final = ("steps", "on_broken_promise")
+_STEP: Final = ("action", "day", "from")
+_RULE: Final = ("match", "champion", "challengers")
+_CONTACT: Final = ("hours", "timezone", "default_channel", "limits")
+_HOURS: Final = ("start", "end")
+_LIMIT: Final = ("channel", "count", "days")
+
+
+def load_strategy_config(path: Path | str) -> StrategyConfig:
+    """The strategies in the YAML file ``path`` over the defaults.
+
+    Raises:
+        CollectionsConfigError: the file cannot be read or parsed, a key is unknown, or a
+            value is bad; the message names the file, the line and the field.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CollectionsConfigError("file", f"cannot read it: {exc}", where=str(path)) \
+            from exc
+    return parse_strategy_config(text, str(path))
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _value(node: yaml.Node) -> Any:
+    return yaml.safe_load(yaml.serialize(node)) if isinstance(node, yaml.ScalarNode) \
+        else None
+
+
+def _shown(node: yaml.Node) -> str:
+    return repr(node.value) if isinstance(node, yaml.ScalarNode) else "a " + node.id
+
+
+class _Reader:
+    """Walks the composed YAML, remembering the line of every field for the errors."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[str, int] = {}
+
+    def fail(self, field: str, problem: str, line: int | None = None) \
+            -> CollectionsConfigError:
+        line = line if line is not None else self._nearest(field)
+        return CollectionsConfigError(field, problem, where=self.file if line is None
+                                      else f"{self.file}:{line}")
+
+    def _nearest(self, field: str) -> int | None:
+        while field:
+            if field in self.lines:
+                return self.lines[field]
+            field = field.rsplit(".", 1)[0] if "." in field else \
+                field.rsplit("[", 1)[0] if "[" in field else ""
+        return None
+
+    def mapping(self, node: yaml.Node, field: str, keys: tuple[str, ...] | None) \
+            -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(field or "file", "must be a mapping of keys", _line(node))
+        values: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            path = f"{field}.{key}" if field else key
+            if keys is not None and key not in keys:
+                raise self.fail(path, f"unknown key; known: {', '.join(keys)}",
+                                _line(key_node))
+            if key in values:
+                raise self.fail(path, "given twice", _line(key_node))
+            self.lines[path] = _line(key_node)
+            values[key] = value_node
+        return values
+
+    def items(self, node: yaml.Node, field: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(field, "must be a list", _line(node))
+        for i, item in enumerate(node.value):
+            self.lines[f"{field}[{i}]"] = _line(item)
+        return list(node.value)
+
+    def integer(self, node: yaml.Node, field: str) -> int:
+        value = _value(node)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(field, f"must be a whole number, got {_shown(node)}", _line(node))
+        return value
+
+    def text(self, node: yaml.Node, field: str) -> str:
+        value = _value(node)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(field, f"must be a text, got {_shown(node)}", _line(node))
+        return value
+
+    def amount(self, node: yaml.Node, field: str) -> Decimal:
+        value = _value(node)
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            try:
+                return Decimal(str(node.value))
+            except InvalidOperation:
+                pass
+        raise self.fail(field, f"must be an amount, got {_shown(node)}", _line(node))
+
+    def clock(self, node: yaml.Node, field: str) -> time:
+        value = node.value if isinstance(node, yaml.ScalarNode) else None
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            raise self.fail(field, f"must be a time HH:MM, got {_shown(node)}",
+                            _line(node)) from None
+
+
+def _steps(reader: _Reader, node: yaml.Node, field: str) -> tuple[Step, ...]:
+    steps = []
+    for i, item in enumerate(reader.items(node, field)):
+        where = f"{field}[{i}]"
+        values = reader.mapping(item, where, _STEP)
+        if "action" not in values or "day" not in values:
+            raise reader.fail(where, "a step needs an action and a day", _line(item))
+        action = reader.text(values["action"], f"{where}.action")
+        if action not in ActionKind.__members__.values():
+            raise reader.fail(f"{where}.action", f"unknown action {action!r}; known: "
+                              f"{', '.join(ActionKind)}", _line(values["action"]))
+        anchor = Anchor.OPENED
+        if "from" in values:
+            text = reader.text(values["from"], f"{where}.from")
+            if text not in Anchor.__members__.values():
+                raise reader.fail(f"{where}.from", f"unknown anchor {text!r}; known: "
+                                  f"{', '.join(Anchor)}", _line(values["from"]))
+            anchor = Anchor(text)
+        steps.append(Step(ActionKind(action), reader.integer(values["day"], f"{where}.day"),
+                          anchor))
+    return tuple(steps)
+
+
+def _share(reader: _Reader, node: yaml.Node, field: str) -> int:
+    share = reader.amount(node, field)
+    if not Decimal(0) < share < Decimal(1):
+        raise reader.fail(field, f"a share is a fraction between 0 and 1, got {share}",
+                          _line(node))
+    return int(share * SPLIT_SCALE)
+
+
+def _contact(reader: _Reader, node: yaml.Node) -> ContactRules:
+    values = reader.mapping(node, "contact", _CONTACT)
+    options: dict[str, Any] = {}
+    if "hours" in values:
+        hours = reader.mapping(values["hours"], "contact.hours", _HOURS)
+        for key in _HOURS:
+            if key in hours:
+                options[key] = reader.clock(hours[key], f"contact.hours.{key}")
+    for key in ("timezone", "default_channel"):
+        if key in values:
+            options[key] = reader.text(values[key], f"contact.{key}")
+    if "limits" in values:
+        limits = []
+        for i, item in enumerate(reader.items(values["limits"], "contact.limits")):
+            where = f"contact.limits[{i}]"
+            limit = reader.mapping(item, where, _LIMIT)
+            if set(limit) != set(_LIMIT):
+                raise reader.fail(where, "a limit needs channel, count and days", _line(item))
+            limits.append(FrequencyLimit(reader.text(limit["channel"], f"{where}.channel"),
+                                         reader.integer(limit["count"], f"{where}.count"),
+                                         reader.integer(limit["days"], f"{where}.days")))
+        options["limits"] = tuple(limits)
+    return ContactRules(**options)
+
+
+def parse_strategy_config(text: str, file: str = "<collections strategies>") \
+        -> StrategyConfig:
+    """The strategies in the YAML ``text`` (``file`` names it in errors)."""
+    reader = _Reader(file)
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise reader.fail("file", f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                          None if mark is None else mark.line + 1) from None
+    if root is None:
+        return StrategyConfig()
+    top = reader.mapping(root, "", _TOP)
+    options: dict[str, Any] = {}
+    if "strategies" in top:
+        strategies = []
+        for name, node in reader.mapping(top["strategies"], "strategies", None).items():
+            where = f"strategies.{name}"
+            values = reader.mapping(node, where, _STRATEGY)
+            if "steps" not in values:
+                raise reader.fail(where, "a strategy needs its steps", _line(node))
+            extra = {} if "on_broken_promise" not in values else {"on_broken_promise": _steps(
+                reader, values["on_broken_promise"], f"{where}.on_broken_promise")}
+            strategies.append(Strategy(name, _steps(reader, values["steps"],
+                                                    f"{where}.steps"), **extra))
+        options["strategies"] = tuple(strategies)
+    if "segments" in top:
+        rules = []
+        for i, item in enumerate(reader.items(top["segments"], "segments")):
+            where = f"segments[{i}]"
+            values = reader.mapping(item, where, _RULE)
+            if "match" not in values or "champion" not in values:
+                raise reader.fail(where, "a rule needs match and champion", _line(item))
+            challengers = () if "challengers" not in values else tuple(
+                (name, _share(reader, share, f"{where}.challengers.{name}"))
+                for name, share in reader.mapping(values["challengers"],
+                                                  f"{where}.challengers", None).items())
+            rules.append(SegmentRule(reader.text(values["match"], f"{where}.match"),
+                                     reader.text(values["champion"], f"{where}.champion"),
+                                     challengers))
+        options["segments"] = tuple(rules)
+    if "contact" in top:
+        options["contact"] = _contact(reader, top["contact"])
+    if "costs" in top:
+        costs = dict(DEFAULT_COSTS)
+        for kind, node in reader.mapping(top["costs"], "costs", tuple(ActionKind)).items():
+            costs[ActionKind(kind)] = reader.amount(node, f"costs.{kind}")
+        options["costs"] = costs
+    if "cost_currency" in top:
+        options["cost_currency"] = reader.text(top["cost_currency"], "cost_currency")
+    try:
+        return StrategyConfig(**options)
+    except CollectionsConfigError as exc:
+        raise reader.fail(exc.field, exc.problem) from None
