@@ -39,6 +39,7 @@ from schema.pagination import window
 from schema.party_risk import check_status
 from schema.party_search import searchable_matches
 from schema.permissions import needs
+from schema.post_loan.disposals import DisposalQueries
 from schema.stressing import DEFAULT_STRESS_ROWS, StressArguments, run_stress
 from schema.types.alerts import Alert, AlertConnection, alert_from_record
 from schema.types.audit import AuditAction, AuditConnection, audit_page, record_audit_read
@@ -284,7 +285,7 @@ class PortfolioQueries:
 
 
 #: The root ``Query``: one class per area, merged (add an area's class to the tuple).
-Query = merge_types("Query", (PortfolioQueries,))
+Query = merge_types("Query", (PortfolioQueries, DisposalQueries))
 Query.__strawberry_definition__.description = (
     "Where every read starts: any object by id (`node`, `nodes`), parties and loans by id or "
     "search, the portfolio lists, alerts, circles, the latest scan, graph exploration and the "

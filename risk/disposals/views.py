@@ -116,15 +116,18 @@ def _known(values: Sequence[str] | None, allowed: type[DisposalKind] | type[Disp
 
 def list_disposals(engine: Engine, *, states: Sequence[str] | None = None,
                    kinds: Sequence[str] | None = None, loan_id: str | None = None,
-                   limit: int = DEFAULT_LISTED, after: int | None = None) -> list[DisposalView]:
+                   limit: int = DEFAULT_LISTED, after: int | None = None,
+                   offset: int = 0) -> list[DisposalView]:
     """Disposals (without their transitions), oldest first; ``states``, ``kinds`` and
-    ``loan_id`` narrow the list; ``after`` starts after that id (the next page).
+    ``loan_id`` narrow the list; ``after`` starts after that id, ``offset`` skips that many
+    (the next page).
 
     Raises:
         DisposalError: an unknown state or kind, or ``limit`` below 1.
     """
-    if limit < 1:
-        raise DisposalError(f"limit must be at least 1, got {limit}")
+    if limit < 1 or offset < 0:
+        raise DisposalError(f"limit must be at least 1 and offset at least 0, got {limit} "
+                            f"and {offset}")
     statement = select(_disposal)
     wanted_states = _known(states, DisposalState, "state")
     wanted_kinds = _known(kinds, DisposalKind, "kind")
@@ -138,4 +141,4 @@ def list_disposals(engine: Engine, *, states: Sequence[str] | None = None,
         statement = statement.where(_disposal.c.id > after)
     with engine.connect() as connection:
         return [_view(row) for row in connection.execute(
-            statement.order_by(_disposal.c.id).limit(limit))]
+            statement.order_by(_disposal.c.id).offset(offset).limit(limit))]

@@ -104,6 +104,8 @@ def test_every_mutation_declares_the_right_it_needs() -> None:
         "add_contact_note": Right.WRITE_CONTACT_NOTES,
         "acknowledge_alert": Right.MANAGE_ALERTS, "assign_alert": Right.MANAGE_ALERTS,
         "resolve_alert": Right.MANAGE_ALERTS,
+        "propose_disposal": Right.PROPOSE_DISPOSAL, "approve_disposal": Right.APPROVE_DISPOSAL,
+        "reject_disposal": Right.APPROVE_DISPOSAL,
     }
     assert {f.name: declared_right(f.metadata) for f in subscription.fields} == {  # type: ignore[union-attr]
         "alert_changes": Right.READ_PORTFOLIO}
