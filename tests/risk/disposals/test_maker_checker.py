@@ -5,6 +5,7 @@ taken once, a stale proposal is refused, every transition is kept and audited.""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from risk.disposals import (
     DisposalNotFound,
     DisposalRefused,
     InvalidTerms,
+    Person,
     StaleProposal,
     Terms,
     approve,
@@ -31,6 +33,7 @@ from risk.disposals import (
     reject,
 )
 from risk.disposals.ledger import read_account
+from tests.portfolio.databases import empty_database
 from tests.principals import ListAuditSink
 from tests.risk.classification.books import pay
 from tests.risk.disposals.loans import (
@@ -350,3 +353,34 @@ def test_a_collateral_sale_is_applied_to_the_loan(stores: Stores) -> None:
         propose(stores.engine, stores.graph, Terms(
             DisposalKind.COLLATERAL_DISPOSAL, JULY, collateral_id="COL-9",
             proceeds=Decimal(1)), loan_id=LOAN, reason="x", proposer=COLLECTOR, audit=audit)
+
+
+@pytest.mark.postgres
+def test_of_two_deciders_at_once_one_wins(postgres_engine: Engine) -> None:
+    empty_database(postgres_engine)
+    add_annuity_loan(postgres_engine)
+    audit = ListAuditSink()
+    proposed = propose(postgres_engine, None, _extension(), loan_id=LOAN, reason="x",
+                       proposer=COLLECTOR, audit=audit)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(checker: Person) -> None:
+        start.wait()
+        try:
+            approve(postgres_engine, None, proposed.id, checker=checker, reason="ok",
+                    audit=audit)
+            outcomes.append("approved")
+        except DisposalRefused as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=decide, args=(who,))
+               for who in (MANAGER, SECOND_MANAGER)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[0] == "approved"
+    assert "is approved by" in sorted(outcomes)[1]
+    assert len(installments(postgres_engine)) == 15  # applied once
+    assert len(get_disposal(postgres_engine, proposed.id).history) == 2
