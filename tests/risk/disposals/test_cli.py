@@ -59,7 +59,9 @@ def test_propose_approve_show_and_list(engine: Engine, monkeypatch: pytest.Monke
                          "term_extension", "--effective-on", "2026-07-01", "--extend-by", "3",
                          "--reason", "lost a customer", "--as", "cole", "--password-stdin",
                          "--event-id", "ev-1") == 0
-    assert "already recorded under this event id" in capsys.readouterr().out
+    replayed = capsys.readouterr().out
+    assert "already recorded under this event id" in replayed
+    assert "2027-04-15" in replayed and "757.38 CNY" in replayed  # the last installment
     assert installments(engine) == before
 
     _as(monkeypatch)
@@ -85,6 +87,9 @@ def test_propose_approve_show_and_list(engine: Engine, monkeypatch: pytest.Monke
     assert run_loanwatch(monkeypatch, "disposals", "show", str(proposed["id"])) == 0
     text = capsys.readouterr().out
     assert "the new schedule from 2026-07-01" in text and "mona" in text
+    assert run_loanwatch(monkeypatch, "disposals", "list", "--loan", LOAN) == 0
+    listed = capsys.readouterr().out
+    assert "1 disposal(s)" in listed and "term_extension" in listed and "mona" in listed
     assert run_loanwatch(monkeypatch, "disposals", "list", "--state", "approved",
                          "--json") == 0
     assert [d["id"] for d in _json(capsys)["disposals"]] == [proposed["id"]]
