@@ -19,6 +19,8 @@ from portfolio.modifications import Modification
 from portfolio.repayments import Repayment
 from risk.classification.book import load_book
 from risk.classification.delinquency import delinquency
+from risk.collections.cases import get_case, list_cases
+from risk.collections.run import run_collections
 from risk.disposals import (
     DisposalNotFound,
     DisposalRefused,
@@ -384,3 +386,17 @@ def test_of_two_deciders_at_once_one_wins(postgres_engine: Engine) -> None:
     assert "is approved by" in sorted(outcomes)[1]
     assert len(installments(postgres_engine)) == 15  # applied once
     assert len(get_disposal(postgres_engine, proposed.id).history) == 2
+
+
+def test_a_write_off_closes_the_collection_case_on_the_next_run(database: Engine) -> None:
+    add_annuity_loan(database)
+    _pay_first(database, 2)  # April's installment and later unpaid: 77 days past due on 07-01
+    audit = ListAuditSink()
+    run_collections(database, JULY, audit=audit)
+    (case,) = list_cases(database, loan_id=LOAN)
+    assert case.state == "open" and case.dpd == 77
+    off = propose(database, None, Terms(DisposalKind.WRITE_OFF, JULY), loan_id=LOAN,
+                  reason="borrower vanished", proposer=COLLECTOR, audit=audit)
+    approve(database, None, off.id, checker=MANAGER, reason="committee", audit=audit)
+    run_collections(database, date(2026, 7, 2), audit=audit)
+    assert get_case(database, case.id).state == "written_off"
