@@ -40,6 +40,7 @@ from schema.party_risk import check_status
 from schema.party_search import searchable_matches
 from schema.permissions import needs
 from schema.post_loan.collections import CollectionQueries
+from schema.post_loan.disposals import DisposalQueries
 from schema.post_loan.jobs import JobQueries
 from schema.post_loan.reviews import ReviewQueries
 from schema.post_loan.strategies import CollectionStrategyQueries
@@ -291,7 +292,7 @@ class PortfolioQueries:
 #: The root ``Query``: one class per area, merged (add an area's class to the tuple).
 Query = merge_types("Query", (PortfolioQueries,
                              ReviewQueries, CollectionQueries, JobQueries,
-                             CollectionStrategyQueries))
+                             CollectionStrategyQueries, DisposalQueries))
 Query.__strawberry_definition__.description = (
     "Where every read starts: any object by id (`node`, `nodes`), parties and loans by id or "
     "search, the portfolio lists, alerts, circles, the latest scan, graph exploration and the "

@@ -11,6 +11,7 @@ from loanwatch.cli import classify as classify_cli
 from loanwatch.cli import clients as clients_cli
 from loanwatch.cli import collections as collections_cli
 from loanwatch.cli import demo as demo_cli
+from loanwatch.cli import disposals as disposals_cli
 from loanwatch.cli import documents as documents_cli
 from loanwatch.cli import features as features_cli
 from loanwatch.cli import groups as groups_cli
@@ -88,6 +89,8 @@ app.add_typer(jobs_cli.app, name="jobs", help="Jobs: units of work, schedules, d
 app.command(name="worker")(worker_cli.worker)
 app.command(name="scheduler")(worker_cli.scheduler)
 app.add_typer(reviews_cli.app, name="reviews", help="Loan reviews: run, due, queue, decide.")
+app.add_typer(disposals_cli.app, name="disposals", help="Disposals under maker-checker: "
+              "propose, approve, reject, list, show.")
 
 
 def main() -> None:

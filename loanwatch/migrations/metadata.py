@@ -41,6 +41,7 @@ RECORD_MODULES: Final = (
     "portfolio.reviews",
     "portfolio.collection_strategies",
     "portfolio.promises",
+    "portfolio.disposals",
 )
 
 

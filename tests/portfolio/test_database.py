@@ -49,7 +49,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           # reviews (revision 0017)
           "review", "review_schedule",
           # collections strategies and promises to pay (revision 0018)
-          "strategy_assignment", "collection_action", "contact_preference", "promise_to_pay"}
+          "strategy_assignment", "collection_action", "contact_preference", "promise_to_pay",
+          # disposals (revision 0019)
+          "disposal", "disposal_event"}
 
 
 def _head_revision(connection: Connection) -> str:

@@ -1,0 +1,144 @@
+"""Disposals as callers read them: one with its transitions, or a page of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from sqlalchemy import Engine, Table, select
+
+from portfolio.disposals import Disposal, DisposalEvent, DisposalKind, DisposalState
+from risk.disposals.errors import DisposalError, DisposalNotFound
+
+__all__ = ["DEFAULT_LISTED", "DisposalHistoryEntry", "DisposalView", "get_disposal",
+           "list_disposals"]
+
+#: How many disposals a list shows unless told otherwise.
+DEFAULT_LISTED: Final = 100
+_disposal: Final[Table] = Disposal.__table__  # type: ignore[attr-defined]
+_event: Final[Table] = DisposalEvent.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class DisposalHistoryEntry:
+    seq: int
+    event: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    reason: str
+    recorded_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "event": self.event, "from_state": self.from_state,
+                "to_state": self.to_state, "actor": self.actor, "reason": self.reason,
+                "recorded_at": self.recorded_at.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class DisposalView:
+    """A disposal as stored, with its transitions (oldest first) when asked for.
+
+    ``replayed`` is true when the call that answered it had already been made under the
+    same event id: nothing was written the second time."""
+
+    id: int
+    loan_id: str
+    kind: str
+    state: str
+    effective_on: date
+    currency: str
+    amount_minor: int | None
+    collateral_id: str | None
+    terms: dict[str, Any]
+    plan: dict[str, Any]
+    outcome: dict[str, Any] | None
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    history: tuple[DisposalHistoryEntry, ...] = ()
+    replayed: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "loan": self.loan_id, "kind": self.kind, "state": self.state,
+                "effective_on": self.effective_on.isoformat(), "currency": self.currency,
+                "amount_minor": self.amount_minor, "collateral": self.collateral_id,
+                "terms": self.terms, "plan": self.plan, "outcome": self.outcome,
+                "reason": self.reason, "proposed_by": self.proposed_by,
+                "proposed_at": self.proposed_at.isoformat(), "decided_by": self.decided_by,
+                "decided_at": None if self.decided_at is None else self.decided_at.isoformat(),
+                "decision_reason": self.decision_reason,
+                "history": [h.as_json() for h in self.history]}
+
+
+_COLUMNS: Final = ("id", "loan_id", "kind", "state", "effective_on", "currency",
+                   "amount_minor", "collateral_id", "terms", "plan", "outcome", "reason",
+                   "proposed_by", "proposed_at", "decided_by", "decided_at", "decision_reason")
+
+
+def _view(row: Any, history: Sequence[DisposalHistoryEntry] = ()) -> DisposalView:
+    return DisposalView(**{name: getattr(row, name) for name in _COLUMNS},
+                        history=tuple(history))
+
+
+def get_disposal(engine: Engine, disposal_id: int) -> DisposalView:
+    """Disposal ``disposal_id`` with its transitions.
+
+    Raises:
+        DisposalNotFound: no such disposal.
+    """
+    with engine.connect() as connection:
+        row = connection.execute(select(_disposal).where(_disposal.c.id == disposal_id)).first()
+        if row is None:
+            raise DisposalNotFound(disposal_id)
+        events = connection.execute(select(_event).where(_event.c.disposal_id == disposal_id)
+                                    .order_by(_event.c.seq)).fetchall()
+    return _view(row, [DisposalHistoryEntry(
+        seq=e.seq, event=e.event, from_state=e.from_state, to_state=e.to_state, actor=e.actor,
+        reason=e.reason, recorded_at=e.recorded_at) for e in events])
+
+
+def _known(values: Sequence[str] | None, allowed: type[DisposalKind] | type[DisposalState],
+           what: str) -> list[str] | None:
+    if not values:
+        return None
+    unknown = sorted(set(values) - {v.value for v in allowed})
+    if unknown:
+        raise DisposalError(f"unknown disposal {what}(s): {', '.join(unknown)}; known: "
+                            f"{', '.join(v.value for v in allowed)}")
+    return list(values)
+
+
+def list_disposals(engine: Engine, *, states: Sequence[str] | None = None,
+                   kinds: Sequence[str] | None = None, loan_id: str | None = None,
+                   limit: int = DEFAULT_LISTED, after: int | None = None,
+                   offset: int = 0) -> list[DisposalView]:
+    """Disposals (without their transitions), oldest first; ``states``, ``kinds`` and
+    ``loan_id`` narrow the list; ``after`` starts after that id, ``offset`` skips that many
+    (the next page).
+
+    Raises:
+        DisposalError: an unknown state or kind, or ``limit`` below 1.
+    """
+    if limit < 1 or offset < 0:
+        raise DisposalError(f"limit must be at least 1 and offset at least 0, got {limit} "
+                            f"and {offset}")
+    statement = select(_disposal)
+    wanted_states = _known(states, DisposalState, "state")
+    wanted_kinds = _known(kinds, DisposalKind, "kind")
+    if wanted_states:
+        statement = statement.where(_disposal.c.state.in_(wanted_states))
+    if wanted_kinds:
+        statement = statement.where(_disposal.c.kind.in_(wanted_kinds))
+    if loan_id is not None:
+        statement = statement.where(_disposal.c.loan_id == loan_id)
+    if after is not None:
+        statement = statement.where(_disposal.c.id > after)
+    with engine.connect() as connection:
+        return [_view(row) for row in connection.execute(
+            statement.order_by(_disposal.c.id).offset(offset).limit(limit))]
