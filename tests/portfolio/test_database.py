@@ -47,7 +47,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           # the job machinery's (revision 0015)
           "job_unit", "job_schedule", "job_dead_letter",
           # reviews (revision 0017)
-          "review", "review_schedule"}
+          "review", "review_schedule",
+          # the notification outbox (revision 0020)
+          "notification"}
 
 
 def _head_revision(connection: Connection) -> str:
