@@ -5,7 +5,8 @@ The channels: e-mail through the SMTP server at ``NOTIFY_SMTP_HOST`` (unset: no 
 channel), SMS and chat through the HTTP gateways at ``NOTIFY_SMS_GATEWAY_URL`` and
 ``NOTIFY_CHAT_GATEWAY_URL`` (each with its bearer token), and the file channel, one JSON
 line per message in ``NOTIFY_FILE_DIR`` (default: ``DATA_DIR/notifications``, under
-``var/``). The delivery: attempts before a notification is dead, the backoff between them,
+``var/``), which also takes the channels with no server when ``NOTIFY_FILE_FALLBACK`` is
+set (the demo). The delivery: attempts before a notification is dead, the backoff between them,
 how many are claimed at once, and how long a claim may stay unfinished.
 """
 
@@ -48,6 +49,9 @@ class NotificationSettings(BaseSettings):
     notify_chat_gateway_token: SecretStr | None = None
     notify_timeout_s: float = Field(DEFAULT_NOTIFY_TIMEOUT_S, gt=0, le=300)
     notify_file_dir: Path | None = None
+    #: Deliver through the file channel every channel with no server set (``loanwatch demo``
+    #: turns it on: a demo has no SMTP server or SMS gateway).
+    notify_file_fallback: bool = False
     notify_max_attempts: int = Field(DEFAULT_NOTIFY_MAX_ATTEMPTS, ge=1, le=100)
     notify_retry_base_s: float = Field(DEFAULT_NOTIFY_RETRY_BASE_S, gt=0, le=86_400)
     notify_retry_max_s: float = Field(DEFAULT_NOTIFY_RETRY_MAX_S, gt=0, le=7 * 86_400)

@@ -24,7 +24,8 @@ __all__ = ["ChannelConfig", "NotificationConfig", "build_channels", "open_channe
 @dataclass(frozen=True, slots=True)
 class ChannelConfig:
     """Where each channel sends; a channel whose server is ``None`` does not exist (its
-    notifications are dead: "not configured")."""
+    notifications are dead: "not configured"), unless ``file_fallback`` sends it to the
+    file channel."""
 
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -38,6 +39,8 @@ class ChannelConfig:
     chat_gateway_token: str | None = field(default=None, repr=False)
     timeout_s: float = DEFAULT_GATEWAY_TIMEOUT_S
     file_dir: Path | None = None
+    #: Channels with no server write to the file channel instead (the demo).
+    file_fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,11 @@ def build_channels(config: ChannelConfig) -> dict[str, Channel]:
             channels[channel.value] = HttpGatewayChannel(channel.value, url, token=token,
                                                          timeout_s=config.timeout_s)
     if config.file_dir is not None:
-        channels[NotificationChannel.FILE.value] = FileChannel(config.file_dir)
+        file_channel = FileChannel(config.file_dir)
+        channels[NotificationChannel.FILE.value] = file_channel
+        if config.file_fallback:
+            for channel in NotificationChannel:
+                channels.setdefault(channel.value, file_channel)
     return channels
 
 

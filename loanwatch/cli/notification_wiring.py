@@ -32,7 +32,8 @@ def notification_config(settings: Settings) -> NotificationConfig:
             chat_gateway_url=settings.notify_chat_gateway_url,
             chat_gateway_token=secret(settings.notify_chat_gateway_token),
             timeout_s=settings.notify_timeout_s,
-            file_dir=settings.notify_file_dir or settings.data_dir / DEFAULT_FILE_FOLDER),
+            file_dir=settings.notify_file_dir or settings.data_dir / DEFAULT_FILE_FOLDER,
+            file_fallback=settings.notify_file_fallback),
         policy=DeliveryPolicy(
             max_attempts=settings.notify_max_attempts,
             retry_base_s=settings.notify_retry_base_s,
