@@ -12,6 +12,10 @@ One pass (:func:`deliver_due`):
    refused recipient, an unknown channel) is ``dead`` at once; a transient one is
    ``failed`` and tried again after an exponential backoff, ``dead`` once it has had
    ``max_attempts`` attempts.
+
+A pass claims no new batch once ``pass_budget_s`` has passed, and hands back (``pending``,
+the attempt not counted) what it claimed but has not tried once half the sending lease has
+passed, so a slow channel never makes a live claim look like a stopped worker's.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from notifications.outbox import (
     expire_stale_claims,
     mark_failure,
     mark_sent,
+    release_claims,
 )
 from notifications.templates import render
 from portfolio.notifications import SENT_TO_FIELD
@@ -62,6 +67,9 @@ DEFAULT_RETRY_MAX_S: Final = 3_600.0
 DEFAULT_BATCH: Final = 100
 #: A claim older than this, still ``sending``, belongs to a worker that stopped (seconds).
 DEFAULT_SENDING_LEASE_S: Final = 600.0
+#: A pass claims no new batch after this long (seconds): well inside a job's time limit
+#: (``LOANWATCH_JOB_TIME_LIMIT_S``, 600 by default); the next tick goes on.
+DEFAULT_PASS_BUDGET_S: Final = 240.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,7 @@ class DeliveryPolicy:
     retry_max_s: float = DEFAULT_RETRY_MAX_S
     batch: int = DEFAULT_BATCH
     sending_lease_s: float = DEFAULT_SENDING_LEASE_S
+    pass_budget_s: float = DEFAULT_PASS_BUDGET_S
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.batch < 1:
@@ -80,8 +89,8 @@ class DeliveryPolicy:
         if self.retry_base_s <= 0 or self.retry_max_s < self.retry_base_s:
             raise ValueError("the retry delays must be positive, the maximum at least the "
                              "base")
-        if self.sending_lease_s <= 0:
-            raise ValueError("the sending lease must be positive")
+        if self.sending_lease_s <= 0 or self.pass_budget_s <= 0:
+            raise ValueError("the sending lease and the pass budget must be positive")
 
     def retry_delay(self, attempts: int) -> timedelta:
         """The wait after the ``attempts``-th failed attempt (1, 2, ...)."""
@@ -116,16 +125,29 @@ def deliver_due(engine: Engine, channels: Mapping[str, Channel], contacts: Conta
         vault: seals the address each message went to; without one it is not kept.
         clock: now, aware.
     """
+    started = clock()
     report = DeliveryReport(expired=expire_stale_claims(
-        engine, now=clock(), lease=timedelta(seconds=policy.sending_lease_s)))
+        engine, now=started, lease=timedelta(seconds=policy.sending_lease_s)))
     token = secrets.token_hex(16)
-    while True:
-        claimed = claim_due(engine, now=clock(), limit=policy.batch, token=token)
-        for notification in claimed:
+    # A claimed batch is handed back once half the lease has passed: a claim is never old
+    # enough to be taken for a stopped worker's while this one still works on it.
+    hold = timedelta(seconds=policy.sending_lease_s / 2)
+    budget = timedelta(seconds=policy.pass_budget_s)
+    while clock() - started < budget:
+        claimed_at = clock()
+        claimed = claim_due(engine, now=claimed_at, limit=policy.batch, token=token)
+        for position, notification in enumerate(claimed):
+            if clock() - claimed_at >= hold:
+                rest = [later.id for later in claimed[position:]]
+                release_claims(engine, rest, token, now=clock())
+                logger.info("notifications: %d claimed ones handed back unsent (the pass "
+                            "ran long); the next pass sends them", len(rest))
+                return report
             report += _deliver_one(engine, notification, token, channels, contacts,
                                    vault=vault, clock=clock, policy=policy)
         if len(claimed) < policy.batch:
             return report
+    return report
 
 
 def _deliver_one(engine: Engine, notification: QueuedNotification, token: str,

@@ -48,6 +48,7 @@ __all__ = [
     "mark_failure",
     "mark_sent",
     "queue_notification",
+    "release_claims",
     "retry_notification",
 ]
 
@@ -269,6 +270,20 @@ def mark_failure(engine: Engine, notification_id: int, token: str, *, now: datet
         done = connection.execute(update(NOTIFICATION).where(
             _claimed(notification_id, token)).values(**values))
     return done.rowcount == 1
+
+
+def release_claims(engine: Engine, ids: list[int], token: str, *, now: datetime) -> int:
+    """Hand back claimed notifications that were not attempted (a pass running out of
+    time): ``pending`` again, the claim's attempt not counted. Returns how many."""
+    if not ids:
+        return 0
+    with engine.begin() as connection:
+        done = connection.execute(update(NOTIFICATION).where(
+            NOTIFICATION.c.id.in_(ids), NOTIFICATION.c.claim_token == token,
+            NOTIFICATION.c.status == NotificationStatus.SENDING.value).values(
+            status=NotificationStatus.PENDING.value, attempts=NOTIFICATION.c.attempts - 1,
+            claim_token=None, claimed_at=None, updated_at=now))
+    return done.rowcount
 
 
 def expire_stale_claims(engine: Engine, *, now: datetime, lease: timedelta) -> int:

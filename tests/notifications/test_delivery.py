@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.vault import PersonalDataVault
+from notifications.channels.base import OutgoingMessage
 from notifications.channels.file import FileChannel
 from notifications.channels.http_gateway import HttpGatewayChannel
 from notifications.channels.smtp import SmtpChannel, message_id
@@ -262,3 +263,56 @@ def test_the_file_channel_writes_one_json_line_per_message(
         ("a", "P1", "**********8000"), ("b", "P2", None)]
     assert lines[1]["body"].startswith("Dear Wang Fang, the installment")
     assert get_notification(database, 1).provider_message_id == lines[0]["id"]
+
+
+class SlowChannel:
+    """A channel that takes ``seconds`` of the test's clock per message (a slow server)."""
+
+    needs_address = False
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        self.clock = clock
+        self.seconds = seconds
+        self.sent: list[str] = []
+
+    def send(self, message: OutgoingMessage) -> str:
+        self.clock.advance(self.seconds)
+        self.sent.append(message.key)
+        return message.key
+
+
+def test_a_slow_channel_hands_back_what_it_could_not_try_in_half_the_lease(
+        database: Engine, graph: EmbeddedGraphStore) -> None:
+    for name in "abcde":
+        queue(database, name, channel="file")
+    clock = Clock()
+    channel = SlowChannel(clock, 200)
+    policy = DeliveryPolicy(batch=5, sending_lease_s=600)
+
+    first = deliver_due(database, {"file": channel}, GraphContacts(graph), vault=VAULT,
+                        clock=clock, policy=policy)
+
+    assert first == DeliveryReport(sent=2) and channel.sent == ["a", "b"]
+    waiting = {row.key: (row.status, row.attempts, row.claim_token)
+               for row in list_notifications(database)}
+    assert waiting == {"a": ("sent", 1, None), "b": ("sent", 1, None),
+                       "c": ("pending", 0, None), "d": ("pending", 0, None),
+                       "e": ("pending", 0, None)}
+    channel.seconds = 1
+    assert deliver_due(database, {"file": channel}, GraphContacts(graph), vault=VAULT,
+                       clock=clock, policy=policy) == DeliveryReport(sent=3)
+    assert channel.sent == ["a", "b", "c", "d", "e"]
+
+
+def test_a_pass_claims_no_new_batch_past_its_budget(database: Engine,
+                                                    graph: EmbeddedGraphStore) -> None:
+    for name in "abcd":
+        queue(database, name, channel="file")
+    clock = Clock()
+    channel = SlowChannel(clock, 60)
+    policy = DeliveryPolicy(batch=1, pass_budget_s=100)
+
+    assert deliver_due(database, {"file": channel}, GraphContacts(graph), vault=VAULT,
+                       clock=clock, policy=policy) == DeliveryReport(sent=2)
+    assert [row.status for row in list_notifications(database)] == [
+        "pending", "pending", "sent", "sent"]
