@@ -15,6 +15,7 @@ COPY auth ./auth
 COPY seeds ./seeds
 COPY portfolio ./portfolio
 COPY ingest ./ingest
+COPY notifications ./notifications
 RUN pip install --no-cache-dir -c constraints.txt .
 USER nobody
 EXPOSE 8000

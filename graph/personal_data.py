@@ -87,6 +87,8 @@ PERSONAL_PROPERTIES: Final[tuple[PersonalProperty, ...]] = (
     PersonalProperty(Label.PHONE, "value", Masking.KEEP_LAST_4, "a phone number"),
     PersonalProperty(Label.ADDRESS, "value", Masking.CITY_ONLY, "a postal address"),
     PersonalProperty(Label.DEVICE, "value", Masking.WITHHELD, "a device id"),
+    # Where notifications by e-mail go (notifications/contacts.py).
+    PersonalProperty(Label.PERSON, "email", Masking.KEEP_LAST_4, "an e-mail address"),
 )
 
 _BY_KEY: Final[dict[tuple[Label, str], PersonalProperty]] = {

@@ -39,10 +39,12 @@ from loanwatch.errors import LoanwatchError
 from portfolio.contact_notes import NOTE_TEXT_FIELD, ContactNote
 from portfolio.imports import RejectedRow
 from portfolio.key_rotations import KeyRotation
+from portfolio.notifications import SENT_TO_FIELD, Notification
 
 __all__ = [
     "CONTACT_NOTE_PHASE",
     "DEFAULT_PAGE_SIZE",
+    "NOTIFICATION_PHASE",
     "REJECTED_PHASE",
     "SIGNING_KEY_PHASE",
     "SQL_FIELDS",
@@ -61,6 +63,7 @@ DEFAULT_PAGE_SIZE: Final = 1_000
 REJECTED_PHASE: Final = "rejected_row"
 CONTACT_NOTE_PHASE: Final = "contact_note"
 SIGNING_KEY_PHASE: Final = "signing_key"
+NOTIFICATION_PHASE: Final = "notification"
 DONE_PHASE: Final = "done"
 
 _ROTATION = KeyRotation.__table__  # type: ignore[attr-defined]
@@ -96,6 +99,8 @@ SQL_FIELDS: Final = (
              "id", "text", NOTE_TEXT_FIELD, "contact notes' text"),
     SqlField(SIGNING_KEY_PHASE, SigningKeyRow.__table__,  # type: ignore[attr-defined]
              "kid", "private_pem", PEM_FIELD, "signing keys' private keys"),
+    SqlField(NOTIFICATION_PHASE, Notification.__table__,  # type: ignore[attr-defined]
+             "id", "sent_to", SENT_TO_FIELD, "notifications' addresses"),
 )
 _SQL_PHASES: Final = {field.phase: field for field in SQL_FIELDS}
 #: The phases of a pass, in order (a pass recorded before a phase existed runs it too).

@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from loanwatch.errors import ConfigurationError
+from loanwatch.notification_settings import NotificationSettings
 
 __all__ = [
     "DEFAULT_AUDIT_FLUSH_INTERVAL_S",
@@ -119,7 +120,7 @@ DEFAULT_JOB_STALE_AFTER_S = 3_600.0
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
 
-class Settings(BaseSettings):
+class Settings(NotificationSettings, BaseSettings):
     """All of Loanwatch's settings.
 
     ``neo4j_uri`` decides the graph backend: unset means the embedded store, kept in the

@@ -35,6 +35,7 @@ from schema.context import Info
 from schema.cost import OWN_COST, WHOLE_PORTFOLIO_COST
 from schema.enums import Label, RelType, to_model_labels, to_model_types
 from schema.errors import InvalidArgument
+from schema.notification_queries import NotificationQueries
 from schema.pagination import window
 from schema.party_risk import check_status
 from schema.party_search import searchable_matches
@@ -292,7 +293,8 @@ class PortfolioQueries:
 #: The root ``Query``: one class per area, merged (add an area's class to the tuple).
 Query = merge_types("Query", (PortfolioQueries,
                              ReviewQueries, CollectionQueries, JobQueries,
-                             CollectionStrategyQueries, DisposalQueries))
+                             CollectionStrategyQueries, DisposalQueries,
+                             NotificationQueries))
 Query.__strawberry_definition__.description = (
     "Where every read starts: any object by id (`node`, `nodes`), parties and loans by id or "
     "search, the portfolio lists, alerts, circles, the latest scan, graph exploration and the "

@@ -16,7 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("loanwatch", "api", "schema", "jobs", "risk", "ingest", "graph", "portfolio",
-            "auth", "seeds")
+            "auth", "seeds", "notifications")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -54,6 +54,8 @@ def test_the_source_tree_keeps_every_contract(tree: Path) -> None:
          "ingest is not allowed to import seeds"),
         ("graph/speaks_http.py", "import starlette.requests\n",
          "graph is not allowed to import starlette"),
+        ("notifications/runs_jobs.py", "import jobs.units\n",
+         "notifications is not allowed to import jobs"),
     ],
 )
 def test_a_wrong_arrow_breaks_the_build(tree: Path, module: str, statement: str,

@@ -142,6 +142,9 @@ def demo(
     settings = Settings.from_environ()
     # The OAuth issuer (and the curl printed) follow --port.
     settings = settings.model_copy(update={"port": port or settings.port})
+    # No SMTP server or SMS gateway in a demo: notifications go to the file channel
+    # (var/notifications/notifications.jsonl).
+    settings = settings.model_copy(update={"notify_file_fallback": True})
     identifier_key = settings.resolved_identifier_key
     check_bind_host(settings.host, allow_remote=False)
     if not no_serve:  # say so now, not after generating and importing

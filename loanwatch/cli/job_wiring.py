@@ -11,15 +11,18 @@ import dramatiq
 from sqlalchemy import Engine
 
 from graph.store import GraphStore
+from jobs.actors.notifications import CONFIG_VALUE as NOTIFICATIONS_VALUE
 from jobs.broker import build_broker
 from jobs.catalog import load_jobs, load_schedules
 from jobs.in_process import InProcessJobs, start_in_process_jobs
 from jobs.options import JobOptions
 from jobs.runtime import JobRuntime
+from loanwatch.cli.notification_wiring import notification_config
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, open_graph_store, open_vault
 
-__all__ = ["job_options", "make_runtime", "open_broker", "start_jobs_in_process"]
+__all__ = ["job_options", "make_runtime", "open_broker", "runtime_values",
+           "start_jobs_in_process"]
 
 
 def job_options(settings: Settings) -> JobOptions:
@@ -37,6 +40,11 @@ def job_options(settings: Settings) -> JobOptions:
         scheduler_batch=settings.scheduler_batch,
         stale_after_s=settings.job_stale_after_s,
     )
+
+
+def runtime_values(settings: Settings) -> dict[str, object]:
+    """The plain values the job modules read from their runtime (``JobRuntime.values``)."""
+    return {NOTIFICATIONS_VALUE: notification_config(settings)}
 
 
 def open_broker(settings: Settings) -> dramatiq.Broker | None:
@@ -66,7 +74,8 @@ def make_runtime(settings: Settings, broker: dramatiq.Broker,
     engine = engine if engine is not None else create_engine_from_settings(settings)
     owned = engine
     return JobRuntime(engine=engine, broker=broker,
-                      open_graph=lambda: open_graph_store(settings, owned), vault=vault)
+                      open_graph=lambda: open_graph_store(settings, owned), vault=vault,
+                      values=runtime_values(settings))
 
 
 def start_jobs_in_process(settings: Settings, engine: Engine, graph: GraphStore, *,
@@ -77,6 +86,7 @@ def start_jobs_in_process(settings: Settings, engine: Engine, graph: GraphStore,
     options = job_options(settings)
     broker = build_broker(None, options)
     runtime = JobRuntime(engine=engine, broker=broker, open_graph=lambda: graph,
-                         vault=open_vault(settings), owns_graph=False)
+                         vault=open_vault(settings), owns_graph=False,
+                         values=runtime_values(settings))
     return start_in_process_jobs(runtime, load_jobs(), load_schedules(), options,
                                  threads=threads)

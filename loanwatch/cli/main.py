@@ -25,6 +25,7 @@ from loanwatch.cli import model_graph as model_graph_cli
 from loanwatch.cli import model_loss as model_loss_cli
 from loanwatch.cli import model_tabular as model_tabular_cli
 from loanwatch.cli import neo4j as neo4j_cli
+from loanwatch.cli import notifications as notifications_cli
 from loanwatch.cli import override as override_cli
 from loanwatch.cli import purge as purge_cli
 from loanwatch.cli import reviews as reviews_cli
@@ -91,6 +92,8 @@ app.command(name="scheduler")(worker_cli.scheduler)
 app.add_typer(reviews_cli.app, name="reviews", help="Loan reviews: run, due, queue, decide.")
 app.add_typer(disposals_cli.app, name="disposals", help="Disposals under maker-checker: "
               "propose, approve, reject, list, show.")
+app.add_typer(notifications_cli.app, name="notifications", help="The notification outbox: "
+              "list, retry, deliver.")
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ RECORD_MODULES: Final = (
     "portfolio.collection_strategies",
     "portfolio.promises",
     "portfolio.disposals",
+    "portfolio.notifications",
 )
 
 

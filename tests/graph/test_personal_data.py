@@ -63,6 +63,7 @@ def test_the_registry_names_each_personal_property_once_with_its_rule() -> None:
         (PHONE, "value"): Masking.KEEP_LAST_4,
         (ADDRESS, "value"): Masking.CITY_ONLY,
         (DEVICE, "value"): Masking.WITHHELD,
+        (P, "email"): Masking.KEEP_LAST_4,
     }
     assert is_personal(P, "name") and not is_personal(Label.COMPANY, "name")
     assert personal_property(PHONE, "value").what == "a phone number"  # type: ignore[union-attr]

@@ -51,7 +51,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           # collections strategies and promises to pay (revision 0018)
           "strategy_assignment", "collection_action", "contact_preference", "promise_to_pay",
           # disposals (revision 0019)
-          "disposal", "disposal_event"}
+          "disposal", "disposal_event",
+          # the notification outbox (revision 0020)
+          "notification"}
 
 
 def _head_revision(connection: Connection) -> str:

@@ -26,7 +26,7 @@ KEY = b"schema-tests-identifier-key-0123456789"
 PERSON = Node("P9", Label.PERSON, {
     "name": "Zhang Wei", "national_id": "330102197803150011", "birth_date": "1978-03-15",
     "gender": "M", "monthly_income": 85000.0, "city": "Hangzhou", "occupation": "teacher",
-    "loss_buffer": 4800000.0,
+    "loss_buffer": 4800000.0, "email": "zhang.wei@example.com",
 })
 VALUES = {Label.PHONE: "+8613800138000", Label.ADDRESS: "12 wenyi road, xihu, hangzhou",
           Label.DEVICE: "imei 3569 8704 1122 334"}
@@ -92,14 +92,15 @@ def test_every_personal_property_comes_back_masked(schema: LoanwatchSchema,
     # Nothing personal anywhere in the response: not in names, ids or properties.
     text = json.dumps(data)
     for secret in ("Wei", "197803150", "03-15", "85000", "4800000", "13800138", "wenyi",
-                   "3569"):
+                   "3569", "zhang.wei"):
         assert secret not in text, secret
     assert data["party"]["name"] == "Zhang *"
     # A caller who may not search persons searches ids and company names only.
     assert data["searchParties"]["edges"] == []
     party_props = {p["key"]: p["value"] for p in data["party"]["properties"]}
     assert party_props == {"name": "Zhang *", "national_id": "330***********0011",
-                           "birth_date": "1978", "city": "Hangzhou", "occupation": "teacher"}
+                           "birth_date": "1978", "city": "Hangzhou", "occupation": "teacher",
+                           "email": "*****************.com"}
 
 
 def test_a_context_that_may_see_personal_data_gets_it_whole(schema: LoanwatchSchema,
