@@ -10,7 +10,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,7 @@ from jobs.scheduler import Scheduler
 from jobs.schedules import ScheduleSpec, ensure_schedules
 from jobs.submit import submit_unit
 from jobs.units import UNIT, UnitSpec, count_units, get_unit
+from loanwatch.cli.demo import with_business_date
 from loanwatch.cli.job_wiring import start_jobs_in_process
 from loanwatch.cli.main import app
 from loanwatch.settings import Settings
@@ -224,3 +225,10 @@ def test_a_schedule_missed_for_days_fires_one_plan(sqlite_copy: Engine,
     look(jobs, sqlite_copy)
     assert list(count_units(sqlite_copy, prefix="reviews.plan@").values()) == [1]
     assert reviews_per_loan(sqlite_copy, AS_OF) == dict.fromkeys(due, 1)
+
+
+def test_the_demo_runs_its_jobs_as_of_its_portfolio_date() -> None:
+    settings = Settings.from_environ({})
+    assert with_business_date(settings, AS_OF).jobs_as_of == AS_OF
+    fixed = Settings.from_environ({"LOANWATCH_JOBS_AS_OF": "2025-05-31"})
+    assert with_business_date(fixed, AS_OF).jobs_as_of == date(2025, 5, 31)
