@@ -8,11 +8,13 @@ starting with its ``collection_run`` row, unique on the date, and catches up the
 missed since the latest run, each in its own transaction; so the job is **not atomic**
 with its unit: it runs, then the unit is marked done. A run delivered twice, or started
 again after a worker died, finds the days already run and changes nothing; a crash
-mid-day commits nothing of that day. Case transitions go to the worker's audit trail.
+mid-day commits nothing of that day. Case transitions go to the worker's audit trail. A
+date before any loan was disbursed (an empty database) runs nothing and is done.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -22,6 +24,7 @@ from jobs.catalog import JobSpec
 from jobs.errors import JobPayloadError
 from jobs.runtime import JobContext, JobRuntime
 from jobs.schedules import ScheduleSpec
+from risk.classification.book import first_disbursement
 from risk.collections.config import DEFAULT_COLLECTIONS, CollectionsConfig
 from risk.collections.config_file import load_collections_config
 from risk.collections.run import run_collections
@@ -40,6 +43,8 @@ RUN_TIME_LIMIT_S: Final = 3_600.0
 #: Who the run rows name as having started the run.
 SCHEDULER_ACTOR: Final = "scheduler"
 
+logger = logging.getLogger(__name__)
+
 
 def _config(runtime: JobRuntime) -> CollectionsConfig:
     path = runtime.values.get(COLLECTIONS_CONFIG)
@@ -55,6 +60,13 @@ def collections_day(context: JobContext, tick: str) -> None:
     """
     runtime = context.runtime
     as_of = business_date(runtime.values, tick)
+    first = first_disbursement(runtime.engine)
+    if first is None or as_of < first:
+        # Nothing disbursed by the date (an empty database, a date before the data): no loan
+        # to bucket; the first run with loans starts the history.
+        logger.info("collections run of %s: no loan was disbursed by then; nothing to run",
+                    as_of, extra={"fields": {"as_of": as_of.isoformat()}})
+        return
     if runtime.audit is None:
         raise JobPayloadError(f"{COLLECTIONS_DAY}: this worker has no audit trail for the "
                               "case transitions")

@@ -38,8 +38,8 @@ from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 from risk.classification.errors import AsOfBeforeData, ClassificationError
 
-__all__ = ["BureauFigures", "LoanBook", "Modifications", "day_number", "load_book",
-           "to_date"]
+__all__ = ["BureauFigures", "LoanBook", "Modifications", "day_number", "first_disbursement",
+           "load_book", "to_date"]
 
 _EPOCH: Final = date(1970, 1, 1)
 _IDS_PER_QUERY: Final = 1_000
@@ -171,6 +171,13 @@ def _day_of(column: Any, dialect: str) -> Any:
     if dialect == "postgresql":
         return type_coerce(column - literal(_EPOCH, Date), Integer)
     return cast(func.julianday(column) - _JULIAN_EPOCH, Integer)
+
+
+def first_disbursement(engine: Engine) -> date | None:
+    """The day the first loan was disbursed; ``None`` when no loan is stored. A book as of
+    an earlier day is refused (:class:`AsOfBeforeData`): a scheduled pass asks first."""
+    with engine.connect() as connection:
+        return connection.execute(select(func.min(_loan.c.disbursed_on))).scalar()
 
 
 def _check_as_of(connection: Connection, as_of: date) -> None:

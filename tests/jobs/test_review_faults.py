@@ -18,6 +18,7 @@ from jobs.actors import reviews as review_jobs
 from jobs.dead_letters import list_dead_letters
 from jobs.schedules import latest_tick
 from jobs.units import UnitSpec, add_units, count_units
+from tests.jobs.machinery import disable_job_schedules
 from tests.jobs.processes import PrivateRedis, WorkerProcess, running, wait_until
 from tests.jobs.reviews_portfolio import (
     AS_OF,
@@ -81,6 +82,7 @@ def test_a_worker_killed_mid_batch_leaves_every_due_review_done_exactly_once(
     due = due_loans(stack.engine, AS_OF)
     batches = -(-len(due) // int(BATCH))
     assert batches >= 10
+    disable_job_schedules(stack.engine)  # only this plan runs, not today's collections
     add_units(stack.engine, [UnitSpec(
         key="reviews.plan@test", actor_name=review_jobs.PLAN_REVIEWS,
         queue_name=review_jobs.REVIEWS_QUEUE, due_at=datetime.now(UTC),

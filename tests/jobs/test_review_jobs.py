@@ -36,8 +36,10 @@ from jobs.units import UNIT, UnitSpec, count_units, get_unit
 from loanwatch.cli.demo import with_business_date
 from loanwatch.cli.job_wiring import start_jobs_in_process
 from loanwatch.cli.main import app
+from loanwatch.migrations import migrate
 from loanwatch.settings import Settings
 from portfolio.collections import CollectionCase
+from portfolio.database import create_sql_engine
 from tests.audit.trails import trail
 from tests.jobs.machinery import FAST
 from tests.jobs.reviews_portfolio import (
@@ -232,3 +234,21 @@ def test_the_demo_runs_its_jobs_as_of_its_portfolio_date() -> None:
     assert with_business_date(settings, AS_OF).jobs_as_of == AS_OF
     fixed = Settings.from_environ({"LOANWATCH_JOBS_AS_OF": "2025-05-31"})
     assert with_business_date(fixed, AS_OF).jobs_as_of == date(2025, 5, 31)
+
+
+def test_a_collections_day_before_any_loan_runs_nothing_and_is_done(tmp_path: Path) -> None:
+    engine = create_sql_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    migrate(engine)
+    runtime = JobRuntime(engine=engine, broker=build_broker(None, FAST), audit=None)
+    running = start_in_process_jobs(runtime, load_jobs(), (), FAST, scheduler=False)
+    try:
+        submit_unit(engine, running.broker, UnitSpec(
+            key="collections.daily@empty", actor_name=collections_jobs.COLLECTIONS_DAY,
+            queue_name=collections_jobs.COLLECTIONS_QUEUE, due_at=T0,
+            args=(T0.isoformat(),)), now=datetime.now(UTC))
+        wait_for(lambda: not count_units(engine).get("enqueued"), "the unit to run")
+    finally:
+        running.stop()
+    assert count_units(engine) == {"done": 1}
+    assert collection_runs(engine) == [] and list_dead_letters(engine) == []
+    engine.dispose()
