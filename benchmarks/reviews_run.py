@@ -4,6 +4,8 @@ loan in the same run: reviews/s, and where a review's time goes.
     python -m benchmarks.reviews_run [--size 100000] [--bench-dir var/bench] [--batch 500]
                                      [--limit N] [--profile-batches 10] [--model]
                                      [--work-dir DIR]
+    python -m benchmarks.reviews_run --broker-url redis://HOST:PORT/DB [--workers 2]
+                                     [--threads 1] ...   (benchmarks/reviews_broker.py)
 
 The imported store (``<bench-dir>/embedded-<size>.db``, made by
 :func:`benchmarks.portfolios.ensure_embedded` when absent) is copied into a temporary folder
@@ -35,6 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.portfolios import BENCH_DIR, ensure_embedded, portfolio_as_of
+from benchmarks.reviews_broker import measure_broker, report_broker
 
 DEFAULT_SIZE: Final = 100_000
 #: The steps of a review, as the functions of ``risk.reviews.review`` and what they call.
@@ -209,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="store_true",
                         help="fit and promote a PD model first (the scan scores with it)")
     parser.add_argument("--work-dir", type=Path, help="where the copy goes [a temp folder]")
+    parser.add_argument("--broker-url", help="review through this Redis with worker processes, "
+                        "against one process (benchmarks/reviews_broker.py)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes [2]")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker [1]")
     args = parser.parse_args(argv)
     console = Console(width=140)
     source = args.bench_dir / f"embedded-{args.size}.db"
@@ -219,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
         copy = Path(work) / source.name
         shutil.copyfile(source, copy)  # the reviews and the scan write; the original stays
         console.print(f"{args.size:,} borrowers, as of {as_of}, copy in {copy}")
+        if args.broker_url:
+            broker_figures = measure_broker(
+                copy, as_of, broker_url=args.broker_url, workers=args.workers,
+                threads=args.threads, batch=args.batch, limit=args.limit, console=console)
+            report_broker(args.size, broker_figures, console)
+            return 0
         figures = measure(copy, as_of, batch=args.batch, limit=args.limit,
                           profile_batches=args.profile_batches, model=args.model,
                           console=console)

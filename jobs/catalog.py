@@ -39,6 +39,8 @@ __all__ = ["JOB_MODULES", "JobSpec", "declare_jobs", "load_jobs", "load_schedule
 JOB_MODULES: Final = (
     "jobs.actors.key_rotation",
     "jobs.actors.notifications",
+    "jobs.actors.reviews",
+    "jobs.actors.collections",
 )
 
 logger = logging.getLogger(__name__)

@@ -13,15 +13,18 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import dramatiq
 from sqlalchemy import Connection, Engine
 
+from auth.audit_events import AuditSink
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
 
 __all__ = ["JobContext", "JobRuntime", "utc_now"]
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -39,6 +42,8 @@ class JobRuntime:
         open_graph: opens the graph store the first time a job asks for it.
         vault: the personal-data vault, for jobs that seal or open personal data.
         values: plain settings values the services need (named by the job modules).
+        audit: where the jobs' state changes go (the audit trail); ``None``: not audited
+            (a test's runtime).
         owns_graph: :meth:`close` closes the graph store (false when the caller lends one
             it closes itself, as ``loanwatch serve`` does).
     """
@@ -50,7 +55,9 @@ class JobRuntime:
     vault: PersonalDataVault | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
     owns_graph: bool = True
+    audit: AuditSink | None = None
     _graph: GraphStore | None = field(default=None, init=False, repr=False)
+    _shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def graph(self) -> GraphStore:
@@ -66,6 +73,15 @@ class JobRuntime:
                     raise RuntimeError("this worker was started without a graph store")
                 self._graph = self.open_graph()
             return self._graph
+
+    def shared(self, name: str, build: Callable[[], T]) -> T:
+        """The object kept under ``name`` for this process's life, built by ``build`` the
+        first time it is asked for (a job's cache across its messages: the review policy,
+        the basis of a review date)."""
+        with self._lock:
+            if name not in self._shared:
+                self._shared[name] = build()
+            return self._shared[name]  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Close the graph store if this runtime opened and owns it (the engine belongs to

@@ -31,6 +31,7 @@ __all__ = [
     "add_units",
     "count_units",
     "get_unit",
+    "has_units",
     "insert_units",
     "mark_failed",
     "record_failure",
@@ -121,6 +122,12 @@ def get_unit(engine: Engine | Connection, key: str) -> Unit | None:
         with engine.connect() as connection:
             row = connection.execute(query).first()
     return None if row is None else unit_from_row(row)
+
+
+def has_units(connection: Connection, prefix: str) -> bool:
+    """Whether any unit's key starts with ``prefix`` (a day's batches already planned)."""
+    return connection.execute(select(UNIT.c.key).where(
+        UNIT.c.key.startswith(prefix, autoescape=True)).limit(1)).first() is not None
 
 
 def count_units(engine: Engine, *, prefix: str = "") -> dict[str, int]:

@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -264,6 +265,17 @@ class Settings(NotificationSettings, BaseSettings):
     #: routing rules); unset means the shipped ``risk/reviews/default_policy.yaml``.
     #: ``LOANWATCH_REVIEW_POLICY_FILE``; the file is validated when a command reads it.
     review_policy_file: Path | None = Field(None, description="The review policy file.")
+    #: The scheduled reviews and collections (jobs/actors/reviews.py, collections.py): loans
+    #: per review batch (one unit of work, one transaction), and the business date they run
+    #: as of (unset: each daily tick's own date, UTC; `loanwatch demo` sets its portfolio's
+    #: date). ``LOANWATCH_REVIEW_BATCH``, ``LOANWATCH_JOBS_AS_OF``.
+    review_batch: int = Field(500, ge=1, le=10_000, description="Loans per review batch.")
+    jobs_as_of: date | None = Field(None, description="The scheduled jobs' business date.")
+
+    @field_validator("jobs_as_of", mode="before")
+    @classmethod
+    def _blank_jobs_as_of_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("audit_key", "audit_previous_keys", "audit_signing_key", mode="before")
     @classmethod

@@ -36,7 +36,7 @@ from seeds.config import PortfolioConfig
 from seeds.generate import generate_portfolio
 from seeds.ground_truth import GROUND_TRUTH_DIR
 
-__all__ = ["DEFAULT_DEMO_BORROWERS", "demo"]
+__all__ = ["DEFAULT_DEMO_BORROWERS", "demo", "with_business_date"]
 
 DEFAULT_DEMO_BORROWERS: Final = 5_000
 _COMPLETE_MARKER: Final = ".complete"
@@ -129,6 +129,13 @@ def _score_and_scan(engine: Engine, graph: GraphStore, as_of: date) -> None:
                       "{ pd { pd model reasons { text contribution } } }", highlight=False)
 
 
+def with_business_date(settings: Settings, as_of: date) -> Settings:
+    """``settings`` with the jobs' business date set to ``as_of`` unless one is set."""
+    if settings.jobs_as_of is not None:
+        return settings
+    return settings.model_copy(update={"jobs_as_of": as_of})
+
+
 def demo(
     borrowers: int = typer.Option(DEFAULT_DEMO_BORROWERS, "--borrowers", min=100,
                                   help="Borrowers in the generated portfolio."),
@@ -151,6 +158,9 @@ def demo(
         check_port_free(settings.host, port or settings.port)
     portfolio = _portfolio(settings.data_dir / "demo" / f"portfolio-{borrowers}-{seed}",
                            borrowers, seed)
+    # The scheduled reviews and collections run as of the portfolio's date, where its data
+    # end (not today's, months later), unless LOANWATCH_JOBS_AS_OF says otherwise.
+    settings = with_business_date(settings, _portfolio_as_of(portfolio))
     engine, graph = open_stores(settings)
     try:
         with ImportProgressBar(console) as bar:
@@ -163,6 +173,11 @@ def demo(
         for line in _starting_points(portfolio):
             console.print(f"  • {line}", highlight=False)
         demo_access(settings, engine).print(console)
+        if not no_serve and settings.broker_url_value is None:
+            console.print(f"jobs: the reviews and the collections run of "
+                          f"{settings.jobs_as_of} start on their own with the server; "
+                          "watch them with `loanwatch jobs units` and `loanwatch reviews "
+                          "queue`", highlight=False)
         if not no_serve:
             console.print()
             run_server(settings, engine, graph, settings.host, port or settings.port)

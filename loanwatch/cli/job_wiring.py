@@ -7,9 +7,13 @@ to :mod:`jobs`.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import dramatiq
 from sqlalchemy import Engine
 
+from auth.audit_events import AuditSink
 from graph.store import GraphStore
 from jobs.actors.notifications import CONFIG_VALUE as NOTIFICATIONS_VALUE
 from jobs.broker import build_broker
@@ -19,9 +23,14 @@ from jobs.options import JobOptions
 from jobs.runtime import JobRuntime
 from loanwatch.cli.notification_wiring import notification_config
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings, open_graph_store, open_vault
+from loanwatch.wiring import (
+    create_engine_from_settings,
+    open_audit_trail,
+    open_graph_store,
+    open_vault,
+)
 
-__all__ = ["job_options", "make_runtime", "open_broker", "runtime_values",
+__all__ = ["job_options", "job_values", "make_runtime", "open_broker",
            "start_jobs_in_process"]
 
 
@@ -42,9 +51,22 @@ def job_options(settings: Settings) -> JobOptions:
     )
 
 
-def runtime_values(settings: Settings) -> dict[str, object]:
-    """The plain values the job modules read from their runtime (``JobRuntime.values``)."""
-    return {NOTIFICATIONS_VALUE: notification_config(settings)}
+def job_values(settings: Settings) -> dict[str, Any]:
+    """The plain values the job modules read from their runtime (named by them)."""
+    # Imported here: the actor modules import the risk core, which commands that only
+    # enqueue or list (`loanwatch jobs`) never need.
+    from jobs.actors.collections import COLLECTIONS_CONFIG
+    from jobs.actors.reviews import REVIEW_BATCH_SIZE, REVIEW_POLICY_FILE
+    from jobs.business_dates import JOBS_AS_OF
+
+    def path(value: Path | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {REVIEW_POLICY_FILE: path(settings.review_policy_file),
+            REVIEW_BATCH_SIZE: settings.review_batch,
+            COLLECTIONS_CONFIG: path(settings.collections_config),
+            JOBS_AS_OF: None if settings.jobs_as_of is None else settings.jobs_as_of.isoformat(),
+            NOTIFICATIONS_VALUE: notification_config(settings)}
 
 
 def open_broker(settings: Settings) -> dramatiq.Broker | None:
@@ -73,20 +95,23 @@ def make_runtime(settings: Settings, broker: dramatiq.Broker,
     vault = open_vault(settings)
     engine = engine if engine is not None else create_engine_from_settings(settings)
     owned = engine
+    # Closed at interpreter exit: a worker stopped by SIGTERM writes every accepted event.
+    trail = open_audit_trail(settings, engine)
     return JobRuntime(engine=engine, broker=broker,
                       open_graph=lambda: open_graph_store(settings, owned), vault=vault,
-                      values=runtime_values(settings))
+                      values=job_values(settings), audit=trail)
 
 
 def start_jobs_in_process(settings: Settings, engine: Engine, graph: GraphStore, *,
-                          threads: int = 2) -> InProcessJobs:
+                          audit: AuditSink | None = None, threads: int = 2) -> InProcessJobs:
     """The jobs of a process with no broker URL (``loanwatch serve``, ``loanwatch demo``):
-    the in-process broker, worker threads and the scheduler thread, on the stores the
-    process already has (:mod:`jobs.in_process`). Stop them with ``.stop()``."""
+    the in-process broker, worker threads and the scheduler thread, on the stores and the
+    audit trail the process already has (:mod:`jobs.in_process`): the daily reviews and
+    collections run on their own. Stop them with ``.stop()``."""
     options = job_options(settings)
     broker = build_broker(None, options)
     runtime = JobRuntime(engine=engine, broker=broker, open_graph=lambda: graph,
                          vault=open_vault(settings), owns_graph=False,
-                         values=runtime_values(settings))
+                         values=job_values(settings), audit=audit)
     return start_in_process_jobs(runtime, load_jobs(), load_schedules(), options,
                                  threads=threads)

@@ -146,7 +146,7 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
     check_port_free(host, port)
     trail = open_audit_trail(settings, engine)
     # No broker URL: the jobs run here, on threads (README, Jobs and workers).
-    jobs = (start_jobs_in_process(settings, engine, graph)
+    jobs = (start_jobs_in_process(settings, engine, graph, audit=trail)
             if settings.broker_url_value is None else None)
     try:
         app = create_app(settings, graph, engine, audit=trail)

@@ -38,8 +38,8 @@ from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 from risk.classification.errors import AsOfBeforeData, ClassificationError
 
-__all__ = ["BureauFigures", "LoanBook", "Modifications", "day_number", "load_book",
-           "to_date"]
+__all__ = ["BureauFigures", "LoanBook", "Modifications", "day_number", "first_disbursement",
+           "load_book", "to_date"]
 
 _EPOCH: Final = date(1970, 1, 1)
 _IDS_PER_QUERY: Final = 1_000
@@ -173,7 +173,19 @@ def _day_of(column: Any, dialect: str) -> Any:
     return cast(func.julianday(column) - _JULIAN_EPOCH, Integer)
 
 
+def first_disbursement(engine: Engine) -> date | None:
+    """The day the first loan was disbursed; ``None`` when no loan is stored. A book as of
+    an earlier day is refused (:class:`AsOfBeforeData`): a scheduled pass asks first."""
+    with engine.connect() as connection:
+        return connection.execute(select(func.min(_loan.c.disbursed_on))).scalar()
+
+
 def _check_as_of(connection: Connection, as_of: date) -> None:
+    # One loan disbursed by the date is enough (the scan stops at the first); only a date
+    # before every loan pays for the minimum over the whole table, to name it.
+    if connection.execute(select(_loan.c.id).where(_loan.c.disbursed_on <= as_of)
+                          .limit(1)).first() is not None:
+        return
     first = connection.execute(select(func.min(_loan.c.disbursed_on))).scalar()
     if first is None:
         raise ClassificationError("no loans are stored: there is nothing to classify",
@@ -244,7 +256,8 @@ def load_book(engine: Engine, as_of: date, *, loans: Collection[str] | None = No
             _modification.c.loan_id)
         mod_rows.sort(key=lambda r: (r[0], r[1], r[2]))
         borrower_ids = np.array([row[1] for row in loan_rows], dtype=object)
-        figures = _bureau_figures(connection, as_of, borrower_ids) if bureau \
+        figures = _bureau_figures(connection, as_of, borrower_ids,
+                                  whole_book=wanted is None) if bureau \
             else _unknown_bureau(len(borrower_ids))
 
     def column(rows: list[Any], i: int, dtype: Any) -> np.ndarray:
@@ -305,21 +318,37 @@ def _unknown_bureau(n: int) -> BureauFigures:
                          currency=np.full(n, None, dtype=object))
 
 
-def _bureau_figures(connection: Connection, as_of: date,
-                    borrower_ids: np.ndarray) -> BureauFigures:
-    """The latest snapshot per borrower taken on or before ``as_of``, spread over loans."""
+def _latest_snapshots(as_of: date, parties: Sequence[str] | None) -> Any:
+    """The latest snapshot of each party (of ``parties``; ``None``: every party) taken on
+    or before ``as_of``. The parties are named inside the grouping too: a batch's parties
+    read their own snapshots through the (party, date) index, not the whole table."""
+    latest = select(_bureau.c.party_id, func.max(_bureau.c.as_of).label("as_of")).where(
+        _bureau.c.as_of <= as_of)
+    if parties is not None:
+        latest = latest.where(_bureau.c.party_id.in_(parties))
+    grouped = latest.group_by(_bureau.c.party_id).subquery()
+    return select(_bureau.c.party_id, _bureau.c.as_of, _bureau.c.total_debt_minor,
+                  _bureau.c.overdue_90_minor, _bureau.c.currency, _bureau.c.id).join(
+        grouped, (grouped.c.party_id == _bureau.c.party_id)
+        & (grouped.c.as_of == _bureau.c.as_of))
+
+
+def _bureau_figures(connection: Connection, as_of: date, borrower_ids: np.ndarray, *,
+                    whole_book: bool = True) -> BureauFigures:
+    """The latest snapshot per borrower taken on or before ``as_of``, spread over loans.
+    ``whole_book``: the borrowers are every borrower (one pass over the table); otherwise
+    only theirs are read, a chunk of parties at a time."""
     n = len(borrower_ids)
     figures = _unknown_bureau(n)
     if n == 0:
         return figures
-    latest = (select(_bureau.c.party_id, func.max(_bureau.c.as_of).label("as_of"))
-              .where(_bureau.c.as_of <= as_of).group_by(_bureau.c.party_id).subquery())
-    statement = select(_bureau.c.party_id, _bureau.c.as_of, _bureau.c.total_debt_minor,
-                       _bureau.c.overdue_90_minor, _bureau.c.currency, _bureau.c.id).join(
-        latest, (latest.c.party_id == _bureau.c.party_id) & (latest.c.as_of == _bureau.c.as_of))
     parties = sorted(set(borrower_ids.tolist()))
-    rows = _rows(connection, statement, parties if len(parties) <= _IDS_PER_QUERY else None,
-                 _bureau.c.party_id)
+    if whole_book:
+        rows = list(connection.execute(_latest_snapshots(as_of, None)).fetchall())
+    else:
+        rows = []
+        for chunk in _chunks(parties):
+            rows.extend(connection.execute(_latest_snapshots(as_of, chunk)).fetchall())
     # Two snapshots of one party on one day: the greatest id wins, deterministically.
     by_party = {row[0]: row for row in sorted(rows, key=lambda r: (r[0], r[5]))}
     if not by_party:

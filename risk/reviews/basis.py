@@ -140,7 +140,7 @@ def review_basis(engine: Engine, graph: GraphStore, as_of: date) -> ReviewBasis:
     Raises:
         AsOfBeforeData: no loan was disbursed on or before ``as_of``.
     """
-    book = load_book(engine, as_of)
+    book = load_book(engine, as_of, bureau=False)  # the LGD table reads no bureau figure
     dq = delinquency(book)
     lgd = book_lgd(book, dq, secured_loans(graph, book.loan_ids.tolist()))
     registered = production_model(engine)

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, or_, select
 
 from portfolio.loans import Loan
 from portfolio.reviews import ReviewSchedule
 from risk.reviews.errors import ReviewError
 
-__all__ = ["DEFAULT_REVIEW_BATCH", "DueReview", "due_reviews"]
+__all__ = ["DEFAULT_REVIEW_BATCH", "DueReview", "due_review_batches", "due_reviews"]
 
 #: Loans per batch the scheduler enqueues (one message, one transaction of reviews).
 DEFAULT_REVIEW_BATCH: Final = 500
@@ -40,10 +40,11 @@ class DueReview:
     tier: str | None
 
 
-def due_reviews(engine: Engine, as_of: date, limit: int = DEFAULT_REVIEW_BATCH, *,
-                after: str | None = None) -> list[DueReview]:
+def due_reviews(engine: Engine | Connection, as_of: date, limit: int = DEFAULT_REVIEW_BATCH,
+                *, after: str | None = None) -> list[DueReview]:
     """The loans due for review on ``as_of``, by loan id, at most ``limit``; with ``after``
-    the ones whose id comes after it (page through with the last id of a batch).
+    the ones whose id comes after it (page through with the last id of a batch). ``engine``
+    may be an open connection (a job reading inside its unit's transaction).
 
     Raises:
         ReviewError: ``limit`` below 1.
@@ -59,6 +60,31 @@ def due_reviews(engine: Engine, as_of: date, limit: int = DEFAULT_REVIEW_BATCH, 
              .order_by(loan.c.id).limit(limit))
     if after is not None:
         query = query.where(loan.c.id > after)
+    if isinstance(engine, Connection):
+        return [DueReview(loan_id=row[0], due_on=row[1], tier=row[2])
+                for row in engine.execute(query)]
     with engine.connect() as connection:
         return [DueReview(loan_id=row[0], due_on=row[1], tier=row[2])
                 for row in connection.execute(query)]
+
+
+def due_review_batches(engine: Engine | Connection, as_of: date,
+                       batch: int = DEFAULT_REVIEW_BATCH) -> list[list[str]]:
+    """Every loan due for review on ``as_of``, by loan id, cut into batches of ``batch``
+    (the last may be shorter): the units of work of a day's reviews. The same database
+    gives the same batches, so a day planned twice plans the same units.
+
+    Raises:
+        ReviewError: ``batch`` below 1.
+    """
+    if batch < 1:
+        raise ReviewError(f"a review batch must hold at least one loan, got {batch}")
+    batches: list[list[str]] = []
+    after: str | None = None
+    while True:
+        page = due_reviews(engine, as_of, batch, after=after)
+        if page:
+            batches.append([due.loan_id for due in page])
+        if len(page) < batch:
+            return batches
+        after = page[-1].loan_id

@@ -8,20 +8,31 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import dramatiq
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from jobs.broker import build_broker
-from jobs.catalog import declare_jobs
+from jobs.catalog import declare_jobs, load_schedules
 from jobs.dead_letter_middleware import DeadLetterRecorder
 from jobs.options import JobOptions
 from jobs.runtime import JobRuntime
+from jobs.schedules import SCHEDULE, ensure_schedules
 from jobs.units import UNIT
 from tests.jobs import workload
 
-__all__ = ["FAST", "effects", "reset_effects", "running_worker", "settle"]
+__all__ = ["FAST", "disable_job_schedules", "effects", "reset_effects", "running_worker",
+           "settle"]
 
 #: Retries within milliseconds, so a test waits for nothing.
 FAST = JobOptions(retry_min_backoff_s=0.01, retry_max_backoff_s=0.05, max_retries=5)
+
+
+def disable_job_schedules(engine: Engine) -> None:
+    """Keep the job modules' own schedules (the daily reviews and collections run), disabled:
+    a test that counts every unit then counts only its own. A scheduler keeps them as they
+    are (it never enables a schedule again)."""
+    ensure_schedules(engine, load_schedules())
+    with engine.begin() as connection:
+        connection.execute(update(SCHEDULE).values(enabled=False))
 
 
 def reset_effects(engine: Engine) -> None:

@@ -29,7 +29,7 @@ from jobs.schedules import ScheduleSpec, ensure_schedules
 from jobs.units import UNIT, UnitSpec, add_units
 from loanwatch.migrations import migrate
 from tests.jobs import workload
-from tests.jobs.machinery import effects, reset_effects
+from tests.jobs.machinery import disable_job_schedules, effects, reset_effects
 from tests.jobs.processes import PrivateRedis, TcpProxy, WorkerProcess, running, wait_until
 from tests.services import postgres_schema
 
@@ -90,6 +90,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     with postgres_schema("lw_jobs_faults") as engine:
         migrate(engine)
         reset_effects(engine)
+        disable_job_schedules(engine)  # every unit is counted: only the tests' own
         private = PrivateRedis(tmp_path / "redis")
         private.start()
         try:
