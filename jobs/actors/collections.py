@@ -10,6 +10,12 @@ with its unit: it runs, then the unit is marked done. A run delivered twice, or 
 again after a worker died, finds the days already run and changes nothing; a crash
 mid-day commits nothing of that day. Case transitions go to the worker's audit trail. A
 date before any loan was disbursed (an empty database) runs nothing and is done.
+
+Once the day is run, the collections strategies' daily step runs for the same date
+(:func:`risk.collections.strategy_step.run_strategy_step`: assign new cases, follow up
+promises to pay, execute the due actions), its messages queued in the notification outbox
+(:mod:`jobs.collection_messages`). The step may run any number of times a day: a message
+is dispatched once, under a conditional update of its action.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Final
 
 from jobs.business_dates import business_date
 from jobs.catalog import JobSpec
+from jobs.collection_messages import StrategyOutbox
 from jobs.errors import JobPayloadError
 from jobs.runtime import JobContext, JobRuntime
 from jobs.schedules import ScheduleSpec
@@ -28,13 +35,19 @@ from risk.classification.book import first_disbursement
 from risk.collections.config import DEFAULT_COLLECTIONS, CollectionsConfig
 from risk.collections.config_file import load_collections_config
 from risk.collections.run import run_collections
+from risk.collections.strategy_config import DEFAULT_STRATEGIES, StrategyConfig
+from risk.collections.strategy_file import load_strategy_config
+from risk.collections.strategy_step import run_strategy_step
 
-__all__ = ["COLLECTIONS_CONFIG", "COLLECTIONS_DAY", "COLLECTIONS_QUEUE", "JOBS", "SCHEDULES"]
+__all__ = ["COLLECTIONS_CONFIG", "COLLECTIONS_DAY", "COLLECTIONS_QUEUE", "JOBS", "SCHEDULES",
+           "STRATEGIES_FILE"]
 
 COLLECTIONS_DAY: Final = "collections_day"
 COLLECTIONS_QUEUE: Final = "collections"
 #: The runtime value naming the collections settings file (``None``: the defaults).
 COLLECTIONS_CONFIG: Final = "collections_config"
+#: The runtime value naming the collections strategies file (``None``: the built-in ones).
+STRATEGIES_FILE: Final = "collections_strategies"
 #: The run's first tick (00:30 UTC, before the reviews' plan), then every day.
 RUN_AT: Final = datetime.fromisoformat("2026-01-01T00:30:00+00:00")
 DAY_S: Final = 86_400
@@ -49,6 +62,11 @@ logger = logging.getLogger(__name__)
 def _config(runtime: JobRuntime) -> CollectionsConfig:
     path = runtime.values.get(COLLECTIONS_CONFIG)
     return DEFAULT_COLLECTIONS if not path else load_collections_config(Path(path))
+
+
+def _strategies(runtime: JobRuntime) -> StrategyConfig:
+    path = runtime.values.get(STRATEGIES_FILE)
+    return DEFAULT_STRATEGIES if not path else load_strategy_config(Path(path))
 
 
 def collections_day(context: JobContext, tick: str) -> None:
@@ -73,6 +91,12 @@ def collections_day(context: JobContext, tick: str) -> None:
     config = runtime.shared("collections.config", lambda: _config(runtime))
     run_collections(runtime.engine, as_of, audit=runtime.audit, config=config,
                     actor=SCHEDULER_ACTOR, client_id="jobs", now=runtime.clock)
+    strategies = runtime.shared("collections.strategies", lambda: _strategies(runtime))
+    step = run_strategy_step(runtime.engine, as_of, config=strategies,
+                             dispatcher=StrategyOutbox(), audit=runtime.audit,
+                             client_id="jobs", now=runtime.clock)
+    logger.info("collections strategies of %s: %s", as_of, step.as_json(),
+                extra={"fields": {"as_of": as_of.isoformat()}})
 
 
 JOBS: Final = (JobSpec(COLLECTIONS_DAY, COLLECTIONS_QUEUE, collections_day, atomic=False,

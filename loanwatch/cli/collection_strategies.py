@@ -33,6 +33,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from auth.audit import AuditTrail
+from jobs.collection_messages import StrategyOutbox
 from loanwatch.cli.alerts import default_actor
 from loanwatch.cli.dates import as_of_date
 from loanwatch.errors import ConfigurationError
@@ -41,7 +42,6 @@ from loanwatch.wiring import create_engine_from_settings, open_audit_trail
 from portfolio.money import minor_to_decimal
 from risk.collections.actions import ActionView, case_actions, complete_task, list_tasks
 from risk.collections.contact import Preference, get_contact_preference, set_contact_preference
-from risk.collections.dispatch import ActionLogDispatcher
 from risk.collections.strategy_config import DEFAULT_STRATEGIES, StrategyConfig
 from risk.collections.strategy_file import load_strategy_config
 from risk.collections.strategy_report import StrategyReport, strategy_report
@@ -113,7 +113,7 @@ def run_step(
     day = as_of_date(as_of)
     with _engine(settings) as engine, _trail(settings, engine) as trail:
         outcome = run_strategy_step(engine, day, config=config,
-                                    dispatcher=ActionLogDispatcher(), audit=trail,
+                                    dispatcher=StrategyOutbox(), audit=trail,
                                     client_id="cli")
     if as_json:
         _echo(outcome.as_json())

@@ -55,7 +55,7 @@ def job_values(settings: Settings) -> dict[str, Any]:
     """The plain values the job modules read from their runtime (named by them)."""
     # Imported here: the actor modules import the risk core, which commands that only
     # enqueue or list (`loanwatch jobs`) never need.
-    from jobs.actors.collections import COLLECTIONS_CONFIG
+    from jobs.actors.collections import COLLECTIONS_CONFIG, STRATEGIES_FILE
     from jobs.actors.reviews import REVIEW_BATCH_SIZE, REVIEW_POLICY_FILE
     from jobs.business_dates import JOBS_AS_OF
 
@@ -65,6 +65,7 @@ def job_values(settings: Settings) -> dict[str, Any]:
     return {REVIEW_POLICY_FILE: path(settings.review_policy_file),
             REVIEW_BATCH_SIZE: settings.review_batch,
             COLLECTIONS_CONFIG: path(settings.collections_config),
+            STRATEGIES_FILE: path(settings.collections_strategies),
             JOBS_AS_OF: None if settings.jobs_as_of is None else settings.jobs_as_of.isoformat(),
             NOTIFICATIONS_VALUE: notification_config(settings)}
 
