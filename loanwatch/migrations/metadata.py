@@ -39,6 +39,7 @@ RECORD_MODULES: Final = (
     "portfolio.collections",
     "jobs.records",
     "portfolio.reviews",
+    "portfolio.alert_follow_ups",
 )
 
 
