@@ -40,6 +40,7 @@ from graph.data_keys import KeyRing
 from graph.resealing import ResealableGraph
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from jobs.event_submission import EventFlowSubmitter
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from portfolio.persisted_documents import find_documents
@@ -70,6 +71,7 @@ def create_app(
     audit: AuditSink | None = None,
     alert_feed: AlertFeed | None = None,
     rate_limiter: ClientRateLimiter | None = None,
+    event_flow: EventFlowSubmitter | None = None,
 ) -> Starlette:
     """The Loanwatch API over ``graph`` and ``engine``, which the caller opens and closes.
 
@@ -100,6 +102,8 @@ def create_app(
             kept as ``app.state.alert_feed`` and closed when the app shuts down.
         rate_limiter: each client's request budget (by default from
             ``settings.rate_limit`` and ``settings.rate_limit_storage``).
+        event_flow: submits the flow of each event recorded through the API (re-scoring
+            its neighbourhood: :mod:`risk.flow`); ``None``: recorded events start no flow.
 
     Requests without a valid token are throttled per address as
     ``settings.auth_failure_limit`` says (counted in ``settings.rate_limit_storage``), and
@@ -136,7 +140,7 @@ def create_app(
         schema, TimedStore(graph, metrics),  # type: ignore[arg-type]  # a GraphStore proxy
         verifier=verifier or oauth.verifier, admission=gate, records=engine,
         audit=audit, rate_limiter=rate_limiter, metrics=metrics, alert_feed=feed,
-        default_currency=settings.base_currency, vault=vault,
+        default_currency=settings.base_currency, vault=vault, event_flow=event_flow,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
         failed_auth=FailedAuthentication.from_strings(settings.auth_failure_limit,

@@ -38,6 +38,7 @@ __all__ = ["JOB_MODULES", "JobSpec", "declare_jobs", "load_jobs", "load_schedule
 #: jobs.
 JOB_MODULES: Final = (
     "jobs.actors.key_rotation",
+    "jobs.actors.event_flow",
 )
 
 logger = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from risk.alerts.feed import AlertFeed
 
 __all__ = ["JobContext", "JobRuntime", "utc_now"]
 
@@ -41,6 +42,8 @@ class JobRuntime:
         values: plain settings values the services need (named by the job modules).
         owns_graph: :meth:`close` closes the graph store (false when the caller lends one
             it closes itself, as ``loanwatch serve`` does).
+        alert_feed: where jobs that raise or clear alerts announce them (the API's feed in
+            process, Redis pub/sub across processes); ``None``: not announced.
     """
 
     engine: Engine
@@ -50,6 +53,7 @@ class JobRuntime:
     vault: PersonalDataVault | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
     owns_graph: bool = True
+    alert_feed: AlertFeed | None = None
     _graph: GraphStore | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

@@ -22,6 +22,7 @@ from auth.audit_events import AuditSink
 from auth.principal import Principal, Right
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from jobs.event_submission import EventFlowSubmitter
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
 from schema.control import QueryControl
@@ -61,6 +62,9 @@ class Context:
     #: The keys of personal data in SQL records (contact notes are sealed with them); the
     #: public development keys unless the app factory passes the configured ones.
     vault: PersonalDataVault = field(default_factory=PersonalDataVault.development)
+    #: Submits the flow of an event recorded through the API once it is committed
+    #: (:mod:`jobs.event_submission`); ``None``: recorded events start no flow.
+    event_flow: EventFlowSubmitter | None = None
 
     @property
     def personal_data_visible(self) -> bool:
@@ -80,7 +84,8 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                   alert_feed: AlertFeed | None = None,
                   default_currency: str = DEFAULT_CURRENCY,
                   inline_reads: bool = False,
-                  vault: PersonalDataVault | None = None) -> Context:
+                  vault: PersonalDataVault | None = None,
+                  event_flow: EventFlowSubmitter | None = None) -> Context:
     """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
@@ -96,6 +101,7 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
             (only where :func:`schema.loaders.reads_in_place` says so).
         vault: the keys that seal and open personal data in SQL records (contact notes);
             the public development keys when omitted.
+        event_flow: submits the flow of each event recorded through the API.
     """
     return Context(graph=graph, loaders=create_loaders(graph, records,
                                                        inline_reads=inline_reads),
@@ -103,7 +109,8 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                    control=control if control is not None else QueryControl(),
                    records=records, audit=audit, request_id=request_id, source=source,
                    alert_feed=alert_feed, default_currency=default_currency,
-                   vault=vault if vault is not None else PersonalDataVault.development())
+                   vault=vault if vault is not None else PersonalDataVault.development(),
+                   event_flow=event_flow)
 
 
 Info = strawberry.Info[Context, None]

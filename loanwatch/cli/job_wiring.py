@@ -18,6 +18,7 @@ from jobs.options import JobOptions
 from jobs.runtime import JobRuntime
 from loanwatch.settings import Settings
 from loanwatch.wiring import create_engine_from_settings, open_graph_store, open_vault
+from risk.alerts.feed import AlertFeed, feed_for_broker
 
 __all__ = ["job_options", "make_runtime", "open_broker", "start_jobs_in_process"]
 
@@ -66,17 +67,22 @@ def make_runtime(settings: Settings, broker: dramatiq.Broker,
     engine = engine if engine is not None else create_engine_from_settings(settings)
     owned = engine
     return JobRuntime(engine=engine, broker=broker,
-                      open_graph=lambda: open_graph_store(settings, owned), vault=vault)
+                      open_graph=lambda: open_graph_store(settings, owned), vault=vault,
+                      values=settings.flow_values,
+                      alert_feed=feed_for_broker(settings.broker_url_value))
 
 
 def start_jobs_in_process(settings: Settings, engine: Engine, graph: GraphStore, *,
-                          threads: int = 2) -> InProcessJobs:
+                          threads: int = 2,
+                          alert_feed: AlertFeed | None = None) -> InProcessJobs:
     """The jobs of a process with no broker URL (``loanwatch serve``, ``loanwatch demo``):
     the in-process broker, worker threads and the scheduler thread, on the stores the
-    process already has (:mod:`jobs.in_process`). Stop them with ``.stop()``."""
+    process already has (:mod:`jobs.in_process`), announcing alert changes on
+    ``alert_feed`` (the API's). Stop them with ``.stop()``."""
     options = job_options(settings)
     broker = build_broker(None, options)
     runtime = JobRuntime(engine=engine, broker=broker, open_graph=lambda: graph,
-                         vault=open_vault(settings), owns_graph=False)
+                         vault=open_vault(settings), owns_graph=False,
+                         values=settings.flow_values, alert_feed=alert_feed)
     return start_in_process_jobs(runtime, load_jobs(), load_schedules(), options,
                                  threads=threads)
