@@ -47,7 +47,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           # the job machinery's (revision 0015)
           "job_unit", "job_schedule", "job_dead_letter",
           # reviews (revision 0017)
-          "review", "review_schedule"}
+          "review", "review_schedule",
+          # the event flow's follow-ups of serious alerts (revision 0021)
+          "alert_follow_up"}
 
 
 def _head_revision(connection: Connection) -> str:
