@@ -36,8 +36,8 @@ from risk.collections.cases import get_case
 from tests.ingest.importing import import_files
 from tests.jobs.machinery import FAST
 from tests.portfolio.databases import sqlite_engine
+from tests.risk.flow.feeds import HeardFeed
 from tests.risk.flow.network import EVENT_DAY, write_network
-from tests.risk.flow.test_flow import HeardFeed
 from tests.services import REDIS_URL, unreachable
 
 __all__ = ["sqlite_engine"]

@@ -18,7 +18,6 @@ from portfolio.alert_follow_ups import AlertFollowUp
 from portfolio.alerts import Alert
 from portfolio.collections import CollectionCase
 from portfolio.reviews import ReviewRecord
-from risk.alerts.feed import AlertChange, LocalAlertFeed
 from risk.classification.history import RepaymentHistory
 from risk.collections.cases import get_case
 from risk.errors import RiskError
@@ -29,6 +28,7 @@ from risk.reviews import get_review
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 from tests.ingest.importing import import_files, rejects_of
 from tests.portfolio.databases import postgres_engine, sqlite_engine
+from tests.risk.flow.feeds import HeardFeed
 from tests.risk.flow.network import ARREARS, CLEARING_DAY, EVENT_DAY, write_network
 from tests.risk.rules.stores import Stores, stores
 
@@ -36,18 +36,6 @@ __all__ = ["postgres_engine", "sqlite_engine", "stores"]
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 RULES = load_rules(DEFAULT_RULES_FILE)
-
-
-class HeardFeed(LocalAlertFeed):
-    """The in-process feed, keeping what was published (for a test without a loop)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.heard: list[AlertChange] = []
-
-    def publish(self, change: AlertChange) -> None:
-        self.heard.append(change)
-        super().publish(change)
 
 
 def _count(engine: Engine, table: type) -> int:
