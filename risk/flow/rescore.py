@@ -3,8 +3,11 @@ the ones they no longer find.
 
 The rules are evaluated as a standalone run evaluates them (:func:`risk.rules.evaluate.
 evaluate`, the same code and the same figures); only the alerts whose subject lies in the
-scope are kept. They are raised as :func:`risk.alerts.lifecycle.raise_alerts` raises them
-(deduplicated, cooled down, one transaction). An alert that is live in the scope, of a rule
+scope are kept. Concentration rules are left out: their alerts are about slices of the whole
+book (a sector, a group, a circle), never a neighbourhood's parties or loans, and finding
+the groups and circles is a large part of an evaluation. The alerts kept are raised as
+:func:`risk.alerts.lifecycle.raise_alerts` raises them (deduplicated, cooled down, one
+transaction). An alert that is live in the scope, of a rule
 that was evaluated, dated on or before the date, and that the rules no longer find, is
 *cleared*: resolved by the flow's actor with a note naming the event, in one transaction.
 Every change is announced on the alert feed once committed.
@@ -31,6 +34,7 @@ from risk.models.scores import PartyScores
 from risk.rules.delinquency import DelinquencySource
 from risk.rules.evaluate import SkippedRule, evaluate
 from risk.rules.loader import RuleSet
+from risk.rules.schema import Concentration
 
 __all__ = ["Rescored", "rescore"]
 
@@ -58,7 +62,8 @@ def rescore(rules: RuleSet, scope: Scope, *, as_of: date, graph: GraphStore, eng
             the raising was stored).
         GraphError, BackendUnavailable: a store failed.
     """
-    found = evaluate(rules.rules, as_of=as_of, graph=graph, engine=engine,
+    local = [rule for rule in rules.rules if not isinstance(rule, Concentration)]
+    found = evaluate(local, as_of=as_of, graph=graph, engine=engine,
                      delinquency=delinquency, scores=scores)
     drafts = [d for d in found.drafts if scope.covers(d.subject_kind, d.subject_id)]
     outcomes = raise_alerts(engine, drafts, actor=actor, at=at)
