@@ -20,7 +20,6 @@ from jobs.catalog import JobSpec
 from jobs.errors import JobPayloadError
 from jobs.runtime import JobContext
 from jobs.units import UnitSpec
-from risk.classification.history import RepaymentHistory
 from risk.collections.config import DEFAULT_COLLECTIONS
 from risk.collections.config_file import load_collections_config
 from risk.errors import RiskError
@@ -78,7 +77,6 @@ def event_flow(context: JobContext, *args: Any) -> None:
     engine = runtime.engine
     needs_pd = any(rule.signal in MODEL_SIGNALS for rule in rules.enabled())
     run_flow(event, engine=engine, graph=graph, rules=rules, policy=policy,
-             delinquency=RepaymentHistory(engine),
              scores=production_scores(engine, graph, event.as_of) if needs_pd else None,
              feed=runtime.alert_feed,
              collections=DEFAULT_COLLECTIONS if collections is None

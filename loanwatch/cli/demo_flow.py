@@ -72,8 +72,7 @@ def network_signal(engine: Engine, graph: GraphStore, as_of: date, settings: Set
     rules = load_rules(settings.flow_rules_file or DEFAULT_RULES_FILE)
     with console.status("network signal: re-scoring the neighbourhood"):
         result = run_flow(flow_event("events", event_id, recorded.values), engine=engine,
-                          graph=graph, rules=rules, policy=policy,
-                          delinquency=RepaymentHistory(engine))
+                          graph=graph, rules=rules, policy=policy)
     cased = [f for f in result.follow_ups if f.case_id is not None]
     chosen = next((f for f in cased if f.rule_id == _SIGNAL_RULE), cased[0] if cased else None)
     console.print(f"\n[bold]Network signal[/] (README, \"The event flow\"): a court case about "

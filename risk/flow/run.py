@@ -23,6 +23,7 @@ from risk.alerts.lifecycle import RaiseOutcome
 from risk.collections.config import DEFAULT_COLLECTIONS, CollectionsConfig
 from risk.flow.events import FlowEvent
 from risk.flow.follow_up import FollowUp, follow_up
+from risk.flow.history import neighbourhood_history
 from risk.flow.policy import FlowPolicy
 from risk.flow.rescore import live_alerts_in, rescore
 from risk.flow.scope import Scope, scope_of
@@ -76,8 +77,9 @@ def run_flow(event: FlowEvent, *, engine: Engine, graph: GraphStore, rules: Rule
     """Re-score the neighbourhood of ``event`` as of its date and follow up its serious
     alerts (see the module and :mod:`risk.flow`).
 
-    ``delinquency``: the repayment history (:class:`risk.classification.history.
-    RepaymentHistory`), without which the repayment and network-default rules are skipped;
+    ``delinquency``: the repayment history the rules read; by default the records' history
+    read for the neighbourhood's loans only (:func:`risk.flow.history.
+    neighbourhood_history`: the scope's alerts are those the whole book gives it);
     ``scores``: the PD scores for the PD rules; ``feed``: where alert changes are announced;
     ``audit``: where case openings go.
 
@@ -90,6 +92,9 @@ def run_flow(event: FlowEvent, *, engine: Engine, graph: GraphStore, rules: Rule
     clock = now or (lambda: datetime.now(UTC))
     scope = scope_of(graph, loans=event.loans, accounts=event.accounts, parties=event.parties,
                      hops=policy.hops)
+    if delinquency is None:
+        delinquency = neighbourhood_history(engine, graph, scope, rules=rules.rules,
+                                            hops=policy.hops, as_of=event.as_of)
     rescored = rescore(rules, scope, as_of=event.as_of, graph=graph, engine=engine,
                        actor=FLOW_ACTOR, event_id=event.event_id, delinquency=delinquency,
                        scores=scores, feed=feed, at=clock())

@@ -18,7 +18,6 @@ from portfolio.alert_follow_ups import AlertFollowUp
 from portfolio.alerts import Alert
 from portfolio.collections import CollectionCase
 from portfolio.reviews import ReviewRecord
-from risk.classification.history import RepaymentHistory
 from risk.collections.cases import get_case
 from risk.errors import RiskError
 from risk.flow.events import FlowEvent, flow_event
@@ -53,8 +52,7 @@ def _record(s: Stores, event_id: str, paid_on: str, amount: str) -> FlowEvent:
 def _flow(s: Stores, event: FlowEvent, feed: HeardFeed | None = None,
           policy: FlowPolicy | None = None) -> FlowResult:
     return run_flow(event, engine=s.engine, graph=s.graph, rules=RULES,
-                    policy=policy or FlowPolicy(), delinquency=RepaymentHistory(s.engine),
-                    feed=feed, now=lambda: T0)
+                    policy=policy or FlowPolicy(), feed=feed, now=lambda: T0)
 
 
 @pytest.fixture
