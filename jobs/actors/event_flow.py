@@ -5,7 +5,10 @@ The unit's key names the recorded entity and the event id (``flow:repayments:EVE
 an event recorded twice (the sender's retry) or a message delivered twice runs the flow
 once; every effect of the flow is itself once by its natural key, so the job is not atomic
 with its unit (the flow commits step by step, and a rerun after a crash completes it).
-The flow's settings come from the runtime's ``values`` (:data:`FLOW_VALUES`):
+The PD rules are left to the scan: a PD's features are measures of the whole graph, so
+scoring one event's neighbourhood means scoring the portfolio (minutes on a large book);
+the triggered reviews carry the borrowers' PD (:mod:`risk.reviews.basis`). The flow's
+settings come from the runtime's ``values`` (:data:`FLOW_VALUES`):
 ``flow_hops``, ``flow_review_severity``, ``flow_case_severity``, ``flow_case_rules``,
 ``flow_rules_file``, ``collections_config``, ``review_policy_file``.
 """
@@ -22,18 +25,18 @@ from jobs.runtime import JobContext
 from jobs.units import UnitSpec
 from risk.collections.config import DEFAULT_COLLECTIONS
 from risk.collections.config_file import load_collections_config
-from risk.errors import RiskError
+from risk.errors import ConcurrentRun, RiskError
 from risk.flow.events import FlowEvent
 from risk.flow.policy import FlowPolicy
 from risk.flow.run import run_flow
-from risk.models.scoring import production_scores
 from risk.reviews.policy import DEFAULT_POLICY, load_policy
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
-from risk.rules.schema import MODEL_SIGNALS
 
 __all__ = ["EVENT_FLOW", "FLOW_QUEUE", "FLOW_VALUES", "JOBS", "flow_unit", "flow_unit_key"]
 
 EVENT_FLOW: Final = "event_flow"
+#: Runs of one flow when another flow writes the same alerts or case at the same moment.
+CONFLICT_ATTEMPTS: Final = 3
 FLOW_QUEUE: Final = "flow"
 #: The runtime values the flow reads (see the module).
 FLOW_VALUES: Final = ("flow_hops", "flow_review_severity", "flow_case_severity",
@@ -75,15 +78,21 @@ def event_flow(context: JobContext, *args: Any) -> None:
     review_policy = values.get("review_policy_file")
     graph = runtime.graph()
     engine = runtime.engine
-    needs_pd = any(rule.signal in MODEL_SIGNALS for rule in rules.enabled())
-    run_flow(event, engine=engine, graph=graph, rules=rules, policy=policy,
-             scores=production_scores(engine, graph, event.as_of) if needs_pd else None,
-             feed=runtime.alert_feed,
-             collections=DEFAULT_COLLECTIONS if collections is None
-             else load_collections_config(collections),
-             review_policy=DEFAULT_POLICY if review_policy is None
-             else load_policy(review_policy),
-             now=runtime.clock)
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            run_flow(event, engine=engine, graph=graph, rules=rules, policy=policy,
+                     feed=runtime.alert_feed,
+                     collections=DEFAULT_COLLECTIONS if collections is None
+                     else load_collections_config(collections),
+                     review_policy=DEFAULT_POLICY if review_policy is None
+                     else load_policy(review_policy),
+                     now=runtime.clock)
+            return
+        except ConcurrentRun:
+            # Another event's flow wrote the same alerts or case at the same moment: this
+            # run stored none of that step, and running again builds on what the other did.
+            if attempt == CONFLICT_ATTEMPTS:
+                raise
 
 
 JOBS: Final = (JobSpec(EVENT_FLOW, FLOW_QUEUE, event_flow, atomic=False),)

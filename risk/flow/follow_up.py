@@ -42,6 +42,7 @@ from risk.classification.delinquency import delinquency
 from risk.collections.cases import SYSTEM_ACTOR, CaseEventKind, audit_event, next_state
 from risk.collections.config import CollectionsConfig
 from risk.collections.segments import had_cases, risk_tiers, segment_of
+from risk.errors import FlowConflict
 from risk.flow.policy import FlowPolicy
 from risk.reviews.policy import ReviewPolicy
 from risk.reviews.review import run_reviews
@@ -122,6 +123,7 @@ def follow_up(engine: Engine, graph: GraphStore, alerts: Sequence[Alert], *, as_
     them, stored now or before, in alert then loan order.
 
     Raises:
+        FlowConflict: another flow opened a case on one of the loans at the same moment.
         ReviewError, UnknownLoan: as :func:`risk.reviews.run_reviews`.
         SQLAlchemyError, GraphError: a store failed (what was committed stays, and a rerun
             completes it).
@@ -172,7 +174,9 @@ def _write(engine: Engine, alert: Alert, loan_id: str, review_id: int | None, *,
         # Another worker followed this alert up for this loan first: its row stands.
         found = _stored(engine, [alert.id]).get((alert.id, loan_id))
         if found is None:
-            raise
+            raise FlowConflict(f"another flow opened a case on loan {loan_id} at the same "
+                               f"time; the follow-up of alert {alert.id} was not stored",
+                               suggestion="run the flow again") from None
         return found
     if opened is not None and audit is not None:
         audit.record(audit_event(**opened))

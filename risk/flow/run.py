@@ -85,7 +85,8 @@ def run_flow(event: FlowEvent, *, engine: Engine, graph: GraphStore, rules: Rule
 
     Raises:
         RiskError: a bad actor or two drafts of one key (a bug in a rule).
-        ConcurrentRun: another run raised the same alerts at the same moment (run again).
+        ConcurrentRun: another run raised the same alerts, or opened a case on the same loan
+            (:class:`risk.errors.FlowConflict`), at the same moment; run it again.
         GraphError, BackendUnavailable, SQLAlchemyError: a store failed; a rerun completes
             what was left.
     """

@@ -89,7 +89,7 @@ def stack(sqlite_engine: Engine, broker: dramatiq.Broker,
 
 
 def _record(engine: Engine, event_id: str) -> dict[str, object]:
-    graph = EmbeddedGraphStore(engine)
+    graph = EmbeddedGraphStore(engine)  # the records' own store: closing it is the engine's
     return record_row("repayments", event_id, {"id": f"R-{event_id}", "loan_id": "L1",
                                                "paid_on": EVENT_DAY, "amount": "100.00"},
                       graph=graph, engine=engine, actor="bank-feed").values
