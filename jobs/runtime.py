@@ -44,6 +44,8 @@ class JobRuntime:
             it closes itself, as ``loanwatch serve`` does).
         alert_feed: where jobs that raise or clear alerts announce them (the API's feed in
             process, Redis pub/sub across processes); ``None``: not announced.
+        memo: what jobs keep between messages in this process, each under a key of its own
+            (figures, never connections: the event flow keeps its dates' review bases).
     """
 
     engine: Engine
@@ -54,6 +56,7 @@ class JobRuntime:
     values: Mapping[str, Any] = field(default_factory=dict)
     owns_graph: bool = True
     alert_feed: AlertFeed | None = None
+    memo: dict[str, Any] = field(default_factory=dict)
     _graph: GraphStore | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

@@ -15,9 +15,10 @@ settings come from the runtime's ``values`` (:data:`FLOW_VALUES`):
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from jobs.catalog import JobSpec
 from jobs.errors import JobPayloadError
@@ -29,12 +30,16 @@ from risk.errors import ConcurrentRun, RiskError
 from risk.flow.events import FlowEvent
 from risk.flow.policy import FlowPolicy
 from risk.flow.run import run_flow
+from risk.reviews.basis import BasisCache, ReviewBasis
 from risk.reviews.policy import DEFAULT_POLICY, load_policy
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 
-__all__ = ["EVENT_FLOW", "FLOW_QUEUE", "FLOW_VALUES", "JOBS", "flow_unit", "flow_unit_key"]
+__all__ = ["BASES_MEMO", "CONFLICT_ATTEMPTS", "EVENT_FLOW", "FLOW_QUEUE", "FLOW_VALUES", "JOBS",
+           "flow_unit", "flow_unit_key"]
 
 EVENT_FLOW: Final = "event_flow"
+#: The runtime memo's key of the review bases the flow keeps (one per date, for an hour).
+BASES_MEMO: Final = "event_flow.review_bases"
 #: Runs of one flow when another flow writes the same alerts or case at the same moment.
 CONFLICT_ATTEMPTS: Final = 3
 FLOW_QUEUE: Final = "flow"
@@ -78,6 +83,12 @@ def event_flow(context: JobContext, *args: Any) -> None:
     review_policy = values.get("review_policy_file")
     graph = runtime.graph()
     engine = runtime.engine
+    lock, bases = runtime.memo.setdefault(BASES_MEMO, (threading.Lock(), BasisCache()))
+
+    def basis(day: date) -> ReviewBasis:
+        with lock:  # one thread builds a date's basis; the others wait and share it
+            return cast(BasisCache, bases).get(engine, graph, day)
+
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
             run_flow(event, engine=engine, graph=graph, rules=rules, policy=policy,
@@ -86,7 +97,7 @@ def event_flow(context: JobContext, *args: Any) -> None:
                      else load_collections_config(collections),
                      review_policy=DEFAULT_POLICY if review_policy is None
                      else load_policy(review_policy),
-                     now=runtime.clock)
+                     now=runtime.clock, review_basis=basis)
             return
         except ConcurrentRun:
             # Another event's flow wrote the same alerts or case at the same moment: this

@@ -44,6 +44,7 @@ from risk.collections.config import CollectionsConfig
 from risk.collections.segments import had_cases, risk_tiers, segment_of
 from risk.errors import FlowConflict
 from risk.flow.policy import FlowPolicy
+from risk.reviews.basis import ReviewBasis
 from risk.reviews.policy import ReviewPolicy
 from risk.reviews.review import run_reviews
 
@@ -118,9 +119,12 @@ def _stored(engine: Engine | Connection, alert_ids: Sequence[int]
 def follow_up(engine: Engine, graph: GraphStore, alerts: Sequence[Alert], *, as_of: date,
               event_id: str, policy: FlowPolicy, collections: CollectionsConfig,
               review_policy: ReviewPolicy, audit: AuditSink | None,
-              now: Callable[[], datetime]) -> list[FollowUp]:
+              now: Callable[[], datetime],
+              basis: Callable[[], ReviewBasis] | None = None) -> list[FollowUp]:
     """Follow up each serious alert of ``alerts`` (see the module); every follow-up of
-    them, stored now or before, in alert then loan order.
+    them, stored now or before, in alert then loan order. ``basis``: gives the date's
+    review basis (a cache's) when a review is to be written; by default each review call
+    builds its own.
 
     Raises:
         FlowConflict: another flow opened a case on one of the loans at the same moment.
@@ -142,7 +146,7 @@ def follow_up(engine: Engine, graph: GraphStore, alerts: Sequence[Alert], *, as_
                        "subject": f"{alert.subject_kind} {alert.subject_id}"}
             reviews = {r.loan_id: r.id for r in run_reviews(
                 engine, graph, todo, as_of, policy=review_policy, kind="triggered",
-                trigger=trigger, now=now)}
+                trigger=trigger, now=now, basis=None if basis is None else basis())}
         for loan in loans:
             if (alert.id, loan) in stored:
                 result.append(stored[(alert.id, loan)])

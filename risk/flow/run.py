@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,6 +28,7 @@ from risk.flow.policy import FlowPolicy
 from risk.flow.rescore import live_alerts_in, rescore
 from risk.flow.scope import Scope, scope_of
 from risk.models.scores import PartyScores
+from risk.reviews.basis import ReviewBasis
 from risk.reviews.policy import DEFAULT_POLICY, ReviewPolicy
 from risk.reviews.review import DEFAULT_ACTOR
 from risk.rules.delinquency import DelinquencySource
@@ -73,7 +74,8 @@ def run_flow(event: FlowEvent, *, engine: Engine, graph: GraphStore, rules: Rule
              audit: AuditSink | None = None,
              collections: CollectionsConfig = DEFAULT_COLLECTIONS,
              review_policy: ReviewPolicy = DEFAULT_POLICY,
-             now: Callable[[], datetime] | None = None) -> FlowResult:
+             now: Callable[[], datetime] | None = None,
+             review_basis: Callable[[date], ReviewBasis] | None = None) -> FlowResult:
     """Re-score the neighbourhood of ``event`` as of its date and follow up its serious
     alerts (see the module and :mod:`risk.flow`).
 
@@ -81,7 +83,9 @@ def run_flow(event: FlowEvent, *, engine: Engine, graph: GraphStore, rules: Rule
     read for the neighbourhood's loans only (:func:`risk.flow.history.
     neighbourhood_history`: the scope's alerts are those the whole book gives it);
     ``scores``: the PD scores for the PD rules; ``feed``: where alert changes are announced;
-    ``audit``: where case openings go.
+    ``audit``: where case openings go; ``review_basis``: the review basis of a date (a
+    :class:`risk.reviews.basis.BasisCache`'s, so that the PD and LGD figures of a date are
+    built once for many events; by default each event's reviews build their own).
 
     Raises:
         RiskError: a bad actor or two drafts of one key (a bug in a rule).
@@ -103,7 +107,9 @@ def run_flow(event: FlowEvent, *, engine: Engine, graph: GraphStore, rules: Rule
     standing = [a for a in live_alerts_in(engine, scope) if a.id in found]
     follow_ups = follow_up(engine, graph, standing, as_of=event.as_of, event_id=event.event_id,
                            policy=policy, collections=collections,
-                           review_policy=review_policy, audit=audit, now=clock)
+                           review_policy=review_policy, audit=audit, now=clock,
+                           basis=None if review_basis is None
+                           else lambda: review_basis(event.as_of))
     return FlowResult(event=event, scope=scope, outcomes=rescored.outcomes,
                       cleared=rescored.cleared, follow_ups=follow_ups,
                       skipped=rescored.skipped)

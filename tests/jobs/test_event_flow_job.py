@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 
 from graph.stores.embedded import EmbeddedGraphStore
 from ingest.recording import record_row
-from jobs.actors.event_flow import EVENT_FLOW, FLOW_QUEUE, JOBS, flow_unit_key
+from jobs.actors.event_flow import BASES_MEMO, EVENT_FLOW, FLOW_QUEUE, JOBS, flow_unit_key
 from jobs.broker import build_broker
 from jobs.catalog import declare_jobs
 from jobs.dead_letter_middleware import DeadLetterRecorder
@@ -70,7 +70,7 @@ def broker(request: pytest.FixtureRequest) -> Iterator[dramatiq.Broker]:
 
 @pytest.fixture
 def stack(sqlite_engine: Engine, broker: dramatiq.Broker,
-          tmp_path: Path) -> Iterator[tuple[Engine, dramatiq.Broker, HeardFeed]]:
+          tmp_path: Path) -> Iterator[tuple[Engine, dramatiq.Broker, HeardFeed, JobRuntime]]:
     graph = EmbeddedGraphStore(sqlite_engine)
     import_files([write_network(tmp_path / "network")], graph, sqlite_engine)
     feed = HeardFeed()
@@ -83,7 +83,7 @@ def stack(sqlite_engine: Engine, broker: dramatiq.Broker,
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
     worker.start()
     try:
-        yield sqlite_engine, broker, feed
+        yield sqlite_engine, broker, feed, runtime
     finally:
         worker.stop()
 
@@ -96,8 +96,8 @@ def _record(engine: Engine, event_id: str) -> dict[str, object]:
 
 
 def test_an_event_submitted_and_delivered_twice_runs_its_flow_once(
-        stack: tuple[Engine, dramatiq.Broker, HeardFeed]) -> None:
-    engine, broker, feed = stack
+        stack: tuple[Engine, dramatiq.Broker, HeardFeed, JobRuntime]) -> None:
+    engine, broker, feed, runtime = stack
     values = _record(engine, "ev-1")
     submitter = EventFlowSubmitter(engine, broker, clock=lambda: T0)
 
@@ -123,11 +123,13 @@ def test_an_event_submitted_and_delivered_twice_runs_its_flow_once(
     with engine.connect() as connection:
         units = connection.execute(select(func.count()).select_from(UNIT)).scalar_one()
     assert units == 1
+    # The date's review basis was built once and kept for the next events of the date.
+    assert BASES_MEMO in runtime.memo
 
 
 def test_without_a_broker_the_flow_waits_for_the_scheduler(
-        stack: tuple[Engine, dramatiq.Broker, HeardFeed]) -> None:
-    engine, broker, _ = stack
+        stack: tuple[Engine, dramatiq.Broker, HeardFeed, JobRuntime]) -> None:
+    engine, broker, _, _ = stack
     unit = EventFlowSubmitter(engine, None, clock=lambda: T0).submit(
         "repayments", "ev-1", _record(engine, "ev-1"))
     assert unit is not None and unit.state == "pending"
@@ -141,8 +143,8 @@ def test_without_a_broker_the_flow_waits_for_the_scheduler(
 
 
 def test_a_malformed_flow_message_is_dead_lettered_with_its_error(
-        stack: tuple[Engine, dramatiq.Broker, HeardFeed]) -> None:
-    engine, broker, _ = stack
+        stack: tuple[Engine, dramatiq.Broker, HeardFeed, JobRuntime]) -> None:
+    engine, broker, _, _ = stack
     unit = EventFlowSubmitter(engine, None, clock=lambda: T0).submit(
         "repayments", "ev-1", _record(engine, "ev-1"))
     assert unit is not None
