@@ -40,6 +40,7 @@ from graph.data_keys import KeyRing
 from graph.resealing import ResealableGraph
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from jobs.event_submission import EventFlowSubmitter
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
 from portfolio.persisted_documents import find_documents
@@ -72,6 +73,7 @@ def create_app(
     alert_feed: AlertFeed | None = None,
     rate_limiter: ClientRateLimiter | None = None,
     case_feed: CaseFeed | None = None,
+    event_flow: EventFlowSubmitter | None = None,
 ) -> Starlette:
     """The Loanwatch API over ``graph`` and ``engine``, which the caller opens and closes.
 
@@ -105,6 +107,8 @@ def create_app(
         case_feed: where collection-case changes are announced and heard (by default as
             the alert feed: Redis pub/sub with a Redis broker, else this process); kept as
             ``app.state.case_feed`` and closed when the app shuts down.
+        event_flow: submits the flow of each event recorded through the API (re-scoring
+            its neighbourhood: :mod:`risk.flow`); ``None``: recorded events start no flow.
 
     Requests without a valid token are throttled per address as
     ``settings.auth_failure_limit`` says (counted in ``settings.rate_limit_storage``), and
@@ -143,6 +147,7 @@ def create_app(
         verifier=verifier or oauth.verifier, admission=gate, records=engine,
         audit=audit, rate_limiter=rate_limiter, metrics=metrics, alert_feed=feed,
         default_currency=settings.base_currency, vault=vault, case_feed=cases,
+        event_flow=event_flow,
         limits=RequestLimits(max_request_bytes=MAX_GRAPHQL_BODY_BYTES,
                              time_limit_s=settings.query_time_limit_s),
         failed_auth=FailedAuthentication.from_strings(settings.auth_failure_limit,

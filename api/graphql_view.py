@@ -83,6 +83,7 @@ from auth.errors import AuditError, InvalidToken
 from auth.principal import Principal, Right, TokenVerifier
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from jobs.event_submission import EventFlowSubmitter
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
 from risk.collections.feed import CaseFeed
@@ -153,7 +154,8 @@ class GraphQLView(GraphQL[Context, None]):
                  failed_auth: FailedAuthentication | None = None,
                  websocket_limits: WebSocketLimits | None = None,
                  vault: PersonalDataVault | None = None,
-                 case_feed: CaseFeed | None = None) -> None:
+                 case_feed: CaseFeed | None = None,
+                 event_flow: EventFlowSubmitter | None = None) -> None:
         websocket_limits = websocket_limits or WebSocketLimits()
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True,
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -167,6 +169,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._case_feed = case_feed
         self._default_currency = default_currency
         self._vault = vault
+        self._event_flow = event_flow
         self._limits = limits or RequestLimits()
         self._admission = admission
         self._verifier = verifier
@@ -325,7 +328,7 @@ class GraphQLView(GraphQL[Context, None]):
                              source=client_address(scope), alert_feed=self._alert_feed,
                              default_currency=self._default_currency,
                              inline_reads=self._inline_reads, vault=self._vault,
-                             case_feed=self._case_feed)
+                             case_feed=self._case_feed, event_flow=self._event_flow)
 
     async def _run_or_reject(self, request: Request, control: QueryControl,
                              principal: Principal) -> Response:

@@ -41,6 +41,7 @@ JOB_MODULES: Final = (
     "jobs.actors.notifications",
     "jobs.actors.reviews",
     "jobs.actors.collections",
+    "jobs.actors.event_flow",
 )
 
 logger = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from auth.audit_events import AuditSink
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from risk.alerts.feed import AlertFeed
 
 __all__ = ["JobContext", "JobRuntime", "utc_now"]
 
@@ -46,6 +47,8 @@ class JobRuntime:
             (a test's runtime).
         owns_graph: :meth:`close` closes the graph store (false when the caller lends one
             it closes itself, as ``loanwatch serve`` does).
+        alert_feed: where jobs that raise or clear alerts announce them (the API's feed in
+            process, Redis pub/sub across processes); ``None``: not announced.
     """
 
     engine: Engine
@@ -56,6 +59,8 @@ class JobRuntime:
     values: Mapping[str, Any] = field(default_factory=dict)
     owns_graph: bool = True
     audit: AuditSink | None = None
+    alert_feed: AlertFeed | None = None
+    memo: dict[str, Any] = field(default_factory=dict)
     _graph: GraphStore | None = field(default=None, init=False, repr=False)
     _shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)

@@ -276,6 +276,48 @@ class Settings(NotificationSettings, BaseSettings):
     @classmethod
     def _blank_jobs_as_of_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+    #: The event flow (``risk.flow``; README "The event flow"): the neighbourhood an event
+    #: recorded through the API re-scores (graph hops), the alert severity from which it
+    #: opens a triggered review, and from which (for the rules listed, comma-separated ids;
+    #: empty: every rule) it opens a collection case; the rules file it evaluates (unset:
+    #: the shipped ``risk/rules/default_rules.yaml``).
+    flow_hops: int = Field(2, ge=1, le=6, description="Hops re-scored around an event.")
+    flow_review_severity: Literal["low", "medium", "high", "critical"] = Field(
+        "high", description="The alert severity from which the flow opens a review.")
+    flow_case_severity: Literal["low", "medium", "high", "critical"] = Field(
+        "high", description="The alert severity from which the flow opens a case.")
+    flow_case_rules: str = Field("", description="Rule ids whose alerts open a case.")
+    flow_rules_file: Path | None = Field(None, description="The flow's rules file.")
+
+    @field_validator("flow_rules_file", mode="before")
+    @classmethod
+    def _blank_flow_rules_file_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("flow_rules_file")
+    @classmethod
+    def _flow_rules_file_is_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
+        return value
+
+    @field_validator("flow_case_rules")
+    @classmethod
+    def _flow_case_rules_are_ids(cls, value: str) -> str:
+        for rule in (part.strip() for part in value.split(",")):
+            if rule and not rule.replace("-", "").replace("_", "").isalnum():
+                raise ValueError(f"{rule!r} is not a rule id")
+        return value
+
+    @property
+    def flow_values(self) -> dict[str, object]:
+        """The values the event flow's job reads (``jobs.actors.event_flow``)."""
+        return {"flow_hops": self.flow_hops, "flow_review_severity": self.flow_review_severity,
+                "flow_case_severity": self.flow_case_severity,
+                "flow_case_rules": [r.strip() for r in self.flow_case_rules.split(",")
+                                    if r.strip()],
+                "flow_rules_file": None if self.flow_rules_file is None
+                else str(self.flow_rules_file)}
 
     @field_validator("audit_key", "audit_previous_keys", "audit_signing_key", mode="before")
     @classmethod

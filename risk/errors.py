@@ -84,6 +84,11 @@ class ConcurrentRun(RiskError):
     """Two runs raised the same alert at once; the later one stored nothing."""
 
 
+class FlowConflict(ConcurrentRun):
+    """Two event flows opened a case on the same loan at once; the later one stored nothing
+    of that follow-up (run it again: it attaches the alert to the case the other opened)."""
+
+
 class ContagionInputError(RiskError):
     """An exposure network cannot be stress-tested as given (a file, a line, a field)."""
 

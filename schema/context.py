@@ -22,6 +22,7 @@ from auth.audit_events import AuditSink
 from auth.principal import Principal, Right
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from jobs.event_submission import EventFlowSubmitter
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
 from risk.collections.feed import CaseFeed
@@ -71,6 +72,9 @@ class Context:
     #: The post-loan loaders, created on first use (:func:`schema.post_loan.loaders.
     #: post_loan_loaders`).
     post_loan: PostLoanLoaders | None = None
+    #: Submits the flow of an event recorded through the API once it is committed
+    #: (:mod:`jobs.event_submission`); ``None``: recorded events start no flow.
+    event_flow: EventFlowSubmitter | None = None
 
     @property
     def personal_data_visible(self) -> bool:
@@ -91,7 +95,8 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                   default_currency: str = DEFAULT_CURRENCY,
                   inline_reads: bool = False,
                   vault: PersonalDataVault | None = None,
-                  case_feed: CaseFeed | None = None) -> Context:
+                  case_feed: CaseFeed | None = None,
+                  event_flow: EventFlowSubmitter | None = None) -> Context:
     """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
@@ -108,6 +113,7 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
         vault: the keys that seal and open personal data in SQL records (contact notes);
             the public development keys when omitted.
         case_feed: where collection-case changes are announced and heard.
+        event_flow: submits the flow of each event recorded through the API.
     """
     return Context(graph=graph, loaders=create_loaders(graph, records,
                                                        inline_reads=inline_reads),
@@ -116,7 +122,7 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                    records=records, audit=audit, request_id=request_id, source=source,
                    alert_feed=alert_feed, default_currency=default_currency,
                    vault=vault if vault is not None else PersonalDataVault.development(),
-                   case_feed=case_feed)
+                   case_feed=case_feed, event_flow=event_flow)
 
 
 Info = strawberry.Info[Context, None]

@@ -8,10 +8,13 @@ rates, and collection cases.
   "already_done", "summary"}]}``.
 * ``collections bucket LOAN --as-of DATE``: the loan's bucket and days past due that day.
 * ``collections report --from D1 --to D2``: the roll-rate matrix and cure rates.
-* ``collections cases``, ``collections case ID``, ``collections hold|resume ID``.
 * ``collections strategies run|report|check|actions``, ``collections tasks list|done``,
   ``collections contact set|show`` (:mod:`loanwatch.cli.collection_strategies`) and
   ``collections promises record|list`` (:mod:`loanwatch.cli.promises`).
+* ``collections cases``, ``collections case ID`` (or ``show ID``), ``collections
+  hold|resume ID``. A case opened from a network alert (the event flow, :mod:`risk.flow`)
+  shows the alert and the graph path that raised it, with a link that opens the alert's
+  evidence path in GraphiQL.
 
 The settings file is ``--config FILE``, else ``LOANWATCH_COLLECTIONS_CONFIG``, else the
 defaults. Case transitions go to the tamper-evident audit trail.
@@ -37,6 +40,7 @@ from auth.audit import AuditTrail
 from loanwatch.cli.alerts import default_actor
 from loanwatch.cli.collection_strategies import contact_app, strategies_app, tasks_app
 from loanwatch.cli.dates import as_of_date
+from loanwatch.cli.graphiql_links import ALERT_QUERY, graphiql_link
 from loanwatch.cli.promises import app as promises_app
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
@@ -255,6 +259,29 @@ def cases(
     console.print(table)
 
 
+def _path_text(path: dict[str, object]) -> str:
+    """The evidence path as one line: ``A -TYPE-> B <-TYPE- C``."""
+    edges = path.get("edges")
+    if not isinstance(edges, list) or not edges:
+        nodes = path.get("nodes")
+        return ", ".join(str(n.get("id")) for n in nodes if isinstance(n, dict)) \
+            if isinstance(nodes, list) else ""
+    return "; ".join(f"{e.get('source')} -{e.get('type')}-> {e.get('target')}"
+                     for e in edges if isinstance(e, dict))
+
+
+def _print_triggers(found: CaseView, settings: Settings) -> None:
+    for t in found.triggers:
+        console.print(f"Opened from {t.severity} alert {t.alert_id} ({escape(t.rule_id)}) "
+                      f"after event {escape(t.event_id)}"
+                      + ("" if t.review_id is None else f"; triggered review {t.review_id}"),
+                      highlight=False)
+        console.print(f"  path: {escape(_path_text(t.path))}", highlight=False)
+        console.print("  open in GraphiQL: " + graphiql_link(
+            settings.host, settings.port, ALERT_QUERY, {"id": str(t.alert_id)}),
+            highlight=False, soft_wrap=True)
+
+
 def _print_case(found: CaseView) -> None:
     console.print(f"Case {escape(found.id)}: {found.state}, bucket {escape(found.bucket)} "
                   f"since {found.bucket_since.isoformat()}, {found.dpd} days past due as of "
@@ -274,13 +301,20 @@ def _print_case(found: CaseView) -> None:
 @app.command()
 def case(case_id: str = typer.Argument(..., metavar="CASE", help="The case id (LOAN@DATE)."),
          as_json: bool = JsonOption) -> None:
-    """One case with every transition: who, why, when."""
-    with _engine(Settings.from_environ()) as engine:
+    """One case with every transition (who, why, when) and, when a network alert opened
+    it, the alert's graph path."""
+    settings = Settings.from_environ()
+    with _engine(settings) as engine:
         found = get_case(engine, case_id)
     if as_json:
         _echo(found.as_json())
         return
     _print_case(found)
+    _print_triggers(found, settings)
+
+
+app.command(name="show", help="The same as `case`: one case, its transitions and what "
+                              "opened it.")(case)
 
 
 def _transition(case_id: str, event: CaseEventKind, reason: str, actor: str | None,

@@ -4,7 +4,9 @@ Generates a synthetic portfolio once (kept under ``<data dir>/demo``), imports i
 configured stores (the embedded default unless ``LOANWATCH_NEO4J_URI`` is set; importing
 again changes nothing), trains and promotes the PD model the first time, scans the portfolio
 as of its date (so every borrower has a PD with its reason codes, and the alerts are raised),
-prints where to start exploring, and serves the API.
+sends one network signal through the event flow (:mod:`loanwatch.cli.demo_flow`: a review
+and a case opened from a guarantor's network alert), prints where to start exploring, and
+serves the API.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import Engine
 from graph.store import GraphStore
 from ingest.importer import import_paths
 from loanwatch.cli.demo_access import demo_access
+from loanwatch.cli.demo_flow import network_signal
 from loanwatch.cli.imports import ImportProgressBar, print_report
 from loanwatch.cli.serve import check_bind_host, check_port_free, run_server
 from loanwatch.settings import Settings
@@ -168,7 +171,9 @@ def demo(
                                   identifier_key=identifier_key,
                                   batch_rows=settings.import_batch_rows, progress=bar.update)
         print_report(report, console, max_rejects_shown=5)
-        _score_and_scan(engine, graph, _portfolio_as_of(portfolio))
+        as_of = _portfolio_as_of(portfolio)
+        _score_and_scan(engine, graph, as_of)
+        network_signal(engine, graph, as_of, settings, console)
         console.print("\n[bold]Where to start[/]")
         for line in _starting_points(portfolio):
             console.print(f"  • {line}", highlight=False)

@@ -29,6 +29,7 @@ from loanwatch.wiring import (
     open_graph_store,
     open_vault,
 )
+from risk.alerts.feed import AlertFeed, feed_for_broker
 
 __all__ = ["job_options", "job_values", "make_runtime", "open_broker",
            "start_jobs_in_process"]
@@ -67,7 +68,7 @@ def job_values(settings: Settings) -> dict[str, Any]:
             COLLECTIONS_CONFIG: path(settings.collections_config),
             STRATEGIES_FILE: path(settings.collections_strategies),
             JOBS_AS_OF: None if settings.jobs_as_of is None else settings.jobs_as_of.isoformat(),
-            NOTIFICATIONS_VALUE: notification_config(settings)}
+            NOTIFICATIONS_VALUE: notification_config(settings), **settings.flow_values}
 
 
 def open_broker(settings: Settings) -> dramatiq.Broker | None:
@@ -100,19 +101,22 @@ def make_runtime(settings: Settings, broker: dramatiq.Broker,
     trail = open_audit_trail(settings, engine)
     return JobRuntime(engine=engine, broker=broker,
                       open_graph=lambda: open_graph_store(settings, owned), vault=vault,
-                      values=job_values(settings), audit=trail)
+                      values=job_values(settings), audit=trail,
+                      alert_feed=feed_for_broker(settings.broker_url_value))
 
 
 def start_jobs_in_process(settings: Settings, engine: Engine, graph: GraphStore, *,
-                          audit: AuditSink | None = None, threads: int = 2) -> InProcessJobs:
+                          audit: AuditSink | None = None, threads: int = 2,
+                          alert_feed: AlertFeed | None = None) -> InProcessJobs:
     """The jobs of a process with no broker URL (``loanwatch serve``, ``loanwatch demo``):
     the in-process broker, worker threads and the scheduler thread, on the stores and the
     audit trail the process already has (:mod:`jobs.in_process`): the daily reviews and
-    collections run on their own. Stop them with ``.stop()``."""
+    collections run on their own, and alert changes are announced on ``alert_feed`` (the
+    API's). Stop them with ``.stop()``."""
     options = job_options(settings)
     broker = build_broker(None, options)
     runtime = JobRuntime(engine=engine, broker=broker, open_graph=lambda: graph,
                          vault=open_vault(settings), owns_graph=False,
-                         values=job_values(settings), audit=audit)
+                         values=job_values(settings), audit=audit, alert_feed=alert_feed)
     return start_in_process_jobs(runtime, load_jobs(), load_schedules(), options,
                                  threads=threads)

@@ -15,6 +15,7 @@ import ipaddress
 import logging
 import socket
 
+import dramatiq
 import typer
 import uvicorn
 from rich.console import Console
@@ -25,16 +26,20 @@ from api.app import GRAPHQL_PATH, HEALTHZ_PATH, READYZ_PATH, create_app
 from api.logs import configure_json_logging
 from api.request_log import access_log as request_access_log
 from graph.store import GraphStore
+from jobs.event_submission import EventFlowSubmitter
+from jobs.in_process import InProcessJobs
 from loanwatch.cli.graphiql_links import base_url
-from loanwatch.cli.job_wiring import start_jobs_in_process
-from loanwatch.errors import ConfigurationError
+from loanwatch.cli.job_wiring import open_broker, start_jobs_in_process
+from loanwatch.errors import BackendUnavailable, ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_audit_trail, open_stores
+from risk.alerts.feed import LocalAlertFeed, feed_for_broker
 
 __all__ = ["check_bind_host", "check_port_free", "describe_limits", "is_loopback", "run_server",
            "serve", "server_config"]
 
 console = Console()
+logger = logging.getLogger(__name__)
 err_console = Console(stderr=True)
 
 
@@ -136,6 +141,19 @@ def describe_limits(settings: Settings) -> str:
     )
 
 
+def _flow_broker(settings: Settings, jobs: InProcessJobs | None) -> dramatiq.Broker | None:
+    """Where the API enqueues the flow of recorded events: the in-process jobs' broker, or
+    the configured one; ``None`` when it does not answer now (the units wait, ``pending``,
+    for the scheduler)."""
+    if jobs is not None:
+        return jobs.broker
+    try:
+        return open_broker(settings)
+    except BackendUnavailable as exc:
+        logger.warning("recorded events wait for the scheduler: %s", exc)
+        return None
+
+
 def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
                port: int, *, access_log: bool = True) -> None:
     """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted.
@@ -145,11 +163,15 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
     """
     check_port_free(host, port)
     trail = open_audit_trail(settings, engine)
+    # One alert feed for the API and the jobs that run here: subscribers hear the alerts
+    # the event flow raises and clears (across processes through Redis when it is the broker).
+    feed = feed_for_broker(settings.broker_url_value) or LocalAlertFeed()
     # No broker URL: the jobs run here, on threads (README, Jobs and workers).
-    jobs = (start_jobs_in_process(settings, engine, graph, audit=trail)
+    jobs = (start_jobs_in_process(settings, engine, graph, audit=trail, alert_feed=feed)
             if settings.broker_url_value is None else None)
     try:
-        app = create_app(settings, graph, engine, audit=trail)
+        app = create_app(settings, graph, engine, audit=trail, alert_feed=feed,
+                         event_flow=EventFlowSubmitter(engine, _flow_broker(settings, jobs)))
         _print_addresses(settings, graph, host, port)
         configure_json_logging()  # JSON lines with request ids (api.request_log)
         if not access_log:

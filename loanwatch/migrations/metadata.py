@@ -43,6 +43,7 @@ RECORD_MODULES: Final = (
     "portfolio.promises",
     "portfolio.disposals",
     "portfolio.notifications",
+    "portfolio.alert_follow_ups",
 )
 
 

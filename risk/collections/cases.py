@@ -33,6 +33,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, Table, func, insert, select, update
 
 from auth.audit_events import AuditAction, AuditEvent, AuditSink
+from portfolio.alert_follow_ups import AlertFollowUp
 from portfolio.collections import CaseEvent, CollectionCase
 from risk.collections.errors import CaseNotFound, CaseTransitionRefused, CollectionsError
 from risk.collections.feed import CaseChange, CaseFeed
@@ -45,6 +46,7 @@ __all__ = [
     "CaseEventKind",
     "CaseHistoryEntry",
     "CaseState",
+    "CaseTrigger",
     "CaseView",
     "audit_event",
     "get_case",
@@ -59,6 +61,7 @@ DEFAULT_CASES_LISTED: Final = 100
 
 _case: Final[Table] = CollectionCase.__table__  # type: ignore[attr-defined]
 _event: Final[Table] = CaseEvent.__table__  # type: ignore[attr-defined]
+_trigger: Final[Table] = AlertFollowUp.__table__  # type: ignore[attr-defined]
 
 
 class CaseState(StrEnum):
@@ -154,6 +157,27 @@ class CaseHistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseTrigger:
+    """A serious alert that opened the case, or was attached to it, by the event flow
+    (:mod:`risk.flow`): the alert, the event that re-scored it, and the graph path that
+    raised it (``{"nodes": [{"id", "label"}], "edges": [{"type", "source", "target",
+    "key"}]}``, the alert's evidence as it stood)."""
+
+    alert_id: int
+    rule_id: str
+    severity: str
+    event_id: str
+    review_id: int | None
+    path: dict[str, Any]
+    recorded_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {"alert": self.alert_id, "rule": self.rule_id, "severity": self.severity,
+                "event": self.event_id, "review": self.review_id, "path": self.path,
+                "recorded_at": self.recorded_at.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
 class CaseView:
     """A case as stored, with its transitions (oldest first) when asked for."""
 
@@ -174,6 +198,8 @@ class CaseView:
     behaviour: str
     segment: str
     history: tuple[CaseHistoryEntry, ...] = ()
+    #: What opened the case from a network signal (with its transitions, when asked for).
+    triggers: tuple[CaseTrigger, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "loan": self.loan_id, "borrower": self.borrower_id,
@@ -184,7 +210,8 @@ class CaseView:
                 "outstanding_minor": self.outstanding_minor,
                 "segment": {"risk_tier": self.risk_tier, "balance_band": self.balance_band,
                             "behaviour": self.behaviour, "key": self.segment},
-                "history": [h.as_json() for h in self.history]}
+                "history": [h.as_json() for h in self.history],
+                "triggers": [t.as_json() for t in self.triggers]}
 
 
 _VIEW_COLUMNS: Final = ("id", "loan_id", "borrower_id", "state", "opened_on", "closed_on",
@@ -193,9 +220,10 @@ _VIEW_COLUMNS: Final = ("id", "loan_id", "borrower_id", "state", "opened_on", "c
                         "segment")
 
 
-def _view(row: Any, history: Sequence[CaseHistoryEntry] = ()) -> CaseView:
+def _view(row: Any, history: Sequence[CaseHistoryEntry] = (),
+          triggers: Sequence[CaseTrigger] = ()) -> CaseView:
     return CaseView(**{name: getattr(row, name) for name in _VIEW_COLUMNS},
-                    history=tuple(history))
+                    history=tuple(history), triggers=tuple(triggers))
 
 
 def get_case(engine: Engine, case_id: str) -> CaseView:
@@ -211,11 +239,16 @@ def get_case(engine: Engine, case_id: str) -> CaseView:
             raise CaseNotFound(case_id)
         events = connection.execute(select(_event).where(_event.c.case_id == case_id)
                                     .order_by(_event.c.seq)).fetchall()
+        triggers = [CaseTrigger(alert_id=t.alert_id, rule_id=t.rule_id, severity=t.severity,
+                                event_id=t.event_id, review_id=t.review_id, path=dict(t.path),
+                                recorded_at=t.created_at)
+                    for t in connection.execute(select(_trigger).where(
+                        _trigger.c.case_id == case_id).order_by(_trigger.c.id))]
     return _view(row, [CaseHistoryEntry(
         seq=e.seq, event=e.event, from_state=e.from_state, to_state=e.to_state,
         from_bucket=e.from_bucket, to_bucket=e.to_bucket, dpd=e.dpd,
         effective_on=e.effective_on, actor=e.actor, reason=e.reason, run_id=e.run_id,
-        recorded_at=e.recorded_at) for e in events])
+        recorded_at=e.recorded_at) for e in events], triggers)
 
 
 def list_cases(engine: Engine, *, states: Sequence[str] | None = None,

@@ -3,7 +3,9 @@ transactions between two accounts, bureau snapshots, external events.
 
 Each input is one row of the matching import file (``docs/import-format.md``) plus the
 ``eventId`` it is sent under, and is checked and stored by :func:`ingest.recording.record_row`:
-the rules of an imported row, once per event id.
+the rules of an imported row, once per event id. Once stored, the event starts its flow
+(:mod:`jobs.event_submission`, :mod:`risk.flow`): a job that re-scores the parties it
+concerns and their neighbourhood, raises or clears alerts, and follows serious ones up.
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ async def _record(info: Info, operation: str, entity: str, event_id: str,
         str(recorded.values[k]) for k in ("source_account", "target_account", "month"))
     audit_change(info, operation, [str(target)], {"event_id": event_id.strip(),
                                                    "replayed": recorded.replayed})
+    flow = info.context.event_flow
+    if flow is not None:
+        # After the record's commit: the event re-scores its neighbourhood in a job. A
+        # replay submits again, which enqueues nothing for a flow already submitted.
+        await asyncio.to_thread(flow.submit, entity, event_id, recorded.values)
     return build(recorded)
 
 

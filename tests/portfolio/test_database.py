@@ -53,7 +53,9 @@ TABLES = {"loan", "installment", "repayment", "bureau_snapshot", "loan_modificat
           # disposals (revision 0019)
           "disposal", "disposal_event",
           # the notification outbox (revision 0020)
-          "notification"}
+          "notification",
+          # the event flow's follow-ups of serious alerts (revision 0021)
+          "alert_follow_up"}
 
 
 def _head_revision(connection: Connection) -> str:
