@@ -22,6 +22,7 @@ from auth.audit_events import AuditSink
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
 from risk.alerts.feed import AlertFeed
+from risk.collections.feed import CaseFeed
 
 __all__ = ["JobContext", "JobRuntime", "utc_now"]
 
@@ -49,6 +50,8 @@ class JobRuntime:
             it closes itself, as ``loanwatch serve`` does).
         alert_feed: where jobs that raise or clear alerts announce them (the API's feed in
             process, Redis pub/sub across processes); ``None``: not announced.
+        case_feed: where jobs that change collection cases announce them (as the alert
+            feed); ``None``: not announced.
     """
 
     engine: Engine
@@ -60,6 +63,7 @@ class JobRuntime:
     owns_graph: bool = True
     audit: AuditSink | None = None
     alert_feed: AlertFeed | None = None
+    case_feed: CaseFeed | None = None
     memo: dict[str, Any] = field(default_factory=dict)
     _graph: GraphStore | None = field(default=None, init=False, repr=False)
     _shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False)

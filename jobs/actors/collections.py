@@ -90,7 +90,8 @@ def collections_day(context: JobContext, tick: str) -> None:
                               "case transitions")
     config = runtime.shared("collections.config", lambda: _config(runtime))
     run_collections(runtime.engine, as_of, audit=runtime.audit, config=config,
-                    actor=SCHEDULER_ACTOR, client_id="jobs", now=runtime.clock)
+                    actor=SCHEDULER_ACTOR, client_id="jobs", now=runtime.clock,
+                    feed=runtime.case_feed)
     strategies = runtime.shared("collections.strategies", lambda: _strategies(runtime))
     step = run_strategy_step(runtime.engine, as_of, config=strategies,
                              dispatcher=StrategyOutbox(), audit=runtime.audit,

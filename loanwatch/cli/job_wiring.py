@@ -30,6 +30,7 @@ from loanwatch.wiring import (
     open_vault,
 )
 from risk.alerts.feed import AlertFeed, feed_for_broker
+from risk.collections.feed import CaseFeed, case_feed_for_broker
 
 __all__ = ["job_options", "job_values", "make_runtime", "open_broker",
            "start_jobs_in_process"]
@@ -102,21 +103,25 @@ def make_runtime(settings: Settings, broker: dramatiq.Broker,
     return JobRuntime(engine=engine, broker=broker,
                       open_graph=lambda: open_graph_store(settings, owned), vault=vault,
                       values=job_values(settings), audit=trail,
-                      alert_feed=feed_for_broker(settings.broker_url_value))
+                      alert_feed=feed_for_broker(settings.broker_url_value),
+                      case_feed=case_feed_for_broker(settings.broker_url_value))
 
 
 def start_jobs_in_process(settings: Settings, engine: Engine, graph: GraphStore, *,
                           audit: AuditSink | None = None, threads: int = 2,
-                          alert_feed: AlertFeed | None = None) -> InProcessJobs:
+                          alert_feed: AlertFeed | None = None,
+                          case_feed: CaseFeed | None = None) -> InProcessJobs:
     """The jobs of a process with no broker URL (``loanwatch serve``, ``loanwatch demo``):
     the in-process broker, worker threads and the scheduler thread, on the stores and the
     audit trail the process already has (:mod:`jobs.in_process`): the daily reviews and
-    collections run on their own, and alert changes are announced on ``alert_feed`` (the
+    collections run on their own, and alert and case changes are announced on ``alert_feed``
+    and ``case_feed`` (the
     API's). Stop them with ``.stop()``."""
     options = job_options(settings)
     broker = build_broker(None, options)
     runtime = JobRuntime(engine=engine, broker=broker, open_graph=lambda: graph,
                          vault=open_vault(settings), owns_graph=False,
-                         values=job_values(settings), audit=audit, alert_feed=alert_feed)
+                         values=job_values(settings), audit=audit, alert_feed=alert_feed,
+                         case_feed=case_feed)
     return start_in_process_jobs(runtime, load_jobs(), load_schedules(), options,
                                  threads=threads)

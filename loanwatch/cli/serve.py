@@ -34,6 +34,7 @@ from loanwatch.errors import BackendUnavailable, ConfigurationError
 from loanwatch.settings import Settings
 from loanwatch.wiring import open_audit_trail, open_stores
 from risk.alerts.feed import LocalAlertFeed, feed_for_broker
+from risk.collections.feed import LocalCaseFeed, case_feed_for_broker
 
 __all__ = ["check_bind_host", "check_port_free", "describe_limits", "is_loopback", "run_server",
            "serve", "server_config"]
@@ -166,11 +167,13 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
     # One alert feed for the API and the jobs that run here: subscribers hear the alerts
     # the event flow raises and clears (across processes through Redis when it is the broker).
     feed = feed_for_broker(settings.broker_url_value) or LocalAlertFeed()
+    cases = case_feed_for_broker(settings.broker_url_value) or LocalCaseFeed()
     # No broker URL: the jobs run here, on threads (README, Jobs and workers).
-    jobs = (start_jobs_in_process(settings, engine, graph, audit=trail, alert_feed=feed)
+    jobs = (start_jobs_in_process(settings, engine, graph, audit=trail, alert_feed=feed,
+                                  case_feed=cases)
             if settings.broker_url_value is None else None)
     try:
-        app = create_app(settings, graph, engine, audit=trail, alert_feed=feed,
+        app = create_app(settings, graph, engine, audit=trail, alert_feed=feed, case_feed=cases,
                          event_flow=EventFlowSubmitter(engine, _flow_broker(settings, jobs)))
         _print_addresses(settings, graph, host, port)
         configure_json_logging()  # JSON lines with request ids (api.request_log)

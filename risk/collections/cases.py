@@ -53,6 +53,7 @@ __all__ = [
     "list_cases",
     "next_state",
     "transition_case",
+    "trigger_of",
 ]
 
 #: The actor of what the daily run does.
@@ -177,6 +178,13 @@ class CaseTrigger:
                 "recorded_at": self.recorded_at.isoformat()}
 
 
+def trigger_of(row: Any) -> CaseTrigger:
+    """The trigger an ``alert_follow_up`` row records."""
+    return CaseTrigger(alert_id=row.alert_id, rule_id=row.rule_id, severity=row.severity,
+                       event_id=row.event_id, review_id=row.review_id, path=dict(row.path),
+                       recorded_at=row.created_at)
+
+
 @dataclass(frozen=True, slots=True)
 class CaseView:
     """A case as stored, with its transitions (oldest first) when asked for."""
@@ -239,10 +247,7 @@ def get_case(engine: Engine, case_id: str) -> CaseView:
             raise CaseNotFound(case_id)
         events = connection.execute(select(_event).where(_event.c.case_id == case_id)
                                     .order_by(_event.c.seq)).fetchall()
-        triggers = [CaseTrigger(alert_id=t.alert_id, rule_id=t.rule_id, severity=t.severity,
-                                event_id=t.event_id, review_id=t.review_id, path=dict(t.path),
-                                recorded_at=t.created_at)
-                    for t in connection.execute(select(_trigger).where(
+        triggers = [trigger_of(t) for t in connection.execute(select(_trigger).where(
                         _trigger.c.case_id == case_id).order_by(_trigger.c.id))]
     return _view(row, [CaseHistoryEntry(
         seq=e.seq, event=e.event, from_state=e.from_state, to_state=e.to_state,

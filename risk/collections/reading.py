@@ -2,9 +2,10 @@
 
 * :func:`case_page`: cases filtered by state, bucket, segment or loan, the most days past
   due first, a page at an offset;
-* :func:`cases_by_id`, :func:`cases_of_loans`, :func:`case_histories` and
-  :func:`bucket_histories`: one query per :data:`IDS_PER_QUERY` keys, so a page of a
-  hundred cases with their loans' histories costs what a page of one costs.
+* :func:`cases_by_id`, :func:`cases_of_loans`, :func:`case_histories`,
+  :func:`case_triggers` and :func:`bucket_histories`: one query per :data:`IDS_PER_QUERY`
+  keys, so a page of a hundred cases with their loans' histories costs what a page of one
+  costs.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from typing import Any, Final, TypeVar
 
 from sqlalchemy import Engine, Table, select
 
+from portfolio.alert_follow_ups import AlertFollowUp
 from portfolio.collections import BucketMove, CaseEvent, CollectionCase
-from risk.collections.cases import CaseHistoryEntry, CaseState, CaseView
+from risk.collections.cases import CaseHistoryEntry, CaseState, CaseTrigger, CaseView, trigger_of
 from risk.collections.errors import CollectionsError
 
 __all__ = ["IDS_PER_QUERY", "BucketEntry", "bucket_histories", "case_histories",
-           "case_page", "cases_by_id", "cases_of_loans"]
+           "case_page", "case_triggers", "cases_by_id", "cases_of_loans"]
 
 #: Keys per query (within every database's limit on bound parameters).
 IDS_PER_QUERY: Final = 500
@@ -29,7 +31,10 @@ IDS_PER_QUERY: Final = 500
 _case: Final[Table] = CollectionCase.__table__  # type: ignore[attr-defined]
 _event: Final[Table] = CaseEvent.__table__  # type: ignore[attr-defined]
 _move: Final[Table] = BucketMove.__table__  # type: ignore[attr-defined]
-_CASE_COLUMNS: Final = tuple(f.name for f in fields(CaseView) if f.name != "history")
+_trigger: Final[Table] = AlertFollowUp.__table__  # type: ignore[attr-defined]
+#: What a case view holds besides the case row's columns (read by their own queries).
+_NOT_COLUMNS: Final = frozenset({"history", "triggers"})
+_CASE_COLUMNS: Final = tuple(f.name for f in fields(CaseView) if f.name not in _NOT_COLUMNS)
 _HISTORY_COLUMNS: Final = tuple(f.name for f in fields(CaseHistoryEntry))
 
 K = TypeVar("K")
@@ -133,6 +138,19 @@ def case_histories(engine: Engine, case_ids: Sequence[str]
             for row in rows:
                 found.setdefault(row.case_id, []).append(CaseHistoryEntry(
                     **{name: getattr(row, name) for name in _HISTORY_COLUMNS}))
+    return found
+
+
+def case_triggers(engine: Engine, case_ids: Sequence[str]) -> dict[str, list[CaseTrigger]]:
+    """The alerts of the event flow that opened or joined each case of ``case_ids``, in the
+    order they came (cases without any absent)."""
+    found: dict[str, list[CaseTrigger]] = {}
+    with engine.connect() as connection:
+        for chunk in _chunks(case_ids):
+            rows = connection.execute(select(_trigger).where(_trigger.c.case_id.in_(chunk))
+                                      .order_by(_trigger.c.case_id, _trigger.c.id))
+            for row in rows:
+                found.setdefault(row.case_id, []).append(trigger_of(row))
     return found
 
 

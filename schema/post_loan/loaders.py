@@ -17,13 +17,14 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 
-from risk.collections.cases import CaseHistoryEntry, CaseView
+from risk.collections.cases import CaseHistoryEntry, CaseTrigger, CaseView
 from risk.collections.errors import CollectionsError
 from risk.collections.history import BucketPosition, bucket_positions
 from risk.collections.reading import (
     BucketEntry,
     bucket_histories,
     case_histories,
+    case_triggers,
     cases_of_loans,
 )
 from risk.reviews.reading import reviews_of_loans
@@ -56,6 +57,8 @@ class PostLoanLoaders:
     case_of_loan: DataLoader[str, CaseView | None]
     #: A case's transitions, oldest first, by case id.
     case_history: DataLoader[str, list[CaseHistoryEntry]]
+    #: The event flow's alerts that opened or joined a case, by case id.
+    case_triggers: DataLoader[str, list[CaseTrigger]]
     #: A loan's bucket history, oldest first, by loan id.
     bucket_history: DataLoader[str, list[BucketEntry]]
     #: A loan's bucket and days past due on a day (one query per day asked for); loading
@@ -92,6 +95,7 @@ def create_post_loan_loaders(records: Engine | None, *,
         reviews_of_loan=DataLoader(load_fn=batch(reviews_of_loans, list)),
         case_of_loan=DataLoader(load_fn=batch(cases_of_loans, lambda: None)),
         case_history=DataLoader(load_fn=batch(case_histories, list)),
+        case_triggers=DataLoader(load_fn=batch(case_triggers, list)),
         bucket_history=DataLoader(load_fn=batch(bucket_histories, list)))
 
 

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.relay import PageInfo
 
 from portfolio.money import minor_to_decimal
-from risk.collections.cases import CaseHistoryEntry, CaseView
+from risk.collections.cases import CaseHistoryEntry, CaseTrigger, CaseView
 from risk.collections.history import BucketPosition
 from risk.collections.rates import RollRates as RollRatesView
 from risk.collections.reading import BucketEntry
@@ -20,6 +20,8 @@ from schema.context import Info
 from schema.global_ids import RecordKind, record_global_id
 from schema.pagination import Window, encode_cursor, page_info
 from schema.post_loan.loaders import post_loan_loaders
+from schema.types.alerts import EvidenceNode
+from schema.types.assessment import PathEdge, path_edges
 from schema.types.money import Money
 from schema.types.node import Node
 from schema.types.party import Party, party_from_node
@@ -151,6 +153,59 @@ class CollectionCase(Node):
             return [_transition(entry) for entry in self.view.history]
         entries = await post_loan_loaders(info.context).case_history.load(self.view.id)
         return [_transition(entry) for entry in entries]
+
+    @strawberry.field(description="The serious network alerts that opened or joined it "
+                      "through the event flow, each with the graph path that raised it "
+                      "(empty for a case the daily run opened from days past due).")
+    async def triggers(self, info: Info) -> list[CaseTriggerInfo]:
+        found = self.view.triggers or await post_loan_loaders(
+            info.context).case_triggers.load(self.view.id)
+        return [CaseTriggerInfo(trigger=trigger) for trigger in found]
+
+
+@strawberry.type(description="A serious network alert that opened a case, or joined a live "
+                 "one, through the event flow: the alert, the event that re-scored its "
+                 "neighbourhood, and the graph path that raised it as it stood then (the "
+                 "alert itself, `alert(id:)`, shows its path now).")
+class CaseTriggerInfo:
+    trigger: strawberry.Private[CaseTrigger]
+
+    @strawberry.field(description="The alert's global id (`Alert:N`; `alert(id:)` and "
+                      "`node(id:)` read it).")
+    def alert_id(self) -> strawberry.ID:
+        return strawberry.ID(record_global_id(RecordKind.ALERT, self.trigger.alert_id))
+
+    @strawberry.field(description="The rule that raised the alert.")
+    def rule_id(self) -> str:
+        return self.trigger.rule_id
+
+    @strawberry.field(description="The alert's severity when it opened or joined the case.")
+    def severity(self) -> str:
+        return self.trigger.severity
+
+    @strawberry.field(description="The id of the event recorded through the API whose flow "
+                      "raised it.")
+    def event_id(self) -> str:
+        return self.trigger.event_id
+
+    @strawberry.field(description="The triggered review it opened (`Review:N`; null: none).")
+    def review_id(self) -> strawberry.ID | None:
+        review = self.trigger.review_id
+        return None if review is None else strawberry.ID(
+            record_global_id(RecordKind.REVIEW, review))
+
+    @strawberry.field(description="The nodes of the evidence path, in order.")
+    def evidence_nodes(self) -> list[EvidenceNode]:
+        return [EvidenceNode(id=strawberry.ID(str(node["id"])), label=str(node["label"]))
+                for node in self.trigger.path.get("nodes", [])]
+
+    @strawberry.field(description="The edges of the evidence path (typed, source to target).")
+    def evidence_path(self) -> list[PathEdge]:
+        return path_edges(self.trigger.path.get("edges", []))
+
+    @strawberry.field(description="When it was recorded on the case.")
+    def recorded_at(self) -> datetime:
+        return self.trigger.recorded_at
 
 
 def case_from_view(view: CaseView) -> CollectionCase:

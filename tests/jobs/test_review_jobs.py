@@ -38,8 +38,10 @@ from loanwatch.cli.job_wiring import start_jobs_in_process
 from loanwatch.cli.main import app
 from loanwatch.migrations import migrate
 from loanwatch.settings import Settings
+from portfolio.collection_strategies import StrategyAssignment
 from portfolio.collections import CollectionCase
 from portfolio.database import create_sql_engine
+from risk.collections.feed import CaseChange, LocalCaseFeed
 from tests.audit.trails import trail
 from tests.jobs.machinery import FAST
 from tests.jobs.reviews_portfolio import (
@@ -71,15 +73,33 @@ def audit(sqlite_copy: Engine) -> Iterator[AuditTrail]:
         yield sink
 
 
+class HeardCases(LocalCaseFeed):
+    """The in-process case feed, keeping each change it announces."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heard: list[CaseChange] = []
+
+    def publish(self, change: CaseChange) -> None:  # type: ignore[override]
+        self.heard.append(change)
+        super().publish(change)  # type: ignore[arg-type]
+
+
 @pytest.fixture
-def jobs(sqlite_copy: Engine, audit: AuditTrail) -> Iterator[InProcessJobs]:
+def case_feed() -> HeardCases:
+    return HeardCases()
+
+
+@pytest.fixture
+def jobs(sqlite_copy: Engine, audit: AuditTrail, case_feed: HeardCases
+         ) -> Iterator[InProcessJobs]:
     """The real job modules on the in-process broker and two worker threads, no scheduler
     thread (the tests look with :class:`Scheduler` themselves)."""
     graph = EmbeddedGraphStore(sqlite_copy)
     broker_options = FAST
     runtime = JobRuntime(engine=sqlite_copy, broker=build_broker(None, broker_options),
                          open_graph=lambda: graph, owns_graph=False, audit=audit,
-                         values={review_jobs.REVIEW_BATCH_SIZE: BATCH,
+                         case_feed=case_feed, values={review_jobs.REVIEW_BATCH_SIZE: BATCH,
                                  JOBS_AS_OF: AS_OF.isoformat()})
     running = start_in_process_jobs(runtime, load_jobs(), (), broker_options, scheduler=False)
     try:
@@ -152,7 +172,8 @@ def test_a_malformed_batch_is_dead_lettered_with_its_error(
 
 
 def test_the_collections_run_is_once_per_business_date(
-        sqlite_copy: Engine, jobs: InProcessJobs, audit: AuditTrail) -> None:
+        sqlite_copy: Engine, jobs: InProcessJobs, audit: AuditTrail,
+        case_feed: HeardCases) -> None:
     for day in (0, 1):  # two daily ticks, one business date
         tick = T0 + timedelta(days=day)
         submit_unit(sqlite_copy, jobs.broker, UnitSpec(
@@ -171,6 +192,17 @@ def test_the_collections_run_is_once_per_business_date(
     opened = [r for r in list_records(sqlite_copy, limit=10_000)
               if r.operation.startswith("collections")]
     assert len(opened) >= cases
+    # Subscribers heard each case open, once; the strategy step then assigned every case
+    # still open a strategy (the second tick changed nothing).
+    announced = [c.case_id for c in case_feed.heard if c.event == "opened"]
+    assert len(announced) == len(set(announced)) == cases
+    with sqlite_copy.connect() as connection:
+        live = connection.execute(select(func.count()).select_from(
+            CollectionCase.__table__).where(  # type: ignore[attr-defined]
+            CollectionCase.closed_on.is_(None))).scalar_one()  # type: ignore[union-attr]
+        assigned = connection.execute(select(func.count()).select_from(
+            StrategyAssignment.__table__)).scalar_one()  # type: ignore[attr-defined]
+    assert assigned == live > 0
 
 
 @pytest.fixture

@@ -30,11 +30,15 @@ from tests.portfolio.databases import postgres_engine, sqlite_engine
 from tests.risk.flow.feeds import HeardFeed
 from tests.risk.flow.network import ARREARS, CLEARING_DAY, EVENT_DAY, write_network
 from tests.risk.rules.stores import Stores, stores
+from tests.schema.post_loan.running import Request
 
 __all__ = ["postgres_engine", "sqlite_engine", "stores"]
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 RULES = load_rules(DEFAULT_RULES_FILE)
+TRIGGERS = """query C($id: ID!) { collectionCase(id: $id) { caseId triggers {
+  alertId ruleId severity eventId reviewId evidenceNodes { id label }
+  evidencePath { type source target } } } }"""
 
 
 def _count(engine: Engine, table: type) -> int:
@@ -103,6 +107,15 @@ def test_an_event_on_a_guaranteed_loan_opens_a_review_and_a_case_once(network: S
     assert f"alert {alert.id} (related-default-2)" in case.history[0].reason
     assert [(t.alert_id, t.event_id, t.path) for t in case.triggers] == [
         (alert.id, "ev-1", alert.evidence)]
+    # The same through GraphQL, read in a batch as a page of cases would.
+    shown = Request(network)(TRIGGERS, id="CollectionCase:L2@2025-01-15")
+    assert shown.errors is None
+    assert shown.data == {"collectionCase": {"caseId": "L2@2025-01-15", "triggers": [{
+        "alertId": f"Alert:{alert.id}", "ruleId": "related-default-2",
+        "severity": alert.severity, "eventId": "ev-1", "reviewId": f"Review:{up.review_id}",
+        "evidenceNodes": alert.evidence["nodes"],
+        "evidencePath": [{"type": e["type"], "source": e["source"], "target": e["target"]}
+                         for e in alert.evidence["edges"]]}]}}
     l1_case = get_case(network.engine, "L1@2025-01-15")
     assert (l1_case.bucket, l1_case.dpd) == ("90+", 136)
 
