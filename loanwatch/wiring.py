@@ -21,8 +21,8 @@ from loanwatch.settings import Settings
 if TYPE_CHECKING:
     from auth.audit import AuditTrail
 
-__all__ = ["create_engine_from_settings", "open_audit_trail", "open_graph_store", "open_stores",
-           "open_vault", "stores"]
+__all__ = ["audit_trail", "create_engine_from_settings", "open_audit_trail", "open_graph_store",
+           "open_stores", "open_vault", "records_engine", "stores"]
 
 
 def open_vault(settings: Settings) -> PersonalDataVault:
@@ -117,6 +117,16 @@ def stores(settings: Settings) -> Iterator[tuple[Engine, GraphStore]]:
         engine.dispose()
 
 
+@contextmanager
+def records_engine(settings: Settings) -> Iterator[Engine]:
+    """:func:`create_engine_from_settings` for a ``with`` block: disposed when it ends."""
+    engine = create_engine_from_settings(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def open_audit_trail(settings: Settings, engine: Engine) -> AuditTrail:
     """The process's audit trail on ``engine`` (migrated), keyed, signing and bounded as
     ``settings`` say. Close it when the process ends (it drains on close).
@@ -134,3 +144,13 @@ def open_audit_trail(settings: Settings, engine: Engine) -> AuditTrail:
                       head_interval_s=settings.audit_head_interval_s,
                       flush_interval_s=settings.audit_flush_interval_s,
                       max_pending=settings.audit_max_pending)
+
+
+@contextmanager
+def audit_trail(settings: Settings, engine: Engine) -> Iterator[AuditTrail]:
+    """:func:`open_audit_trail` for a ``with`` block: closed (drained) when it ends."""
+    trail = open_audit_trail(settings, engine)
+    try:
+        yield trail
+    finally:
+        trail.close()

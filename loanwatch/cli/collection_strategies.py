@@ -20,8 +20,6 @@ else the built-in strategies. Changes by a person go to the audit trail.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -30,15 +28,16 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine
 
-from auth.audit import AuditTrail
 from jobs.collection_messages import StrategyOutbox
 from loanwatch.cli.alerts import default_actor
 from loanwatch.cli.dates import as_of_date
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings, open_audit_trail
+from loanwatch.wiring import (
+    audit_trail,
+    records_engine,
+)
 from portfolio.money import minor_to_decimal
 from risk.collections.actions import ActionView, case_actions, complete_task, list_tasks
 from risk.collections.contact import Preference, get_contact_preference, set_contact_preference
@@ -82,24 +81,6 @@ def _strategies(path: Path | None, settings: Settings) -> StrategyConfig:
     return DEFAULT_STRATEGIES if chosen is None else load_strategy_config(chosen)
 
 
-@contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_engine_from_settings(settings)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def _trail(settings: Settings, engine: Engine) -> Iterator[AuditTrail]:
-    trail = open_audit_trail(settings, engine)
-    try:
-        yield trail
-    finally:
-        trail.close()
-
-
 @strategies_app.command("run")
 def run_step(
     as_of: str | None = typer.Option(None, "--as-of", metavar="DATE",
@@ -111,7 +92,7 @@ def run_step(
     settings = Settings.from_environ()
     config = _strategies(strategies, settings)  # a bad file stops here
     day = as_of_date(as_of)
-    with _engine(settings) as engine, _trail(settings, engine) as trail:
+    with records_engine(settings) as engine, audit_trail(settings, engine) as trail:
         outcome = run_strategy_step(engine, day, config=config,
                                     dispatcher=StrategyOutbox(), audit=trail,
                                     client_id="cli")
@@ -149,7 +130,7 @@ def report(
 ) -> None:
     """Cure rate, amount recovered, cost and promises per strategy and arm."""
     day = as_of_date(as_of)
-    with _engine(Settings.from_environ()) as engine:
+    with records_engine(Settings.from_environ()) as engine:
         found = strategy_report(engine, day, start=_day(start, "--from"),
                                 end=_day(end, "--to"))
     if as_json:
@@ -219,7 +200,7 @@ def _actions_table(title: str, actions: list[ActionView]) -> Table:
 def actions(case_id: str = typer.Argument(..., metavar="CASE", help="The case (LOAN@DATE)."),
             as_json: bool = JsonOption) -> None:
     """A case's strategy actions: planned, dispatched, tasks, cancelled."""
-    with _engine(Settings.from_environ()) as engine:
+    with records_engine(Settings.from_environ()) as engine:
         found = case_actions(engine, case_id)
     if as_json:
         _echo([a.as_json() for a in found])
@@ -238,7 +219,7 @@ def tasks(
     as_json: bool = JsonOption,
 ) -> None:
     """Collectors' tasks, the oldest first."""
-    with _engine(Settings.from_environ()) as engine:
+    with records_engine(Settings.from_environ()) as engine:
         found = list_tasks(engine, kinds=kind or None, statuses=status or None, limit=limit)
     if as_json:
         _echo([a.as_json() for a in found])
@@ -253,7 +234,7 @@ def done(action_id: int = typer.Argument(..., metavar="ID", help="The task's id.
          actor: str | None = ActorOption, as_json: bool = JsonOption) -> None:
     """Close an open task with its outcome."""
     settings = Settings.from_environ()
-    with _engine(settings) as engine, _trail(settings, engine) as trail:
+    with records_engine(settings) as engine, audit_trail(settings, engine) as trail:
         found = complete_task(engine, action_id, actor=actor or default_actor(),
                               outcome=outcome, audit=trail, client_id="cli")
     if as_json:
@@ -285,7 +266,7 @@ def set_preference(
 ) -> None:
     """Store what a borrower said about being contacted (replaces what they said before)."""
     settings = Settings.from_environ()
-    with _engine(settings) as engine, _trail(settings, engine) as trail:
+    with records_engine(settings) as engine, audit_trail(settings, engine) as trail:
         found = set_contact_preference(engine, party, preferred_channel=prefer,
                                        refused=refuse, timezone=timezone,
                                        actor=actor or default_actor(), audit=trail,
@@ -300,7 +281,7 @@ def set_preference(
 def show_preference(party: str = typer.Argument(..., metavar="PARTY"),
                     as_json: bool = JsonOption) -> None:
     """What a borrower said about being contacted."""
-    with _engine(Settings.from_environ()) as engine:
+    with records_engine(Settings.from_environ()) as engine:
         found = get_contact_preference(engine, party)
     if as_json:
         _echo(found.as_json())

@@ -34,9 +34,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine
 
-from auth.audit import AuditTrail
 from loanwatch.cli.alerts import default_actor
 from loanwatch.cli.collection_strategies import contact_app, strategies_app, tasks_app
 from loanwatch.cli.dates import as_of_date
@@ -44,7 +42,10 @@ from loanwatch.cli.graphiql_links import ALERT_QUERY, graphiql_link
 from loanwatch.cli.promises import app as promises_app
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings, open_audit_trail
+from loanwatch.wiring import (
+    audit_trail,
+    records_engine,
+)
 from portfolio.money import minor_to_decimal
 from risk.collections.cases import CaseEventKind, CaseView, get_case, list_cases, transition_case
 from risk.collections.config import DEFAULT_COLLECTIONS, CollectionsConfig
@@ -82,24 +83,6 @@ def _config(path: Path | None, settings: Settings) -> CollectionsConfig:
 
 
 @contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_engine_from_settings(settings)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def _trail(settings: Settings, engine: Engine) -> Iterator[AuditTrail]:
-    trail = open_audit_trail(settings, engine)
-    try:
-        yield trail
-    finally:
-        trail.close()
-
-
-@contextmanager
 def _case_feed(settings: Settings) -> Iterator[RedisCaseFeed | None]:
     """The case feed the API's ``caseChanges`` subscribers hear across processes (Redis
     pub/sub with a Redis broker); ``None`` without one (nobody else could hear)."""
@@ -131,7 +114,7 @@ def run(
     def on_progress(step: str, done: int, total: int) -> None:
         progress.update(task, description=step, completed=done, total=total)
 
-    with _engine(settings) as engine, _trail(settings, engine) as trail, progress, \
+    with records_engine(settings) as engine, audit_trail(settings, engine) as trail, progress, \
             _case_feed(settings) as feed:
         outcome = run_collections(engine, day, audit=trail, config=chosen,
                                   actor=default_actor(), client_id="cli",
@@ -185,7 +168,7 @@ def bucket(
 ) -> None:
     """A loan's delinquency bucket and days past due on a past date, from the history."""
     day = as_of_date(as_of)
-    with _engine(Settings.from_environ()) as engine:
+    with records_engine(Settings.from_environ()) as engine:
         position = bucket_as_of(engine, loan, day)
     if as_json:
         _echo(position.as_json())
@@ -202,7 +185,7 @@ def report(
     as_json: bool = JsonOption,
 ) -> None:
     """Roll rates (bucket to bucket) and cure rates between two dates."""
-    with _engine(Settings.from_environ()) as engine:
+    with records_engine(Settings.from_environ()) as engine:
         rates = roll_rates(engine, _day(start, "--from"), _day(end, "--to"))
     if as_json:
         _echo(rates.as_json())
@@ -242,7 +225,7 @@ def cases(
     as_json: bool = JsonOption,
 ) -> None:
     """Collection cases, the most days past due first."""
-    with _engine(Settings.from_environ()) as engine:
+    with records_engine(Settings.from_environ()) as engine:
         found = list_cases(engine, states=state or None, loan_id=loan, segment=segment,
                            limit=limit)
     if as_json:
@@ -304,7 +287,7 @@ def case(case_id: str = typer.Argument(..., metavar="CASE", help="The case id (L
     """One case with every transition (who, why, when) and, when a network alert opened
     it, the alert's graph path."""
     settings = Settings.from_environ()
-    with _engine(settings) as engine:
+    with records_engine(settings) as engine:
         found = get_case(engine, case_id)
     if as_json:
         _echo(found.as_json())
@@ -320,7 +303,7 @@ app.command(name="show", help="The same as `case`: one case, its transitions and
 def _transition(case_id: str, event: CaseEventKind, reason: str, actor: str | None,
                 as_json: bool) -> None:
     settings = Settings.from_environ()
-    with _engine(settings) as engine, _trail(settings, engine) as trail, \
+    with records_engine(settings) as engine, audit_trail(settings, engine) as trail, \
             _case_feed(settings) as feed:
         found = transition_case(engine, case_id, event, actor=actor or default_actor(),
                                 reason=reason, audit=trail, client_id="cli", feed=feed)

@@ -12,8 +12,6 @@ currency (``1234.56``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -25,12 +23,11 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
-from auth.audit import AuditTrail
 from auth.credentials import Passwords
 from auth.users import UserStore
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings, open_audit_trail, stores
+from loanwatch.wiring import audit_trail, create_engine_from_settings, stores
 from portfolio.disposals import DisposalKind, DisposalState
 from portfolio.money import minor_to_decimal
 from risk.disposals import (
@@ -97,15 +94,6 @@ def _signed_in(engine: Engine, login: str, from_stdin: bool) -> Person:
         raise ConfigurationError(f"--as {login!r}: wrong login or password",
                                  suggestion="`loanwatch users list` shows the users")
     return Person(user.login, user.role)
-
-
-@contextmanager
-def _trail(settings: Settings, engine: Engine) -> Iterator[AuditTrail]:
-    trail = open_audit_trail(settings, engine)
-    try:
-        yield trail
-    finally:
-        trail.close()
 
 
 def _money(minor: int | None, currency: str) -> str:
@@ -179,7 +167,7 @@ def propose_(
     settings = Settings.from_environ()
     with stores(settings) as (engine, graph):
         person = _signed_in(engine, login, password_stdin)
-        with _trail(settings, engine) as trail:
+        with audit_trail(settings, engine) as trail:
             try:
                 found = propose(engine, graph, terms, loan_id=loan_id, reason=reason,
                                 proposer=person, audit=trail, event_id=event_id)
@@ -197,7 +185,7 @@ def _decide(disposal_id: int, login: str, password_stdin: bool, reason: str,
     settings = Settings.from_environ()
     with stores(settings) as (engine, graph):
         person = _signed_in(engine, login, password_stdin)
-        with _trail(settings, engine) as trail:
+        with audit_trail(settings, engine) as trail:
             if approving:
                 return approve(engine, graph, disposal_id, checker=person, reason=reason,
                                audit=trail, event_id=event_id)

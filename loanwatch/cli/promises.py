@@ -11,8 +11,6 @@ The daily strategy step (``collections strategies run``) marks them kept or brok
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 import orjson
@@ -20,13 +18,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine
 
 from loanwatch.cli.alerts import default_actor
 from loanwatch.cli.dates import as_of_date
 from loanwatch.errors import ConfigurationError
 from loanwatch.settings import Settings
-from loanwatch.wiring import create_engine_from_settings, open_audit_trail
+from loanwatch.wiring import open_audit_trail, records_engine
 from portfolio.money import minor_to_decimal
 from risk.collections.promises import PROMISE_CHANNELS, list_promises, record_promise
 
@@ -39,15 +36,6 @@ JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdo
 
 def _echo(document: object) -> None:
     sys.stdout.buffer.write(orjson.dumps(document) + b"\n")
-
-
-@contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_engine_from_settings(settings)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @app.command()
@@ -72,7 +60,7 @@ def record(
     except InvalidOperation:
         raise ConfigurationError(f"--amount {amount!r} is not an amount (500.00)") from None
     settings = Settings.from_environ()
-    with _engine(settings) as engine:
+    with records_engine(settings) as engine:
         trail = open_audit_trail(settings, engine)
         try:
             recorded = record_promise(
@@ -102,7 +90,7 @@ def list_(
     as_json: bool = JsonOption,
 ) -> None:
     """Promises to pay, the soonest date first."""
-    with _engine(Settings.from_environ()) as engine:
+    with records_engine(Settings.from_environ()) as engine:
         found = list_promises(engine, case_id=case_id, statuses=status or None, limit=limit)
     if as_json:
         _echo([p.as_json() for p in found])
