@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 import strawberry
@@ -31,6 +31,7 @@ from risk.errors import AlertNotFound
 from risk.rules.schema import SEVERITIES
 from schema.context import Info
 from schema.errors import InvalidArgument, SchemaError
+from schema.feed_watch import until_expiry
 from schema.permissions import needs
 from schema.post_loan.case_changes import CaseChangeEvent, CaseWatch, case_changes
 from schema.types.alerts import Alert, alert_from_record
@@ -92,17 +93,7 @@ class Subscription:
                     and (not assigned_to_me or change.assignee in {me, principal.subject}))
 
         async with feed.subscribe() as changes:
-            while True:
-                if expires_at is None:
-                    change = await anext(changes)
-                else:
-                    left = (expires_at - datetime.now(UTC)).total_seconds()
-                    if left <= 0:
-                        return
-                    try:
-                        change = await asyncio.wait_for(anext(changes), left)
-                    except TimeoutError:
-                        return
+            async for change in until_expiry(changes, expires_at):
                 if not wanted(change):
                     continue
                 try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 import strawberry
@@ -28,6 +28,7 @@ from risk.collections.errors import CaseNotFound
 from risk.collections.feed import CaseChange
 from schema.context import Info
 from schema.errors import InvalidArgument, SchemaError
+from schema.feed_watch import until_expiry
 from schema.types.collections import CollectionCase, case_from_view
 
 __all__ = ["CaseChangeEvent", "CaseWatch", "case_changes"]
@@ -94,17 +95,7 @@ async def case_changes(info: Info, watch: CaseWatch) -> AsyncGenerator[CaseChang
     principal = info.context.principal
     expires_at = None if principal is None else principal.expires_at
     async with feed.subscribe() as changes:
-        while True:
-            if expires_at is None:
-                change = await anext(changes)
-            else:
-                left = (expires_at - datetime.now(UTC)).total_seconds()
-                if left <= 0:
-                    return
-                try:
-                    change = await asyncio.wait_for(anext(changes), left)
-                except TimeoutError:
-                    return
+        async for change in until_expiry(changes, expires_at):
             if not watch.wants(change):
                 continue
             try:
