@@ -10,7 +10,7 @@ borrower refused every channel).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
@@ -21,6 +21,7 @@ from auth.audit_events import AuditAction, AuditEvent, AuditSink
 from portfolio.alerts import ACTOR_LENGTH
 from portfolio.collection_strategies import CollectionAction
 from portfolio.collections import CollectionCase
+from portfolio.key_chunks import key_chunks
 from portfolio.money import minor_to_decimal
 from risk.collections.cases import SYSTEM_ACTOR
 from risk.collections.errors import ActionNotFound, ActionRefused, CaseNotFound, CollectionsError
@@ -31,6 +32,7 @@ __all__ = [
     "DONE",
     "OPEN_TASK",
     "ActionView",
+    "actions_of_cases",
     "case_actions",
     "complete_task",
     "list_tasks",
@@ -97,6 +99,19 @@ def case_actions(engine: Engine, case_id: str) -> list[ActionView]:
         rows = connection.execute(select(*[_action.c[n] for n in _COLUMNS]).where(
             _action.c.case_id == case_id).order_by(_action.c.planned_on, _action.c.id))
         return [_view(row) for row in rows]
+
+
+def actions_of_cases(engine: Engine, case_ids: Sequence[str]) -> dict[str, list[ActionView]]:
+    """The actions of each case of ``case_ids``, in plan order (cases without any absent)."""
+    found: dict[str, list[ActionView]] = {}
+    with engine.connect() as connection:
+        for chunk in key_chunks(case_ids):
+            rows = connection.execute(select(*[_action.c[n] for n in _COLUMNS]).where(
+                _action.c.case_id.in_(chunk)).order_by(
+                _action.c.case_id, _action.c.planned_on, _action.c.id))
+            for row in rows:
+                found.setdefault(row.case_id, []).append(_view(row))
+    return found
 
 
 def list_tasks(engine: Engine, *, kinds: list[str] | None = None,

@@ -17,7 +17,7 @@ strategy step, kept or broken from the repayments, and a broken one escalates it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +30,7 @@ from auth.audit_events import AuditAction, AuditEvent, AuditSink
 from portfolio.alerts import ACTOR_LENGTH
 from portfolio.collection_strategies import CollectionAction, StrategyAssignment
 from portfolio.collections import CaseEvent, CollectionCase
+from portfolio.key_chunks import key_chunks
 from portfolio.money import CURRENCY_EXPONENTS, minor_to_decimal
 from portfolio.promises import PromiseToPay
 from portfolio.repayments import Repayment
@@ -57,6 +58,7 @@ __all__ = [
     "follow_up_promises",
     "list_promises",
     "pending_until",
+    "promises_of_cases",
     "record_promise",
 ]
 
@@ -224,6 +226,20 @@ def list_promises(engine: Engine, *, case_id: str | None = None,
         .offset(offset)
     with engine.connect() as connection:
         return [_view(row) for row in connection.execute(statement)]
+
+
+def promises_of_cases(engine: Engine, case_ids: Sequence[str]) -> dict[str, list[PromiseView]]:
+    """The promises of each case of ``case_ids``, the soonest date first (cases without any
+    absent)."""
+    found: dict[str, list[PromiseView]] = {}
+    with engine.connect() as connection:
+        for chunk in key_chunks(case_ids):
+            rows = connection.execute(select(_promise).where(_promise.c.case_id.in_(chunk))
+                                      .order_by(_promise.c.case_id, _promise.c.promised_for,
+                                                _promise.c.id))
+            for row in rows:
+                found.setdefault(row.case_id, []).append(_view(row))
+    return found
 
 
 def pending_until(connection: Connection, case_ids: list[str], day: date) -> dict[str, date]:

@@ -10,23 +10,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from sqlalchemy import Engine, Table, select
 
 from portfolio.alert_follow_ups import AlertFollowUp
 from portfolio.collections import BucketMove, CaseEvent, CollectionCase
+from portfolio.key_chunks import IDS_PER_QUERY, key_chunks
 from risk.collections.cases import CaseHistoryEntry, CaseState, CaseTrigger, CaseView, trigger_of
 from risk.collections.errors import CollectionsError
 
 __all__ = ["IDS_PER_QUERY", "BucketEntry", "bucket_histories", "case_histories",
            "case_page", "case_triggers", "cases_by_id", "cases_of_loans"]
 
-#: Keys per query (within every database's limit on bound parameters).
-IDS_PER_QUERY: Final = 500
 
 _case: Final[Table] = CollectionCase.__table__  # type: ignore[attr-defined]
 _event: Final[Table] = CaseEvent.__table__  # type: ignore[attr-defined]
@@ -36,9 +35,6 @@ _trigger: Final[Table] = AlertFollowUp.__table__  # type: ignore[attr-defined]
 _NOT_COLUMNS: Final = frozenset({"history", "triggers"})
 _CASE_COLUMNS: Final = tuple(f.name for f in fields(CaseView) if f.name not in _NOT_COLUMNS)
 _HISTORY_COLUMNS: Final = tuple(f.name for f in fields(CaseHistoryEntry))
-
-K = TypeVar("K")
-
 
 @dataclass(frozen=True, slots=True)
 class BucketEntry:
@@ -53,12 +49,6 @@ class BucketEntry:
     dpd: int
     kind: str
     run_id: int
-
-
-def _chunks(keys: Sequence[K]) -> Iterator[list[K]]:
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), IDS_PER_QUERY):
-        yield unique[start:start + IDS_PER_QUERY]
 
 
 def _case_view(row: Any) -> CaseView:
@@ -104,7 +94,7 @@ def cases_by_id(engine: Engine, case_ids: Sequence[str]) -> dict[str, CaseView]:
     """The cases of ``case_ids`` that exist (without their transitions), by id."""
     found: dict[str, CaseView] = {}
     with engine.connect() as connection:
-        for chunk in _chunks(case_ids):
+        for chunk in key_chunks(case_ids):
             for row in connection.execute(_selected().where(_case.c.id.in_(chunk))):
                 found[row.id] = _case_view(row)
     return found
@@ -115,7 +105,7 @@ def cases_of_loans(engine: Engine, loan_ids: Sequence[str]) -> dict[str, CaseVie
     opened); loans that never had a case are absent."""
     found: dict[str, CaseView] = {}
     with engine.connect() as connection:
-        for chunk in _chunks(loan_ids):
+        for chunk in key_chunks(loan_ids):
             rows = connection.execute(_selected().where(_case.c.loan_id.in_(chunk))
                                       .order_by(_case.c.loan_id, _case.c.opened_on))
             for row in rows:
@@ -130,7 +120,7 @@ def case_histories(engine: Engine, case_ids: Sequence[str]
     """The transitions of each case of ``case_ids``, oldest first (empty lists absent)."""
     found: dict[str, list[CaseHistoryEntry]] = {}
     with engine.connect() as connection:
-        for chunk in _chunks(case_ids):
+        for chunk in key_chunks(case_ids):
             rows = connection.execute(
                 select(_event.c.case_id, *[_event.c[name] for name in _HISTORY_COLUMNS])
                 .where(_event.c.case_id.in_(chunk))
@@ -146,7 +136,7 @@ def case_triggers(engine: Engine, case_ids: Sequence[str]) -> dict[str, list[Cas
     order they came (cases without any absent)."""
     found: dict[str, list[CaseTrigger]] = {}
     with engine.connect() as connection:
-        for chunk in _chunks(case_ids):
+        for chunk in key_chunks(case_ids):
             rows = connection.execute(select(_trigger).where(_trigger.c.case_id.in_(chunk))
                                       .order_by(_trigger.c.case_id, _trigger.c.id))
             for row in rows:
@@ -158,7 +148,7 @@ def bucket_histories(engine: Engine, loan_ids: Sequence[str]) -> dict[str, list[
     """The bucket history of each loan of ``loan_ids`` that has one, oldest first."""
     found: dict[str, list[BucketEntry]] = {}
     with engine.connect() as connection:
-        for chunk in _chunks(loan_ids):
+        for chunk in key_chunks(loan_ids):
             rows = connection.execute(select(_move).where(_move.c.loan_id.in_(chunk))
                                       .order_by(_move.c.loan_id, _move.c.effective_on))
             for row in rows:

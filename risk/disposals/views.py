@@ -10,10 +10,11 @@ from typing import Any, Final
 from sqlalchemy import Engine, Table, select
 
 from portfolio.disposals import Disposal, DisposalEvent, DisposalKind, DisposalState
+from portfolio.key_chunks import key_chunks
 from risk.disposals.errors import DisposalError, DisposalNotFound
 
-__all__ = ["DEFAULT_LISTED", "DisposalHistoryEntry", "DisposalView", "get_disposal",
-           "list_disposals"]
+__all__ = ["DEFAULT_LISTED", "DisposalHistoryEntry", "DisposalView", "disposals_of_loans",
+           "get_disposal", "list_disposals"]
 
 #: How many disposals a list shows unless told otherwise.
 DEFAULT_LISTED: Final = 100
@@ -101,6 +102,20 @@ def get_disposal(engine: Engine, disposal_id: int) -> DisposalView:
     return _view(row, [DisposalHistoryEntry(
         seq=e.seq, event=e.event, from_state=e.from_state, to_state=e.to_state, actor=e.actor,
         reason=e.reason, recorded_at=e.recorded_at) for e in events])
+
+
+def disposals_of_loans(engine: Engine, loan_ids: Sequence[str]
+                       ) -> dict[str, list[DisposalView]]:
+    """The disposals of each loan of ``loan_ids`` (without their transitions), oldest first
+    (loans without any absent)."""
+    found: dict[str, list[DisposalView]] = {}
+    with engine.connect() as connection:
+        for chunk in key_chunks(loan_ids):
+            rows = connection.execute(select(_disposal).where(_disposal.c.loan_id.in_(chunk))
+                                      .order_by(_disposal.c.loan_id, _disposal.c.id))
+            for row in rows:
+                found.setdefault(row.loan_id, []).append(_view(row))
+    return found
 
 
 def _known(values: Sequence[str] | None, allowed: type[DisposalKind] | type[DisposalState],

@@ -17,9 +17,11 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 
+from risk.collections.actions import ActionView, actions_of_cases
 from risk.collections.cases import CaseHistoryEntry, CaseTrigger, CaseView
 from risk.collections.errors import CollectionsError
 from risk.collections.history import BucketPosition, bucket_positions
+from risk.collections.promises import PromiseView, promises_of_cases
 from risk.collections.reading import (
     BucketEntry,
     bucket_histories,
@@ -27,6 +29,7 @@ from risk.collections.reading import (
     case_triggers,
     cases_of_loans,
 )
+from risk.disposals.views import DisposalView, disposals_of_loans
 from risk.reviews.reading import reviews_of_loans
 from risk.reviews.record import Review
 from schema.context import Context
@@ -59,6 +62,12 @@ class PostLoanLoaders:
     case_history: DataLoader[str, list[CaseHistoryEntry]]
     #: The event flow's alerts that opened or joined a case, by case id.
     case_triggers: DataLoader[str, list[CaseTrigger]]
+    #: A case's strategy actions, in plan order, by case id.
+    case_actions: DataLoader[str, list[ActionView]]
+    #: A case's promises to pay, the soonest date first, by case id.
+    case_promises: DataLoader[str, list[PromiseView]]
+    #: A loan's disposals (without their transitions), oldest first, by loan id.
+    loan_disposals: DataLoader[str, list[DisposalView]]
     #: A loan's bucket history, oldest first, by loan id.
     bucket_history: DataLoader[str, list[BucketEntry]]
     #: A loan's bucket and days past due on a day (one query per day asked for); loading
@@ -96,6 +105,9 @@ def create_post_loan_loaders(records: Engine | None, *,
         case_of_loan=DataLoader(load_fn=batch(cases_of_loans, lambda: None)),
         case_history=DataLoader(load_fn=batch(case_histories, list)),
         case_triggers=DataLoader(load_fn=batch(case_triggers, list)),
+        case_actions=DataLoader(load_fn=batch(actions_of_cases, list)),
+        case_promises=DataLoader(load_fn=batch(promises_of_cases, list)),
+        loan_disposals=DataLoader(load_fn=batch(disposals_of_loans, list)),
         bucket_history=DataLoader(load_fn=batch(bucket_histories, list)))
 
 

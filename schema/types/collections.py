@@ -22,6 +22,12 @@ from schema.pagination import Window, encode_cursor, page_info
 from schema.post_loan.loaders import post_loan_loaders
 from schema.types.alerts import EvidenceNode
 from schema.types.assessment import PathEdge, path_edges
+from schema.types.collection_strategies import (
+    CollectionAction,
+    PromiseToPay,
+    action_from_view,
+    promise_from_view,
+)
 from schema.types.money import Money
 from schema.types.node import Node
 from schema.types.party import Party, party_from_node
@@ -153,6 +159,18 @@ class CollectionCase(Node):
             return [_transition(entry) for entry in self.view.history]
         entries = await post_loan_loaders(info.context).case_history.load(self.view.id)
         return [_transition(entry) for entry in entries]
+
+    @strawberry.field(description="Its strategy's actions in plan order: messages sent or "
+                      "waiting (and why), collectors' tasks, cancelled steps (`caseActions`).")
+    async def actions(self, info: Info) -> list[CollectionAction]:
+        found = await post_loan_loaders(info.context).case_actions.load(self.view.id)
+        return [action_from_view(view) for view in found]
+
+    @strawberry.field(description="Its promises to pay, the soonest date first, with what "
+                      "became of them (pending, kept, broken).")
+    async def promises(self, info: Info) -> list[PromiseToPay]:
+        found = await post_loan_loaders(info.context).case_promises.load(self.view.id)
+        return [promise_from_view(view) for view in found]
 
     @strawberry.field(description="The serious network alerts that opened or joined it "
                       "through the event flow, each with the graph path that raised it "

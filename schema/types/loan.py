@@ -21,6 +21,7 @@ from schema.types.collections import (
     case_from_view,
     delinquency_position,
 )
+from schema.types.disposals import Disposal, disposal_of
 from schema.types.money import Money, money_prop
 from schema.types.node import Node as NodeInterface
 from schema.types.party import Party, party_from_node
@@ -122,6 +123,13 @@ class Loan(NodeInterface):
     async def reviews(self, info: Info) -> list[Review]:
         views = await post_loan_loaders(info.context).reviews_of_loan.load(self.node.id)
         return [review_from_view(view) for view in views]
+
+    @strawberry.field(description="Its disposals (restructurings, write-offs, recoveries, "
+                      "collateral sales), oldest first, in any state; each one's transitions "
+                      "are on `disposal(number:)`.")
+    async def disposals(self, info: Info) -> list[Disposal]:
+        views = await post_loan_loaders(info.context).loan_disposals.load(self.node.id)
+        return [disposal_of(view) for view in views]
 
     @strawberry.field(description="Its collection case: the one open or on hold, else the "
                       "latest it had; null when it never was delinquent.")

@@ -137,7 +137,7 @@ def test_a_move_the_state_does_not_allow_an_unknown_case_and_no_reason_are_typed
     assert resume_open.data["transitionCase"] == {
         "__typename": "CaseMoveNotAllowed", "code": "INVALID_TRANSITION",
         "message": f"case {CASE_ID} is open: resumed is not allowed (from open: closed, "
-                   "cured, held, moved, written_off)",
+                   "cured, escalated, held, moved, written_off)",
         "field": ["input", "move"], "state": "open", "allowed": ["held"]}
     assert (unknown.data["transitionCase"]["__typename"],
             unknown.data["transitionCase"]["field"]) == ("NotFound", ["input", "caseId"])

@@ -1,11 +1,13 @@
 """A page of cases costs a constant number of store round trips: each case's loan (its
-reviews, its case, its bucket history, its bucket on a day), borrower and transitions are
-read by per-request DataLoaders, one batched read per relation, whatever the page size."""
+reviews, its case, its bucket history, its bucket on a day, its disposals), borrower,
+transitions, strategy actions, promises to pay and triggers are read by per-request
+DataLoaders, one batched read per relation, whatever the page size."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +17,18 @@ from sqlalchemy import Engine, event
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
+from portfolio.disposals import DisposalKind
+from risk.collections.dispatch import ActionLogDispatcher
+from risk.collections.promises import record_promise
+from risk.collections.reading import cases_of_loans
 from risk.collections.run import run_collections
+from risk.collections.strategy_config import DEFAULT_STRATEGIES
+from risk.collections.strategy_step import run_strategy_step
+from risk.disposals import Terms, propose
 from tests.ingest.importing import import_files, write
 from tests.portfolio.databases import empty_database, postgres_engine
 from tests.principals import ListAuditSink
+from tests.risk.disposals.loans import COLLECTOR
 from tests.schema.post_loan.conftest import given_reviews
 from tests.schema.post_loan.running import Request
 from tests.writes.conftest import Stores
@@ -26,10 +36,13 @@ from tests.writes.conftest import Stores
 __all__ = ["postgres_engine"]
 
 LOANS = 6
+MARCH_FIRST = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 PAGE = """query P($first: Int!) { collectionCases(first: $first) { edges { node {
   caseId history { seq event }
+  actions { kind status } promises { status amount { amount } } triggers { ruleId }
   borrower { id name }
   loan { id status reviews { number status } collectionCase { caseId }
+         disposals { kind state }
          bucketHistory { kind toBucket }
          delinquencyAsOf(date: "2025-03-01") { bucket daysPastDue } } } } } }"""
 
@@ -48,6 +61,15 @@ def _portfolio(folder: Path, stores: Stores) -> None:
     report = import_files([folder], graph=stores.graph, engine=stores.engine)
     assert report.rows_rejected == 0, report.rejects
     run_collections(stores.engine, date(2025, 3, 1), audit=ListAuditSink())
+    run_strategy_step(stores.engine, date(2025, 3, 1), config=DEFAULT_STRATEGIES,
+                      dispatcher=ActionLogDispatcher(), audit=ListAuditSink(),
+                      now=lambda: MARCH_FIRST)
+    record_promise(stores.engine, cases_of_loans(stores.engine, ["L1"])["L1"].id, amount=Decimal("500.00"),
+                   promised_for=date(2025, 3, 10), channel="call", actor="ann",
+                   audit=ListAuditSink(), made_on=date(2025, 3, 1), now=lambda: MARCH_FIRST)
+    propose(stores.engine, None, Terms(DisposalKind.WRITE_OFF, date(2025, 3, 1)),
+            loan_id="L2", reason="the firm is gone", proposer=COLLECTOR,
+            audit=ListAuditSink(), now=lambda: MARCH_FIRST)
     given_reviews(stores.engine)
 
 
@@ -93,6 +115,16 @@ def test_a_page_of_cases_costs_the_same_round_trips_for_two_cases_as_for_six(
     assert sum("collection_case_event" in s for s in six) == 1
     assert sum("FROM review" in s for s in six) == 1
     assert sum("FROM bucket_move" in s for s in six) == 2  # the history, the positions
+    for table in ("collection_action", "promise_to_pay", "alert_follow_up", "disposal"):
+        assert sum(f"FROM {table}" in s for s in six) == 1, table
+    by_case = {e["node"]["caseId"]: e["node"] for e in large["collectionCases"]["edges"]}
+    assert all(node["actions"] for node in by_case.values())  # every case's strategy planned
+    by_loan = {node["loan"]["id"]: node for node in by_case.values()}
+    assert by_loan["L1"]["promises"] == [{"status": "pending", "amount": {"amount": "500.00"}}]
+    assert by_loan["L2"]["loan"]["disposals"] == [{"kind": "WRITE_OFF", "state": "PROPOSED"}]
+    assert sum(bool(node["promises"]) for node in by_case.values()) == 1
+    assert sum(bool(node["loan"]["disposals"]) for node in by_case.values()) == 1
+    assert all(node["triggers"] == [] for node in by_case.values())
     reviewed = next(e["node"]["loan"] for e in large["collectionCases"]["edges"]
                     if e["node"]["loan"]["id"] == "L1")
     assert [r["number"] for r in reviewed["reviews"]] == [3, 2, 1, 4]
