@@ -58,6 +58,7 @@ from schema.types.portfolio import (
 from schema.types.records import ImportBatch, import_batch
 from schema.types.scan_run import ScanRun
 from schema.types.stress import StressMethod, StressResult
+from schema.view_walks import walk_selection
 
 __all__ = ["PortfolioQueries", "Query"]
 
@@ -238,10 +239,12 @@ class PortfolioQueries:
 
     @strawberry.field(description="The person or company `id`; NOT_FOUND when there is none.")
     async def party(self, info: Info, id: strawberry.ID) -> Party | None:
+        await walk_selection(info, [str(id)], "Party")
         return party_from_node(await relations.party_or_raise(info.context, str(id)))
 
     @strawberry.field(description="The loan `id`; NOT_FOUND when there is none.")
     async def loan(self, info: Info, id: strawberry.ID) -> Loan | None:
+        await walk_selection(info, [str(id)], "Loan")
         return Loan(node=await relations.loan_or_raise(info.context, str(id)))
 
     @strawberry.field(

@@ -1,0 +1,130 @@
+"""Walks: a tree of hops from some nodes, read at once, for a view that will read it anyway.
+
+A borrower 360° view reads the party, its BORROWS edges, the loans at their ends, the
+GUARANTEES edges of those loans and the guarantors at theirs: one batched read per level,
+each a round trip to the store. When the whole tree is known before the first read (the
+GraphQL selection names it), :meth:`graph.store.GraphStore.walk` reads it in one go: the
+Neo4j store compiles it into one Cypher statement; any other store answers with the same
+batched reads level by level (:func:`walk_level_by_level`).
+
+What a walk answers is what those reads would have answered, exactly: each node as
+:meth:`~graph.store.GraphStore.get_nodes` gives it, and each walked node's edges of one
+type in one direction as :meth:`~graph.store.GraphStore.edges_of` gives them (sorted by
+identity). A caller can hand them to its per-request caches (:mod:`schema.view_walks`).
+
+Example::
+
+    loans = Hop(RelType.BORROWS, "out", then=(Hop(RelType.GUARANTEES, "in"),))
+    walked = store.walk(["C1"], (loans,))
+    walked.edges[("C1", RelType.BORROWS, "out")]   # C1's loans, as edges
+    walked.nodes["C1"]                             # C1 (None when there is no such node)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, Literal
+
+from graph.model import Edge, Node, RelType
+
+if TYPE_CHECKING:
+    from graph.store import GraphStore
+
+__all__ = ["MAX_WALK_DEPTH", "MAX_WALK_HOPS", "Hop", "HopDirection", "IncidenceKey", "Walked",
+           "check_walk", "walk_level_by_level"]
+
+#: The deepest chain of hops a walk may hold (a deeper selection is read by the loaders).
+MAX_WALK_DEPTH: Final = 6
+#: The most hops a walk may hold in all (each is a nested expansion of the statement).
+MAX_WALK_HOPS: Final = 40
+
+HopDirection = Literal["out", "in"]
+#: Where a walk's edges are kept: (node id, relationship type, direction from that node).
+IncidenceKey = tuple[str, RelType, HopDirection]
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """From each node reached so far, its edges of ``type`` in ``direction`` ("out": the
+    node is the source) and the nodes at their other ends; from those, the hops ``then``."""
+
+    type: RelType
+    direction: HopDirection
+    then: tuple[Hop, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("out", "in"):
+            raise ValueError(f"a hop goes 'out' or 'in', got {self.direction!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Walked:
+    """What a walk read.
+
+    ``nodes`` holds every start id (``None`` where there is no such node) and every node
+    at the end of a walked edge; ``edges`` holds, for each node a hop left from, its edges
+    of the hop's type in the hop's direction, sorted by identity.
+    """
+
+    nodes: dict[str, Node | None] = field(default_factory=dict)
+    edges: dict[IncidenceKey, list[Edge]] = field(default_factory=dict)
+
+
+def check_walk(hops: Sequence[Hop]) -> None:
+    """Return when ``hops`` is a walk a store accepts.
+
+    Raises:
+        ValueError: deeper than :data:`MAX_WALK_DEPTH` or more than :data:`MAX_WALK_HOPS`
+            hops in all.
+    """
+    total = 0
+    pending = [(hop, 1) for hop in hops]
+    while pending:
+        hop, depth = pending.pop()
+        total += 1
+        if depth > MAX_WALK_DEPTH:
+            raise ValueError(f"a walk goes at most {MAX_WALK_DEPTH} hops deep")
+        pending.extend((child, depth + 1) for child in hop.then)
+    if total > MAX_WALK_HOPS:
+        raise ValueError(f"a walk holds at most {MAX_WALK_HOPS} hops, got {total}")
+
+
+def walk_level_by_level(store: GraphStore, ids: Sequence[str],
+                        hops: Sequence[Hop]) -> Walked:
+    """:meth:`GraphStore.walk` through the store's batched reads: the start nodes, then per
+    level one :meth:`~GraphStore.edges_of` call per (type, direction) and one
+    :meth:`~GraphStore.get_nodes` call for the nodes newly reached.
+
+    Complexity: O(depth × distinct hops per level) store calls.
+    """
+    check_walk(hops)
+    start = list(dict.fromkeys(ids))
+    walked = Walked(nodes=dict(zip(start, store.get_nodes(start), strict=True)))
+    # Each level: which hops leave from which nodes (only nodes that exist).
+    level: list[tuple[Hop, list[str]]] = [
+        (hop, [i for i in start if walked.nodes[i] is not None]) for hop in hops]
+    while level:
+        by_step: dict[tuple[RelType, HopDirection], set[str]] = {}
+        for hop, sources in level:
+            by_step.setdefault((hop.type, hop.direction), set()).update(sources)
+        for (rel_type, direction), sources in by_step.items():
+            todo = sorted(s for s in sources if (s, rel_type, direction) not in walked.edges)
+            for source, found in zip(todo, store.edges_of(todo, {rel_type}, direction),
+                                     strict=True):
+                walked.edges[(source, rel_type, direction)] = found
+        reached = {_far(edge, direction) for (rel_type, direction), sources in by_step.items()
+                   for source in sources
+                   for edge in walked.edges[(source, rel_type, direction)]}
+        new = sorted(reached.difference(walked.nodes))
+        walked.nodes.update(zip(new, store.get_nodes(new), strict=True))
+        level = [(child, [_far(edge, hop.direction) for source in sources
+                          for edge in walked.edges[(source, hop.type, hop.direction)]])
+                 for hop, sources in level for child in hop.then]
+        level = [(hop, list(dict.fromkeys(sources))) for hop, sources in level if sources]
+    return walked
+
+
+def _far(edge: Edge, direction: HopDirection) -> str:
+    """The end of ``edge`` a hop in ``direction`` arrives at."""
+    return edge.target if direction == "out" else edge.source
