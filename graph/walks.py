@@ -47,11 +47,14 @@ IncidenceKey = tuple[str, RelType, HopDirection]
 @dataclass(frozen=True, slots=True)
 class Hop:
     """From each node reached so far, its edges of ``type`` in ``direction`` ("out": the
-    node is the source) and the nodes at their other ends; from those, the hops ``then``."""
+    node is the source) and, when ``nodes``, the nodes at their other ends; from those ends,
+    the hops ``then``. (A view that reads only the edges, a guarantee's share but not its
+    loan, leaves ``nodes`` off: a hub's thousands of far nodes are then not read.)"""
 
     type: RelType
     direction: HopDirection
     then: tuple[Hop, ...] = ()
+    nodes: bool = True
 
     def __post_init__(self) -> None:
         if self.direction not in ("out", "in"):
@@ -63,8 +66,9 @@ class Walked:
     """What a walk read.
 
     ``nodes`` holds every start id (``None`` where there is no such node) and every node
-    at the end of a walked edge; ``edges`` holds, for each node a hop left from, its edges
-    of the hop's type in the hop's direction, sorted by identity.
+    at the far end of an edge of a hop that reads its ``nodes``; ``edges`` holds, for each
+    node a hop left from, its edges of the hop's type in the hop's direction, sorted by
+    identity.
     """
 
     nodes: dict[str, Node | None] = field(default_factory=dict)
@@ -113,9 +117,9 @@ def walk_level_by_level(store: GraphStore, ids: Sequence[str],
             for source, found in zip(todo, store.edges_of(todo, {rel_type}, direction),
                                      strict=True):
                 walked.edges[(source, rel_type, direction)] = found
-        reached = {_far(edge, direction) for (rel_type, direction), sources in by_step.items()
+        reached = {_far(edge, hop.direction) for hop, sources in level if hop.nodes
                    for source in sources
-                   for edge in walked.edges[(source, rel_type, direction)]}
+                   for edge in walked.edges[(source, hop.type, hop.direction)]}
         new = sorted(reached.difference(walked.nodes))
         walked.nodes.update(zip(new, store.get_nodes(new), strict=True))
         level = [(child, [_far(edge, hop.direction) for source in sources

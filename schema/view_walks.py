@@ -29,7 +29,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
@@ -48,9 +48,10 @@ _Step = tuple[RelType, HopDirection]
 @dataclass(frozen=True, slots=True)
 class Reach:
     """What a field reads: the edges along ``path`` (each step a type and a direction,
-    from the object's node), and, at the last step's far ends, the nodes that ``far``'s
-    sub-fields serve as which kind (``""``: the field's items are those nodes themselves;
-    ``None``: a kind the walk does not follow further)."""
+    from the object's node), and the nodes at the last step's far ends when one of
+    ``far``'s sub-fields is selected (``""``: the field's items are those nodes
+    themselves), served as the kind it names (``None``: one the walk does not follow
+    further)."""
 
     path: tuple[_Step, ...]
     far: Mapping[str, Kind | None]
@@ -86,8 +87,13 @@ REACHES: Final[Mapping[Kind, Mapping[str, Reach]]] = {
     },
 }
 
-#: A walk being planned: per step, the steps that follow it.
-_Tree = dict[_Step, "_Tree"]
+@dataclass(slots=True)
+class _Branch:
+    """A step of a walk being planned: whether its far nodes are read, and the steps that
+    follow it."""
+
+    nodes: bool = False
+    below: dict[_Step, _Branch] = field(default_factory=dict)
 
 
 def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
@@ -100,7 +106,7 @@ def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
             yield from _fields(selection.selections)
 
 
-def _grow(tree: _Tree, selections: Iterable[Selection], kind: Kind, depth: int) -> None:
+def _grow(tree: _Branch, selections: Iterable[Selection], kind: Kind, depth: int) -> None:
     """Add to ``tree`` the steps ``selections`` of an object of ``kind`` will read, the
     object's node being ``depth`` steps from the start."""
     reaches = REACHES[kind]
@@ -110,19 +116,21 @@ def _grow(tree: _Tree, selections: Iterable[Selection], kind: Kind, depth: int) 
             continue
         branch = tree
         for step in reach.path:
-            branch = branch.setdefault(step, {})
+            branch = branch.below.setdefault(step, _Branch())
         for name, far_kind in reach.far.items():
-            if far_kind is None:
-                continue
             below = (selected.selections if name == "" else
                      [s for f in _fields(selected.selections) if f.name == name
                       for s in f.selections])
-            _grow(branch, below, far_kind, depth + len(reach.path))
+            if name != "" and not below:
+                continue  # the sub-field naming the far node is not selected
+            branch.nodes = True
+            if far_kind is not None:
+                _grow(branch, below, far_kind, depth + len(reach.path))
 
 
-def _hops(tree: _Tree) -> tuple[Hop, ...]:
-    return tuple(Hop(rel_type, direction, _hops(below))
-                 for (rel_type, direction), below in tree.items())
+def _hops(tree: _Branch) -> tuple[Hop, ...]:
+    return tuple(Hop(rel_type, direction, _hops(branch), nodes=branch.nodes)
+                 for (rel_type, direction), branch in tree.below.items())
 
 
 def _size(hops: Sequence[Hop]) -> int:
@@ -133,7 +141,7 @@ def plan_walk(selections: Iterable[Selection], kind: Kind) -> tuple[Hop, ...]:
     """The walk ``selections`` of an object of ``kind`` will make; empty when it reads no
     relation the tables know, or would take more than :data:`graph.walks.MAX_WALK_HOPS`
     hops (the loaders then read it wave by wave)."""
-    tree: _Tree = {}
+    tree = _Branch()
     _grow(tree, selections, kind, 0)
     hops = _hops(tree)
     return hops if _size(hops) <= MAX_WALK_HOPS else ()

@@ -318,7 +318,7 @@ class Neo4jGraphStore(GraphStore):
                     edge = Edge(hop.type, source, target, key or "",
                                 _clean(props, _EDGE_INTERNALS))
                     edges.setdefault(edge.identity, edge)
-                    if nodes.get(far) is None:
+                    if label is not None and nodes.get(far) is None:
                         nodes[far] = opened(far, _LABEL_BY_NAME[label], far_props)
                     take(far, hop.then, further)
                 walked.edges[(near, hop.type, hop.direction)] = sorted_edges(edges.values())

@@ -288,7 +288,8 @@ def walk_query(hops: tuple[Hop, ...]) -> str:
 
     Returns one record, ``found``: per start node ``[id, label, properties, walks]``, where
     ``walks`` holds per hop (in the order of ``hops``) the list of its edges as ``[key,
-    edge properties, far id, far label, far properties, walks of the far node]``.
+    edge properties, far id, far label, far properties, walks of the far node]`` (the far
+    label and properties ``null`` where the hop does not read its ``nodes``).
     """
     names = iter(range(1_000_000))
 
@@ -300,8 +301,9 @@ def walk_query(hops: tuple[Hop, ...]) -> str:
         rel, far = f"r{n}", f"m{n}"
         arrow = (f"-[{rel}:{hop.type.value}]->" if hop.direction == "out"
                  else f"<-[{rel}:{hop.type.value}]-")
+        node = f"{far}.label, properties({far})" if hop.nodes else "null, null"
         return (f"[({near}){arrow}({far}) | [{rel}.key, properties({rel}), {far}.id, "
-                f"{far}.label, properties({far}), {walks(far, hop.then)}]]")
+                f"{node}, {walks(far, hop.then)}]]")
 
     return ("UNWIND $ids AS id\nMATCH (n:Entity {id: id})\n"
             f"RETURN collect([n.id, n.label, properties(n), {walks('n', hops)}]) AS found")

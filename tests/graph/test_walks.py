@@ -25,10 +25,12 @@ B, G, OWN, U = RelType.BORROWS, RelType.GUARANTEES, RelType.OWNS, RelType.USES
 
 #: The borrower view of the benchmark: loans and their guarantors, guarantees given.
 BORROWER = (Hop(B, "out", (Hop(G, "in"),)), Hop(G, "out"))
-#: Loans, their guarantors, the guarantors' own loans and owners; owners; shared phones.
-WIDE = (Hop(B, "out", (Hop(G, "in", (Hop(B, "out"), Hop(OWN, "in"))), Hop(B, "in"))),
+#: Loans, their guarantors, the guarantors' own loans and owners; owners; shared phones
+#: (some hops reading only edges, not the nodes at their far ends).
+WIDE = (Hop(B, "out", (Hop(G, "in", (Hop(B, "out", nodes=False), Hop(OWN, "in"))),
+                       Hop(B, "in")), nodes=False),
         Hop(OWN, "in", (Hop(OWN, "in"),)), Hop(OWN, "out"),
-        Hop(U, "out", (Hop(U, "in"),)))
+        Hop(U, "out", (Hop(U, "in", nodes=False),)))
 
 
 def reference(store: GraphStore, ids: Sequence[str], hops: Sequence[Hop]) -> Walked:
@@ -42,7 +44,8 @@ def reference(store: GraphStore, ids: Sequence[str], hops: Sequence[Hop]) -> Wal
             walked.edges[(node_id, hop.type, hop.direction)] = found
             for edge in found:
                 far = edge.target if hop.direction == "out" else edge.source
-                walked.nodes[far] = store.get_node(far)
+                if hop.nodes:
+                    walked.nodes[far] = store.get_node(far)
                 visit(far, hop.then)
 
     for node_id in ids:
@@ -79,6 +82,13 @@ def test_the_borrower_walk_of_c1(loaded: GraphStore) -> None:
     assert sorted(walked.nodes) == ["C1", "C2", "L1", "L2"]
     assert walked.nodes["C2"] == Node("C2", Label.COMPANY,
                                       {"name": "Dongfang Steel", "size": "small"})
+
+
+def test_a_hop_reading_only_edges_leaves_the_far_nodes_out(loaded: GraphStore) -> None:
+    walked = loaded.walk(["C1"], (Hop(G, "out", nodes=False), Hop(B, "out")))
+    assert walked.edges[("C1", G, "out")] == [
+        Edge(G, "C1", "L2", props={"amount": 400000.0, "share": 0.5})]
+    assert sorted(walked.nodes) == ["C1", "L1"]
 
 
 def test_a_self_loop_is_walked_once_each_way(loaded: GraphStore) -> None:

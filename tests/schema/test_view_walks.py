@@ -105,7 +105,7 @@ def test_the_plan_of_a_selection() -> None:
     ]
     assert plan_walk(selection, "Party") == (
         Hop(B, "out", (Hop(G, "in", (Hop(B, "out"),)),)),
-        Hop(OWN, "in"),
+        Hop(OWN, "in", nodes=False),  # the owner is not selected: only the edges are read
         Hop(G, "out", (Hop(B, "in"),)),
     )
 
@@ -121,6 +121,12 @@ def test_a_plan_stops_at_the_deepest_walk() -> None:
         [hop] = hops
         hops = hop.then
     assert depth == MAX_WALK_DEPTH
+
+
+def test_a_guarantee_share_alone_reads_no_loan() -> None:
+    shares = [_field("guarantees", _field("share")), _field("guarantors", _field("id"))]
+    assert plan_walk(shares, "Party") == (
+        Hop(G, "out", nodes=False), Hop(B, "out", (Hop(G, "in"),), nodes=False))
 
 
 def test_nothing_to_walk_plans_nothing() -> None:
