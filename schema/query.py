@@ -58,7 +58,7 @@ from schema.types.portfolio import (
 from schema.types.records import ImportBatch, import_batch
 from schema.types.scan_run import ScanRun
 from schema.types.stress import StressMethod, StressResult
-from schema.view_walks import walk_selection
+from schema.view_walks import selection_walk, walk_selection
 
 __all__ = ["PortfolioQueries", "Query"]
 
@@ -66,6 +66,8 @@ __all__ = ["PortfolioQueries", "Query"]
 MAX_ALERT_REACH = 10_000
 #: The own cost of a portfolio list: one aggregate over the latest scan's loans.
 LIST_COST = 100
+#: Where a connection's parties are selected: ``edges { node { ... } }``.
+_PAGE_ITEMS = ("edges", "node")
 
 
 def _alert_number(value: str) -> int:
@@ -96,7 +98,10 @@ class PortfolioQueries:
             ranked = searchable_matches(
                 await asyncio.to_thread(graph.search_parties, needle, MAX_SEARCH_RESULTS),
                 needle)
-        return PartyConnection.from_ranked(ranked, page)
+        connection = PartyConnection.from_ranked(ranked, page)
+        await walk_selection(info, [edge.node.node.id for edge in connection.edges], "Party",
+                             under=_PAGE_ITEMS)
+        return connection
 
     @strawberry.field(
         description=f"Early-warning alerts, newest first, each with its signals and evidence "
@@ -211,8 +216,9 @@ class PortfolioQueries:
                         order_by: PortfolioOrder = PortfolioOrder.EXPOSURE_DESC,  # type: ignore
                         first: int = DEFAULT_PAGE_SIZE, after: str | None = None
                         ) -> BorrowerConnection:
-        return await portfolio_reading.borrower_connection(info.context, filter, order_by,
-                                                           first, after)
+        return await portfolio_reading.borrower_connection(
+            info.context, filter, order_by, first, after,
+            walk=selection_walk(info, "Party", _PAGE_ITEMS))
 
     @strawberry.field(
         description="Loans of the latest scan, filtered and sorted as `borrowers` (region, "

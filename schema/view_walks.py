@@ -8,7 +8,8 @@ the guarantors...), five for the benchmark's borrower view. Against Neo4j each r
 is a Bolt exchange and a query on the server, the larger part of the view's time.
 
 Yet the waves are known before the first one: the GraphQL selection names them. So the
-root field (``party(id:)``, ``loan(id:)``) turns its selection into a walk
+root field (``party(id:)``, ``loan(id:)``, and the pages ``searchParties`` and ``borrowers``
+for their parties) turns its selection into a walk
 (:class:`graph.walks.Hop` trees, by the tables below), the store reads the whole walk at
 once (:meth:`graph.store.GraphStore.walk`: one Cypher statement on Neo4j), and the nodes
 and edges read prime the loaders. The resolvers then run as before and find what they ask
@@ -38,7 +39,7 @@ from graph.model import RelType
 from graph.walks import MAX_WALK_DEPTH, MAX_WALK_HOPS, Hop, HopDirection
 from schema.context import Info
 
-__all__ = ["REACHES", "Kind", "Reach", "plan_walk", "walk_selection"]
+__all__ = ["REACHES", "Kind", "Reach", "plan_walk", "selection_walk", "walk_selection"]
 
 #: The object types whose fields the walk knows.
 Kind = Literal["Party", "Loan"]
@@ -147,16 +148,27 @@ def plan_walk(selections: Iterable[Selection], kind: Kind) -> tuple[Hop, ...]:
     return hops if _size(hops) <= MAX_WALK_HOPS else ()
 
 
-async def walk_selection(info: Info, ids: Sequence[str], kind: Kind) -> None:
-    """Read, in one store call, the nodes ``ids`` and the walk the current field's
-    selection will make from them (served as ``kind``), into the request's loaders.
+def selection_walk(info: Info, kind: Kind, under: Sequence[str] = ()) -> tuple[Hop, ...]:
+    """The walk the current field's selection will make from an object of ``kind``, that
+    object's selection being below the sub-fields ``under`` (``("edges", "node")`` for a
+    connection's items); empty when the store reads in process (module docstring)."""
+    if info.context.graph.reads_in_process:
+        return ()
+    selections = [s for f in info.selected_fields for s in f.selections]
+    for name in under:
+        selections = [s for f in _fields(selections) if f.name == name for s in f.selections]
+    return plan_walk(selections, kind)
 
-    Nothing is read when the store reads in process (module docstring) or the selection
-    reads no relation; the resolvers then read through the loaders as before.
+
+async def walk_selection(info: Info, ids: Sequence[str], kind: Kind, *,
+                         under: Sequence[str] = ()) -> None:
+    """Read, in one store call, the nodes ``ids`` and the walk the current field's
+    selection will make from them (served as ``kind``, below ``under``: see
+    :func:`selection_walk`), into the request's loaders.
+
+    Nothing is read when the store reads in process or the selection reads no relation;
+    the resolvers then read through the loaders as before.
     """
-    context = info.context
-    if context.graph.reads_in_process:
-        return
-    hops = plan_walk([s for f in info.selected_fields for s in f.selections], kind)
-    if hops:
-        await context.loaders.walk(ids, hops)
+    hops = selection_walk(info, kind, under)
+    if hops and ids:
+        await info.context.loaders.walk(ids, hops)

@@ -39,32 +39,45 @@ query Loan($id: ID!) {
 """
 
 
+SEARCH = """
+query Search {
+  searchParties(text: "o", first: 10) {
+    edges { node { id loans { id guarantees { share guarantor { id name } } }
+                   guarantors { id } } }
+  }
+}
+"""
+
+
 def _without_walks(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def no_walk(*_: object) -> None:
+    async def no_walk(*_: object, **__: object) -> None:
         return None
 
     monkeypatch.setattr("schema.query.walk_selection", no_walk)
+    monkeypatch.setattr("schema.query.selection_walk", lambda *_: ())
 
 
 @pytest.mark.parametrize(("document", "start"), [(VIEW, "C1"), (VIEW, "C2"), (VIEW, "P1"),
                                                  (VIEW, "L1"), (VIEW, "ghost"), (LOAN, "L2"),
-                                                 (LOAN, "C1")])
+                                                 (LOAN, "C1"), (SEARCH, None)])
 def test_one_store_call_over_the_network_and_the_same_answer(
         schema: LoanwatchSchema, store: Counting, monkeypatch: pytest.MonkeyPatch,
         document: str, start: str) -> None:
-    walked = execute(schema, store, document, id=start)
+    variables = {} if start is None else {"id": start}
+    walked = execute(schema, store, document, **variables)
     calls = dict(store.calls)
     store.calls.clear()
     with monkeypatch.context() as patched:
         _without_walks(patched)
-        waves = execute(schema, store, document, id=start)
+        waves = execute(schema, store, document, **variables)
     assert (walked.data, codes(walked)) == (waves.data, codes(waves))
+    searched = {"search_parties": 1} if start is None else {}
     if store.reads_in_process:
         assert "walk" not in calls, calls  # nothing to save: the loaders read as before
     else:
-        assert calls == {"walk": 1}, calls
+        assert calls == {**searched, "walk": 1}, calls
         if walked.errors is None:
-            assert sum(store.calls.values()) > 1, "without the walk it takes several calls"
+            assert sum(store.calls.values()) > 1 + len(searched), "waves take several calls"
 
 
 def test_the_view_of_c2_as_walked(schema: LoanwatchSchema, store: Counting) -> None:
