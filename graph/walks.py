@@ -97,10 +97,12 @@ def check_walk(hops: Sequence[Hop]) -> None:
 def walk_level_by_level(store: GraphStore, ids: Sequence[str],
                         hops: Sequence[Hop]) -> Walked:
     """:meth:`GraphStore.walk` through the store's batched reads: the start nodes, then per
-    level one :meth:`~GraphStore.edges_of` call per (type, direction) and one
-    :meth:`~GraphStore.get_nodes` call for the nodes newly reached.
+    level one :meth:`~GraphStore.edges_of` call for every hop of the level (the union of
+    their types, in both directions when they differ, each hop's edges filtered from it, as
+    the per-request loaders batch a wave) and one :meth:`~GraphStore.get_nodes` call for
+    the nodes newly reached.
 
-    Complexity: O(depth × distinct hops per level) store calls.
+    Complexity: at most 1 + 2 × depth store calls.
     """
     check_walk(hops)
     start = list(dict.fromkeys(ids))
@@ -109,14 +111,7 @@ def walk_level_by_level(store: GraphStore, ids: Sequence[str],
     level: list[tuple[Hop, list[str]]] = [
         (hop, [i for i in start if walked.nodes[i] is not None]) for hop in hops]
     while level:
-        by_step: dict[tuple[RelType, HopDirection], set[str]] = {}
-        for hop, sources in level:
-            by_step.setdefault((hop.type, hop.direction), set()).update(sources)
-        for (rel_type, direction), sources in by_step.items():
-            todo = sorted(s for s in sources if (s, rel_type, direction) not in walked.edges)
-            for source, found in zip(todo, store.edges_of(todo, {rel_type}, direction),
-                                     strict=True):
-                walked.edges[(source, rel_type, direction)] = found
+        _read_level(store, level, walked)
         reached = {_far(edge, hop.direction) for hop, sources in level if hop.nodes
                    for source in sources
                    for edge in walked.edges[(source, hop.type, hop.direction)]}
@@ -127,6 +122,25 @@ def walk_level_by_level(store: GraphStore, ids: Sequence[str],
                  for hop, sources in level for child in hop.then]
         level = [(hop, list(dict.fromkeys(sources))) for hop, sources in level if sources]
     return walked
+
+
+def _read_level(store: GraphStore, level: list[tuple[Hop, list[str]]], walked: Walked
+                ) -> None:
+    """The edges of every (source, hop) of ``level`` not read yet, in one ``edges_of``."""
+    wanted = {(source, hop.type, hop.direction) for hop, sources in level
+              for source in sources} - walked.edges.keys()
+    if not wanted:
+        return
+    sources = sorted({source for source, _, _ in wanted})
+    types = {rel_type for _, rel_type, _ in wanted}
+    directions = {direction for _, _, direction in wanted}
+    direction = directions.pop() if len(directions) == 1 else "both"
+    found = dict(zip(sources, store.edges_of(sources, types, direction), strict=True))
+    for source, rel_type, way in wanted:
+        end = "source" if way == "out" else "target"
+        walked.edges[(source, rel_type, way)] = [
+            edge for edge in found[source]
+            if edge.type == rel_type and getattr(edge, end) == source]
 
 
 def _far(edge: Edge, direction: HopDirection) -> str:
