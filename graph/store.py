@@ -39,6 +39,7 @@ from sqlalchemy import Connection, Engine
 from graph.errors import NodeNotFound
 from graph.model import RESERVED_PROPERTIES, Edge, Label, Node, Path, RelType, Subgraph
 from graph.traversal import expand_neighbourhood, find_shortest_paths
+from graph.walks import Hop, Walked, walk_level_by_level
 
 __all__ = [
     "DEFAULT_EDGE_BATCH",
@@ -210,6 +211,20 @@ class GraphStore(abc.ABC):
             if direction != "out" and edge.target in grouped and not self_loop_seen:
                 grouped[edge.target].append(edge)
         return [grouped[node_id] for node_id in ids]
+
+    def walk(self, ids: Sequence[str], hops: Sequence[Hop]) -> Walked:
+        """The nodes ``ids`` and the tree of ``hops`` from them, read at once where the
+        backend can (see :mod:`graph.walks`): each node as :meth:`get_nodes` gives it, each
+        walked node's edges of a hop's type and direction as :meth:`edges_of` gives them.
+
+        By default, the batched reads level by level
+        (:func:`graph.walks.walk_level_by_level`); a backend over the network overrides it
+        with one round trip.
+
+        Raises:
+            ValueError: the walk is too deep or too large (:func:`graph.walks.check_walk`).
+        """
+        return walk_level_by_level(self, ids, hops)
 
     @abc.abstractmethod
     def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:

@@ -23,6 +23,7 @@ from strawberry.dataloader import DataLoader
 
 from graph.model import Edge, Node, RelType
 from graph.store import Direction, GraphStore
+from graph.walks import Hop
 from portfolio import readers
 from portfolio.alerts import Alert
 from portfolio.bureau import BureauSnapshot
@@ -118,15 +119,19 @@ class Loaders:
     #: Any record by :class:`RecordKey` (``None``: no such record, or no records).
     records: DataLoader[RecordKey, Alert | Installment | Repayment | BureauSnapshot | ContactNote
                         | ImportBatch | Review | CaseView | None]
+    #: ``await walk(ids, hops)``: reads a walk (:mod:`graph.walks`) in one store call and
+    #: primes ``nodes`` and ``edges`` with what it read, so that the resolvers that follow
+    #: find it there (:mod:`schema.view_walks`).
+    walk: Callable[[Sequence[str], tuple[Hop, ...]], Awaitable[None]]
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None, *,
                    inline_reads: bool = False) -> Loaders:
     """Fresh loaders over ``graph`` and ``records``: one ``get_nodes`` call per batch of
-    node ids, one ``edges_of`` call per batch of edge keys, and one query per batch of ids
-    for each kind of record; the calls of one event-loop turn share one worker-thread hop
-    (:class:`schema.store_hops.StoreHops`), or run on the loop with ``inline_reads`` (see
-    :func:`reads_in_place`)."""
+    node ids, one ``edges_of`` call per batch of edge keys, one ``walk`` call per walk, and
+    one query per batch of ids for each kind of record; the calls of one event-loop turn
+    share one worker-thread hop (:class:`schema.store_hops.StoreHops`), or run on the loop
+    with ``inline_reads`` (see :func:`reads_in_place`)."""
     hops = StoreHops(inline=inline_reads)
 
     async def load_nodes(ids: Sequence[str]) -> list[Node | None]:
@@ -134,6 +139,15 @@ def create_loaders(graph: GraphStore, records: Engine | None = None, *,
 
     async def load_edges(keys: Sequence[EdgeKey]) -> list[list[Edge]]:
         return await hops.run(_edges, graph, keys)
+
+    nodes: DataLoader[str, Node | None] = DataLoader(load_fn=load_nodes)
+    edges: DataLoader[EdgeKey, list[Edge]] = DataLoader(load_fn=load_edges)
+
+    async def walk(ids: Sequence[str], steps: tuple[Hop, ...]) -> None:
+        walked = await hops.run(graph.walk, list(ids), steps)
+        nodes.prime_many(walked.nodes)
+        edges.prime_many({EdgeKey(node_id, frozenset({rel_type}), direction): found
+                          for (node_id, rel_type, direction), found in walked.edges.items()})
 
     def by_id(reader: Callable[[Engine, list[str]], Mapping[str, Any]], empty: Any
               ) -> Callable[[Sequence[str]], Awaitable[list[Any]]]:
@@ -159,7 +173,7 @@ def create_loaders(graph: GraphStore, records: Engine | None = None, *,
             return [None] * len(keys)
         return await hops.run(_records, records, keys)
 
-    return Loaders(nodes=DataLoader(load_fn=load_nodes), edges=DataLoader(load_fn=load_edges),
+    return Loaders(nodes=nodes, edges=edges, walk=walk,
                    installments=DataLoader(load_fn=by_id(readers.installments_by_loan, list)),
                    repayments=DataLoader(load_fn=by_id(readers.repayments_by_loan, list)),
                    bureau=DataLoader(load_fn=by_id(readers.bureau_by_party, list)),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from graph.model import PARTY_LABELS, Label
+from graph.walks import Hop
 from risk.portfolio_lists import (
     ListFilter,
     ListOrder,
@@ -72,8 +73,11 @@ async def _run(fn: Any, context: Context, flt: ListFilter, order: Any, offset: i
 
 
 async def borrower_connection(context: Context, flt: BorrowerFilter | None, order: Any,
-                              first: int, after: str | None) -> BorrowerConnection:
-    """The page of ``first`` borrowers after ``after``.
+                              first: int, after: str | None, *,
+                              walk: tuple[Hop, ...] = ()) -> BorrowerConnection:
+    """The page of ``first`` borrowers after ``after``; with ``walk``, the page's parties
+    and that walk from them are read first, in one store call
+    (:func:`schema.view_walks.selection_walk`).
 
     Raises:
         InvalidArgument: ``first`` or ``after`` is out of range, or the filter names an
@@ -83,6 +87,8 @@ async def borrower_connection(context: Context, flt: BorrowerFilter | None, orde
     rows = await _run(borrower_page, context, _list_filter(flt), order, page.offset,
                       page.size + 1)
     ids = [row.party_id for row in rows[:page.size]]
+    if walk and ids:
+        await context.loaders.walk(ids, walk)
     nodes = await context.loaders.nodes.load_many(ids)
     parties = {node.id: party_from_node(node) for node in nodes
                if node is not None and node.label in PARTY_LABELS}

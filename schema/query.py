@@ -64,6 +64,7 @@ from schema.types.portfolio import (
 from schema.types.records import ImportBatch, import_batch
 from schema.types.scan_run import ScanRun
 from schema.types.stress import StressMethod, StressResult
+from schema.view_walks import selection_walk, walk_selection
 
 __all__ = ["PortfolioQueries", "Query"]
 
@@ -71,6 +72,8 @@ __all__ = ["PortfolioQueries", "Query"]
 MAX_ALERT_REACH = 10_000
 #: The own cost of a portfolio list: one aggregate over the latest scan's loans.
 LIST_COST = 100
+#: Where a connection's parties are selected: ``edges { node { ... } }``.
+_PAGE_ITEMS = ("edges", "node")
 
 
 def _alert_number(value: str) -> int:
@@ -101,7 +104,10 @@ class PortfolioQueries:
             ranked = searchable_matches(
                 await asyncio.to_thread(graph.search_parties, needle, MAX_SEARCH_RESULTS),
                 needle)
-        return PartyConnection.from_ranked(ranked, page)
+        connection = PartyConnection.from_ranked(ranked, page)
+        await walk_selection(info, [edge.node.node.id for edge in connection.edges], "Party",
+                             under=_PAGE_ITEMS)
+        return connection
 
     @strawberry.field(
         description=f"Early-warning alerts, newest first, each with its signals and evidence "
@@ -217,8 +223,9 @@ class PortfolioQueries:
                         order_by: PortfolioOrder = PortfolioOrder.EXPOSURE_DESC,  # type: ignore
                         first: int = DEFAULT_PAGE_SIZE, after: str | None = None
                         ) -> BorrowerConnection:
-        return await portfolio_reading.borrower_connection(info.context, filter, order_by,
-                                                           first, after)
+        return await portfolio_reading.borrower_connection(
+            info.context, filter, order_by, first, after,
+            walk=selection_walk(info, "Party", _PAGE_ITEMS))
 
     @strawberry.field(
         description="Loans of the latest scan, filtered and sorted as `borrowers` (region, "
@@ -245,10 +252,12 @@ class PortfolioQueries:
 
     @strawberry.field(description="The person or company `id`; NOT_FOUND when there is none.")
     async def party(self, info: Info, id: strawberry.ID) -> Party | None:
+        await walk_selection(info, [str(id)], "Party")
         return party_from_node(await relations.party_or_raise(info.context, str(id)))
 
     @strawberry.field(description="The loan `id`; NOT_FOUND when there is none.")
     async def loan(self, info: Info, id: strawberry.ID) -> Loan | None:
+        await walk_selection(info, [str(id)], "Loan")
         return Loan(node=await relations.loan_or_raise(info.context, str(id)))
 
     @strawberry.field(

@@ -15,6 +15,7 @@ from typing import Final
 
 from graph.model import Label, RelType
 from graph.personal_data import PERSONAL_PROPERTIES
+from graph.walks import Hop
 
 __all__ = [
     "COUNT_EDGES_QUERY",
@@ -41,6 +42,7 @@ __all__ = [
     "neighbourhood_query",
     "node_upsert_query",
     "rename_node_query",
+    "walk_query",
 ]
 
 #: Every personal property name, with the exact parts of amounts.
@@ -276,3 +278,32 @@ def neighbourhood_query(hops: int, types: tuple[RelType, ...] | None) -> str:
             "WITH c, [c] AS frontier, [c] AS seen, [] AS found, false AS cut\n"
             + _HOP.format(types=pattern, condition=condition) * hops
             + _SUBGRAPH.format(types=pattern, condition=condition))
+
+
+@lru_cache(maxsize=256)
+def walk_query(hops: tuple[Hop, ...]) -> str:
+    """The whole of :meth:`graph.store.GraphStore.walk` as one statement: the start nodes
+    ``$ids`` that exist, each with the tree of ``hops`` from it as nested pattern
+    comprehensions (one a hop, expanding only the hop's relationship type).
+
+    Returns one record, ``found``: per start node ``[id, label, properties, walks]``, where
+    ``walks`` holds per hop (in the order of ``hops``) the list of its edges as ``[key,
+    edge properties, far id, far label, far properties, walks of the far node]`` (the far
+    label and properties ``null`` where the hop does not read its ``nodes``).
+    """
+    names = iter(range(1_000_000))
+
+    def walks(near: str, level: tuple[Hop, ...]) -> str:
+        return "[" + ", ".join(expand(near, hop) for hop in level) + "]"
+
+    def expand(near: str, hop: Hop) -> str:
+        n = next(names)
+        rel, far = f"r{n}", f"m{n}"
+        arrow = (f"-[{rel}:{hop.type.value}]->" if hop.direction == "out"
+                 else f"<-[{rel}:{hop.type.value}]-")
+        node = f"{far}.label, properties({far})" if hop.nodes else "null, null"
+        return (f"[({near}){arrow}({far}) | [{rel}.key, properties({rel}), {far}.id, "
+                f"{node}, {walks(far, hop.then)}]]")
+
+    return ("UNWIND $ids AS id\nMATCH (n:Entity {id: id})\n"
+            f"RETURN collect([n.id, n.label, properties(n), {walks('n', hops)}]) AS found")

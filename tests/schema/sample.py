@@ -22,6 +22,7 @@ from graph.store import Direction, GraphStore
 from graph.stores.embedded import EmbeddedGraphStore
 from graph.stores.embedded_schema import metadata
 from graph.stores.neo4j import Neo4jGraphStore
+from graph.walks import Hop, Walked
 
 B, G, OWNS, H, U = (RelType.BORROWS, RelType.GUARANTEES, RelType.OWNS, RelType.HOLDS,
                     RelType.USES)
@@ -111,6 +112,10 @@ class Counting(GraphStore):
                  direction: Direction = "both") -> list[list[Edge]]:
         with self._counted("edges_of"):
             return super().edges_of(ids, types, direction)
+
+    def walk(self, ids: Sequence[str], hops: Sequence[Hop]) -> Walked:
+        with self._counted("walk"):
+            return super().walk(ids, hops)
 
     def search_parties(self, text: str, limit: int = 20) -> list[Node]:
         with self._counted("search_parties"):

@@ -64,7 +64,8 @@ def _portfolio(folder: Path, stores: Stores) -> None:
     run_strategy_step(stores.engine, date(2025, 3, 1), config=DEFAULT_STRATEGIES,
                       dispatcher=ActionLogDispatcher(), audit=ListAuditSink(),
                       now=lambda: MARCH_FIRST)
-    record_promise(stores.engine, cases_of_loans(stores.engine, ["L1"])["L1"].id, amount=Decimal("500.00"),
+    first_case = cases_of_loans(stores.engine, ["L1"])["L1"].id
+    record_promise(stores.engine, first_case, amount=Decimal("500.00"),
                    promised_for=date(2025, 3, 10), channel="call", actor="ann",
                    audit=ListAuditSink(), made_on=date(2025, 3, 1), now=lambda: MARCH_FIRST)
     propose(stores.engine, None, Terms(DisposalKind.WRITE_OFF, date(2025, 3, 1)),
