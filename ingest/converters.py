@@ -13,6 +13,7 @@ import rate. The rules are exactly those of ``docs/import-format.md``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -29,6 +30,7 @@ __all__ = [
     "choice",
     "currency",
     "date_text",
+    "email_address",
     "external_id",
     "fraction",
     "id_list",
@@ -98,6 +100,22 @@ def text(max_length: int = DEFAULT_TEXT_LENGTH) -> Converter:
         return value
 
     return convert
+
+
+#: An e-mail address as mail servers take it: one ``@``, no blanks, a dotted domain. Only a
+#: sanity check (the full RFC 5322 grammar accepts what no server delivers); the SMTP
+#: server has the last word when a notification is sent.
+_EMAIL: Final = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+MAX_EMAIL_LENGTH: Final = 254
+
+
+def email_address(value: Any) -> str:
+    """An e-mail address (see :data:`_EMAIL`), at most 254 characters."""
+    if type(value) is not str:
+        raise InvalidValue(f"expected an e-mail address, got {_kind(value)}")
+    if len(value) > MAX_EMAIL_LENGTH or _EMAIL.fullmatch(value) is None:
+        raise InvalidValue(f"not an e-mail address (name@example.com): {value[:80]!r}")
+    return value
 
 
 def choice(allowed: Collection[str]) -> Converter:

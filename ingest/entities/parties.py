@@ -16,6 +16,7 @@ from ingest.converters import (
     choice,
     currency,
     date_text,
+    email_address,
     external_id,
     text,
 )
@@ -69,6 +70,7 @@ PERSONS = EntitySpec(
         FieldSpec("city", text()),
         FieldSpec("province", text()),
         FieldSpec("occupation", text()),
+        FieldSpec("email", email_address),
         FieldSpec("monthly_income", amount),
         FieldSpec("loss_buffer", amount),
         FieldSpec("currency", currency),

@@ -11,6 +11,7 @@ from ingest.converters import (
     choice,
     currency,
     date_text,
+    email_address,
     external_id,
     fraction,
     id_list,
@@ -179,3 +180,15 @@ def test_identifiers_that_normalise_to_nothing_are_refused() -> None:
         normalise_identifier("phone", "n/a")
     with pytest.raises(InvalidValue, match="too long: at most 120 characters after normalising"):
         normalise_identifier("address", "a" * 121)
+
+
+@pytest.mark.parametrize("given", ["li.na@example.com", "a+b@mail.example.cn", "x@a.b"])
+def test_email_addresses_are_kept_as_given(given: str) -> None:
+    assert email_address(given) == given
+
+
+@pytest.mark.parametrize("given", ["li.na", "li na@example.com", "a@b", "a@@b.c", "@b.c",
+                                   "a@.b.c", "a@b.", 17, "x" * 250 + "@a.bc"])
+def test_what_is_no_email_address_is_refused_saying_so(given: object) -> None:
+    with pytest.raises(InvalidValue, match="e-mail address"):
+        email_address(given)

@@ -22,6 +22,8 @@ PERSONAL: Final = {
     ("persons", "national_id"): (Label.PERSON, "national_id"),
     ("persons", "birth_date"): (Label.PERSON, "birth_date"),
     ("persons", "gender"): (Label.PERSON, "gender"),
+    # Where notifications are e-mailed (the address is resolved when one is sent).
+    ("persons", "email"): (Label.PERSON, "email"),
     ("persons", "monthly_income"): (Label.PERSON, "monthly_income"),
     # A person's assessed capacity says as much about their finances as the income.
     ("persons", "loss_buffer"): (Label.PERSON, "loss_buffer"),
