@@ -225,8 +225,9 @@ def write_parties(parties: Parties, writer: PortfolioWriter, config: PortfolioCo
     provinces = np.array([c.province for c in cat.CITIES])
     for start in range(0, parties.n_persons, chunk):
         idx = np.arange(start, min(start + chunk, parties.n_persons))
+        ids = party_ids(idx, parties.n_persons)
         writer.write("persons", {
-            "id": party_ids(idx, parties.n_persons),
+            "id": ids,
             "name": parties.person_names(idx),
             "national_id": _national_ids(parties, idx, seq_all),
             "birth_date": parties.birth_day[idx],
@@ -234,10 +235,14 @@ def write_parties(parties: Parties, writer: PortfolioWriter, config: PortfolioCo
             "city": city_names[parties.city[idx]],
             "province": provinces[parties.city[idx]],
             "occupation": [occupations[o] for o in parties.occupation[idx].tolist()],
+            # A reserved domain (RFC 2606): no demo message can reach a real person.
+            "email": [f"{pid.lower()}@example.com" for pid in ids],
             "monthly_income": parties.income[idx],
             "loss_buffer": buffer[idx],
             "currency": [cat.CURRENCY] * len(idx),
-        }, missing={"monthly_income": parties.income_missing[idx], "loss_buffer": no_buffer[idx]})
+        }, missing={"monthly_income": parties.income_missing[idx], "loss_buffer": no_buffer[idx],
+                    # Two borrowers in five gave the bank no e-mail address.
+                    "email": idx % 5 < 2})
     org_codes = affine_permutation(np.arange(parties.n_companies), 10**8,
                                    stage_rng(config.seed, "credit-codes"))
     for start in range(0, parties.n_companies, chunk):

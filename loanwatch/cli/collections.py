@@ -12,7 +12,7 @@ rates, and collection cases.
   ``collections contact set|show`` (:mod:`loanwatch.cli.collection_strategies`) and
   ``collections promises record|list`` (:mod:`loanwatch.cli.promises`).
 * ``collections cases``, ``collections case ID`` (or ``show ID``), ``collections
-  hold|resume ID``. A case opened from a network alert (the event flow, :mod:`risk.flow`)
+  hold|resume|close ID``. A case opened from a network alert (the event flow, :mod:`risk.flow`)
   shows the alert and the graph path that raised it, with a link that opens the alert's
   evidence path in GraphiQL.
 
@@ -330,6 +330,13 @@ def resume(case_id: str = typer.Argument(..., metavar="CASE"), reason: str = Rea
            actor: str | None = ActorOption, as_json: bool = JsonOption) -> None:
     """Resume collection work on a case on hold."""
     _transition(case_id, CaseEventKind.RESUMED, reason, actor, as_json)
+
+
+@app.command()
+def close(case_id: str = typer.Argument(..., metavar="CASE"), reason: str = ReasonOption,
+          actor: str | None = ActorOption, as_json: bool = JsonOption) -> None:
+    """Close a case that needs no more work (a network alert's case on a loan not behind)."""
+    _transition(case_id, CaseEventKind.CLOSED, reason, actor, as_json)
 
 
 app.add_typer(strategies_app, name="strategies")

@@ -99,9 +99,11 @@ TRANSITIONS: Final[dict[CaseEventKind, tuple[frozenset[CaseState | None], CaseSt
     CaseEventKind.CLOSED: (_WORKED, CaseState.CLOSED),
     CaseEventKind.ESCALATED: (_WORKED, CaseState.OPEN),
 }
-#: The events a user may cause; the others are the daily run's (and ``escalated`` the
-#: strategy step's).
-USER_EVENTS: Final = frozenset({CaseEventKind.HELD, CaseEventKind.RESUMED})
+#: The events a user may cause (``closed``: the case needs no more work, say a case the
+#: event flow opened on a loan that was never behind); the others are the daily run's
+#: (and ``escalated`` the strategy step's).
+USER_EVENTS: Final = frozenset({CaseEventKind.HELD, CaseEventKind.RESUMED,
+                                CaseEventKind.CLOSED})
 
 
 def next_state(case_id: str, state: CaseState | None, event: CaseEventKind) -> CaseState:
@@ -318,8 +320,9 @@ def transition_case(engine: Engine, case_id: str, event: CaseEventKind, *, actor
             "to_bucket": row.bucket, "dpd": row.dpd, "effective_on": day,
             "actor": actor.strip(), "reason": reason.strip(), "run_id": None,
             "recorded_at": at}])
+        ended = {"closed_on": day} if to in FINAL_STATES else {}
         connection.execute(update(_case).where(_case.c.id == case_id)
-                           .values(state=to.value, updated_at=at))
+                           .values(state=to.value, updated_at=at, **ended))
     audit.record(audit_event(case_id=case_id, loan_id=row.loan_id, event=event,
                              from_state=state.value, to_state=to.value, actor=actor.strip(),
                              reason=reason.strip(), effective_on=day, at=at,

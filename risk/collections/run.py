@@ -376,6 +376,14 @@ def _cases(connection: Connection, day: _Day, config: CollectionsConfig, run_id:
         else:
             case_id, source_bucket = case.id, case.bucket
             source_state = CaseState(case.state)
+            if not delinquent and bucket == current and case.bucket == current:
+                # A case the event flow opened on a loan that was not behind (a network
+                # alert): there are no arrears to cure; it stays open until a person closes
+                # it or the loan falls behind. The figures follow.
+                rows["restated"].append({"b_id": case_id, "dpd": dpd, "as_of": day.as_of,
+                                         "outstanding_minor": int(day.dq.outstanding[i]),
+                                         "updated_at": at})
+                continue
             if not delinquent:
                 event = CaseEventKind.CURED if bucket == current else _CLOSING[bucket]
             elif bucket != case.bucket:

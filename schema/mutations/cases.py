@@ -44,6 +44,9 @@ class CaseMove(Enum):
                                  "work (open -> on_hold).")
     RESUME = strawberry.enum_value(CaseEventKind.RESUMED.value, description="Take it up "
                                    "again (on_hold -> open).")
+    CLOSE = strawberry.enum_value(CaseEventKind.CLOSED.value, description="End it: no more "
+                                  "work is needed (open or on_hold -> closed), say a case a "
+                                  "network alert opened on a loan that is not behind.")
 
 
 @strawberry.input(description="Hold or resume a collection case, saying why.")

@@ -226,10 +226,16 @@ def test_user_transitions_are_checked(database: Engine) -> None:
                               reason="dispute settled", audit=audit)
     assert [(h.event, h.actor, h.reason) for h in resumed.history[1:]] == [
         ("held", "ann", "dispute"), ("resumed", "bo", "dispute settled")]
+    closed = transition_case(database, case_id, CaseEventKind.CLOSED, actor="bo",
+                             reason="settled at the branch", audit=audit, on=FIRST)
+    assert (closed.state, closed.closed_on) == ("closed", FIRST)
+    with pytest.raises(CaseTransitionRefused, match="is closed"):
+        transition_case(database, case_id, CaseEventKind.HELD, actor="ann", reason="x",
+                        audit=audit)
     audit.close()
     table = CaseEvent.__table__  # type: ignore[attr-defined]
     with database.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(table)).scalar() == 4
+        assert connection.execute(select(func.count()).select_from(table)).scalar() == 5
 
 
 def test_roll_and_cure_rates(database: Engine) -> None:

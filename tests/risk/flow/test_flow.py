@@ -19,6 +19,7 @@ from portfolio.alerts import Alert
 from portfolio.collections import CollectionCase
 from portfolio.reviews import ReviewRecord
 from risk.collections.cases import get_case
+from risk.collections.run import run_collections
 from risk.errors import RiskError
 from risk.flow.events import FlowEvent, flow_event
 from risk.flow.policy import FlowPolicy
@@ -27,6 +28,7 @@ from risk.reviews import get_review
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
 from tests.ingest.importing import import_files, rejects_of
 from tests.portfolio.databases import postgres_engine, sqlite_engine
+from tests.principals import ListAuditSink
 from tests.risk.flow.feeds import HeardFeed
 from tests.risk.flow.network import ARREARS, CLEARING_DAY, EVENT_DAY, write_network
 from tests.risk.rules.stores import Stores, stores
@@ -122,6 +124,11 @@ def test_an_event_on_a_guaranteed_loan_opens_a_review_and_a_case_once(network: S
     counts = {t: _count(network.engine, t)
               for t in (Alert, ReviewRecord, CollectionCase, AlertFollowUp)}
     assert counts == {Alert: 4, ReviewRecord: 2, CollectionCase: 2, AlertFollowUp: 2}
+
+    # The daily run sees L2 current: a case with no arrears is not "cured" away; it waits
+    # for a person (or for arrears).
+    run_collections(network.engine, date(2025, 1, 15), audit=ListAuditSink())
+    assert get_case(network.engine, "L2@2025-01-15").state == "open"
 
     # Delivered twice: nothing new, nothing announced.
     again = _flow(network, event, feed)

@@ -138,7 +138,7 @@ def test_a_move_the_state_does_not_allow_an_unknown_case_and_no_reason_are_typed
         "__typename": "CaseMoveNotAllowed", "code": "INVALID_TRANSITION",
         "message": f"case {CASE_ID} is open: resumed is not allowed (from open: closed, "
                    "cured, escalated, held, moved, written_off)",
-        "field": ["input", "move"], "state": "open", "allowed": ["held"]}
+        "field": ["input", "move"], "state": "open", "allowed": ["closed", "held"]}
     assert (unknown.data["transitionCase"]["__typename"],
             unknown.data["transitionCase"]["field"]) == ("NotFound", ["input", "caseId"])
     assert (no_reason.data["transitionCase"]["__typename"],
