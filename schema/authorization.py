@@ -175,8 +175,9 @@ def _requirements_of(schema: GraphQLSchema,
 def forbidden(requirement: Requirement, context: Context) -> GraphQLError:
     """The ``FORBIDDEN`` request error refusing ``requirement``."""
     principal = context.principal
+    article = "an" if principal is not None and principal.role.value[0] in "aeiou" else "a"
     who = "this connection has not authenticated" if principal is None else (
-        f"a {principal.role.value} token with scopes "
+        f"{article} {principal.role.value} token with scopes "
         f"{' '.join(sorted(principal.scopes)) or '(none)'} does not grant it")
     return GraphQLError(
         f"{requirement.field} needs the right {requirement.right.value!r}: {who}",

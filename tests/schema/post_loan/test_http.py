@@ -60,6 +60,8 @@ def test_a_field_the_role_lacks_is_403_and_a_missing_case_is_not_found(
         client: ApiClient) -> None:
     refused = client.post("/graphql", json={"query": LETTERS},
                           headers=auth_header(Role.MANAGER))
+    integration = client.post("/graphql", json={"query": LETTERS},
+                              headers=auth_header(Role.INTEGRATION))
     missing = client.post("/graphql", json={"query": CASE})
 
     assert refused.status_code == 403
@@ -67,6 +69,8 @@ def test_a_field_the_role_lacks_is_403_and_a_missing_case_is_not_found(
     assert error["extensions"]["code"] == "FORBIDDEN"
     assert (error["extensions"]["field"], error["extensions"]["right"]) == (
         "Query.deadLetters", "manage-jobs")
+    assert ": a manager token with scopes " in error["message"]
+    assert ": an integration token with scopes " in integration.json()["errors"][0]["message"]
     assert missing.status_code == 200
     [error] = missing.json()["errors"]
     assert error["extensions"]["code"] == "NOT_FOUND"
