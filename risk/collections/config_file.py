@@ -16,7 +16,6 @@ The format (every key optional; what is left out keeps its default)::
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,6 +23,7 @@ import yaml
 
 from risk.collections.config import BalanceBand, Bucket, CollectionsConfig
 from risk.collections.errors import CollectionsConfigError
+from risk.collections.yaml_fields import YamlReader, line_of, scalar_value
 
 __all__ = ["load_collections_config", "parse_collections_config"]
 
@@ -47,71 +47,10 @@ def load_collections_config(path: Path | str) -> CollectionsConfig:
     return parse_collections_config(text, str(path))
 
 
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-def _scalar(node: yaml.Node) -> Any:
-    """The Python value of a scalar node, as the safe loader would build it."""
-    return yaml.safe_load(yaml.serialize(node))
-
-
-class _Reader:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.lines: dict[str, int] = {}
-
-    def fail(self, field: str, problem: str, line: int | None = None) -> CollectionsConfigError:
-        line = line if line is not None else self.lines.get(field)
-        return CollectionsConfigError(field, problem, where=self.file if line is None
-                                      else f"{self.file}:{line}")
-
-    def mapping(self, node: yaml.Node, field: str, keys: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(field, "must be a mapping of keys", _line(node))
-        values: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            path = f"{field}.{key}" if field else key
-            if key not in keys:
-                raise self.fail(path, f"unknown key; known: {', '.join(keys)}",
-                                _line(key_node))
-            if key in values:
-                raise self.fail(path, "given twice", _line(key_node))
-            self.lines[path] = _line(key_node)
-            values[key] = value_node
-        return values
-
-    def items(self, node: yaml.Node, field: str) -> list[yaml.Node]:
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(field, "must be a list", _line(node))
-        for i, item in enumerate(node.value):
-            self.lines[f"{field}[{i}]"] = _line(item)
-        return list(node.value)
-
-    def integer(self, node: yaml.Node, field: str) -> int:
-        value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(field, f"must be a whole number, got {_text(node)}", _line(node))
-        return value
-
-    def amount(self, node: yaml.Node, field: str) -> Decimal:
-        if isinstance(node, yaml.ScalarNode) and not isinstance(_scalar(node), bool):
-            try:
-                return Decimal(str(node.value))
-            except InvalidOperation:
-                pass
-        raise self.fail(field, f"must be an amount, got {_text(node)}", _line(node))
-
-
-def _text(node: yaml.Node) -> str:
-    return repr(node.value) if isinstance(node, yaml.ScalarNode) else "a " + node.id
-
-
 def parse_collections_config(text: str, file: str = "<collections settings>") \
         -> CollectionsConfig:
     """The settings in the YAML ``text`` (``file`` names it in errors)."""
-    reader = _Reader(file)
+    reader = YamlReader(file)
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
@@ -128,11 +67,12 @@ def parse_collections_config(text: str, file: str = "<collections settings>") \
             where = f"buckets[{i}]"
             values = reader.mapping(item, where, _BUCKET_KEYS)
             if "name" not in values or "min_days" not in values:
-                raise reader.fail(where, "a bucket needs a name and min_days", _line(item))
+                raise reader.fail(where, "a bucket needs a name and min_days", line_of(item))
             buckets.append(Bucket(
-                name=str(_scalar(values["name"])),
+                name=str(scalar_value(values["name"])),
                 min_days=reader.integer(values["min_days"], f"{where}.min_days"),
-                max_days=None if "max_days" not in values or _scalar(values["max_days"]) is None
+                max_days=None if "max_days" not in values
+                or scalar_value(values["max_days"]) is None
                 else reader.integer(values["max_days"], f"{where}.max_days")))
         options["buckets"] = tuple(buckets)
     if "balance_bands" in top:
@@ -141,11 +81,11 @@ def parse_collections_config(text: str, file: str = "<collections settings>") \
             where = f"balance_bands[{i}]"
             values = reader.mapping(item, where, _BAND_KEYS)
             if "name" not in values:
-                raise reader.fail(where, "a band needs a name", _line(item))
+                raise reader.fail(where, "a band needs a name", line_of(item))
             below = values.get("below")
             bands.append(BalanceBand(
-                name=str(_scalar(values["name"])),
-                below=None if below is None or _scalar(below) is None
+                name=str(scalar_value(values["name"])),
+                below=None if below is None or scalar_value(below) is None
                 else reader.amount(below, f"{where}.below")))
         options["balance_bands"] = tuple(bands)
     for name in ("paying_window_days", "max_catch_up_days"):

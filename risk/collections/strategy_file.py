@@ -27,8 +27,7 @@ The format (every top-level key optional; what is left out keeps its default)::
 
 from __future__ import annotations
 
-from datetime import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -47,6 +46,7 @@ from risk.collections.strategy_config import (
     Strategy,
     StrategyConfig,
 )
+from risk.collections.yaml_fields import YamlReader, line_of
 
 __all__ = ["load_strategy_config", "parse_strategy_config"]
 
@@ -74,126 +74,38 @@ def load_strategy_config(path: Path | str) -> StrategyConfig:
     return parse_strategy_config(text, str(path))
 
 
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-def _value(node: yaml.Node) -> Any:
-    return yaml.safe_load(yaml.serialize(node)) if isinstance(node, yaml.ScalarNode) \
-        else None
-
-
-def _shown(node: yaml.Node) -> str:
-    return repr(node.value) if isinstance(node, yaml.ScalarNode) else "a " + node.id
-
-
-class _Reader:
-    """Walks the composed YAML, remembering the line of every field for the errors."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.lines: dict[str, int] = {}
-
-    def fail(self, field: str, problem: str, line: int | None = None) \
-            -> CollectionsConfigError:
-        line = line if line is not None else self._nearest(field)
-        return CollectionsConfigError(field, problem, where=self.file if line is None
-                                      else f"{self.file}:{line}")
-
-    def _nearest(self, field: str) -> int | None:
-        while field:
-            if field in self.lines:
-                return self.lines[field]
-            field = field.rsplit(".", 1)[0] if "." in field else \
-                field.rsplit("[", 1)[0] if "[" in field else ""
-        return None
-
-    def mapping(self, node: yaml.Node, field: str, keys: tuple[str, ...] | None) \
-            -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(field or "file", "must be a mapping of keys", _line(node))
-        values: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            path = f"{field}.{key}" if field else key
-            if keys is not None and key not in keys:
-                raise self.fail(path, f"unknown key; known: {', '.join(keys)}",
-                                _line(key_node))
-            if key in values:
-                raise self.fail(path, "given twice", _line(key_node))
-            self.lines[path] = _line(key_node)
-            values[key] = value_node
-        return values
-
-    def items(self, node: yaml.Node, field: str) -> list[yaml.Node]:
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(field, "must be a list", _line(node))
-        for i, item in enumerate(node.value):
-            self.lines[f"{field}[{i}]"] = _line(item)
-        return list(node.value)
-
-    def integer(self, node: yaml.Node, field: str) -> int:
-        value = _value(node)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(field, f"must be a whole number, got {_shown(node)}", _line(node))
-        return value
-
-    def text(self, node: yaml.Node, field: str) -> str:
-        value = _value(node)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(field, f"must be a text, got {_shown(node)}", _line(node))
-        return value
-
-    def amount(self, node: yaml.Node, field: str) -> Decimal:
-        value = _value(node)
-        if isinstance(value, int | float | str) and not isinstance(value, bool):
-            try:
-                return Decimal(str(node.value))
-            except InvalidOperation:
-                pass
-        raise self.fail(field, f"must be an amount, got {_shown(node)}", _line(node))
-
-    def clock(self, node: yaml.Node, field: str) -> time:
-        value = node.value if isinstance(node, yaml.ScalarNode) else None
-        try:
-            return time.fromisoformat(str(value))
-        except ValueError:
-            raise self.fail(field, f"must be a time HH:MM, got {_shown(node)}",
-                            _line(node)) from None
-
-
-def _steps(reader: _Reader, node: yaml.Node, field: str) -> tuple[Step, ...]:
+def _steps(reader: YamlReader, node: yaml.Node, field: str) -> tuple[Step, ...]:
     steps = []
     for i, item in enumerate(reader.items(node, field)):
         where = f"{field}[{i}]"
         values = reader.mapping(item, where, _STEP)
         if "action" not in values or "day" not in values:
-            raise reader.fail(where, "a step needs an action and a day", _line(item))
+            raise reader.fail(where, "a step needs an action and a day", line_of(item))
         action = reader.text(values["action"], f"{where}.action")
         if action not in ActionKind.__members__.values():
             raise reader.fail(f"{where}.action", f"unknown action {action!r}; known: "
-                              f"{', '.join(ActionKind)}", _line(values["action"]))
+                              f"{', '.join(ActionKind)}", line_of(values["action"]))
         anchor = Anchor.OPENED
         if "from" in values:
             text = reader.text(values["from"], f"{where}.from")
             if text not in Anchor.__members__.values():
                 raise reader.fail(f"{where}.from", f"unknown anchor {text!r}; known: "
-                                  f"{', '.join(Anchor)}", _line(values["from"]))
+                                  f"{', '.join(Anchor)}", line_of(values["from"]))
             anchor = Anchor(text)
         steps.append(Step(ActionKind(action), reader.integer(values["day"], f"{where}.day"),
                           anchor))
     return tuple(steps)
 
 
-def _share(reader: _Reader, node: yaml.Node, field: str) -> int:
+def _share(reader: YamlReader, node: yaml.Node, field: str) -> int:
     share = reader.amount(node, field)
     if not Decimal(0) < share < Decimal(1):
         raise reader.fail(field, f"a share is a fraction between 0 and 1, got {share}",
-                          _line(node))
+                          line_of(node))
     return int(share * SPLIT_SCALE)
 
 
-def _contact(reader: _Reader, node: yaml.Node) -> ContactRules:
+def _contact(reader: YamlReader, node: yaml.Node) -> ContactRules:
     values = reader.mapping(node, "contact", _CONTACT)
     options: dict[str, Any] = {}
     if "hours" in values:
@@ -210,7 +122,7 @@ def _contact(reader: _Reader, node: yaml.Node) -> ContactRules:
             where = f"contact.limits[{i}]"
             limit = reader.mapping(item, where, _LIMIT)
             if set(limit) != set(_LIMIT):
-                raise reader.fail(where, "a limit needs channel, count and days", _line(item))
+                raise reader.fail(where, "a limit needs channel, count and days", line_of(item))
             limits.append(FrequencyLimit(reader.text(limit["channel"], f"{where}.channel"),
                                          reader.integer(limit["count"], f"{where}.count"),
                                          reader.integer(limit["days"], f"{where}.days")))
@@ -221,7 +133,7 @@ def _contact(reader: _Reader, node: yaml.Node) -> ContactRules:
 def parse_strategy_config(text: str, file: str = "<collections strategies>") \
         -> StrategyConfig:
     """The strategies in the YAML ``text`` (``file`` names it in errors)."""
-    reader = _Reader(file)
+    reader = YamlReader(file)
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
@@ -238,7 +150,7 @@ def parse_strategy_config(text: str, file: str = "<collections strategies>") \
             where = f"strategies.{name}"
             values = reader.mapping(node, where, _STRATEGY)
             if "steps" not in values:
-                raise reader.fail(where, "a strategy needs its steps", _line(node))
+                raise reader.fail(where, "a strategy needs its steps", line_of(node))
             extra = {} if "on_broken_promise" not in values else {"on_broken_promise": _steps(
                 reader, values["on_broken_promise"], f"{where}.on_broken_promise")}
             strategies.append(Strategy(name, _steps(reader, values["steps"],
@@ -250,7 +162,7 @@ def parse_strategy_config(text: str, file: str = "<collections strategies>") \
             where = f"segments[{i}]"
             values = reader.mapping(item, where, _RULE)
             if "match" not in values or "champion" not in values:
-                raise reader.fail(where, "a rule needs match and champion", _line(item))
+                raise reader.fail(where, "a rule needs match and champion", line_of(item))
             challengers = () if "challengers" not in values else tuple(
                 (name, _share(reader, share, f"{where}.challengers.{name}"))
                 for name, share in reader.mapping(values["challengers"],
