@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 
 from schema.mutations.alerts import AlertMutations
 from schema.mutations.cases import CaseMutations
+from schema.mutations.collection_work import CollectionWorkMutations
 from schema.mutations.disposals import DisposalMutations
 from schema.mutations.jobs import JobMutations
 from schema.mutations.notes import NoteMutations
@@ -19,7 +20,8 @@ __all__ = ["Mutation"]
 
 Mutation = merge_types("Mutation", (RecordMutations, NoteMutations, AlertMutations,
                                    ReviewMutations, CaseMutations, JobMutations,
-                                   PromiseMutations, DisposalMutations))
+                                   PromiseMutations, DisposalMutations,
+                                   CollectionWorkMutations))
 Mutation.__strawberry_definition__.description = (
     "What arrives after disbursement, and the moves of the alert lifecycle: each write is "
     "checked by the importer's rules, stored once per event id, and answers a union of its "

@@ -41,7 +41,8 @@ class UserErrorCode(Enum):
     NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="The object to change does not "
                                       "exist.")
     INVALID_TRANSITION = strawberry.enum_value(
-        "INVALID_TRANSITION", description="The alert's status does not allow this move.")
+        "INVALID_TRANSITION", description="The object's state does not allow this move (an "
+        "alert's status, a collection case's or a task's state, a disposal's).")
     FOUR_EYES = strawberry.enum_value(
         "FOUR_EYES", description="The caller proposed what it asks to decide: another person "
         "must decide it (maker-checker).")

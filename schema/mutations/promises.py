@@ -5,19 +5,18 @@ answers the first promise (``replayed``); the daily strategy step follows it up.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Final
 
 import strawberry
 
-from auth.audit_events import AuditEvent, AuditSink
 from auth.principal import Right
 from risk.collections.errors import CaseNotFound, PromiseRefused
 from risk.collections.promises import record_promise
 from schema.context import Info
 from schema.errors import SchemaError
+from schema.mutations.audit_sinks import RequestSink
 from schema.mutations.caller import REPLAYED, actor_of
 from schema.mutations.errors import InvalidInput, NotFound, UserErrorCode
 from schema.permissions import needs
@@ -56,24 +55,6 @@ RecordPromiseResult = Annotated[
                      description="The promise recorded, or why it was not.")]
 
 
-class _RequestSink:
-    """Hands the service's audit events to the request's sink with the request's client,
-    address and id."""
-
-    def __init__(self, info: Info) -> None:
-        context = info.context
-        self._sink: AuditSink | None = getattr(context, "audit", None)
-        principal = getattr(context, "principal", None)
-        self._client = "anonymous" if principal is None else principal.client_id
-        self._source = getattr(context, "source", "")
-        self._request = getattr(context, "request_id", "")
-
-    def record(self, event: AuditEvent) -> None:
-        if self._sink is not None:
-            self._sink.record(replace(event, client_id=self._client, source=self._source,
-                                      request_id=self._request))
-
-
 @strawberry.type
 class PromiseMutations:
     @strawberry.mutation(description="Record a borrower's promise to pay on a collection "
@@ -90,7 +71,7 @@ class PromiseMutations:
             recorded = await asyncio.to_thread(
                 record_promise, engine, str(input_.case_id), amount=input_.amount,
                 promised_for=input_.promised_for, channel=input_.channel,
-                actor=actor_of(info), audit=_RequestSink(info), made_on=input_.made_on,
+                actor=actor_of(info), audit=RequestSink(info), made_on=input_.made_on,
                 note=input_.note, client_id="api")
         except CaseNotFound as exc:
             return NotFound(code=UserErrorCode.NOT_FOUND, message=str(exc),

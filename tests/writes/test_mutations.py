@@ -107,6 +107,8 @@ def test_every_mutation_declares_the_right_it_needs() -> None:
         "decide_review": Right.REVIEW_LOANS, "transition_case": Right.WORK_COLLECTIONS,
         "retry_dead_letter": Right.MANAGE_JOBS, "discard_dead_letter": Right.MANAGE_JOBS,
         "record_promise": Right.WORK_COLLECTIONS,
+        "complete_collection_task": Right.WORK_COLLECTIONS,
+        "set_contact_preference": Right.WORK_COLLECTIONS,
         "propose_disposal": Right.PROPOSE_DISPOSAL, "approve_disposal": Right.APPROVE_DISPOSAL,
         "reject_disposal": Right.APPROVE_DISPOSAL,
     }

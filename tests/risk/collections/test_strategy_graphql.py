@@ -5,6 +5,7 @@ answers per strategy and arm, and a caller without WORK_COLLECTIONS is refused."
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -122,3 +123,72 @@ def test_rights_and_unknown_cases(database: Engine) -> None:
     bad = _run(database, "{ promisesToPay(status: \"maybe\") { edges { cursor } } }", analyst)
     assert bad.errors is not None
     assert bad.errors[0].extensions["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+
+
+COMPLETE = """
+mutation Done($input: CompleteCollectionTaskInput!) {
+  completeCollectionTask(input: $input) {
+    __typename
+    ... on CollectionTaskCompleted { action { number kind status note doneBy } }
+    ... on UserError { code message field }
+  }
+}"""
+PREFER = """
+mutation Prefer($input: SetContactPreferenceInput!) {
+  setContactPreference(input: $input) {
+    __typename
+    ... on ContactPreferenceSet { partyId preferredChannel refused timezone }
+    ... on UserError { code message field }
+  }
+}"""
+
+
+def test_a_collector_closes_a_task_and_keeps_what_the_borrower_said(database: Engine) -> None:
+    _book(database)
+    _step(database, OPENED, Recorder())
+    _step(database, OPENED + timedelta(days=2), Recorder())  # the call task falls due
+    collector = principal_of(Role.COLLECTOR)
+    actions = _data(_run(database, '{ caseActions(caseId: "L2@2024-02-15") { number kind '
+                         'status } }', collector))["caseActions"]
+    (task,) = [a for a in actions if a["kind"] == "call_task"]
+    assert task["status"] == "open"
+
+    done = _data(_run(database, COMPLETE, collector, input={
+        "actionNumber": task["number"], "outcome": "will pay on Friday"}))
+    again = _data(_run(database, COMPLETE, collector, input={
+        "actionNumber": task["number"], "outcome": "again"}))
+    missing = _data(_run(database, COMPLETE, collector, input={
+        "actionNumber": 999_999, "outcome": "x"}))
+
+    assert done["completeCollectionTask"] == {
+        "__typename": "CollectionTaskCompleted", "action": {
+            "number": task["number"], "kind": "call_task", "status": "done",
+            "note": "will pay on Friday", "doneBy": collector.subject}}
+    assert (again["completeCollectionTask"]["__typename"],
+            again["completeCollectionTask"]["code"],
+            again["completeCollectionTask"]["field"]) == (
+        "InvalidInput", "INVALID_TRANSITION", ["input", "actionNumber"])
+    assert (missing["completeCollectionTask"]["__typename"],
+            missing["completeCollectionTask"]["field"]) == ("NotFound", ["input", "actionNumber"])
+
+    stored = _data(_run(database, PREFER, collector, input={
+        "partyId": "P2", "preferredChannel": "email", "refused": ["sms"],
+        "timezone": "Asia/Shanghai"}))
+    fax = _data(_run(database, PREFER, collector, input={
+        "partyId": "P2", "preferredChannel": "fax"}))
+    refused = _run(database, PREFER, principal_of(Role.ANALYST), input={"partyId": "P2"})
+
+    assert stored["setContactPreference"] == {
+        "__typename": "ContactPreferenceSet", "partyId": "P2", "preferredChannel": "email",
+        "refused": ["sms"], "timezone": "Asia/Shanghai"}
+    assert (fax["setContactPreference"]["__typename"],
+            fax["setContactPreference"]["field"]) == ("InvalidInput",
+                                                      ["input", "preferredChannel"])
+    assert refused.errors is not None
+    assert refused.errors[0].extensions["code"] == "FORBIDDEN"  # type: ignore[index]
+    with database.connect() as connection:
+        operations = connection.execute(text(
+            "SELECT operation FROM audit_log WHERE operation LIKE 'collections %'")
+        ).scalars().all()
+    assert "collections task done" in operations
+    assert sum("contact" in op for op in operations) == 1  # the fax was never stored
