@@ -43,6 +43,7 @@ class RecordKind(StrEnum):
     CONTACT_NOTE = "ContactNote"
     REVIEW = "Review"
     COLLECTION_CASE = "CollectionCase"
+    DISPOSAL = "Disposal"
 
 
 #: How many key parts each kind's id has.
@@ -50,11 +51,13 @@ _PARTS: Final[dict[RecordKind, int]] = {
     RecordKind.ALERT: 1, RecordKind.INSTALLMENT: 2, RecordKind.REPAYMENT: 1,
     RecordKind.BUREAU_SNAPSHOT: 1, RecordKind.IMPORT_BATCH: 1, RecordKind.TRANSACTION: 3,
     RecordKind.CONTACT_NOTE: 1, RecordKind.REVIEW: 1, RecordKind.COLLECTION_CASE: 1,
+    RecordKind.DISPOSAL: 1,
 }
 _BY_PREFIX: Final = {f"{kind.value}:": kind for kind in RecordKind}
 #: Kinds whose first key part is a whole number.
 _NUMBERED: Final = frozenset({RecordKind.ALERT, RecordKind.IMPORT_BATCH,
-                             RecordKind.CONTACT_NOTE, RecordKind.REVIEW})
+                             RecordKind.CONTACT_NOTE, RecordKind.REVIEW,
+                             RecordKind.DISPOSAL})
 
 
 @dataclass(frozen=True, slots=True)

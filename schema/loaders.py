@@ -34,6 +34,7 @@ from portfolio.schedule import Installment
 from risk.alerts.subjects import alerts_of_parties
 from risk.collections.cases import CaseView
 from risk.collections.reading import cases_by_id
+from risk.disposals.views import DisposalView, disposals_by_id
 from risk.reviews.reading import reviews_by_id
 from risk.reviews.record import Review
 from risk.scan_results import (
@@ -88,6 +89,7 @@ RECORD_READERS: dict[str, Callable[[Engine, Sequence[Any]], Mapping[Any, Any]]] 
     "contact_note": readers.contact_notes_by_id,
     "review": reviews_by_id,
     "collection_case": cases_by_id,
+    "disposal": disposals_by_id,
 }
 
 
@@ -118,7 +120,7 @@ class Loaders:
     bureau: DataLoader[str, list[BureauSnapshot]]
     #: Any record by :class:`RecordKey` (``None``: no such record, or no records).
     records: DataLoader[RecordKey, Alert | Installment | Repayment | BureauSnapshot | ContactNote
-                        | ImportBatch | Review | CaseView | None]
+                        | ImportBatch | Review | CaseView | DisposalView | None]
     #: ``await walk(ids, hops)``: reads a walk (:mod:`graph.walks`) in one store call and
     #: primes ``nodes`` and ``edges`` with what it read, so that the resolvers that follow
     #: find it there (:mod:`schema.view_walks`).

@@ -21,6 +21,7 @@ from portfolio.imports import ImportBatch as ImportRecord
 from portfolio.repayments import Repayment as RepaymentRecord
 from portfolio.schedule import Installment as InstallmentRecord
 from risk.collections.cases import CaseView
+from risk.disposals.views import DisposalView
 from risk.reviews.record import Review as ReviewView
 from schema.arguments import MAX_PAGE_SIZE
 from schema.context import Context
@@ -31,6 +32,7 @@ from schema.types.alerts import alert_from_record
 from schema.types.assets import Transaction, asset_from_node
 from schema.types.collections import case_from_view
 from schema.types.contact_note import contact_note
+from schema.types.disposals import disposal_of
 from schema.types.loan import Loan
 from schema.types.node import Node
 from schema.types.party import party_from_node
@@ -47,6 +49,7 @@ _LOADER_KINDS: Final = {
     RecordKind.REPAYMENT: "repayment", RecordKind.BUREAU_SNAPSHOT: "bureau",
     RecordKind.IMPORT_BATCH: "import_batch", RecordKind.CONTACT_NOTE: "contact_note",
     RecordKind.REVIEW: "review", RecordKind.COLLECTION_CASE: "collection_case",
+    RecordKind.DISPOSAL: "disposal",
 }
 
 
@@ -66,7 +69,7 @@ def _record_key(gid: GlobalId) -> RecordKey:
     if gid.kind is RecordKind.INSTALLMENT:
         return RecordKey(kind, (gid.parts[0], int(gid.parts[1])))
     if gid.kind in (RecordKind.ALERT, RecordKind.IMPORT_BATCH, RecordKind.CONTACT_NOTE,
-                    RecordKind.REVIEW):
+                    RecordKind.REVIEW, RecordKind.DISPOSAL):
         return RecordKey(kind, int(gid.key))
     return RecordKey(kind, gid.key)
 
@@ -102,6 +105,8 @@ async def _record(context: Context, gid: GlobalId) -> Node | None:
         return review_from_view(record)
     if isinstance(record, CaseView):
         return case_from_view(record)
+    if isinstance(record, DisposalView):
+        return disposal_of(record)
     raise TypeError(f"no GraphQL type for {type(record).__name__}")
 
 

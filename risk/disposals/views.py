@@ -13,8 +13,8 @@ from portfolio.disposals import Disposal, DisposalEvent, DisposalKind, DisposalS
 from portfolio.key_chunks import key_chunks
 from risk.disposals.errors import DisposalError, DisposalNotFound
 
-__all__ = ["DEFAULT_LISTED", "DisposalHistoryEntry", "DisposalView", "disposals_of_loans",
-           "get_disposal", "list_disposals"]
+__all__ = ["DEFAULT_LISTED", "DisposalHistoryEntry", "DisposalView", "disposals_by_id",
+           "disposals_of_loans", "get_disposal", "list_disposals"]
 
 #: How many disposals a list shows unless told otherwise.
 DEFAULT_LISTED: Final = 100
@@ -87,6 +87,28 @@ def _view(row: Any, history: Sequence[DisposalHistoryEntry] = ()) -> DisposalVie
                         history=tuple(history))
 
 
+def _history(row: Any) -> DisposalHistoryEntry:
+    return DisposalHistoryEntry(seq=row.seq, event=row.event, from_state=row.from_state,
+                                to_state=row.to_state, actor=row.actor, reason=row.reason,
+                                recorded_at=row.recorded_at)
+
+
+def disposals_by_id(engine: Engine, disposal_ids: Sequence[int]) -> dict[int, DisposalView]:
+    """The disposals of ``disposal_ids`` that exist, each with its transitions."""
+    found: dict[int, DisposalView] = {}
+    with engine.connect() as connection:
+        for chunk in key_chunks(disposal_ids):
+            rows = connection.execute(select(_disposal).where(_disposal.c.id.in_(chunk))).all()
+            events: dict[int, list[DisposalHistoryEntry]] = {}
+            for event in connection.execute(select(_event).where(
+                    _event.c.disposal_id.in_(chunk)).order_by(_event.c.disposal_id,
+                                                              _event.c.seq)):
+                events.setdefault(event.disposal_id, []).append(_history(event))
+            for row in rows:
+                found[row.id] = _view(row, events.get(row.id, ()))
+    return found
+
+
 def get_disposal(engine: Engine, disposal_id: int) -> DisposalView:
     """Disposal ``disposal_id`` with its transitions.
 
@@ -99,9 +121,7 @@ def get_disposal(engine: Engine, disposal_id: int) -> DisposalView:
             raise DisposalNotFound(disposal_id)
         events = connection.execute(select(_event).where(_event.c.disposal_id == disposal_id)
                                     .order_by(_event.c.seq)).fetchall()
-    return _view(row, [DisposalHistoryEntry(
-        seq=e.seq, event=e.event, from_state=e.from_state, to_state=e.to_state, actor=e.actor,
-        reason=e.reason, recorded_at=e.recorded_at) for e in events])
+    return _view(row, [_history(e) for e in events])
 
 
 def disposals_of_loans(engine: Engine, loan_ids: Sequence[str]

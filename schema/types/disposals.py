@@ -16,8 +16,10 @@ from strawberry.scalars import JSON
 from portfolio import disposals as records
 from portfolio.money import minor_to_decimal
 from risk.disposals.views import DisposalView
+from schema.global_ids import RecordKind, record_global_id
 from schema.pagination import Window, encode_cursor, page_info
 from schema.types.money import Money
+from schema.types.node import Node
 
 __all__ = ["Disposal", "DisposalConnection", "DisposalKind", "DisposalState",
            "DisposalTransition", "ScheduledInstallment", "disposal_of"]
@@ -59,7 +61,12 @@ class DisposalTransition:
 
 @strawberry.type(description="A disposal proposed by one person and approved or rejected by "
                  "another (maker-checker).")
-class Disposal:
+class Disposal(Node):
+    @strawberry.field(description="`Disposal:<number>`, its global id (`node(id:)` takes "
+                      "it).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(record_global_id(RecordKind.DISPOSAL, self.number))
+
     number: int = strawberry.field(
         description="The disposal's number (`disposal(number:)`, the CLI's DISPOSAL).")
     loan_id: strawberry.ID = strawberry.field(description="The loan it disposes of.")

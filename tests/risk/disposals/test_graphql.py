@@ -80,6 +80,10 @@ def _data(result: ExecutionResult) -> dict[str, Any]:
     return result.data
 
 
+NODES = """query N($ids: [ID!]!) { nodes(ids: $ids) { id ... on Disposal {
+  number state history { event } } } }"""
+
+
 def test_propose_approve_and_read(database: Engine) -> None:
     add_annuity_loan(database)
     audit = ListAuditSink()
@@ -119,6 +123,16 @@ def test_propose_approve_and_read(database: Engine) -> None:
     assert read["disposals"]["pageInfo"]["hasNextPage"] is False
     assert read["disposal"]["history"][1] == {"event": "approved", "actor": "manager-user"}
     assert read["none"] is None
+
+    # A Relay node: refetched by its global id, alone or among others, history included.
+    node_id = f"Disposal:{disposal['number']}"
+    nodes = _data(_run(database, NODES, principal_of(Role.ANALYST), ids=[node_id, "Disposal:999"]))
+    assert nodes["nodes"] == [{"id": node_id, "number": disposal["number"], "state": "APPROVED",
+                               "history": [{"event": "proposed"}, {"event": "approved"}]},
+                              None]
+    one = _data(_run(database, NODES.replace("nodes(ids: $ids)", "node(id: $id)").replace(
+        "$ids: [ID!]!", "$id: ID!"), principal_of(Role.ANALYST), id=node_id))
+    assert one["node"] == nodes["nodes"][0]
 
 
 def test_the_proposer_cannot_decide_and_errors_are_typed(database: Engine) -> None:
