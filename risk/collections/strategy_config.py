@@ -206,8 +206,9 @@ def _check_contact(rules: ContactRules) -> None:
                                              f"more, got {value!r}")
 
 
+#: The first message goes the day the case opens (its loan's first day behind).
 _STANDARD: Final = Strategy("standard", (
-    Step(ActionKind.REMINDER, -3, Anchor.DUE), Step(ActionKind.SMS, 1),
+    Step(ActionKind.REMINDER, -3, Anchor.DUE), Step(ActionKind.SMS, 0),
     Step(ActionKind.EMAIL, 5), Step(ActionKind.CALL_TASK, 10), Step(ActionKind.LETTER, 30),
     Step(ActionKind.FIELD_VISIT, 60), Step(ActionKind.LEGAL_REFERRAL, 90)))
 _GENTLE: Final = Strategy("gentle", (
