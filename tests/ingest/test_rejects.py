@@ -130,7 +130,7 @@ def test_a_header_problem_rejects_every_row_of_the_file(tmp_path: Path,
 
     report = import_files([unknown, missing], sqlite_graph, sqlite_engine)
 
-    known = ("id, name, national_id, birth_date, gender, city, province, occupation, "
+    known = ("id, name, national_id, birth_date, gender, city, province, occupation, email, "
              "monthly_income, loss_buffer, currency")
     assert rejects_of(report) == [
         ("persons.csv", 2, "nickname", f"unknown column 'nickname'; known columns: {known}"),
