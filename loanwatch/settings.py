@@ -12,7 +12,6 @@ import binascii
 import hashlib
 import os
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -23,6 +22,40 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from loanwatch.errors import ConfigurationError
 from loanwatch.notification_settings import NotificationSettings
+from loanwatch.post_loan_settings import PostLoanSettings
+from loanwatch.setting_defaults import (
+    DATA_KEY_BYTES,
+    DEFAULT_AUDIT_FLUSH_INTERVAL_S,
+    DEFAULT_AUDIT_HEAD_INTERVAL_S,
+    DEFAULT_AUDIT_MAX_PENDING,
+    DEFAULT_AUTH_FAILURE_LIMIT,
+    DEFAULT_BASE_CURRENCY,
+    DEFAULT_DATA_DIR,
+    DEFAULT_HEAVY_QUERY_COST,
+    DEFAULT_HEAVY_QUERY_SLOTS,
+    DEFAULT_HEAVY_QUERY_WAIT_S,
+    DEFAULT_HOST,
+    DEFAULT_IMPORT_BATCH_ROWS,
+    DEFAULT_NEO4J_BOLT_PORT,
+    DEFAULT_NEO4J_CONNECT_TIMEOUT_S,
+    DEFAULT_OAUTH_ACCESS_TOKEN_TTL_S,
+    DEFAULT_OAUTH_AUDIENCE,
+    DEFAULT_OAUTH_REFRESH_TOKEN_TTL_S,
+    DEFAULT_PORT,
+    DEFAULT_QUERY_MAX_COST,
+    DEFAULT_QUERY_TIME_LIMIT_S,
+    DEFAULT_REJECTED_ROW_RETENTION_DAYS,
+    DEFAULT_WS_INIT_TIMEOUT_S,
+    DEFAULT_WS_MAX_CONNECTIONS,
+    DEFAULT_WS_MAX_CONNECTIONS_PER_CLIENT,
+    DEFAULT_WS_MAX_SUBSCRIPTIONS,
+    DEFAULT_WS_TOKEN_RECHECK_S,
+    DEVELOPMENT_AUDIT_KEY,
+    DEVELOPMENT_AUDIT_SIGNING_SEED,
+    DEVELOPMENT_DATA_KEY,
+    DEVELOPMENT_IDENTIFIER_KEY,
+    MIN_IDENTIFIER_KEY_LENGTH,
+)
 
 __all__ = [
     "DEFAULT_AUDIT_FLUSH_INTERVAL_S",
@@ -41,87 +74,13 @@ __all__ = [
     "Settings",
 ]
 
-DEFAULT_DATA_DIR = Path("var")
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
-DEFAULT_NEO4J_BOLT_PORT = 7687
-DEFAULT_NEO4J_CONNECT_TIMEOUT_S = 5.0
-DEFAULT_IMPORT_BATCH_ROWS = 5_000
-#: The currency of imported amounts whose row names none (ISO 4217).
-DEFAULT_BASE_CURRENCY = "CNY"
-#: What one GraphQL query may cost (objects it may return, nodes its walks may visit).
-DEFAULT_QUERY_MAX_COST = 50_000
-#: Seconds one GraphQL request may take, waiting for a turn included.
-DEFAULT_QUERY_TIME_LIMIT_S = 15.0
-#: The cost from which a query is heavy; heavy queries executing at once; seconds a heavy
-#: query waits for a turn before SERVER_BUSY.
-DEFAULT_HEAVY_QUERY_COST = 10_000
-DEFAULT_HEAVY_QUERY_SLOTS = 2
-DEFAULT_HEAVY_QUERY_WAIT_S = 10.0
-#: Days an import batch's rejected rows keep their raw text (``loanwatch purge-rejected``).
-DEFAULT_REJECTED_ROW_RETENTION_DAYS = 90
-#: The identifier key outside production when ``LOANWATCH_IDENTIFIER_KEY`` is unset. It is
-#: public, so it hides nothing: fine for demo and test data, never for real persons.
-DEVELOPMENT_IDENTIFIER_KEY = "loanwatch-development-identifier-key-not-secret"
-#: Shortest identifier key accepted, in characters (a key is a secret, not a password).
-MIN_IDENTIFIER_KEY_LENGTH = 32
-#: The audit trail's MAC key and head-signing seed outside production when
-#: ``LOANWATCH_AUDIT_KEY`` / ``LOANWATCH_AUDIT_SIGNING_KEY`` are unset. Public: a chain made
-#: with them proves nothing against anyone who has read this file.
-DEVELOPMENT_AUDIT_KEY = "loanwatch-development-audit-key-not-secret-at-all"
-DEVELOPMENT_AUDIT_SIGNING_SEED = "loanwatch-development-audit-signing-seed-not-secret"
-#: The longest an accepted audit event waits in memory before it is written (seconds): with
-#: the batch being written, what a hard crash of the process can lose.
-DEFAULT_AUDIT_FLUSH_INTERVAL_S = 0.05
-#: Seconds between two signed exports of the audit chain's head.
-DEFAULT_AUDIT_HEAD_INTERVAL_S = 60.0
-#: Audit events accepted but not yet written, at most; beyond it ``record`` refuses.
-DEFAULT_AUDIT_MAX_PENDING = 100_000
 #: Length of an Ed25519 private key (its seed) in hex digits.
 _ED25519_SEED_HEX_DIGITS = 64
-#: The ``aud`` of access tokens: the API that accepts them.
-DEFAULT_OAUTH_AUDIENCE = "loanwatch-api"
-#: Access tokens live minutes (revocation is checked on every request anyway).
-DEFAULT_OAUTH_ACCESS_TOKEN_TTL_S = 600
-#: A refresh token lives two weeks (each use rotates it).
-DEFAULT_OAUTH_REFRESH_TOKEN_TTL_S = 14 * 24 * 3600
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-#: The data key (version 1) outside production when ``LOANWATCH_DATA_KEYS`` is unset:
-#: public, like the development identifier key, so it protects nothing.
-DEVELOPMENT_DATA_KEY = b"loanwatch-dev-data-key-NOT-SECRET"[:32]
-#: Bytes of an AES-256 data key.
-DATA_KEY_BYTES = 32
-#: Requests without a valid access token one address may send before 429.
-DEFAULT_AUTH_FAILURE_LIMIT = "120/minute"
-#: WebSocket connections of one process, of one caller; operations on one connection;
-#: seconds a connection may wait for its connection_init; seconds between token checks.
-DEFAULT_WS_MAX_CONNECTIONS = 1_000
-DEFAULT_WS_MAX_CONNECTIONS_PER_CLIENT = 32
-DEFAULT_WS_MAX_SUBSCRIPTIONS = 50
-DEFAULT_WS_INIT_TIMEOUT_S = 10.0
-DEFAULT_WS_TOKEN_RECHECK_S = 30.0
-#: Jobs: a worker silent this long is taken for dead and its unacknowledged messages go back
-#: to their queues; Redis keeps a dead-lettered message a week (the SQL dead letters stay).
-DEFAULT_BROKER_HEARTBEAT_TIMEOUT_S = 60.0
-DEFAULT_BROKER_DEAD_MESSAGE_TTL_S = 7 * 86_400.0
-#: Transient faults (a server unreachable) are retried this often, backing off
-#: exponentially from the minimum to the maximum delay (seconds).
-DEFAULT_JOB_MAX_RETRIES = 10
-DEFAULT_JOB_RETRY_MIN_BACKOFF_S = 15.0
-DEFAULT_JOB_RETRY_MAX_BACKOFF_S = 3_600.0
-#: A job running longer is interrupted; a message waiting longer is dead-lettered (seconds).
-DEFAULT_JOB_TIME_LIMIT_S = 600.0
-DEFAULT_JOB_MAX_AGE_S = 86_400.0
-#: The scheduler looks for due work this often, enqueues at most this many units per look,
-#: and enqueues again a unit enqueued this long ago and still not done (seconds).
-DEFAULT_SCHEDULER_INTERVAL_S = 5.0
-DEFAULT_SCHEDULER_BATCH = 1_000
-DEFAULT_JOB_STALE_AFTER_S = 3_600.0
 #: Variables with this prefix configure the test suite, not the program; they are ignored.
 TEST_VARIABLE_PREFIX = "LOANWATCH_TEST_"
 
-
-class Settings(NotificationSettings, BaseSettings):
+class Settings(PostLoanSettings, NotificationSettings, BaseSettings):
     """All of Loanwatch's settings.
 
     ``neo4j_uri`` decides the graph backend: unset means the embedded store, kept in the
@@ -203,39 +162,6 @@ class Settings(NotificationSettings, BaseSettings):
             raise ValueError(f"{value} is not a file")
         return value
 
-    #: The collections strategies (steps, champion/challenger splits by segment, contact
-    #: hours and limits, action costs; a YAML file, see the README's "Collections
-    #: strategies"); unset: the built-in ``standard`` and ``gentle`` strategies.
-    collections_strategies: Path | None = None
-
-    @field_validator("collections_strategies", mode="before")
-    @classmethod
-    def _blank_collections_strategies_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("collections_strategies")
-    @classmethod
-    def _collections_strategies_is_a_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"{value} is not a file")
-        return value
-
-    # Jobs (jobs/, `loanwatch worker`, `loanwatch scheduler`; README "Jobs and workers"):
-    # how long a worker may stay silent before Redis hands its unacknowledged messages to
-    # another worker, how long Redis keeps dead-lettered messages, how transient faults
-    # are retried, how long a job may run and wait, and how often the scheduler looks.
-    broker_heartbeat_timeout_s: float = Field(DEFAULT_BROKER_HEARTBEAT_TIMEOUT_S, ge=1,
-                                              le=86_400)
-    broker_dead_message_ttl_s: float = Field(DEFAULT_BROKER_DEAD_MESSAGE_TTL_S, ge=60)
-    job_max_retries: int = Field(DEFAULT_JOB_MAX_RETRIES, ge=0, le=1_000)
-    job_retry_min_backoff_s: float = Field(DEFAULT_JOB_RETRY_MIN_BACKOFF_S, gt=0)
-    job_retry_max_backoff_s: float = Field(DEFAULT_JOB_RETRY_MAX_BACKOFF_S, gt=0, le=7 * 86_400)
-    job_time_limit_s: float = Field(DEFAULT_JOB_TIME_LIMIT_S, gt=0)
-    job_max_age_s: float = Field(DEFAULT_JOB_MAX_AGE_S, gt=0)
-    scheduler_interval_s: float = Field(DEFAULT_SCHEDULER_INTERVAL_S, gt=0, le=3_600)
-    scheduler_batch: int = Field(DEFAULT_SCHEDULER_BATCH, ge=1, le=100_000)
-    job_stale_after_s: float = Field(DEFAULT_JOB_STALE_AFTER_S, ge=10)
-
     @field_validator("identifier_key", "data_keys", "hash_keys", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:
@@ -265,60 +191,6 @@ class Settings(NotificationSettings, BaseSettings):
     #: routing rules); unset means the shipped ``risk/reviews/default_policy.yaml``.
     #: ``LOANWATCH_REVIEW_POLICY_FILE``; the file is validated when a command reads it.
     review_policy_file: Path | None = Field(None, description="The review policy file.")
-    #: The scheduled reviews and collections (jobs/actors/reviews.py, collections.py): loans
-    #: per review batch (one unit of work, one transaction), and the business date they run
-    #: as of (unset: each daily tick's own date, UTC; `loanwatch demo` sets its portfolio's
-    #: date). ``LOANWATCH_REVIEW_BATCH``, ``LOANWATCH_JOBS_AS_OF``.
-    review_batch: int = Field(500, ge=1, le=10_000, description="Loans per review batch.")
-    jobs_as_of: date | None = Field(None, description="The scheduled jobs' business date.")
-
-    @field_validator("jobs_as_of", mode="before")
-    @classmethod
-    def _blank_jobs_as_of_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-    #: The event flow (``risk.flow``; README "The event flow"): the neighbourhood an event
-    #: recorded through the API re-scores (graph hops), the alert severity from which it
-    #: opens a triggered review, and from which (for the rules listed, comma-separated ids;
-    #: empty: every rule) it opens a collection case; the rules file it evaluates (unset:
-    #: the shipped ``risk/rules/default_rules.yaml``).
-    flow_hops: int = Field(2, ge=1, le=6, description="Hops re-scored around an event.")
-    flow_review_severity: Literal["low", "medium", "high", "critical"] = Field(
-        "high", description="The alert severity from which the flow opens a review.")
-    flow_case_severity: Literal["low", "medium", "high", "critical"] = Field(
-        "high", description="The alert severity from which the flow opens a case.")
-    flow_case_rules: str = Field("", description="Rule ids whose alerts open a case.")
-    flow_rules_file: Path | None = Field(None, description="The flow's rules file.")
-
-    @field_validator("flow_rules_file", mode="before")
-    @classmethod
-    def _blank_flow_rules_file_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("flow_rules_file")
-    @classmethod
-    def _flow_rules_file_is_a_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"{value} is not a file")
-        return value
-
-    @field_validator("flow_case_rules")
-    @classmethod
-    def _flow_case_rules_are_ids(cls, value: str) -> str:
-        for rule in (part.strip() for part in value.split(",")):
-            if rule and not rule.replace("-", "").replace("_", "").isalnum():
-                raise ValueError(f"{rule!r} is not a rule id")
-        return value
-
-    @property
-    def flow_values(self) -> dict[str, object]:
-        """The values the event flow's job reads (``jobs.actors.event_flow``)."""
-        return {"flow_hops": self.flow_hops, "flow_review_severity": self.flow_review_severity,
-                "flow_case_severity": self.flow_case_severity,
-                "flow_case_rules": [r.strip() for r in self.flow_case_rules.split(",")
-                                    if r.strip()],
-                "flow_rules_file": None if self.flow_rules_file is None
-                else str(self.flow_rules_file)}
-
     @field_validator("audit_key", "audit_previous_keys", "audit_signing_key", mode="before")
     @classmethod
     def _blank_audit_key_is_none(cls, value: object) -> object:

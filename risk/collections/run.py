@@ -56,6 +56,7 @@ from portfolio.collections import (
     case_id_of,
 )
 from portfolio.loans import Loan, LoanStatus
+from portfolio.raw_rows import as_date, raw_rows
 from risk.classification.book import LoanBook, day_number, load_book
 from risk.classification.delinquency import Delinquency, delinquency
 from risk.collections.cases import (
@@ -234,26 +235,11 @@ class _Day:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _raw_rows(connection: Connection, statement: Any) -> list[tuple[Any, ...]]:
-    """The driver's own tuples of ``statement``, without SQLAlchemy's per-row processing
-    (it cost as much as the query on 100,000 loans); dates arrive as the driver gives them
-    (text from SQLite, ``date`` from PostgreSQL): see :func:`_as_date`."""
-    result = connection.execute(statement)
-    try:
-        return list(result.cursor.fetchall())
-    finally:
-        result.close()
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def _left_book(engine: Engine, loan_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The loans of ``loan_ids`` (sorted) whose status is not active: their indexes and
     statuses (closed or written off)."""
     with engine.connect() as connection:
-        rows = _raw_rows(connection, select(_loan.c.id, _loan.c.status).where(
+        rows = raw_rows(connection, select(_loan.c.id, _loan.c.status).where(
             _loan.c.status != LoanStatus.ACTIVE.value))
     if not rows or not len(loan_ids):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
@@ -285,10 +271,10 @@ def _latest_rows(connection: Connection) -> dict[str, tuple[str, int, date]]:
                     func.row_number().over(partition_by=_move.c.loan_id,
                                            order_by=_move.c.effective_on.desc())
                     .label("rank")).subquery()
-    rows = _raw_rows(connection, select(ranked.c.loan_id, ranked.c.to_bucket, ranked.c.dpd,
+    rows = raw_rows(connection, select(ranked.c.loan_id, ranked.c.to_bucket, ranked.c.dpd,
                                         ranked.c.effective_on).where(ranked.c.rank == 1))
     # Only a delinquent row's date is ever read (ageing): parse only those.
-    return {loan: (bucket, dpd, _as_date(since) if dpd else _NO_DATE)
+    return {loan: (bucket, dpd, as_date(since) if dpd else _NO_DATE)
             for loan, bucket, dpd, since in rows}
 
 
@@ -376,19 +362,15 @@ def _cases(connection: Connection, day: _Day, config: CollectionsConfig, run_id:
         else:
             case_id, source_bucket = case.id, case.bucket
             source_state = CaseState(case.state)
-            if not delinquent and bucket == current and case.bucket == current:
-                # A case the event flow opened on a loan that was not behind (a network
-                # alert): there are no arrears to cure; it stays open until a person closes
-                # it or the loan falls behind. The figures follow.
-                rows["restated"].append({"b_id": case_id, "dpd": dpd, "as_of": day.as_of,
-                                         "outstanding_minor": int(day.dq.outstanding[i]),
-                                         "updated_at": at})
-                continue
-            if not delinquent:
+            never_behind = bucket == current and case.bucket == current
+            if not delinquent and not never_behind:
                 event = CaseEventKind.CURED if bucket == current else _CLOSING[bucket]
-            elif bucket != case.bucket:
+            elif delinquent and bucket != case.bucket:
                 event = CaseEventKind.MOVED
-            else:  # same bucket, days restated: no transition, the figures follow
+            else:
+                # No transition, the figures follow: the same bucket with its days restated,
+                # or a case the event flow opened on a loan that was not behind (no arrears
+                # to cure: it stays open until a person closes it or the loan falls behind).
                 rows["restated"].append({"b_id": case_id, "dpd": dpd, "as_of": day.as_of,
                                          "outstanding_minor": int(day.dq.outstanding[i]),
                                          "updated_at": at})
