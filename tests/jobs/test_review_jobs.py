@@ -125,8 +125,12 @@ def test_the_daily_plan_reviews_every_due_loan_once_in_batches(
         sqlite_copy: Engine, jobs: InProcessJobs) -> None:
     due = due_loans(sqlite_copy, AS_OF)
     assert len(due) > 3 * BATCH
-    submit_unit(sqlite_copy, jobs.broker, plan_unit(T0), now=datetime.now(UTC))
-    look(jobs, sqlite_copy)  # the plan ran: its batches are pending
+    plan = plan_unit(T0)
+    submit_unit(sqlite_copy, jobs.broker, plan, now=datetime.now(UTC))
+    # The plan runs on its own (submitted, not waiting for a look); no look has run since,
+    # so its batches are pending.
+    wait_for(lambda: getattr(get_unit(sqlite_copy, plan.key), "state", None) == "done",
+             "the plan done")
     batches = math.ceil(len(due) / BATCH)
     assert count_units(sqlite_copy, prefix="reviews@2025-06-30#") == {"pending": batches}
     first = get_unit(sqlite_copy, "reviews@2025-06-30#0000")
