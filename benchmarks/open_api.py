@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--no-access-log", action="store_true")
+    parser.add_argument("--no-jobs", action="store_true",
+                        help="as loanwatch serve takes it; this server never runs jobs")
     args = parser.parse_args(argv)
     settings = Settings.from_environ()
     engine, graph = open_stores(settings)

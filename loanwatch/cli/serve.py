@@ -90,6 +90,13 @@ def serve(
         help="Log one JSON line per request (logger loanwatch.access; off saves a few "
         "percent of the time of small queries).",
     ),
+    jobs: bool = typer.Option(
+        True, "--jobs/--no-jobs",
+        help="Without LOANWATCH_BROKER_URL, run the jobs (reviews, collections, event flow, "
+        "notifications) on threads of this process. --no-jobs leaves them to `loanwatch "
+        "worker` or `loanwatch scheduler` elsewhere: what the API records waits, pending, "
+        "in the database.",
+    ),
 ) -> None:
     """Serve the GraphQL API and GraphiQL until interrupted (Ctrl-C)."""
     settings = Settings.from_environ()
@@ -107,7 +114,8 @@ def serve(
         )
     engine, graph = open_stores(settings)
     try:
-        run_server(settings, engine, graph, bind_host, bind_port, access_log=access_log)
+        run_server(settings, engine, graph, bind_host, bind_port, access_log=access_log,
+                   jobs=jobs)
     finally:
         graph.close()
         engine.dispose()
@@ -156,8 +164,9 @@ def _flow_broker(settings: Settings, jobs: InProcessJobs | None) -> dramatiq.Bro
 
 
 def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
-               port: int, *, access_log: bool = True) -> None:
-    """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted.
+               port: int, *, access_log: bool = True, jobs: bool = True) -> None:
+    """Serve the API over ``engine`` and ``graph`` on ``host:port`` until interrupted; with
+    ``jobs`` and no broker URL, the jobs run here too.
 
     Raises:
         ConfigurationError: the port is taken.
@@ -169,12 +178,12 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
     feed = feed_for_broker(settings.broker_url_value) or LocalAlertFeed()
     cases = case_feed_for_broker(settings.broker_url_value) or LocalCaseFeed()
     # No broker URL: the jobs run here, on threads (README, Jobs and workers).
-    jobs = (start_jobs_in_process(settings, engine, graph, audit=trail, alert_feed=feed,
-                                  case_feed=cases)
-            if settings.broker_url_value is None else None)
+    running = (start_jobs_in_process(settings, engine, graph, audit=trail, alert_feed=feed,
+                                     case_feed=cases)
+               if jobs and settings.broker_url_value is None else None)
     try:
         app = create_app(settings, graph, engine, audit=trail, alert_feed=feed, case_feed=cases,
-                         event_flow=EventFlowSubmitter(engine, _flow_broker(settings, jobs)))
+                         event_flow=EventFlowSubmitter(engine, _flow_broker(settings, running)))
         _print_addresses(settings, graph, host, port)
         configure_json_logging()  # JSON lines with request ids (api.request_log)
         if not access_log:
@@ -186,8 +195,8 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
         gc.freeze()
         uvicorn.Server(server_config(app, host, port)).run()
     finally:
-        if jobs is not None:
-            jobs.stop()  # the running jobs finish; what was queued stays in the database
+        if running is not None:
+            running.stop()  # the running jobs finish; what was queued stays in the database
         trail.close()  # every accepted audit event is written before the process ends
 
 

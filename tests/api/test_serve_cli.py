@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import create_engine, func, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -23,6 +28,7 @@ from api.admission import (
     DEFAULT_HEAVY_QUERY_WAIT_S,
 )
 from api.graphql_view import DEFAULT_QUERY_TIME_LIMIT_S
+from jobs.schedules import SCHEDULE
 from loanwatch.cli.main import app
 from loanwatch.cli.serve import (
     check_bind_host,
@@ -134,3 +140,41 @@ def test_the_api_is_served_on_uvloop_with_httptools() -> None:
     finally:
         server.should_exit = True
         thread.join(WAIT_S)
+
+
+def _schedules_after_serving(tmp_path: Path, *flags: str) -> int:
+    """Start ``loanwatch serve`` (a real process) on an empty database, wait until it
+    answers, stop it; the job schedules it left in the database."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    database = tmp_path / "serve.db"
+    env = {**os.environ, "LOANWATCH_DATA_DIR": str(tmp_path / "data"),
+           "LOANWATCH_DATABASE_URL": f"sqlite:///{database}", "LOANWATCH_BROKER_URL": ""}
+    with subprocess.Popen(
+            [sys.executable, "-m", "loanwatch.cli.main", "serve", "--port", str(port), *flags],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as server:
+        def answers() -> bool:
+            assert server.poll() is None, server.stderr.read().decode()  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    return True
+            except OSError:
+                return False
+        try:
+            # In-process jobs keep their schedules before the server listens.
+            wait_until(answers, "the server answers", timeout_s=60)
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(30)
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(SCHEDULE)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_serve_runs_the_jobs_unless_told_not_to(tmp_path: Path) -> None:
+    assert _schedules_after_serving(tmp_path / "with") > 0  # the daily plans, kept here
+    assert _schedules_after_serving(tmp_path / "without", "--no-jobs") == 0
