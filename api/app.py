@@ -26,7 +26,7 @@ from api.failed_auth import FailedAuthentication
 from api.graphiql import GRAPHIQL_ASSETS_DIR, GRAPHIQL_ASSETS_PATH
 from api.graphql_view import DEFAULT_MAX_REQUEST_BYTES, GraphQLView, RequestLimits
 from api.health import healthz, ping_engine, readiness_endpoint
-from api.metrics import ApiMetrics, TimedStore
+from api.metrics import ApiMetrics, TimedStore, TimedWalker
 from api.oauth import oauth_routes
 from api.rate_limit import ClientRateLimiter
 from api.request_log import RequestLog
@@ -180,9 +180,15 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # The revocation list listens to the other processes while the server runs.
         revocations.start()
+        # Walks read on this loop where the store can (Neo4j's asynchronous driver).
+        walker = graph.open_loop_walker()
+        view.loop_walker = None if walker is None else TimedWalker(walker, metrics)
         try:
             yield
         finally:
+            view.loop_walker = None
+            if walker is not None:
+                await walker.aclose()
             revocations.close()
             await feed.aclose()
             await cases.aclose()

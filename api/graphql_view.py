@@ -83,6 +83,7 @@ from auth.errors import AuditError, InvalidToken
 from auth.principal import Principal, Right, TokenVerifier
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from graph.walks import LoopWalker
 from jobs.event_submission import EventFlowSubmitter
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
@@ -137,6 +138,9 @@ class GraphQLView(GraphQL[Context, None]):
         failed_auth: counts requests without a valid token per address (none: no
             throttle).
         websocket_limits: connections, operations and timeouts of WebSockets.
+
+    ``loop_walker``, set while the server runs (:func:`api.app.create_app`'s lifespan),
+    reads the requests' walks on the event loop (:class:`graph.walks.LoopWalker`).
     """
 
     graphql_transport_ws_handler_class = TransportWSHandler
@@ -165,6 +169,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._graph = graph
         self._records = records
         self._inline_reads = reads_in_place(graph, records)
+        self.loop_walker: LoopWalker | None = None
         self._alert_feed = alert_feed
         self._case_feed = case_feed
         self._default_currency = default_currency
@@ -328,6 +333,7 @@ class GraphQLView(GraphQL[Context, None]):
                              source=client_address(scope), alert_feed=self._alert_feed,
                              default_currency=self._default_currency,
                              inline_reads=self._inline_reads, vault=self._vault,
+                             loop_walker=self.loop_walker,
                              case_feed=self._case_feed, event_flow=self._event_flow)
 
     async def _run_or_reject(self, request: Request, control: QueryControl,

@@ -39,7 +39,7 @@ from sqlalchemy import Connection, Engine
 from graph.errors import NodeNotFound
 from graph.model import RESERVED_PROPERTIES, Edge, Label, Node, Path, RelType, Subgraph
 from graph.traversal import expand_neighbourhood, find_shortest_paths
-from graph.walks import Hop, Walked, walk_level_by_level
+from graph.walks import Hop, LoopWalker, Walked, walk_level_by_level
 
 __all__ = [
     "DEFAULT_EDGE_BATCH",
@@ -103,6 +103,13 @@ class GraphStore(abc.ABC):
         SQLite), with no network round trip to wait on: callers on an event loop may then
         read in place rather than in a worker thread (:mod:`schema.store_hops`)."""
         return False
+
+    def open_loop_walker(self) -> LoopWalker | None:
+        """A reader of walks on the running event loop (:class:`graph.walks.LoopWalker`),
+        for a server that reads the same walks many times a second: no worker-thread hop,
+        no interpreter-lock hand-offs. ``None`` where the store has no asynchronous driver
+        (callers then run :meth:`walk` in a thread). Call it on the loop that will use it."""
+        return None
 
     def __enter__(self) -> GraphStore:
         return self

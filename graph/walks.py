@@ -24,15 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from graph.model import Edge, Node, RelType
 
 if TYPE_CHECKING:
     from graph.store import GraphStore
 
-__all__ = ["MAX_WALK_DEPTH", "MAX_WALK_HOPS", "Hop", "HopDirection", "IncidenceKey", "Walked",
-           "check_walk", "walk_level_by_level"]
+__all__ = ["MAX_WALK_DEPTH", "MAX_WALK_HOPS", "Hop", "HopDirection", "IncidenceKey",
+           "LoopWalker", "Walked", "check_walk", "walk_level_by_level"]
 
 #: The deepest chain of hops a walk may hold (a deeper selection is read by the loaders).
 MAX_WALK_DEPTH: Final = 6
@@ -73,6 +73,20 @@ class Walked:
 
     nodes: dict[str, Node | None] = field(default_factory=dict)
     edges: dict[IncidenceKey, list[Edge]] = field(default_factory=dict)
+
+
+class LoopWalker(Protocol):
+    """Walks read on an event loop, with no worker thread: what
+    :meth:`graph.store.GraphStore.open_loop_walker` gives where the store has an asynchronous
+    driver (Neo4j). Its connections belong to the loop it was opened on; close it there."""
+
+    async def walk(self, ids: Sequence[str], hops: Sequence[Hop]) -> Walked:
+        """As :meth:`graph.store.GraphStore.walk`, the same answer."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connections; the walker cannot be used afterwards."""
+        ...
 
 
 def check_walk(hops: Sequence[Hop]) -> None:

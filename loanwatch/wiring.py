@@ -68,7 +68,7 @@ def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
 
         store: GraphStore = EmbeddedGraphStore(engine, vault=vault)
     else:
-        from neo4j import GraphDatabase
+        from neo4j import AsyncDriver, AsyncGraphDatabase, GraphDatabase
         from neo4j.exceptions import ConfigurationError as DriverConfigurationError
 
         from graph.stores.neo4j import Neo4jGraphStore
@@ -83,8 +83,16 @@ def open_graph_store(settings: Settings, engine: Engine) -> GraphStore:
             )
         except (DriverConfigurationError, ValueError) as exc:
             raise BackendUnavailable("Neo4j", settings.neo4j_uri, str(exc)) from exc
-        store = Neo4jGraphStore(driver, database=settings.neo4j_database,
-                                address=settings.neo4j_uri, vault=vault)
+        uri = settings.neo4j_uri
+
+        def async_driver() -> AsyncDriver:
+            # The same server and limits; made where an event loop will use it (the API's).
+            return AsyncGraphDatabase.driver(
+                uri, auth=auth, connection_timeout=settings.neo4j_connect_timeout_s,
+                connection_acquisition_timeout=settings.neo4j_connect_timeout_s * 2)
+
+        store = Neo4jGraphStore(driver, database=settings.neo4j_database, address=uri,
+                                vault=vault, async_driver=async_driver)
     try:
         store.ping()
         store.ensure_schema()

@@ -22,6 +22,7 @@ from auth.audit_events import AuditSink
 from auth.principal import Principal, Right
 from graph.store import GraphStore
 from graph.vault import PersonalDataVault
+from graph.walks import LoopWalker
 from jobs.event_submission import EventFlowSubmitter
 from portfolio.money import DEFAULT_CURRENCY
 from risk.alerts.feed import AlertFeed
@@ -96,7 +97,8 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
                   inline_reads: bool = False,
                   vault: PersonalDataVault | None = None,
                   case_feed: CaseFeed | None = None,
-                  event_flow: EventFlowSubmitter | None = None) -> Context:
+                  event_flow: EventFlowSubmitter | None = None,
+                  loop_walker: LoopWalker | None = None) -> Context:
     """A fresh context over ``graph`` (and the SQL ``records``), with empty loaders.
 
     Args:
@@ -114,9 +116,12 @@ def build_context(graph: GraphStore, control: QueryControl | None = None, *,
             the public development keys when omitted.
         case_feed: where collection-case changes are announced and heard.
         event_flow: submits the flow of each event recorded through the API.
+        loop_walker: reads the walks of the views on the event loop (none: in a worker
+            thread, through ``graph``).
     """
     return Context(graph=graph, loaders=create_loaders(graph, records,
-                                                       inline_reads=inline_reads),
+                                                       inline_reads=inline_reads,
+                                                       loop_walker=loop_walker),
                    principal=principal,
                    control=control if control is not None else QueryControl(),
                    records=records, audit=audit, request_id=request_id, source=source,

@@ -23,7 +23,7 @@ from strawberry.dataloader import DataLoader
 
 from graph.model import Edge, Node, RelType
 from graph.store import Direction, GraphStore
-from graph.walks import Hop
+from graph.walks import Hop, LoopWalker
 from portfolio import readers
 from portfolio.alerts import Alert
 from portfolio.bureau import BureauSnapshot
@@ -128,12 +128,14 @@ class Loaders:
 
 
 def create_loaders(graph: GraphStore, records: Engine | None = None, *,
-                   inline_reads: bool = False) -> Loaders:
+                   inline_reads: bool = False,
+                   loop_walker: LoopWalker | None = None) -> Loaders:
     """Fresh loaders over ``graph`` and ``records``: one ``get_nodes`` call per batch of
     node ids, one ``edges_of`` call per batch of edge keys, one ``walk`` call per walk, and
     one query per batch of ids for each kind of record; the calls of one event-loop turn
     share one worker-thread hop (:class:`schema.store_hops.StoreHops`), or run on the loop
-    with ``inline_reads`` (see :func:`reads_in_place`)."""
+    with ``inline_reads`` (see :func:`reads_in_place`); walks are read by ``loop_walker``
+    on the loop where there is one."""
     hops = StoreHops(inline=inline_reads)
 
     async def load_nodes(ids: Sequence[str]) -> list[Node | None]:
@@ -146,7 +148,8 @@ def create_loaders(graph: GraphStore, records: Engine | None = None, *,
     edges: DataLoader[EdgeKey, list[Edge]] = DataLoader(load_fn=load_edges)
 
     async def walk(ids: Sequence[str], steps: tuple[Hop, ...]) -> None:
-        walked = await hops.run(graph.walk, list(ids), steps)
+        walked = (await loop_walker.walk(list(ids), steps) if loop_walker is not None
+                  else await hops.run(graph.walk, list(ids), steps))
         nodes.prime_many(walked.nodes)
         edges.prime_many({EdgeKey(node_id, frozenset({rel_type}), direction): found
                           for (node_id, rel_type, direction), found in walked.edges.items()})

@@ -10,13 +10,15 @@ opened through :mod:`graph.sealed_properties`.
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 import networkx as nx
-from neo4j import Driver, ManagedTransaction
+from neo4j import READ_ACCESS, AsyncDriver, Driver, ManagedTransaction, Record
 
 from graph.batches import (
     check_endpoints,
@@ -41,25 +43,17 @@ from graph.store import (
     sorted_edges,
 )
 from graph.stores import neo4j_cypher as cypher
-from graph.stores.neo4j_errors import DRIVER_ERRORS, translate
+from graph.stores.neo4j_errors import DRIVER_ERRORS, read_retry_pause, translate
+from graph.stores.neo4j_loop import Neo4jLoopWalker
+from graph.stores.neo4j_rows import EDGE_INTERNALS, LABEL_BY_NAME, clean, walked_from
 from graph.traversal import checkpoint
 from graph.vault import PERSONAL_LABELS, PersonalDataVault, SealedNode
 from graph.walks import Hop, Walked, check_walk
 
 __all__ = ["Neo4jGraphStore"]
 
-#: Properties the store keeps on nodes and edges for itself; never returned to callers.
-_NODE_INTERNALS: Final = ("id", "label", "search_text", "name_tokens", "exact_tokens")
-_LABEL_BY_NAME: Final = {label.value: label for label in Label}
-_EDGE_INTERNALS: Final = ("key",)
 
 T = TypeVar("T")
-
-
-def _clean(props: dict[str, Any],
-           internals: Sequence[str] = _NODE_INTERNALS) -> dict[str, Any]:
-    """``props`` without the store's own properties (a node's by default)."""
-    return {k: v for k, v in props.items() if k not in internals}
 
 
 def _node_row(sealed: SealedNode) -> dict[str, Any]:
@@ -76,6 +70,8 @@ class Neo4jGraphStore(GraphStore):
         address: how to name the server in error messages.
         vault: the keys of personal data (sealed before every write, opened after every
             read, see :mod:`graph.vault`); the public development keys when omitted.
+        async_driver: makes a ``neo4j.AsyncDriver`` to the same server, for
+            :meth:`open_loop_walker` (none: walks are read through ``driver`` only).
 
     Each :meth:`upsert_batch` is one managed write transaction: the driver runs it again
     after a transient failure (a deadlock with another writer), and the returned
@@ -84,12 +80,14 @@ class Neo4jGraphStore(GraphStore):
     """
 
     def __init__(self, driver: Driver, *, database: str = "neo4j", address: str = "",
-                 vault: PersonalDataVault | None = None) -> None:
+                 vault: PersonalDataVault | None = None,
+                 async_driver: Callable[[], AsyncDriver] | None = None) -> None:
         self._driver = driver
+        self._async_driver = async_driver
         self._database = database
         self._address = address or "the configured Neo4j URI"
         self._sealed = SealedProperties(
-            vault, where=f"the graph at {self._address} (database {database})", decode=_clean)
+            vault, where=f"the graph at {self._address} (database {database})", decode=clean)
 
     def __repr__(self) -> str:
         return f"Neo4jGraphStore({self._address!r}, database={self._database!r})"
@@ -101,12 +99,28 @@ class Neo4jGraphStore(GraphStore):
         except DRIVER_ERRORS as exc:
             raise translate(exc, address=self._address, database=self._database) from exc
 
-    def _read(self, query: str, **params: Any) -> list[Any]:
+    def _read(self, query: str, **params: Any) -> list[Record]:
+        """Every record of the read-only statement ``query``, as one auto-commit query.
+
+        A managed transaction (``execute_query``) costs a second round trip for its COMMIT,
+        and the borrower view is one statement: RUN and PULL go out together here, one round
+        trip. What the managed transaction gave besides, running the work again after a
+        transient failure (a leader switch, a connection the server closed), is kept: a
+        read-only statement is safe to run again
+        (:func:`graph.stores.neo4j_errors.read_retry_pause`).
+        """
         with self._driver_errors():
-            records, _, _ = self._driver.execute_query(
-                query, params, database_=self._database, routing_="r"
-            )
-        return records
+            for attempt in itertools.count(1):
+                try:
+                    with self._driver.session(database=self._database,
+                                              default_access_mode=READ_ACCESS) as session:
+                        return list(session.run(query, params))  # type: ignore[arg-type]
+                except DRIVER_ERRORS as exc:
+                    pause = read_retry_pause(exc, attempt)
+                    if pause is None:
+                        raise
+                    time.sleep(pause)
+        raise AssertionError("unreachable: itertools.count never ends")
 
     def _write(self, work: Callable[[ManagedTransaction], T]) -> tuple[T, int]:
         """Run ``work`` in a managed write transaction; return its result and how many
@@ -195,7 +209,7 @@ class Neo4jGraphStore(GraphStore):
         by_label: dict[Label, list[dict[str, Any]]] = defaultdict(list)
         [stored] = self._read(cypher.NODES_QUERY, ids=olds)
         for node_id, label_name, props in stored["nodes"]:
-            label = _LABEL_BY_NAME[label_name]
+            label = LABEL_BY_NAME[label_name]
             renamed = self._sealed.moved(wanted[node_id], label, props)
             by_label[label].append({"new": renamed.id, "props": renamed.props,
                                     "search_text": renamed.search_text,
@@ -256,7 +270,7 @@ class Neo4jGraphStore(GraphStore):
 
     @staticmethod
     def _label_map(record: Any) -> dict[str, Label]:
-        return dict(zip(record["ids"], map(_LABEL_BY_NAME.__getitem__, record["labels"]),
+        return dict(zip(record["ids"], map(LABEL_BY_NAME.__getitem__, record["labels"]),
                         strict=True))
 
     def nodes_with_label(self, label: Label) -> list[Node]:
@@ -275,7 +289,7 @@ class Neo4jGraphStore(GraphStore):
             return []
         [record] = self._read(cypher.NODES_QUERY, ids=list(dict.fromkeys(ids)))
         opened = self._sealed.open
-        found = {node_id: opened(node_id, _LABEL_BY_NAME[label], props)
+        found = {node_id: opened(node_id, LABEL_BY_NAME[label], props)
                  for node_id, label, props in record["nodes"]}
         return [found.get(node_id) for node_id in ids]
 
@@ -292,7 +306,7 @@ class Neo4jGraphStore(GraphStore):
         seen: dict[tuple[str, str, str, str], Edge] = {}
         for rel_type, source, target, key, props in record["edges"]:
             edge = Edge(RelType(rel_type), source, target, key or "",
-                        _clean(props, _EDGE_INTERNALS))
+                        clean(props, EDGE_INTERNALS))
             seen.setdefault(edge.identity, edge)
         return list(seen.values())
 
@@ -302,31 +316,19 @@ class Neo4jGraphStore(GraphStore):
         the same nodes and edges as :meth:`get_nodes` and :meth:`edges_of` give."""
         check_walk(hops)
         start = list(dict.fromkeys(ids))
-        walked = Walked(nodes=dict.fromkeys(start))
         if not start:
-            return walked
+            return Walked()
         checkpoint()
         [record] = self._read(cypher.walk_query(tuple(hops)), ids=start)
-        opened = self._sealed.open
-        nodes = walked.nodes
+        return walked_from(start, hops, record["found"], self._sealed.open)
 
-        def take(near: str, level: Sequence[Hop], found: Sequence[Any]) -> None:
-            for hop, rows in zip(level, found, strict=True):
-                edges: dict[tuple[str, str, str, str], Edge] = {}
-                for key, props, far, label, far_props, further in rows:
-                    source, target = (near, far) if hop.direction == "out" else (far, near)
-                    edge = Edge(hop.type, source, target, key or "",
-                                _clean(props, _EDGE_INTERNALS))
-                    edges.setdefault(edge.identity, edge)
-                    if label is not None and nodes.get(far) is None:
-                        nodes[far] = opened(far, _LABEL_BY_NAME[label], far_props)
-                    take(far, hop.then, further)
-                walked.edges[(near, hop.type, hop.direction)] = sorted_edges(edges.values())
-
-        for node_id, label, props, found in record["found"]:
-            nodes[node_id] = opened(node_id, _LABEL_BY_NAME[label], props)
-            take(node_id, hops, found)
-        return walked
+    def open_loop_walker(self) -> Neo4jLoopWalker | None:
+        """See :meth:`GraphStore.open_loop_walker`: on the asynchronous driver the store
+        was given a factory of (``None`` without one)."""
+        if self._async_driver is None:
+            return None
+        return Neo4jLoopWalker(self._async_driver(), database=self._database,
+                               address=self._address, sealed=self._sealed)
 
     def party_ids_where(self, keys: Sequence[str], value: str) -> list[str]:
         wanted = self._check_property_keys(keys)
@@ -347,7 +349,7 @@ class Neo4jGraphStore(GraphStore):
             labels=[label.value for label in PARTY_LABELS],
             name_patterns=plan.name_patterns(), exact_patterns=plan.exact_patterns())
         return self._sealed.search_hits(plan, (
-            (node_id, _LABEL_BY_NAME[label], name, exact_tokens, props)
+            (node_id, LABEL_BY_NAME[label], name, exact_tokens, props)
             for node_id, label, name, exact_tokens, props in record["hits"]), limit)
 
     def neighbourhood(self, center: str, hops: int = 2, *,
@@ -367,10 +369,10 @@ class Neo4jGraphStore(GraphStore):
             raise NodeNotFound(center)
         [record] = records
         opened = self._sealed.open
-        nodes = [opened(node_id, _LABEL_BY_NAME[label], props)
+        nodes = [opened(node_id, LABEL_BY_NAME[label], props)
                  for node_id, label, props in record["nodes"]]
         edges = [Edge(RelType(rel_type), source, target, key or "",
-                      _clean(props, _EDGE_INTERNALS))
+                      clean(props, EDGE_INTERNALS))
                  for rel_type, source, target, key, props in record["edges"]]
         return Subgraph(nodes=nodes, edges=sorted_edges(edges), truncated=record["cut"])
 
@@ -390,9 +392,9 @@ class Neo4jGraphStore(GraphStore):
             for end in ("source", "target"):
                 if r[end] not in graph:
                     graph.add_node(r[end], label=r[f"{end}_label"], **self._sealed.open_props(
-                        r[end], _LABEL_BY_NAME[r[f"{end}_label"]], r[f"{end}_props"]))
+                        r[end], LABEL_BY_NAME[r[f"{end}_label"]], r[f"{end}_props"]))
             graph.add_edge(r["source"], r["target"], key=r["key"] or "", type=r["type"],
-                           **_clean(r["props"], _EDGE_INTERNALS))
+                           **clean(r["props"], EDGE_INTERNALS))
         return graph
 
     def iter_edges(

@@ -9,6 +9,8 @@ driver exception, and no traceback, reaches a user.
 
 from __future__ import annotations
 
+from typing import Final
+
 from neo4j.exceptions import (
     AuthError,
     ConnectionPoolError,
@@ -25,12 +27,29 @@ from neo4j.exceptions import (
 from graph.errors import GraphBackendError, TransientGraphError
 from loanwatch.errors import BackendUnavailable, LoanwatchError
 
-__all__ = ["DRIVER_ERRORS", "translate"]
+__all__ = ["DRIVER_ERRORS", "READ_ATTEMPTS", "READ_RETRY_PAUSE_S", "read_retry_pause",
+           "translate"]
 
 #: What :func:`translate` accepts: everything the driver (or its socket) raises.
 DRIVER_ERRORS = (Neo4jError, DriverError, OSError)
 
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
+
+#: How many times a read-only statement runs after transient failures (a connection the
+#: server closed, a leader switch), and the pause before the second run, growing linearly.
+READ_ATTEMPTS: Final = 3
+READ_RETRY_PAUSE_S: Final = 0.2
+
+
+def read_retry_pause(exc: BaseException, attempt: int) -> float | None:
+    """Seconds to wait before running a read-only statement again after ``exc`` ended its
+    ``attempt``-th run (from 1); ``None``: raise ``exc`` (not transient, or the last try).
+
+    A read-only auto-commit statement is safe to run again; the driver's managed
+    transactions would do the same for a transaction function.
+    """
+    retryable = isinstance(exc, Neo4jError | DriverError) and exc.is_retryable()
+    return READ_RETRY_PAUSE_S * attempt if retryable and attempt < READ_ATTEMPTS else None
 
 
 def _first_line(exc: BaseException) -> str:

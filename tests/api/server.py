@@ -25,11 +25,13 @@ def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = WAIT
 
 
 @contextmanager
-def serving(app: ASGIApp, *, ws: str = "none") -> Iterator[tuple[str, int]]:
+def serving(app: ASGIApp, *, ws: str = "none", lifespan: str = "off"
+            ) -> Iterator[tuple[str, int]]:
     """Serve ``app`` on a free loopback port; yields ``(host, port)``. ``ws``: uvicorn's
-    WebSocket implementation ("none", or "websockets" for the tests that need them)."""
+    WebSocket implementation ("none", or "websockets" for the tests that need them);
+    ``lifespan="on"`` runs the app's start-up and shut-down, as ``loanwatch serve`` does."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off", ws=ws, http="h11")
+                            lifespan=lifespan, ws=ws, http="h11")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()

@@ -1,15 +1,17 @@
 """What only the Neo4j store does: the label check inside the writing transaction, driver
-errors mapped to Loanwatch's, and transient retries counted."""
+errors mapped to Loanwatch's, transient retries counted, and reads run again only after a
+transient failure."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import AsyncGraphDatabase, Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import (
     ConnectionAcquisitionTimeoutError,
     IncompleteCommit,
@@ -19,9 +21,10 @@ from neo4j.exceptions import (
 )
 
 from graph.errors import GraphBackendError, InvalidGraphElement, TransientGraphError
-from graph.model import Label, Node
+from graph.model import Label, Node, RelType
 from graph.stores.neo4j import Neo4jGraphStore
-from graph.stores.neo4j_errors import translate
+from graph.stores.neo4j_errors import READ_ATTEMPTS, read_retry_pause, translate
+from graph.walks import Hop
 from loanwatch.errors import BackendUnavailable, LoanwatchError
 from tests.services import NEO4J_URI
 
@@ -184,3 +187,40 @@ def test_transient_retries_are_counted(neo4j: Neo4jGraphStore) -> None:
     assert neo4j._write(work) == (1, 1)
     assert isinstance(_server_error("Neo.TransientError.Transaction.DeadlockDetected", ""),
                       TransientError)
+
+
+@pytest.mark.parametrize(("error", "pauses"), [
+    (_server_error("Neo.TransientError.General.DatabaseUnavailable", "starting"), [0.2, 0.4]),
+    (SessionExpired("the session expired"), [0.2, 0.4]),
+    (_server_error("Neo.ClientError.Statement.SyntaxError", "bad"), []),
+    (OSError("connection reset"), []),  # the driver's own errors wrap what is transient
+])
+def test_a_read_runs_again_only_after_a_transient_failure(error: BaseException,
+                                                          pauses: list[float]) -> None:
+    assert [read_retry_pause(error, attempt) for attempt in range(1, len(pauses) + 1)] == pauses
+    assert read_retry_pause(error, len(pauses) + 1) is None  # then it is raised
+    assert len(pauses) in (0, READ_ATTEMPTS - 1)
+
+
+def test_an_unreachable_server_fails_reads_and_loop_walks_alike() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    uri = f"bolt://127.0.0.1:{port}"
+    store = Neo4jGraphStore(
+        GraphDatabase.driver(uri, auth=None, connection_timeout=1), address=uri,
+        async_driver=lambda: AsyncGraphDatabase.driver(uri, auth=None, connection_timeout=1))
+
+    async def loop_walk() -> None:
+        walker = store.open_loop_walker()
+        assert walker is not None
+        try:
+            await walker.walk(["C1"], (Hop(RelType.BORROWS, "out"),))
+        finally:
+            await walker.aclose()
+
+    with store:
+        with pytest.raises(BackendUnavailable, match=f"cannot reach Neo4j at {uri}"):
+            store.get_node("C1")
+        with pytest.raises(BackendUnavailable, match=f"cannot reach Neo4j at {uri}"):
+            asyncio.run(loop_walk())

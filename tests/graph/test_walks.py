@@ -4,9 +4,11 @@ level; and on a generated portfolio Neo4j's walks equal the embedded store's."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
+from neo4j import AsyncGraphDatabase, GraphDatabase
 
 from graph.model import Edge, Label, Node, RelType
 from graph.store import GraphStore
@@ -20,6 +22,7 @@ from tests.graph.test_neighbourhood_query import (  # noqa: F401 (module fixture
     portfolio,
 )
 from tests.graph.test_store_contract import EDGES, NODES
+from tests.services import NEO4J_URI
 
 B, G, OWN, U = RelType.BORROWS, RelType.GUARANTEES, RelType.OWNS, RelType.USES
 
@@ -128,3 +131,31 @@ def test_neo4j_walks_equal_the_embedded_stores(
         many = neo4j.walk(centers, hops)
         assert many == embedded.walk(centers, hops)
     assert edges > 50  # the walks found something to compare
+
+
+@pytest.mark.neo4j
+def test_walks_read_on_an_event_loop_equal_the_stores(
+        embedded: EmbeddedGraphStore, neo4j: Neo4jGraphStore) -> None:  # noqa: F811
+    """The asynchronous driver's walks (what the API reads the views with) answer as the
+    store's own; a store given no asynchronous driver, and the embedded store, have none."""
+    assert neo4j.open_loop_walker() is None and embedded.open_loop_walker() is None
+    looping = Neo4jGraphStore(
+        GraphDatabase.driver(NEO4J_URI, auth=None), address=NEO4J_URI,
+        async_driver=lambda: AsyncGraphDatabase.driver(NEO4J_URI, auth=None))
+    centers = _centers(embedded)
+    starts = [[c] for c in centers] + [centers, [], ["ghost", centers[0]]]
+
+    async def walk_all() -> list[Walked]:
+        walker = looping.open_loop_walker()
+        assert walker is not None
+        try:
+            return [await walker.walk(start, hops) for hops in (BORROWER, WIDE)
+                    for start in starts]
+        finally:
+            await walker.aclose()
+
+    with looping:
+        found = asyncio.run(walk_all())
+    assert found == [neo4j.walk(start, hops) for hops in (BORROWER, WIDE) for start in starts]
+    assert found[len(centers) + 1] == Walked() and found[-1].nodes["ghost"] is None
+    assert sum(len(edges) for walked in found for edges in walked.edges.values()) > 50
