@@ -64,7 +64,7 @@ def rescore(rules: RuleSet, scope: Scope, *, as_of: date, graph: GraphStore, eng
     """
     local = [rule for rule in rules.rules if not isinstance(rule, Concentration)]
     found = evaluate(local, as_of=as_of, graph=graph, engine=engine,
-                     delinquency=delinquency, scores=scores)
+                     delinquency=delinquency, scores=scores, parties=scope.parties)
     drafts = [d for d in found.drafts if scope.covers(d.subject_kind, d.subject_id)]
     outcomes = raise_alerts(engine, drafts, actor=actor, at=at)
     if feed is not None:

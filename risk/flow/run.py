@@ -24,6 +24,7 @@ from risk.collections.config import DEFAULT_COLLECTIONS, CollectionsConfig
 from risk.flow.events import FlowEvent
 from risk.flow.follow_up import FollowUp, follow_up
 from risk.flow.history import neighbourhood_history
+from risk.flow.local_graph import local_graph
 from risk.flow.policy import FlowPolicy
 from risk.flow.rescore import live_alerts_in, rescore
 from risk.flow.scope import Scope, scope_of
@@ -100,9 +101,11 @@ def run_flow(event: FlowEvent, *, engine: Engine, graph: GraphStore, rules: Rule
     if delinquency is None:
         delinquency = neighbourhood_history(engine, graph, scope, rules=rules.rules,
                                             hops=policy.hops, as_of=event.as_of)
-    rescored = rescore(rules, scope, as_of=event.as_of, graph=graph, engine=engine,
-                       actor=FLOW_ACTOR, event_id=event.event_id, delinquency=delinquency,
-                       scores=scores, feed=feed, at=clock())
+    # The rules read the part of the graph the scope's alerts depend on, when it is small.
+    with local_graph(graph, scope, rules=rules.rules, flow_hops=policy.hops) as local:
+        rescored = rescore(rules, scope, as_of=event.as_of, graph=local or graph,
+                           engine=engine, actor=FLOW_ACTOR, event_id=event.event_id,
+                           delinquency=delinquency, scores=scores, feed=feed, at=clock())
     found = {o.alert_id for o in rescored.outcomes if o.outcome != "cooled_down"}
     standing = [a for a in live_alerts_in(engine, scope) if a.id in found]
     follow_ups = follow_up(engine, graph, standing, as_of=event.as_of, event_id=event.event_id,

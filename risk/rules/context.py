@@ -38,6 +38,8 @@ class EvaluationContext:
     delinquency: DelinquencySource | None = None
     #: The PD of every borrower by the production model (``None``: PD rules are skipped).
     scores: PartyScores | None = None
+    #: The parties whose own records the rules read (``None``: every party).
+    parties: frozenset[str] | None = None
     #: What rules had to say beyond their alerts (data they could not judge), by rule id.
     notes: dict[str, list[str]] = field(default_factory=dict)
     _labels: dict[str, str] = field(default_factory=dict)

@@ -15,7 +15,7 @@ each part is read on first use. The rules run the same code either way.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -83,19 +83,22 @@ class Evaluation:
 def evaluate(rules: Sequence[Rule], *, as_of: date, graph: GraphStore, engine: Engine,
              delinquency: DelinquencySource | None = None,
              inputs: RuleInputs | None = None,
-             scores: PartyScores | None = None) -> Evaluation:
+             scores: PartyScores | None = None,
+             parties: Collection[str] | None = None) -> Evaluation:
     """Run every enabled rule of ``rules`` on the portfolio as it stood on ``as_of``.
 
     ``inputs``: what the caller already read of ``graph`` (a scan); by default everything
     is read from ``graph`` as the rules need it. ``scores``: the PD of every borrower by the
     production model (:func:`risk.models.scoring.score_portfolio`); without them the PD rules
-    are skipped.
+    are skipped. ``parties``: the parties whose own records (bureau snapshots) are read,
+    where the caller keeps only their alerts (an event's scope); by default everyone's.
     """
     if inputs is not None and inputs.graph is not graph:
         raise ValueError("inputs must be read from the graph the rules evaluate")
     ctx = EvaluationContext(as_of=as_of, graph=graph, engine=engine,
                             inputs=inputs or RuleInputs(graph), delinquency=delinquency,
-                            scores=scores)
+                            scores=scores,
+                            parties=None if parties is None else frozenset(parties))
     result = Evaluation(as_of=as_of, notes=ctx.notes)
     for rule in rules:
         reason = _skip_reason(rule, delinquency, scores)

@@ -8,6 +8,7 @@ window. Snapshots after the as-of date are never read.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Final
 
 import numpy as np
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from risk.rules.schema import BureauScoreDrop
 __all__ = ["evaluate_bureau_score_drop"]
 
 _snapshot = BureauSnapshot.__table__  # type: ignore[attr-defined]
+_PARTIES_PER_QUERY: Final = 1_000
 
 
 def evaluate_bureau_score_drop(rule: BureauScoreDrop, ctx: EvaluationContext) -> list[AlertDraft]:
@@ -36,7 +38,13 @@ def evaluate_bureau_score_drop(rule: BureauScoreDrop, ctx: EvaluationContext) ->
              .where(_snapshot.c.as_of >= start, _snapshot.c.as_of <= ctx.as_of)
              .order_by(_snapshot.c.party_id, _snapshot.c.as_of, _snapshot.c.id))
     with ctx.engine.connect() as connection:
-        rows = connection.execute(query).fetchall()
+        if ctx.parties is None:
+            rows = connection.execute(query).fetchall()
+        else:  # by chunks of ascending ids: the rows stay in party order
+            wanted = sorted(ctx.parties)
+            rows = [row for at in range(0, len(wanted), _PARTIES_PER_QUERY)
+                    for row in connection.execute(query.where(_snapshot.c.party_id.in_(
+                        wanted[at:at + _PARTIES_PER_QUERY]))).fetchall()]
     if not rows:
         return []
     party = np.empty(len(rows), dtype=object)

@@ -10,9 +10,11 @@ import pytest
 
 from graph.model import Edge, Label, Node, RelType
 from risk.alerts.lifecycle import AlertDraft
+from risk.flow.local_graph import local_graph
+from risk.flow.scope import scope_of
 from risk.rules.evaluate import NO_DELINQUENCY, NO_PD_MODEL, evaluate
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules, parse_rules
-from risk.rules.schema import Rule
+from risk.rules.schema import Concentration, Rule
 from tests.risk.rules.hand_data import (
     AS_OF,
     add_later_data,
@@ -233,3 +235,29 @@ def test_equal_paths_to_a_default_are_chosen_by_id_not_by_storage_order(stores: 
                       delinquency=_Defaulted("D"))
     found = _by_rule(result.drafts)["related"]
     assert _edges(found["X"]) == [("M1", "OWNS", "D", ""), ("X", "OWNS", "M1", "")]
+
+
+def test_the_flows_part_of_the_graph_raises_the_books_alerts_around_each_party(
+        stores: Stores) -> None:
+    """On every backend, the rules read on the part of the graph an event's flow copies
+    (:mod:`risk.flow.local_graph`) raise the whole graph's alerts in the event's scope."""
+    build_portfolio(stores)
+    rules = [rule for rule in load_rules(DEFAULT_RULES_FILE).rules
+             if not isinstance(rule, Concentration)]
+    whole = evaluate(rules, as_of=AS_OF, graph=stores.graph, engine=stores.engine,
+                     delinquency=hand_delinquency())
+    parties = sorted({d.subject_id for d in whole.drafts if d.subject_kind == "party"})
+    compared: set[str] = set()
+    for centre in parties:
+        scope = scope_of(stores.graph, parties=(centre,), hops=2)
+        with local_graph(stores.graph, scope, rules=rules, flow_hops=2) as local:
+            assert local is not None
+            found = evaluate(rules, as_of=AS_OF, graph=local, engine=stores.engine,
+                             delinquency=hand_delinquency())
+        expected = {d.key: (d.signals, d.evidence) for d in whole.drafts
+                    if scope.covers(d.subject_kind, d.subject_id)}
+        assert {d.key: (d.signals, d.evidence) for d in found.drafts
+                if scope.covers(d.subject_kind, d.subject_id)} == expected, centre
+        compared.update(d.rule_id for d in whole.drafts if d.key in expected)
+    assert {"court-case", "bureau-drop-80", "inflow-drop-50", "guarantor-overextended",
+            "dpd-90"} <= compared
