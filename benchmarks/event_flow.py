@@ -28,13 +28,12 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.portfolios import BENCH_DIR, ensure_embedded, portfolio_as_of
-from graph.model import Label, RelType
-from graph.store import GraphStore
+from graph.model import RelType
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 from risk.flow.history import neighbourhood_history
-from risk.flow.local_graph import local_graph
+from risk.flow.local_graph import local_graph, node_count
 from risk.flow.scope import Scope, scope_of
 from risk.rules.evaluate import Evaluation, evaluate
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
@@ -47,11 +46,6 @@ HOPS: Final = 2
 def _in_scope(found: Evaluation, scope: Scope) -> dict[str, object]:
     return {d.key: (d.signals, d.evidence) for d in found.drafts
             if scope.covers(d.subject_kind, d.subject_id)}
-
-
-def _node_count(graph: GraphStore) -> int:
-    labels = {label.value for label in Label}
-    return sum(n for name, n in graph.count().items() if name in labels)
 
 
 def _centres(graph: EmbeddedGraphStore, events: int) -> list[str]:
@@ -103,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             prepared = time.perf_counter() - started
             started = time.perf_counter()
             with local_graph(graph, scope, rules=rules, flow_hops=HOPS) as local:
-                nodes = "whole" if local is None else f"{_node_count(local):,}"
+                nodes = "whole" if local is None else f"{node_count(local):,}"
                 local_found = evaluate(rules, as_of=as_of, graph=local or graph, engine=engine,
                                        delinquency=history, parties=scope.parties)
             local_s = time.perf_counter() - started

@@ -43,7 +43,8 @@ from graph.vault import PersonalDataVault
 from risk.flow.scope import NETWORK_TYPES, Scope
 from risk.rules.schema import RelatedDefault, Rule
 
-__all__ = ["MAX_LOCAL_NODES", "local_graph", "local_hops"]
+__all__ = ["COPY_COST_RATIO", "MAX_LOCAL_NODES", "MIN_LOCAL_NODES", "local_graph", "local_hops",
+           "node_count"]
 
 #: The most nodes the copy may hold, whatever the size of the graph.
 MAX_LOCAL_NODES: Final = 20_000
@@ -80,9 +81,7 @@ def local_graph(graph: GraphStore, scope: Scope, *, rules: Sequence[Rule], flow_
     if hops > MAX_HOPS or not scope.centres:
         yield None
         return
-    labels = {label.value for label in Label}
-    whole = sum(n for name, n in graph.count().items() if name in labels)
-    max_nodes = min(max_nodes, max(MIN_LOCAL_NODES, whole // COPY_COST_RATIO))
+    max_nodes = min(max_nodes, max(MIN_LOCAL_NODES, node_count(graph) // COPY_COST_RATIO))
     types = NETWORK_TYPES | {RelType(name) for rule in rules
                              if isinstance(rule, RelatedDefault) for name in rule.via}
     nodes: dict[str, Node] = {}
@@ -112,6 +111,12 @@ def local_graph(graph: GraphStore, scope: Scope, *, rules: Sequence[Rule], flow_
         yield store
     finally:
         engine.dispose()
+
+
+def node_count(graph: GraphStore) -> int:
+    """How many nodes ``graph`` holds (its counts per label, added up)."""
+    labels = {label.value for label in Label}
+    return sum(n for name, n in graph.count().items() if name in labels)
 
 
 def _add_own_records(graph: GraphStore, parties: list[str], nodes: dict[str, Node],

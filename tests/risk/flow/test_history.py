@@ -14,14 +14,13 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
-from graph.model import Label, RelType
-from graph.store import GraphStore
+from graph.model import RelType
 from graph.stores.embedded import EmbeddedGraphStore
 from loanwatch.migrations import migrate
 from portfolio.database import create_sql_engine
 from risk.classification.history import RepaymentHistory
 from risk.flow.history import neighbourhood_history
-from risk.flow.local_graph import local_graph
+from risk.flow.local_graph import local_graph, node_count
 from risk.flow.scope import Scope, scope_of
 from risk.rules.evaluate import Evaluation, evaluate
 from risk.rules.loader import DEFAULT_RULES_FILE, load_rules
@@ -80,11 +79,6 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Book]:
     engine.dispose()
 
 
-def _nodes(graph: GraphStore) -> int:
-    labels = {label.value for label in Label}
-    return sum(n for name, n in graph.count().items() if name in labels)
-
-
 def _in_scope(found: Evaluation, scope: Scope) -> dict[str, tuple[str, object]]:
     return {d.key: (d.rule_id, (d.signals, d.evidence)) for d in found.drafts
             if scope.covers(d.subject_kind, d.subject_id)}
@@ -109,14 +103,14 @@ def test_the_neighbourhoods_history_raises_the_whole_books_alerts(book: Book) ->
 def test_the_neighbourhoods_part_of_the_graph_raises_the_whole_books_alerts(
         book: Book) -> None:
     compared, signals, smaller = 0, set(), 0
-    whole_nodes = _nodes(book.graph)
+    whole_nodes = node_count(book.graph)
     for centre in book.centres:
         scope = scope_of(book.graph, parties=(centre,), hops=HOPS)
         history = neighbourhood_history(book.engine, book.graph, scope, rules=RULES,
                                         hops=HOPS, as_of=book.as_of)
         with local_graph(book.graph, scope, rules=RULES, flow_hops=HOPS) as local:
             assert local is not None, centre  # a book this size is never too large
-            smaller += _nodes(local) < whole_nodes / 2
+            smaller += node_count(local) < whole_nodes / 2
             found = evaluate(RULES, as_of=book.as_of, graph=local, engine=book.engine,
                              delinquency=history)
         expected = _in_scope(book.everything, scope)
