@@ -261,3 +261,17 @@ def test_the_flows_part_of_the_graph_raises_the_books_alerts_around_each_party(
         compared.update(d.rule_id for d in whole.drafts if d.key in expected)
     assert {"court-case", "bureau-drop-80", "inflow-drop-50", "guarantor-overextended",
             "dpd-90"} <= compared
+
+
+def test_the_bureau_snapshots_of_the_parties_named_only(stores: Stores) -> None:
+    build_portfolio(stores)
+    rules = [rule for rule in load_rules(DEFAULT_RULES_FILE).rules if rule.id == "bureau-drop-80"]
+
+    def dropped(parties: set[str] | None) -> set[str]:
+        found = evaluate(rules, as_of=AS_OF, graph=stores.graph, engine=stores.engine,
+                         parties=parties)
+        return {d.subject_id for d in found.drafts}
+
+    assert "P1" in dropped(None)
+    assert dropped({"P1", "C1"}) == {"P1"}
+    assert dropped({"C1"}) == set()
