@@ -92,7 +92,7 @@ def event_flow(context: JobContext, *args: Any) -> None:
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
             run_flow(event, engine=engine, graph=graph, rules=rules, policy=policy,
-                     feed=runtime.alert_feed,
+                     feed=runtime.alert_feed, audit=runtime.audit,
                      collections=DEFAULT_COLLECTIONS if collections is None
                      else load_collections_config(Path(collections)),
                      review_policy=DEFAULT_POLICY if review_policy is None

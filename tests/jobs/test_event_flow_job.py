@@ -14,6 +14,7 @@ import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import Engine, func, select
+from sqlmodel import Session
 
 from graph.stores.embedded import EmbeddedGraphStore
 from ingest.recording import record_row
@@ -36,6 +37,7 @@ from risk.collections.cases import get_case
 from tests.ingest.importing import import_files
 from tests.jobs.machinery import FAST
 from tests.portfolio.databases import sqlite_engine
+from tests.principals import ListAuditSink
 from tests.risk.flow.feeds import HeardFeed
 from tests.risk.flow.network import EVENT_DAY, write_network
 from tests.services import REDIS_URL, unreachable
@@ -76,7 +78,7 @@ def stack(sqlite_engine: Engine, broker: dramatiq.Broker,
     feed = HeardFeed()
     runtime = JobRuntime(engine=sqlite_engine, broker=broker, clock=lambda: T0,
                          open_graph=lambda: graph, owns_graph=False,
-                         values={"flow_hops": 2}, alert_feed=feed)
+                         values={"flow_hops": 2}, alert_feed=feed, audit=ListAuditSink())
     broker.add_middleware(DeadLetterRecorder(sqlite_engine, retry_delays_s=()))
     declare_jobs(broker, JOBS, lambda: runtime)
     broker.emit_after("process_boot")
@@ -86,6 +88,11 @@ def stack(sqlite_engine: Engine, broker: dramatiq.Broker,
         yield sqlite_engine, broker, feed, runtime
     finally:
         worker.stop()
+
+
+def _cases(engine: Engine) -> list[CollectionCase]:
+    with Session(engine) as session:
+        return list(session.scalars(select(CollectionCase)).all())
 
 
 def _record(engine: Engine, event_id: str) -> dict[str, object]:
@@ -117,6 +124,14 @@ def test_an_event_submitted_and_delivered_twice_runs_its_flow_once(
     assert [(t.rule_id, t.event_id) for t in case.triggers] == [("related-default-2", "ev-1")]
     assert [(e["source"], e["type"], e["target"]) for e in case.triggers[0].path["edges"]] == [
         ("P2", "BORROWS", "L1"), ("P1", "GUARANTEES", "L1")]
+    # Each case the flow opened is in the audit trail, once, by the system, with its reason.
+    assert runtime.audit is not None
+    opened = [e for e in runtime.audit.events  # type: ignore[attr-defined]
+              if e.operation == "collections case opened"]
+    assert sorted(e.targets for e in opened) == sorted(
+        (c.id, c.loan_id) for c in _cases(engine))
+    assert all(e.user is None and e.detail["to_state"] == "open" and e.detail["reason"]
+               for e in opened)
     raised = [c for c in feed.heard if c.change == "raised"]
     assert len(raised) == 4 and ("party", "P1") in {(c.subject_kind, c.subject_id)
                                                     for c in raised}
