@@ -42,6 +42,7 @@ JOB_MODULES: Final = (
     "jobs.actors.reviews",
     "jobs.actors.collections",
     "jobs.actors.event_flow",
+    "jobs.actors.housekeeping",
 )
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jobs.errors import UnknownUnit
@@ -26,6 +26,7 @@ from jobs.records import JobUnit
 
 __all__ = [
     "MAX_ERROR_CHARS",
+    "PURGE_BATCH",
     "Unit",
     "UnitSpec",
     "add_units",
@@ -34,6 +35,7 @@ __all__ = [
     "has_units",
     "insert_units",
     "mark_failed",
+    "purge_done_units",
     "record_failure",
     "unit_transaction",
 ]
@@ -43,6 +45,8 @@ UNIT = JobUnit.__table__  # type: ignore[attr-defined]
 MAX_ERROR_CHARS: Final = 4_000
 #: A unit in one of these states may run; ``done`` never runs again.
 RUNNABLE: Final = ("pending", "enqueued", "failed")
+#: Units deleted per transaction by :func:`purge_done_units`.
+PURGE_BATCH: Final = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,28 @@ def unit_transaction(engine: Engine, key: str, *, now: datetime) -> Iterator[Con
         yield connection
         connection.execute(update(UNIT).where(UNIT.c.key == key).values(
             state="done", finished_at=now, updated_at=now, last_error=None))
+
+
+def purge_done_units(engine: Engine, *, finished_before: datetime,
+                     batch: int = PURGE_BATCH) -> int:
+    """Delete the units ``done`` before ``finished_before``, ``batch`` rows a transaction
+    (never a long lock on the table); return how many went. Pending, enqueued and failed
+    units stay: the first two are work to do, the last are what the dead letters explain.
+
+    A done unit only answers a message delivered again, and a message older than
+    ``LOANWATCH_JOB_MAX_AGE_S`` is never run (the settings keep the retention longer): past
+    that, the row is history, and what the job did is kept by the job's own records.
+    """
+    total = 0
+    while True:
+        with engine.begin() as connection:
+            keys = select(UNIT.c.key).where(
+                UNIT.c.state == "done", UNIT.c.finished_at < finished_before).limit(batch)
+            gone = connection.execute(
+                delete(UNIT).where(UNIT.c.key.in_(keys.scalar_subquery()))).rowcount
+        total += gone
+        if gone < batch:
+            return total
 
 
 def record_failure(engine: Engine, key: str, error: BaseException, *, now: datetime) -> None:

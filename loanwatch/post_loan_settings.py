@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings
 
 from loanwatch.setting_defaults import (
@@ -64,6 +64,20 @@ class PostLoanSettings(BaseSettings):
     scheduler_interval_s: float = Field(DEFAULT_SCHEDULER_INTERVAL_S, gt=0, le=3_600)
     scheduler_batch: int = Field(DEFAULT_SCHEDULER_BATCH, ge=1, le=100_000)
     job_stale_after_s: float = Field(DEFAULT_JOB_STALE_AFTER_S, ge=10)
+    #: Days a unit of work is kept once done (jobs/actors/housekeeping.py deletes older
+    #: ones daily); longer than a message may wait (``job_max_age_s``), so that no message
+    #: still runnable finds its unit gone.
+    job_unit_retention_days: int = Field(30, ge=1, le=3_650)
+
+    @field_validator("job_unit_retention_days")
+    @classmethod
+    def _units_outlive_their_messages(cls, value: int, info: ValidationInfo) -> int:
+        max_age = info.data.get("job_max_age_s")
+        if isinstance(max_age, float) and value * 86_400 <= max_age:
+            raise ValueError(
+                f"{value} days is not longer than LOANWATCH_JOB_MAX_AGE_S ({max_age:g} s): a "
+                "message still allowed to run would find its unit of work deleted")
+        return value
 
     #: The scheduled reviews and collections (jobs/actors/reviews.py, collections.py): loans
     #: per review batch (one unit of work, one transaction), and the business date they run

@@ -58,6 +58,7 @@ def job_values(settings: Settings) -> dict[str, Any]:
     # Imported here: the actor modules import the risk core, which commands that only
     # enqueue or list (`loanwatch jobs`) never need.
     from jobs.actors.collections import COLLECTIONS_CONFIG, STRATEGIES_FILE
+    from jobs.actors.housekeeping import RETENTION_DAYS
     from jobs.actors.reviews import REVIEW_BATCH_SIZE, REVIEW_POLICY_FILE
     from jobs.business_dates import JOBS_AS_OF
 
@@ -69,7 +70,8 @@ def job_values(settings: Settings) -> dict[str, Any]:
             COLLECTIONS_CONFIG: path(settings.collections_config),
             STRATEGIES_FILE: path(settings.collections_strategies),
             JOBS_AS_OF: None if settings.jobs_as_of is None else settings.jobs_as_of.isoformat(),
-            NOTIFICATIONS_VALUE: notification_config(settings), **settings.flow_values}
+            NOTIFICATIONS_VALUE: notification_config(settings),
+            RETENTION_DAYS: settings.job_unit_retention_days, **settings.flow_values}
 
 
 def open_broker(settings: Settings) -> dramatiq.Broker | None:

@@ -1,5 +1,6 @@
 """Units of work on both SQL backends: created once, done once, retried only when the
-fault is transient, dead-lettered with their error, retried or discarded by a person."""
+fault is transient, dead-lettered with their error, retried or discarded by a person, and
+deleted once done longer ago than the retention."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import dramatiq
 import pytest
 from sqlalchemy import Engine
 
+from jobs.actors.housekeeping import HOUSEKEEPING_QUEUE, PURGE_UNITS, RETENTION_DAYS
+from jobs.broker import build_broker
+from jobs.catalog import load_jobs, load_schedules
 from jobs.dead_letters import (
     discard_dead_letter,
     get_dead_letter,
@@ -18,12 +22,21 @@ from jobs.dead_letters import (
     retry_dead_letter,
 )
 from jobs.errors import DeadLetterNotFound, DeadLetterResolved, UnknownUnit
+from jobs.in_process import start_in_process_jobs
 from jobs.messages import send_message, send_unit
 from jobs.options import JobOptions
+from jobs.runtime import JobRuntime
 from jobs.submit import submit_unit
-from jobs.units import UnitSpec, add_units, get_unit, unit_transaction
+from jobs.units import (
+    UnitSpec,
+    add_units,
+    get_unit,
+    mark_failed,
+    purge_done_units,
+    unit_transaction,
+)
 from tests.jobs import workload
-from tests.jobs.machinery import effects, reset_effects, running_worker, settle
+from tests.jobs.machinery import FAST, effects, reset_effects, running_worker, settle
 from tests.portfolio.databases import database, postgres_engine, sqlite_engine  # noqa: F401
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
@@ -204,3 +217,37 @@ def test_a_message_past_its_age_limit_is_dead_lettered_unrun(engine: Engine) -> 
     assert "age limit" in letter.error_message and letter.idempotency_key == "old"
     assert effects(engine) == {}
     assert get_unit(engine, "old").state == "failed"  # type: ignore[union-attr]
+
+
+def test_units_done_before_the_retention_are_purged_the_rest_kept(engine: Engine) -> None:
+    add_units(engine, [spec(f"u{i}", i) for i in range(8)], now=NOW - timedelta(days=60))
+    for i, days_ago in enumerate((45, 40, 35, 31, 29, 1)):  # u0..u5 done at these ages
+        with unit_transaction(engine, f"u{i}", now=NOW - timedelta(days=days_ago)) as done:
+            assert done is not None
+    with engine.begin() as connection:  # u6 failed for good long ago; u7 never ran
+        mark_failed(connection, "u6", "Boom: dead-lettered", now=NOW - timedelta(days=50))
+    cutoff = NOW - timedelta(days=30)
+    assert purge_done_units(engine, finished_before=cutoff, batch=3) == 4  # in two batches
+    assert [u for u in (f"u{i}" for i in range(8)) if get_unit(engine, u) is not None] == [
+        "u4", "u5", "u6", "u7"]
+    assert purge_done_units(engine, finished_before=cutoff) == 0
+
+
+def test_the_housekeeping_job_purges_by_the_retention_it_is_given(engine: Engine) -> None:
+    add_units(engine, [spec("old"), spec("new")], now=NOW - timedelta(days=60))
+    for key, days_ago in (("old", 31), ("new", 29)):
+        with unit_transaction(engine, key, now=NOW - timedelta(days=days_ago)):
+            pass
+    runtime = JobRuntime(engine=engine, broker=build_broker(None, FAST), clock=lambda: NOW,
+                         values={RETENTION_DAYS: 30})
+    running = start_in_process_jobs(runtime, load_jobs(), (), FAST, scheduler=False)
+    try:
+        submit_unit(engine, running.broker, UnitSpec(
+            key="jobs.purge_units@tick", actor_name=PURGE_UNITS, queue_name=HOUSEKEEPING_QUEUE,
+            due_at=NOW, args=(NOW.isoformat(),)), now=NOW)
+        running.broker.join(HOUSEKEEPING_QUEUE, timeout=30_000)
+    finally:
+        running.stop()
+    assert getattr(get_unit(engine, "jobs.purge_units@tick"), "state", None) == "done"
+    assert get_unit(engine, "old") is None and get_unit(engine, "new") is not None
+    assert "jobs.purge_units" in {schedule.name for schedule in load_schedules()}
