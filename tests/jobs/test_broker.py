@@ -12,9 +12,10 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
+from jobs.actors.housekeeping import RETENTION_DAYS
 from jobs.broker import build_broker
 from jobs.redis_broker import LoanwatchRedisBroker, RedisHeartbeat
-from loanwatch.cli.job_wiring import job_options
+from loanwatch.cli.job_wiring import job_options, job_values
 from loanwatch.errors import BackendUnavailable, ConfigurationError
 from loanwatch.settings import Settings
 from tests.services import REDIS_URL, unreachable
@@ -57,6 +58,17 @@ def test_the_job_settings_configure_the_broker_and_its_middleware() -> None:
     assert by_type["AgeLimit"].max_age == 120_000
     with pytest.raises(ConfigurationError, match="LOANWATCH_BROKER_HEARTBEAT_TIMEOUT_S"):
         Settings.from_environ({"LOANWATCH_BROKER_HEARTBEAT_TIMEOUT_S": "0"})
+
+
+def test_done_units_are_kept_longer_than_a_message_may_wait() -> None:
+    assert Settings.from_environ({}).job_unit_retention_days == 30
+    kept = Settings.from_environ({"LOANWATCH_JOB_UNIT_RETENTION_DAYS": "2",
+                                  "LOANWATCH_JOB_MAX_AGE_S": "86400"})
+    assert job_values(kept)[RETENTION_DAYS] == 2
+    with pytest.raises(ConfigurationError, match=r"LOANWATCH_JOB_UNIT_RETENTION_DAYS.*"
+                                                 r"not longer than LOANWATCH_JOB_MAX_AGE_S"):
+        Settings.from_environ({"LOANWATCH_JOB_UNIT_RETENTION_DAYS": "1",
+                               "LOANWATCH_JOB_MAX_AGE_S": "86400"})
 
 
 @pytest.mark.redis
