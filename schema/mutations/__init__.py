@@ -12,6 +12,7 @@ from schema.mutations.collection_work import CollectionWorkMutations
 from schema.mutations.disposals import DisposalMutations
 from schema.mutations.jobs import JobMutations
 from schema.mutations.notes import NoteMutations
+from schema.mutations.notifications import NotificationMutations
 from schema.mutations.promises import PromiseMutations
 from schema.mutations.records import RecordMutations
 from schema.mutations.reviews import ReviewMutations
@@ -21,7 +22,7 @@ __all__ = ["Mutation"]
 Mutation = merge_types("Mutation", (RecordMutations, NoteMutations, AlertMutations,
                                    ReviewMutations, CaseMutations, JobMutations,
                                    PromiseMutations, DisposalMutations,
-                                   CollectionWorkMutations))
+                                   CollectionWorkMutations, NotificationMutations))
 Mutation.__strawberry_definition__.description = (
     "What arrives after disbursement, and the moves of the alert lifecycle: each write is "
     "checked by the importer's rules, stored once per event id, and answers a union of its "

@@ -1,11 +1,12 @@
 """The ``notifications`` query: the outbox newest first, filtered by status, channel and
-party, paged as a Relay connection; never the address a message went to."""
+party, paged as a Relay connection; never the address a message went to. The
+``retryNotification`` mutation: a dead notification sent again, once, audited."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +18,11 @@ from graph.vault import PersonalDataVault
 from notifications.channels.http_gateway import HttpGatewayChannel
 from notifications.contacts import GraphContacts
 from notifications.delivery import deliver_due
+from notifications.outbox import list_notifications
 from schema import build_context, build_schema
 from tests.notifications.delivery_setup import NOW, PHONE, Clock, contacts_graph, queue
 from tests.notifications.servers import gateway
-from tests.principals import principal_of
+from tests.principals import ListAuditSink, principal_of
 
 QUERY = """
 query Outbox($status: NotificationStatus, $channel: NotificationChannel, $party: ID,
@@ -83,3 +85,50 @@ def test_a_bad_filter_is_refused_by_the_schema(sqlite_engine: Engine,
     result = _run(graph, sqlite_engine, status="LOST")
     assert result.errors is not None
     assert "NotificationStatus" in result.errors[0].message
+
+
+RETRY = """
+mutation Retry($number: Int!) {
+  retryNotification(input: {number: $number}) {
+    __typename
+    ... on NotificationRetried { notification { number status attempts lastError } }
+    ... on AlreadyDecided { code state }
+    ... on NotFound { code message }
+  }
+}
+"""
+
+
+def test_a_collector_sends_a_dead_notification_again(sqlite_engine: Engine,
+                                                     graph: EmbeddedGraphStore) -> None:
+    queue(sqlite_engine, "dead-one", channel="sms")
+    with gateway(400) as refusing:  # refused for good: dead at once
+        deliver_due(sqlite_engine, {"sms": HttpGatewayChannel("sms", refusing.url)},
+                    GraphContacts(graph), vault=PersonalDataVault.development(), clock=Clock())
+    [dead] = list_notifications(sqlite_engine, status="dead")
+    audit = ListAuditSink()
+
+    def retry(number: int, role: Role = Role.COLLECTOR) -> Any:
+        return asyncio.run(build_schema(mask_errors=False).execute(
+            RETRY, variable_values={"number": number},
+            context_value=build_context(graph, records=sqlite_engine, audit=audit,
+                                        principal=principal_of(role))))
+
+    refused = retry(dead.id, Role.ANALYST)
+    assert refused.data is None and refused.errors[0].extensions["code"] == "FORBIDDEN"
+    done = retry(dead.id).data["retryNotification"]
+    assert done["__typename"] == "NotificationRetried"
+    assert (done["notification"]["status"], done["notification"]["attempts"]) == ("PENDING", 0)
+    again = retry(dead.id).data["retryNotification"]
+    assert (again["__typename"], again["code"], again["state"]) == (
+        "AlreadyDecided", "ALREADY_DECIDED", "pending")
+    missing = retry(999).data["retryNotification"]
+    assert (missing["__typename"], missing["code"]) == ("NotFound", "NOT_FOUND")
+    [entry] = [e for e in audit.events if e.operation == "mutation retryNotification"]
+    assert entry.targets == (f"notification:{dead.id}",) and entry.user is not None
+
+    with gateway() as working:  # the next pass sends it (the retry is due at the wall clock)
+        report = deliver_due(sqlite_engine, {"sms": HttpGatewayChannel("sms", working.url)},
+                             GraphContacts(graph), vault=PersonalDataVault.development(),
+                             clock=Clock(datetime.now(UTC) + timedelta(seconds=1)))
+    assert report.sent == 1 and len(working.requests) == 1
