@@ -9,8 +9,9 @@ whole schema. Loanwatch keeps the ids clients already use:
 * any other object (a record kept in SQL, or a monthly transfer aggregate) has its type
   name, a colon and its key: ``Alert:17``, ``Repayment:R-2024-1``, ``BureauSnapshot:B7``,
   ``ImportBatch:3``, ``Review:12``, ``CollectionCase:L1@2025-03-01`` (the case's own
-  natural key), ``Installment:L1/3`` (loan and sequence number),
-  ``Transaction:A1/A2/2025-03`` (source account, target account, month). A key of several
+  natural key), ``Disposal:4``, ``PromiseToPay:9``, ``CollectionAction:31``,
+  ``Installment:L1/3`` (loan and sequence number), ``Transaction:A1/A2/2025-03`` (source
+  account, target account, month). A key of several
   parts joins them with ``/``, each part percent-encoded, so any id round-trips.
 
 ``node(id:)`` reads an id with one of those type prefixes as that record, and any other id
@@ -44,6 +45,8 @@ class RecordKind(StrEnum):
     REVIEW = "Review"
     COLLECTION_CASE = "CollectionCase"
     DISPOSAL = "Disposal"
+    PROMISE = "PromiseToPay"
+    COLLECTION_ACTION = "CollectionAction"
 
 
 #: How many key parts each kind's id has.
@@ -51,13 +54,14 @@ _PARTS: Final[dict[RecordKind, int]] = {
     RecordKind.ALERT: 1, RecordKind.INSTALLMENT: 2, RecordKind.REPAYMENT: 1,
     RecordKind.BUREAU_SNAPSHOT: 1, RecordKind.IMPORT_BATCH: 1, RecordKind.TRANSACTION: 3,
     RecordKind.CONTACT_NOTE: 1, RecordKind.REVIEW: 1, RecordKind.COLLECTION_CASE: 1,
-    RecordKind.DISPOSAL: 1,
+    RecordKind.DISPOSAL: 1, RecordKind.PROMISE: 1, RecordKind.COLLECTION_ACTION: 1,
 }
 _BY_PREFIX: Final = {f"{kind.value}:": kind for kind in RecordKind}
 #: Kinds whose first key part is a whole number.
 _NUMBERED: Final = frozenset({RecordKind.ALERT, RecordKind.IMPORT_BATCH,
                              RecordKind.CONTACT_NOTE, RecordKind.REVIEW,
-                             RecordKind.DISPOSAL})
+                             RecordKind.DISPOSAL, RecordKind.PROMISE,
+                             RecordKind.COLLECTION_ACTION})
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,9 @@ from portfolio.imports import ImportBatch
 from portfolio.repayments import Repayment
 from portfolio.schedule import Installment
 from risk.alerts.subjects import alerts_of_parties
+from risk.collections.actions import ActionView, actions_by_id
 from risk.collections.cases import CaseView
+from risk.collections.promises import PromiseView, promises_by_id
 from risk.collections.reading import cases_by_id
 from risk.disposals.views import DisposalView, disposals_by_id
 from risk.reviews.reading import reviews_by_id
@@ -90,6 +92,8 @@ RECORD_READERS: dict[str, Callable[[Engine, Sequence[Any]], Mapping[Any, Any]]] 
     "review": reviews_by_id,
     "collection_case": cases_by_id,
     "disposal": disposals_by_id,
+    "promise": promises_by_id,
+    "collection_action": actions_by_id,
 }
 
 
@@ -120,7 +124,8 @@ class Loaders:
     bureau: DataLoader[str, list[BureauSnapshot]]
     #: Any record by :class:`RecordKey` (``None``: no such record, or no records).
     records: DataLoader[RecordKey, Alert | Installment | Repayment | BureauSnapshot | ContactNote
-                        | ImportBatch | Review | CaseView | DisposalView | None]
+                        | ImportBatch | Review | CaseView | DisposalView | PromiseView
+                        | ActionView | None]
     #: ``await walk(ids, hops)``: reads a walk (:mod:`graph.walks`) in one store call and
     #: primes ``nodes`` and ``edges`` with what it read, so that the resolvers that follow
     #: find it there (:mod:`schema.view_walks`).

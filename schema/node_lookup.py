@@ -20,7 +20,9 @@ from portfolio.contact_notes import ContactNote as ContactNoteRecord
 from portfolio.imports import ImportBatch as ImportRecord
 from portfolio.repayments import Repayment as RepaymentRecord
 from portfolio.schedule import Installment as InstallmentRecord
+from risk.collections.actions import ActionView
 from risk.collections.cases import CaseView
+from risk.collections.promises import PromiseView
 from risk.disposals.views import DisposalView
 from risk.reviews.record import Review as ReviewView
 from schema.arguments import MAX_PAGE_SIZE
@@ -30,6 +32,7 @@ from schema.global_ids import GlobalId, RecordKind, parse_global_id
 from schema.loaders import EdgeKey, RecordKey
 from schema.types.alerts import alert_from_record
 from schema.types.assets import Transaction, asset_from_node
+from schema.types.collection_strategies import action_from_view, promise_from_view
 from schema.types.collections import case_from_view
 from schema.types.contact_note import contact_note
 from schema.types.disposals import disposal_of
@@ -49,7 +52,8 @@ _LOADER_KINDS: Final = {
     RecordKind.REPAYMENT: "repayment", RecordKind.BUREAU_SNAPSHOT: "bureau",
     RecordKind.IMPORT_BATCH: "import_batch", RecordKind.CONTACT_NOTE: "contact_note",
     RecordKind.REVIEW: "review", RecordKind.COLLECTION_CASE: "collection_case",
-    RecordKind.DISPOSAL: "disposal",
+    RecordKind.DISPOSAL: "disposal", RecordKind.PROMISE: "promise",
+    RecordKind.COLLECTION_ACTION: "collection_action",
 }
 
 
@@ -69,7 +73,8 @@ def _record_key(gid: GlobalId) -> RecordKey:
     if gid.kind is RecordKind.INSTALLMENT:
         return RecordKey(kind, (gid.parts[0], int(gid.parts[1])))
     if gid.kind in (RecordKind.ALERT, RecordKind.IMPORT_BATCH, RecordKind.CONTACT_NOTE,
-                    RecordKind.REVIEW, RecordKind.DISPOSAL):
+                    RecordKind.REVIEW, RecordKind.DISPOSAL, RecordKind.PROMISE,
+                    RecordKind.COLLECTION_ACTION):
         return RecordKey(kind, int(gid.key))
     return RecordKey(kind, gid.key)
 
@@ -107,6 +112,10 @@ async def _record(context: Context, gid: GlobalId) -> Node | None:
         return case_from_view(record)
     if isinstance(record, DisposalView):
         return disposal_of(record)
+    if isinstance(record, PromiseView):
+        return promise_from_view(record)
+    if isinstance(record, ActionView):
+        return action_from_view(record)
     raise TypeError(f"no GraphQL type for {type(record).__name__}")
 
 

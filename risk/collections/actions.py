@@ -32,6 +32,7 @@ __all__ = [
     "DONE",
     "OPEN_TASK",
     "ActionView",
+    "actions_by_id",
     "actions_of_cases",
     "case_actions",
     "complete_task",
@@ -111,6 +112,17 @@ def actions_of_cases(engine: Engine, case_ids: Sequence[str]) -> dict[str, list[
                 _action.c.case_id, _action.c.planned_on, _action.c.id))
             for row in rows:
                 found.setdefault(row.case_id, []).append(_view(row))
+    return found
+
+
+def actions_by_id(engine: Engine, action_ids: Sequence[int]) -> dict[int, ActionView]:
+    """The actions of ``action_ids`` that exist (``node(id:)`` reads them by number)."""
+    found: dict[int, ActionView] = {}
+    with engine.connect() as connection:
+        for chunk in key_chunks(action_ids):
+            for row in connection.execute(select(*[_action.c[n] for n in _COLUMNS]).where(
+                    _action.c.id.in_(chunk))):
+                found[row.id] = _view(row)
     return found
 
 

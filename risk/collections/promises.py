@@ -58,6 +58,7 @@ __all__ = [
     "follow_up_promises",
     "list_promises",
     "pending_until",
+    "promises_by_id",
     "promises_of_cases",
     "record_promise",
 ]
@@ -239,6 +240,16 @@ def promises_of_cases(engine: Engine, case_ids: Sequence[str]) -> dict[str, list
                                                 _promise.c.id))
             for row in rows:
                 found.setdefault(row.case_id, []).append(_view(row))
+    return found
+
+
+def promises_by_id(engine: Engine, promise_ids: Sequence[int]) -> dict[int, PromiseView]:
+    """The promises of ``promise_ids`` that exist (``node(id:)`` reads them by number)."""
+    found: dict[int, PromiseView] = {}
+    with engine.connect() as connection:
+        for chunk in key_chunks(promise_ids):
+            for row in connection.execute(select(_promise).where(_promise.c.id.in_(chunk))):
+                found[row.id] = _view(row)
     return found
 
 

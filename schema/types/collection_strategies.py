@@ -13,9 +13,11 @@ from risk.collections.actions import ActionView
 from risk.collections.promises import PromiseView
 from risk.collections.strategy_report import StrategyOutcome as OutcomeView
 from risk.collections.strategy_report import StrategyReport
+from schema.global_ids import RecordKind, record_global_id
 from schema.pagination import Window, encode_cursor, page_info
 from schema.types.connection import PageInfo
 from schema.types.money import Money
+from schema.types.node import Node
 
 __all__ = [
     "ActionCost",
@@ -37,7 +39,12 @@ def _money(minor: int, currency: str) -> Money:
 
 @strawberry.type(description="One step of a case's collections strategy: a message or a "
                  "task for collectors, and where it stands.")
-class CollectionAction:
+class CollectionAction(Node):
+    @strawberry.field(description="`CollectionAction:<number>`, its global id (`node(id:)` "
+                      "takes it).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(record_global_id(RecordKind.COLLECTION_ACTION, self.number))
+
     number: int = strawberry.field(description="The action's number (`loanwatch collections "
                                    "tasks done NUMBER`).")
     case_id: strawberry.ID = strawberry.field(description="The case (`LOAN@OPENED_ON`).")
@@ -73,7 +80,12 @@ def action_from_view(view: ActionView) -> CollectionAction:
 
 
 @strawberry.type(description="A borrower's promise to pay on a collection case.")
-class PromiseToPay:
+class PromiseToPay(Node):
+    @strawberry.field(description="`PromiseToPay:<number>`, its global id (`node(id:)` "
+                      "takes it).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(record_global_id(RecordKind.PROMISE, self.number))
+
     number: int = strawberry.field(description="The promise's number.")
     case_id: strawberry.ID = strawberry.field(description="The case (`LOAN@OPENED_ON`).")
     loan_id: strawberry.ID = strawberry.field(description="The case's loan.")

@@ -111,6 +111,7 @@ def test_every_mutation_declares_the_right_it_needs() -> None:
         "set_contact_preference": Right.WORK_COLLECTIONS,
         "propose_disposal": Right.PROPOSE_DISPOSAL, "approve_disposal": Right.APPROVE_DISPOSAL,
         "reject_disposal": Right.APPROVE_DISPOSAL,
+        "retry_notification": Right.WORK_COLLECTIONS,
     }
     assert {f.name: declared_right(f.metadata) for f in subscription.fields} == {  # type: ignore[union-attr]
         "alert_changes": Right.READ_PORTFOLIO, "case_changes": Right.READ_PORTFOLIO}

@@ -1,7 +1,8 @@
 """A page of cases costs a constant number of store round trips: each case's loan (its
 reviews, its case, its bucket history, its bucket on a day, its disposals), borrower,
 transitions, strategy actions, promises to pay and triggers are read by per-request
-DataLoaders, one batched read per relation, whatever the page size."""
+DataLoaders, one batched read per relation, whatever the page size. Promises and actions are
+Relay nodes, read back by their ids one query per kind."""
 
 from __future__ import annotations
 
@@ -89,18 +90,7 @@ def many(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
 
 
 def _statements(engine: Engine, request: Request, first: int) -> tuple[list[str], Any]:
-    seen: list[str] = []
-
-    def note(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        result = request(PAGE, first=first)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    assert result.errors is None, result.errors
-    return seen, result.data
+    return _statements_of(engine, request, PAGE, first=first)
 
 
 def test_a_page_of_cases_costs_the_same_round_trips_for_two_cases_as_for_six(
@@ -134,3 +124,46 @@ def test_a_page_of_cases_costs_the_same_round_trips_for_two_cases_as_for_six(
                and e["node"]["borrower"]["name"].startswith("Firm")
                and e["node"]["loan"]["delinquencyAsOf"]["bucket"] == "1-30"
                for e in large["collectionCases"]["edges"])
+
+
+IDS = """query I { collectionCases(first: 6) { edges { node {
+  actions { id number kind status } promises { id number status } } } } }"""
+NODES = """query N($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+  ... on CollectionAction { number kind status }
+  ... on PromiseToPay { number status } } }"""
+
+
+def test_promises_and_actions_are_relay_nodes_read_back_by_their_ids(many: Stores) -> None:
+    request = Request(many)
+    cases = request(IDS)
+    assert cases.errors is None, cases.errors
+    shown = [item for edge in cases.data["collectionCases"]["edges"]
+             for item in (*edge["node"]["actions"], *edge["node"]["promises"])]
+    assert {item["id"].split(":")[0] for item in shown} == {"CollectionAction", "PromiseToPay"}
+    ids = [item["id"] for item in shown] + ["PromiseToPay:999999", "CollectionAction:999999"]
+
+    seen, found = _statements_of(many.engine, request, NODES, ids=ids)
+    assert found is not None
+    read = found["nodes"]
+    assert read[-2:] == [None, None]  # numbers that name nothing
+    assert [{k: v for k, v in node.items() if k != "__typename"} for node in read[:-2]] == shown
+    for table in ("collection_action", "promise_to_pay"):  # one read per kind, not per id
+        assert sum(f"FROM {table}" in s for s in seen) == 1, table
+    bad = request(NODES, ids=["PromiseToPay:x"])
+    assert bad.errors and "is not a valid PromiseToPay id" in bad.errors[0].message
+
+
+def _statements_of(engine: Engine, request: Request, document: str,
+                   **variables: Any) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        result = request(document, **variables)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert result.errors is None, result.errors
+    return seen, result.data
