@@ -6,8 +6,9 @@ One pass (:func:`deliver_due`):
    finished (it stopped mid-send; whether the message left is unknown, so it is not sent
    again on its own: :func:`notifications.outbox.expire_stale_claims`);
 2. claims due notifications in batches (a claim commits before anything is sent, so two
-   workers never send one notification), and for each: reads the party's contact from the
-   graph, renders its template, hands it to its channel, and records ``sent`` (with the
+   workers never send one notification), reads the contacts of the batch's parties from
+   the graph at once (three store reads a batch, not three a message), and for each:
+   renders its template, hands it to its channel, and records ``sent`` (with the
    provider's id and the address, sealed) or the failure: a permanent one (no address, a
    refused recipient, an unknown channel) is ``dead`` at once; a transient one is
    ``failed`` and tried again after an exponential backoff, ``dead`` once it has had
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -31,7 +32,7 @@ from sqlalchemy import Engine
 
 from graph.vault import PersonalDataVault
 from notifications.channels.base import Channel, OutgoingMessage
-from notifications.contacts import ContactBook, address_for
+from notifications.contacts import Contact, ContactBook, address_for, unknown_party
 from notifications.errors import ChannelError, NotificationError
 from notifications.outbox import (
     QueuedNotification,
@@ -136,6 +137,7 @@ def deliver_due(engine: Engine, channels: Mapping[str, Channel], contacts: Conta
     while clock() - started < budget:
         claimed_at = clock()
         claimed = claim_due(engine, now=claimed_at, limit=policy.batch, token=token)
+        book = _read_contacts(contacts, claimed)
         for position, notification in enumerate(claimed):
             if clock() - claimed_at >= hold:
                 rest = [later.id for later in claimed[position:]]
@@ -143,15 +145,26 @@ def deliver_due(engine: Engine, channels: Mapping[str, Channel], contacts: Conta
                 logger.info("notifications: %d claimed ones handed back unsent (the pass "
                             "ran long); the next pass sends them", len(rest))
                 return report
-            report += _deliver_one(engine, notification, token, channels, contacts,
+            report += _deliver_one(engine, notification, token, channels, book,
                                    vault=vault, clock=clock, policy=policy)
         if len(claimed) < policy.batch:
             return report
     return report
 
 
+def _read_contacts(contacts: ContactBook, claimed: Sequence[QueuedNotification]
+                   ) -> Mapping[str, Contact] | Exception:
+    """The contact details of a claimed batch's parties, in one read of the graph; or the
+    error that read raised, which each message of the batch then records as its failure
+    (retried as any failure is)."""
+    try:
+        return contacts.contacts([notification.party_id for notification in claimed])
+    except Exception as exc:  # recorded on every notification of the batch, never lost
+        return exc
+
+
 def _deliver_one(engine: Engine, notification: QueuedNotification, token: str,
-                 channels: Mapping[str, Channel], contacts: ContactBook, *,
+                 channels: Mapping[str, Channel], book: Mapping[str, Contact] | Exception, *,
                  vault: PersonalDataVault | None, clock: Callable[[], datetime],
                  policy: DeliveryPolicy) -> DeliveryReport:
     try:
@@ -159,7 +172,11 @@ def _deliver_one(engine: Engine, notification: QueuedNotification, token: str,
         if channel is None:
             raise ChannelError(f"the {notification.channel} channel is not configured",
                                permanent=True)
-        contact = contacts.contact(notification.party_id)
+        if isinstance(book, Exception):
+            raise book
+        contact = book.get(notification.party_id)
+        if contact is None:
+            raise unknown_party(notification.party_id)
         to = address_for(contact, notification.channel)
         if to is None and channel.needs_address:
             raise ChannelError(f"party {notification.party_id} has no address for "

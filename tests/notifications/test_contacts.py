@@ -43,3 +43,25 @@ def test_contacts_come_from_the_graph(store: GraphStore) -> None:
     assert refused.value.permanent
     with pytest.raises(ChannelError, match="party P9 is not in the graph"):
         contacts.contact("P9")
+
+
+def test_a_batch_of_parties_costs_three_store_reads(store: GraphStore,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    phones = [_phone(f"+86138000000{i:02d}") for i in range(4)]
+    store.upsert_nodes([*(Node(f"P{i}", Label.PERSON, {"name": f"Person {i}"})
+                          for i in range(4)), Node("L1", Label.LOAN, {}), *phones])
+    store.upsert_edges([Edge(RelType.USES, f"P{i}", phones[i].id) for i in range(3)])
+    calls: list[str] = []
+    for name in ("get_nodes", "edges_of"):
+        method = getattr(store, name)
+
+        def counted(*args: object, _method: object = method, _name: str = name) -> object:
+            calls.append(_name)
+            return _method(*args)  # type: ignore[operator]
+        monkeypatch.setattr(store, name, counted)  # the real method, counted; put back after
+
+    found = GraphContacts(store).contacts(["P0", "P1", "P2", "P3", "L1", "P9", "P1"])
+    assert sorted(calls) == ["edges_of", "get_nodes", "get_nodes"]
+    assert sorted(found) == ["P0", "P1", "P2", "P3"]  # the loan and the unknown id absent
+    assert [found[f"P{i}"].phone for i in range(4)] == [
+        *(str(phones[i].props["value"]) for i in range(3)), None]

@@ -23,6 +23,7 @@ from notifications.channels.smtp import SmtpChannel, message_id
 from notifications.contacts import GraphContacts
 from notifications.delivery import DeliveryPolicy, DeliveryReport, deliver_due
 from notifications.outbox import claim_due, get_notification, list_notifications
+from portfolio.database import create_sql_engine
 from portfolio.notifications import SENT_TO_FIELD
 from tests.notifications.delivery_setup import (
     EMAIL,
@@ -174,6 +175,24 @@ def test_an_smtp_server_that_is_down_is_a_transient_fault(database: Engine,
 
     assert report == DeliveryReport(retrying=1)
     assert "ConnectionRefusedError" in (get_notification(database, 1).last_error or "")
+
+
+def test_a_graph_that_cannot_be_read_fails_each_message_of_the_batch_for_a_retry(
+        database: Engine, tmp_path: Path) -> None:
+    queue(database, "a", channel="sms")
+    queue(database, "b", channel="sms", party="C1")
+    # A real store on a database without the graph's tables: every read fails.
+    broken = create_sql_engine(f"sqlite:///{tmp_path / 'no-graph.db'}")
+    with gateway() as server:
+        report = deliver_due(database, {"sms": HttpGatewayChannel("sms", server.url)},
+                             GraphContacts(EmbeddedGraphStore(broken)), vault=VAULT,
+                             clock=Clock(), policy=POLICY)
+    broken.dispose()
+
+    assert report == DeliveryReport(retrying=2) and server.requests == []
+    for row in list_notifications(database):
+        assert (row.status, row.attempts) == ("failed", 1)
+        assert "no such table" in (row.last_error or "")
 
 
 @pytest.mark.parametrize(("channel", "party", "error"), [
