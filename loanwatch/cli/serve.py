@@ -172,6 +172,9 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
         ConfigurationError: the port is taken.
     """
     check_port_free(host, port)
+    # JSON lines with request ids (api.request_log), from before the jobs start: what they
+    # log in their first seconds (a schedule due at once) is not lost.
+    configure_json_logging()
     trail = open_audit_trail(settings, engine)
     # One alert feed for the API and the jobs that run here: subscribers hear the alerts
     # the event flow raises and clears (across processes through Redis when it is the broker).
@@ -185,7 +188,6 @@ def run_server(settings: Settings, engine: Engine, graph: GraphStore, host: str,
         app = create_app(settings, graph, engine, audit=trail, alert_feed=feed, case_feed=cases,
                          event_flow=EventFlowSubmitter(engine, _flow_broker(settings, running)))
         _print_addresses(settings, graph, host, port)
-        configure_json_logging()  # JSON lines with request ids (api.request_log)
         if not access_log:
             request_access_log.setLevel(logging.WARNING)
         # What is built by now (modules, schema, stores, caches) lives as long as the

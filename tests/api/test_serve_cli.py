@@ -28,7 +28,9 @@ from api.admission import (
     DEFAULT_HEAVY_QUERY_WAIT_S,
 )
 from api.graphql_view import DEFAULT_QUERY_TIME_LIMIT_S
+from jobs.actors.housekeeping import PURGE_UNITS
 from jobs.schedules import SCHEDULE
+from jobs.units import UNIT
 from loanwatch.cli.main import app
 from loanwatch.cli.serve import (
     check_bind_host,
@@ -142,15 +144,17 @@ def test_the_api_is_served_on_uvloop_with_httptools() -> None:
         thread.join(WAIT_S)
 
 
-def _schedules_after_serving(tmp_path: Path, *flags: str) -> int:
+def _serving(tmp_path: Path, *flags: str) -> tuple[int, str]:
     """Start ``loanwatch serve`` (a real process) on an empty database, wait until it
-    answers, stop it; the job schedules it left in the database."""
+    answers and, with jobs, until the housekeeping due at once is done; stop it. The job
+    schedules it left in the database, and what it logged."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     database = tmp_path / "serve.db"
     env = {**os.environ, "LOANWATCH_DATA_DIR": str(tmp_path / "data"),
            "LOANWATCH_DATABASE_URL": f"sqlite:///{database}", "LOANWATCH_BROKER_URL": ""}
+    engine = create_engine(f"sqlite:///{database}")
     with subprocess.Popen(
             [sys.executable, "-m", "loanwatch.cli.main", "serve", "--port", str(port), *flags],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as server:
@@ -161,20 +165,30 @@ def _schedules_after_serving(tmp_path: Path, *flags: str) -> int:
                     return True
             except OSError:
                 return False
+
+        def purged() -> bool:
+            with engine.connect() as connection:
+                return bool(connection.execute(select(func.count()).select_from(UNIT).where(
+                    UNIT.c.actor_name == PURGE_UNITS, UNIT.c.state == "done")).scalar_one())
         try:
             # In-process jobs keep their schedules before the server listens.
             wait_until(answers, "the server answers", timeout_s=60)
+            if "--no-jobs" not in flags:
+                wait_until(purged, "the housekeeping due at once is done", timeout_s=60)
         finally:
             server.send_signal(signal.SIGINT)
-            server.wait(30)
-    engine = create_engine(f"sqlite:///{database}")
+            _, logged = server.communicate(timeout=30)
     try:
         with engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(SCHEDULE)).scalar_one()
+            schedules = connection.execute(select(func.count()).select_from(SCHEDULE)).scalar_one()
     finally:
         engine.dispose()
+    return schedules, logged.decode()
 
 
 def test_serve_runs_the_jobs_unless_told_not_to(tmp_path: Path) -> None:
-    assert _schedules_after_serving(tmp_path / "with") > 0  # the daily plans, kept here
-    assert _schedules_after_serving(tmp_path / "without", "--no-jobs") == 0
+    schedules, logged = _serving(tmp_path / "with")
+    assert schedules > 0  # the daily plans, kept here
+    # What the first jobs log, in their first second, is in the JSON log.
+    assert '"logger": "jobs.actors.housekeeping"' in logged
+    assert _serving(tmp_path / "without", "--no-jobs")[0] == 0
