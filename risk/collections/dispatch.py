@@ -25,9 +25,10 @@ class OutgoingAction:
 
     ``key`` (``collections:CASE:STEP``) is unique per action: an idempotency key for the
     outbox. ``party_id`` is the borrower; the address is resolved when it is sent.
-    ``template`` is ``collections.KIND``; ``context`` the values it may show (case, loan,
-    bucket, days past due, outstanding amount and currency, strategy). ``not_before`` is
-    the first instant inside the borrower's contact hours.
+    ``context`` holds the values a message may show (case, loan, bucket, days past due,
+    outstanding amount and currency, strategy); the dispatcher chooses its template
+    (:func:`jobs.collection_messages.describe_action`). ``not_before`` is the first instant
+    inside the borrower's contact hours.
     """
 
     action_id: int
@@ -38,7 +39,6 @@ class OutgoingAction:
     step: str
     kind: str
     channel: str
-    template: str
     not_before: datetime
     context: dict[str, Any] = field(default_factory=dict)
 

@@ -181,8 +181,7 @@ def _execute_case(connection: Connection, case: Any, actions: list[Any], *, as_o
         dispatcher.dispatch(connection, OutgoingAction(
             action_id=action.id, key=f"collections:{case.id}:{action.step}", case_id=case.id,
             loan_id=case.loan_id, party_id=case.borrower_id, step=action.step, kind=action.kind,
-            channel=channel, template=f"collections.{action.kind}", not_before=not_before,
-            context=_context(case, action)))
+            channel=channel, not_before=not_before, context=_context(case, action)))
         counter.add(case.borrower_id, channel, as_of)
         sent.append((case.borrower_id, channel))
     return sent

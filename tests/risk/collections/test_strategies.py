@@ -157,7 +157,7 @@ def test_messages_tasks_contact_hours_and_limits(database: Engine) -> None:
     l2 = [a for a in recorder.sent if a.case_id == "L2@2024-02-15"]
     assert [(a.key, a.channel, a.not_before) for a in l2] == [
         ("collections:L2@2024-02-15:s.2", "sms", MORNING)]
-    assert l2[0].context["outstanding"] == "60.00" and l2[0].template == "collections.sms"
+    assert l2[0].context["outstanding"] == "60.00" and l2[0].kind == "sms"
     waiting = {a.step: a.note for a in case_actions(database, "L2@2024-02-15")}
     assert waiting["s.3"] == "waits: at most 1 sms in 1 day(s) per borrower"
     # and P4's SMS steps went by e-mail (refused SMS, no e-mail limit), at 08:00 in Paris

@@ -36,7 +36,7 @@ def test_a_message_before_anything_is_overdue_is_a_plain_reminder() -> None:
     action = OutgoingAction(
         action_id=1, key="collections:L1@2024-02-15:s.1", case_id="L1@2024-02-15",
         loan_id="L1", party_id="P1", step="s.1", kind="reminder", channel="email",
-        template="collections.reminder", not_before=MORNING,
+        not_before=MORNING,
         context={"dpd": 0, "outstanding": "10.00", "currency": "CNY"})
 
     request = describe_action(action)
