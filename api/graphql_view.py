@@ -33,9 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Final
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
@@ -57,8 +55,10 @@ from api.bearer import authenticate, bearer_challenge
 from api.failed_auth import FailedAuthentication, refuse_handshake, throttled_response
 from api.graphiql import graphiql_html
 from api.http_status import (
+    CODE_OF_REJECTED_STATUS,
     GRAPHQL_RESPONSE_MEDIA_TYPE,
     JSON_MEDIA_TYPE,
+    error_body,
     request_error_status,
     response_media_type,
 )
@@ -101,12 +101,6 @@ __all__ = [
     "RequestLimits",
 ]
 
-#: The code of a rejected HTTP request, by status.
-_CODE_OF_STATUS: Final[Mapping[int, ErrorCode]] = {
-    405: ErrorCode.METHOD_NOT_ALLOWED,
-    413: ErrorCode.PAYLOAD_TOO_LARGE,
-}
-
 logger = logging.getLogger(__name__)
 
 
@@ -119,10 +113,6 @@ def _raise_unaudited(result: ExecutionResult) -> None:
     for error in result.errors or []:
         if isinstance(error.original_error, AuditError):
             raise error.original_error
-
-
-def _error_body(message: str, code: ErrorCode) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code.value}}]}
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -282,7 +272,7 @@ class GraphQLView(GraphQL[Context, None]):
         status = 400 if refused.error == "invalid_request" else 401
         media_type = response_media_type(request.headers.get("accept", ""))
         code = ErrorCode.BAD_REQUEST if status == 400 else ErrorCode.UNAUTHENTICATED
-        return Response(self.encode_json(_error_body(refused.message, code)),
+        return Response(self.encode_json(error_body(refused.message, code)),
                         status_code=status, media_type=media_type,
                         headers={"www-authenticate": bearer_challenge(refused)})
 
@@ -291,7 +281,7 @@ class GraphQLView(GraphQL[Context, None]):
         media_type = response_media_type(request.headers.get("accept", ""))
         message = (f"this client sent more than {verdict.limit} requests in "
                    f"{verdict.window_s} s: retry in {max(verdict.reset_s, 1)} s")
-        return Response(self.encode_json(_error_body(message, ErrorCode.RATE_LIMITED)),
+        return Response(self.encode_json(error_body(message, ErrorCode.RATE_LIMITED)),
                         status_code=429, media_type=media_type)
 
     async def _run_limited(self, request: Request, receive: Receive,
@@ -363,14 +353,14 @@ class GraphQLView(GraphQL[Context, None]):
             well_formed: the request was a well-formed GraphQL request (a time limit):
                 ``application/json`` gets 200, as for any GraphQL response.
         """
-        code = code or _CODE_OF_STATUS.get(exc.status_code, ErrorCode.BAD_REQUEST)
+        code = code or CODE_OF_REJECTED_STATUS.get(exc.status_code, ErrorCode.BAD_REQUEST)
         self._metrics.rejected.labels(code.value).inc()
         media_type = response_media_type(request.headers.get("accept", ""))
         status = exc.status_code
         if well_formed and media_type == JSON_MEDIA_TYPE:
             status = 200
         headers = {"allow": "GET, POST"} if exc.status_code == 405 else None
-        return Response(self.encode_json(_error_body(exc.reason, code)), status_code=status,
+        return Response(self.encode_json(error_body(exc.reason, code)), status_code=status,
                         media_type=media_type, headers=headers)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket

@@ -16,14 +16,16 @@ still a GraphQL response with a coded error.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final
 
 from schema import ErrorCode
 
 __all__ = [
+    "CODE_OF_REJECTED_STATUS",
     "GRAPHQL_RESPONSE_MEDIA_TYPE",
     "JSON_MEDIA_TYPE",
     "REQUEST_ERROR_STATUS",
+    "error_body",
     "request_error_status",
     "response_media_type",
 ]
@@ -69,3 +71,15 @@ def request_error_status(codes: Iterable[str]) -> int:
     if client:
         return client[0]
     return statuses[-1] if statuses else 400
+
+
+#: The code of a request rejected before GraphQL runs, by its status (any other: BAD_REQUEST).
+CODE_OF_REJECTED_STATUS: Final[Mapping[int, ErrorCode]] = {
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+}
+
+
+def error_body(message: str, code: ErrorCode) -> dict[str, Any]:
+    """The GraphQL response body of a request that failed as a whole: one coded error."""
+    return {"errors": [{"message": message, "extensions": {"code": code.value}}]}

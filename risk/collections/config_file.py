@@ -19,8 +19,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from risk.collections.config import BalanceBand, Bucket, CollectionsConfig
 from risk.collections.errors import CollectionsConfigError
 from risk.collections.yaml_fields import YamlReader, line_of, scalar_value
@@ -51,12 +49,7 @@ def parse_collections_config(text: str, file: str = "<collections settings>") \
         -> CollectionsConfig:
     """The settings in the YAML ``text`` (``file`` names it in errors)."""
     reader = YamlReader(file)
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise reader.fail("file", f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                          None if mark is None else mark.line + 1) from None
+    root = reader.compose(text)
     if root is None:
         return CollectionsConfig()
     top = reader.mapping(root, "", _TOP)

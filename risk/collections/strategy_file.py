@@ -134,12 +134,7 @@ def parse_strategy_config(text: str, file: str = "<collections strategies>") \
         -> StrategyConfig:
     """The strategies in the YAML ``text`` (``file`` names it in errors)."""
     reader = YamlReader(file)
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise reader.fail("file", f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                          None if mark is None else mark.line + 1) from None
+    root = reader.compose(text)
     if root is None:
         return StrategyConfig()
     top = reader.mapping(root, "", _TOP)

@@ -45,6 +45,19 @@ class YamlReader:
         return CollectionsConfigError(field, problem, where=self.file if line is None
                                       else f"{self.file}:{line}")
 
+    def compose(self, text: str) -> yaml.Node | None:
+        """The YAML ``text`` composed into nodes (``None``: an empty file).
+
+        Raises:
+            CollectionsConfigError: not valid YAML, with the line where it stopped.
+        """
+        try:
+            return yaml.compose(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise self.fail("file", f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                            None if mark is None else mark.line + 1) from None
+
     def _nearest(self, field: str) -> int | None:
         while field:
             if field in self.lines:
